@@ -1,0 +1,68 @@
+"""The one error tree. Library code raises these; the CLI turns each into one line."""
+
+from __future__ import annotations
+
+
+class CatalogError(Exception):
+    """Base of every error the tool reports to a user.
+
+    ``where`` names the file, field, object or URL at fault; the message says what is
+    wrong with it. ``str(err)`` is the one line the CLI prints.
+    """
+
+    exit_code = 1
+
+    def __init__(self, message: str, where: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.where = where
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+class InputError(CatalogError):
+    """A file, argument or option that is not what it must be."""
+
+    exit_code = 2
+
+
+class NotFound(CatalogError):
+    """A name, version, path or URL that does not exist."""
+
+    exit_code = 3
+
+
+class IndexStale(CatalogError):
+    """``index --check`` found the committed index out of date."""
+
+    exit_code = 4
+
+
+class RemoteError(CatalogError):
+    """A catalog server that is down, slow, or answers wrongly."""
+
+    exit_code = 5
+
+
+class DigestMismatch(CatalogError):
+    """A fetched file whose sha256 is not the one the index names."""
+
+    exit_code = 6
+
+
+class ClusterError(CatalogError):
+    """The Kubernetes API refused or failed a request; ``status`` is its HTTP status
+    (None when the server could not be reached)."""
+
+    exit_code = 7
+
+    def __init__(self, message: str, where: str | None = None, status: int | None = None) -> None:
+        super().__init__(message, where)
+        self.status = status
+
+
+class ResolutionError(CatalogError):
+    """No set of versions satisfies the requirements."""
+
+    exit_code = 8

@@ -1,0 +1,102 @@
+"""A local SQLite copy of an index, built once per change, so that search does not
+depend on the size of the index (a 15,000-version index is 24 MB of YAML that takes
+PyYAML seconds to parse; a query on this cache takes milliseconds).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from .model import Entry
+
+SCHEMA_VERSION = "5"
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE entries (
+    name TEXT NOT NULL, pos INTEGER NOT NULL, kind TEXT NOT NULL, version TEXT NOT NULL,
+    haystack TEXT NOT NULL, tags TEXT NOT NULL, categories TEXT NOT NULL,
+    platforms TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (name, kind, pos)
+) WITHOUT ROWID;
+"""
+
+
+def cache_home() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "catalog"
+
+
+def _joined(values: tuple[str, ...]) -> str:
+    # Delimited on both sides so that ``instr(tags, '|git|')`` is an exact, whole-value match.
+    return "|" + "|".join(v.lower() for v in values) + "|"
+
+
+def _fill(db: sqlite3.Connection, loaded: Loaded, key: str) -> None:
+    entries, warnings = loaded
+    db.executescript(_SCHEMA)
+    rows = []
+    for name, items in entries.items():
+        seen: dict[str, int] = {}
+        for e in items:  # ``pos`` counts versions within one kind: 0 is the newest
+            pos = seen[e.kind] = seen.get(e.kind, -1) + 1
+            hay = " ".join([e.name, e.display_name, e.description, *e.tags, *e.categories]).lower()
+            rows.append((name, pos, e.kind, e.version, hay, _joined(e.tags),
+                         _joined(e.categories), _joined(e.platforms), json.dumps(e.to_dict())))
+    db.executemany("INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?)", rows)
+    db.executemany("INSERT INTO meta VALUES (?,?)", [
+        ("key", key), ("schema", SCHEMA_VERSION), ("warnings", json.dumps(warnings)),
+    ])
+    db.commit()
+
+
+#: What a loader returns: entries by name, and warnings (as text) met while loading.
+Loaded = tuple[dict[str, tuple[Entry, ...]], list[str]]
+
+
+def warnings_of(db: sqlite3.Connection) -> list[str]:
+    row = db.execute("SELECT value FROM meta WHERE key='warnings'").fetchone()
+    return list(json.loads(row[0])) if row else []
+
+
+def open_cache(location: str, key: str, load: Callable[[], Loaded]) -> sqlite3.Connection:
+    """A connection to the cache of ``location``, rebuilt with ``load()`` when ``key`` changed.
+
+    Warnings met while loading are kept with the cache, so they are shown every time,
+    not only on the run that built it.
+
+    The file is written beside its final name and renamed into place, so a crash never
+    leaves a half-built cache; an unwritable cache directory falls back to memory.
+    """
+    import hashlib
+
+    folder = cache_home() / "index"
+    path = folder / (hashlib.sha256(location.encode()).hexdigest()[:32] + ".sqlite")
+    if path.exists():
+        try:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            meta = dict(db.execute("SELECT key, value FROM meta"))
+            if meta.get("key") == key and meta.get("schema") == SCHEMA_VERSION:
+                return db
+            db.close()
+        except sqlite3.DatabaseError:
+            pass  # a damaged cache is rebuilt below
+    entries = load()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.unlink(missing_ok=True)
+        db = sqlite3.connect(tmp)
+        try:
+            _fill(db, entries, key)
+        finally:
+            db.close()
+        os.replace(tmp, path)
+        return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except OSError:
+        db = sqlite3.connect(":memory:")
+        _fill(db, entries, key)
+        return db

@@ -1,0 +1,228 @@
+"""Opening a catalog (the built-in one, a folder, an index file or a URL) and querying it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from . import index as index_mod
+from . import resources, versions, yamlio
+from .errors import DigestMismatch, InputError, NotFound
+from .model import KIND_ORDER, Entry, ResourceDetail
+
+
+def builtin_root() -> Path:
+    """The built-in catalog: shipped in the wheel as ``catalog_cli/builtin``, or the
+    repository's ``catalog/`` folder when running from a source checkout."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("catalog_cli.builtin")
+    if spec is not None and spec.submodule_search_locations:
+        for loc in spec.submodule_search_locations:
+            if (Path(loc) / index_mod.INDEX_NAME).is_file():
+                return Path(loc)
+    return Path(__file__).resolve().parent.parent / "catalog"
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    name: str
+    kind: str
+    versions: tuple[Entry, ...]  # newest first
+
+    @property
+    def latest(self) -> Entry:
+        return self.versions[0]
+
+    def to_dict(self) -> dict[str, Any]:
+        e = self.latest
+        return {
+            "name": self.name,
+            "kind": e.kind,
+            "latest": e.version,
+            "versions": [v.version for v in self.versions],
+            "displayName": e.display_name,
+            "description": e.description,
+            "categories": list(e.categories),
+            "tags": list(e.tags),
+            "platforms": list(e.platforms),
+            "deprecated": e.deprecated,
+        }
+
+
+class FileSource(Protocol):
+    """Where the files an index names come from: a folder, or a web server."""
+
+    def read(self, rel: str) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class LocalFiles:
+    base: Path
+
+    def read(self, rel: str) -> bytes:
+        base = self.base.resolve()
+        path = (base / rel).resolve()
+        if base not in path.parents:
+            raise InputError("path leaves the catalog", rel)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise NotFound("file named by the index is missing", str(path)) from None
+
+
+@dataclass
+class Catalog:
+    """An opened catalog: a queryable copy of its index, and the files it names."""
+
+    location: str
+    files: FileSource
+    db: sqlite3.Connection
+
+    @property
+    def warnings(self) -> list[str]:
+        from .cache import warnings_of
+
+        return warnings_of(self.db)
+
+    # -- queries -------------------------------------------------------------------
+    def _entries(self, sql: str, args: tuple[Any, ...] = ()) -> list[Entry]:
+        return [Entry.from_dict(json.loads(row[0])) for row in self.db.execute(sql, args)]
+
+    def names(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT DISTINCT name FROM entries ORDER BY name")]
+
+    def kinds(self, name: str) -> list[str]:
+        rows = self.db.execute("SELECT DISTINCT kind FROM entries WHERE name=?", (name,))
+        return sorted((r[0] for r in rows), key=lambda k: KIND_ORDER.get(k, 9))
+
+    def versions(self, name: str, kind: str | None = None) -> tuple[Entry, ...]:
+        """Every version of ``name`` newest first; of ``kind``, or of the first kind
+        that has the name (Task, then Pipeline, then StepAction)."""
+        kinds = self.kinds(name)
+        if not kinds:
+            raise NotFound(f"no {name!r} in catalog {self.location}{self._suggest(name)}")
+        if kind is None:
+            kind = kinds[0]
+        elif kind not in kinds:
+            raise NotFound(f"{name!r} is a {' and a '.join(kinds)} in catalog {self.location}, not a {kind}")
+        sql = "SELECT data FROM entries WHERE name=? AND kind=? ORDER BY pos"
+        return tuple(self._entries(sql, (name, kind)))
+
+    def _suggest(self, name: str) -> str:
+        import difflib
+
+        close = difflib.get_close_matches(name, self.names(), n=3)
+        return f" (did you mean {', '.join(close)}?)" if close else ""
+
+    def get(self, name: str, version: str | None = None, kind: str | None = None) -> Entry:
+        """One version of ``name``: the newest stable one when ``version`` is None."""
+        items = self.versions(name, kind)
+        if version is None:
+            stable = [e for e in items if not versions.parse(e.version).is_prerelease]
+            return (stable or list(items))[0]
+        want = versions.parse(version, f"{name}@{version}")
+        for e in items:
+            if versions.parse(e.version) == want:
+                return e
+        have = ", ".join(e.version for e in items)
+        raise NotFound(f"{name} has no version {version} (versions: {have})")
+
+    def search(
+        self,
+        term: str = "",
+        *,
+        category: str | None = None,
+        tag: str | None = None,
+        platform: str | None = None,
+        kind: str | None = None,
+    ) -> list[SearchHit]:
+        """Names whose newest version matches, best match first, with all their versions."""
+        args: dict[str, str] = {
+            "term": term.lower().strip(),
+            "category": f"|{category.lower()}|" if category else "",
+            "tag": f"|{tag.lower()}|" if tag else "",
+            "platform": (platform or "").lower(),
+            "kind": (kind or "").lower(),
+        }
+        sql = """
+            SELECT name, kind FROM entries
+            WHERE pos = 0
+              AND (:term = '' OR instr(haystack, :term) > 0)
+              AND (:category = '' OR instr(categories, :category) > 0)
+              AND (:tag = '' OR instr(tags, :tag) > 0)
+              AND (:platform = '' OR instr(platforms, '|' || :platform || '|') > 0
+                   OR (platforms = '||' AND :platform = 'linux/amd64'))
+              AND (:kind = '' OR lower(kind) = :kind)
+            ORDER BY CASE WHEN :term = '' THEN 0
+                          WHEN name = :term THEN 0
+                          WHEN substr(name, 1, length(:term)) = :term THEN 1
+                          WHEN instr(name, :term) > 0 THEN 2
+                          ELSE 3 END, name, kind
+        """
+        found = list(self.db.execute(sql, args))
+        return [SearchHit(n, k, self.versions(n, k)) for n, k in found]
+
+    # -- files ---------------------------------------------------------------------
+    def read_file(self, rel: str, digest: str | None) -> bytes:
+        """A file of the catalog, refused unless its sha256 is the one the index names."""
+        data = self.files.read(rel)
+        if digest is not None:
+            got = "sha256:" + hashlib.sha256(data).hexdigest()
+            if got != digest:
+                raise DigestMismatch(f"digest {got} does not match the index ({digest})", rel)
+        return data
+
+    def load_resource(self, entry: Entry) -> dict[str, Any]:
+        text = self.read_file(entry.path, entry.digest).decode("utf-8")
+        docs = yamlio.loads_all(text, entry.path)
+        if not docs or not isinstance(docs[0], dict):
+            raise InputError("not a Tekton resource", entry.path)
+        return docs[0]
+
+    def detail(self, entry: Entry) -> ResourceDetail:
+        return resources.detail(entry, self.load_resource(entry))
+
+
+def _tree_key(root: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        st = p.stat()
+        h.update(f"{p}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def open_catalog(location: str | None = None) -> Catalog:
+    """Open a catalog: None for the built-in one, a folder, an index file, or a URL."""
+    from .cache import Loaded, open_cache
+
+    if location and location.startswith(("http://", "https://")):
+        from .remote import open_remote
+
+        return open_remote(location)
+    path = Path(location) if location else builtin_root()
+    if not path.exists():
+        raise NotFound("no such file or directory", str(path))
+    index_file = path / index_mod.INDEX_NAME if path.is_dir() else path
+    if index_file.is_file():
+        st = index_file.stat()
+        key = f"file:{st.st_size}:{st.st_mtime_ns}"
+
+        def load() -> Loaded:
+            return index_mod.load(index_file).entries, []
+
+        db = open_cache(str(index_file.resolve()), key, load)
+        return Catalog(str(path), LocalFiles(index_file.parent), db)
+    # A tree with no index.yaml (tektoncd/catalog as it is): index it in memory.
+    root = index_mod.catalog_root(path)
+
+    def build() -> Loaded:
+        idx = index_mod.build(root)
+        return idx.entries, [str(w) for w in idx.warnings]
+
+    db = open_cache(f"tree:{root.resolve()}", f"tree:{_tree_key(root)}", build)
+    return Catalog(str(path), LocalFiles(root), db)

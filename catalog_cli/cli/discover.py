@@ -1,0 +1,139 @@
+"""Discovery: list, search, info, versions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from .common import CatalogOption, split_ref
+from .output import Format, OutputOption, emit, note, print_table
+
+
+def _open(location: str | None) -> Any:
+    from ..catalogs import open_catalog
+
+    cat = open_catalog(location)
+    for w in cat.warnings:
+        note(f"warning: {w}")
+    return cat
+
+
+def _hits_table(hits: list[Any]) -> None:
+    rows = []
+    for h in hits:
+        e = h.latest
+        desc = e.description if len(e.description) <= 70 else e.description[:67] + "..."
+        flag = " (deprecated)" if e.deprecated else ""
+        rows.append([h.name, e.kind, e.version + flag, ", ".join(v.version for v in h.versions[1:]), desc])
+    print_table(["name", "kind", "latest", "older", "description"], rows)
+
+
+def list_(
+    catalog: str | None = CatalogOption,
+    kind: str | None = typer.Option(None, "--kind", help="Only this kind (Task, Pipeline, StepAction)."),
+    output: Format = OutputOption,
+) -> None:
+    """List every resource in the catalog with its versions, newest first."""
+    hits = _open(catalog).search("", kind=kind)
+    emit([h.to_dict() for h in hits], output, table=lambda: _hits_table(hits), names=lambda: [h.name for h in hits])
+
+
+def search(
+    term: str = typer.Argument("", help="Matched against name, display name, description, tags and categories."),
+    category: str | None = typer.Option(None, "--category", help="Only resources in this category."),
+    tag: str | None = typer.Option(None, "--tag", help="Only resources with this tag."),
+    platform: str | None = typer.Option(None, "--platform", help="Only resources for this platform, e.g. linux/arm64."),
+    kind: str | None = typer.Option(None, "--kind", help="Only this kind (Task, Pipeline, StepAction)."),
+    catalog: str | None = CatalogOption,
+    output: Format = OutputOption,
+) -> None:
+    """Search the catalog. Exits 1 when nothing matches."""
+    hits = _open(catalog).search(term, category=category, tag=tag, platform=platform, kind=kind)
+    emit([h.to_dict() for h in hits], output, table=lambda: _hits_table(hits), names=lambda: [h.name for h in hits])
+    if not hits:
+        note(f"no resource matches {term!r}" if term else "no resource matches")
+        raise typer.Exit(1)
+
+
+def versions(
+    ref: str = typer.Argument(..., metavar="[KIND/]NAME", help="Resource name."),
+    catalog: str | None = CatalogOption,
+    output: Format = OutputOption,
+) -> None:
+    """Every version of a resource, newest first."""
+    kind, name, _ = split_ref(ref)
+    items = _open(catalog).versions(name, kind)
+    data = [{"version": e.version, "minPipelinesVersion": e.min_pipelines_version,
+             "deprecated": e.deprecated, "digest": e.digest} for e in items]
+    emit(data, output, names=lambda: [e.version for e in items], table=lambda: print_table(
+        ["version", "min pipelines", "deprecated", "digest"],
+        [[e.version, e.min_pipelines_version or "", "yes" if e.deprecated else "", e.digest[:19]] for e in items],
+    ))
+
+
+def info(
+    ref: str = typer.Argument(..., metavar="[KIND/]NAME[@VERSION]", help="Resource, optionally at a version."),
+    catalog: str | None = CatalogOption,
+    output: Format = OutputOption,
+) -> None:
+    """Everything about one version of a resource: interface, RBAC, dependencies, versions."""
+    cat = _open(catalog)
+    kind, name, version = split_ref(ref)
+    entry = cat.get(name, version, kind)
+    d = cat.detail(entry)
+    all_versions = [e.version for e in cat.versions(name, entry.kind)]
+    data = entry.to_dict()
+    data.pop("files")
+    data["description"] = d.description
+    data["params"] = [{"name": p.name, "type": p.type, "description": p.description,
+                       **({"default": p.default} if p.has_default else {})} for p in d.params]
+    data["workspaces"] = [{"name": w.name, "description": w.description, "optional": w.optional} for w in d.workspaces]
+    data["results"] = [{"name": r.name, "description": r.description} for r in d.results]
+    data["versions"] = all_versions
+    emit(data, output, names=lambda: [entry.ref], table=lambda: _info_text(data))
+
+
+def _short(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _info_text(d: dict[str, Any]) -> None:
+    import json
+
+    out = [f"{d['name']} {d['version']}  ({d['kind']}{', deprecated' if d['deprecated'] else ''})"]
+    if d["displayName"]:
+        out.append(d["displayName"])
+    out += ["", d["description"], ""]
+    out.append(f"Versions:     {', '.join(d['versions'])}")
+    out.append(f"Categories:   {', '.join(d['categories']) or '-'}")
+    out.append(f"Tags:         {', '.join(d['tags']) or '-'}")
+    out.append(f"Platforms:    {', '.join(d['platforms']) or '-'}")
+    out.append(f"Min Tekton:   {d['minPipelinesVersion'] or '-'}")
+    out.append(f"Digest:       {d['digest']}")
+    print("\n".join(out))
+    if d["params"]:
+        print("\nParams:")
+        print_table(["name", "type", "default", "description"], [
+            [p["name"], p["type"], _short(json.dumps(p["default"])) if "default" in p else "(required)",
+             p["description"]]
+            for p in d["params"]])
+    for title, key in (("Workspaces", "workspaces"), ("Results", "results")):
+        if d[key]:
+            print(f"\n{title}:")
+            rows = [[w["name"] + (" (optional)" if w.get("optional") else ""), w["description"]] for w in d[key]]
+            print_table(["name", "description"], rows)
+    print("\nRBAC:" + ("" if d["rbac"] else " none (does not call the Kubernetes API)"))
+    for r in d["rbac"]:
+        groups = ",".join(g or '""' for g in r["apiGroups"])
+        print(f"  {groups} {','.join(r['resources'])}: {','.join(r['verbs'])}")
+    print("\nDependencies:" + ("" if d["dependencies"] else " none"))
+    for dep in d["dependencies"]:
+        print(f"  {dep.get('kind', '') + '/' if dep.get('kind') else ''}{dep['name']} {dep['range']}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("list")(list_)
+    app.command()(search)
+    app.command()(info)
+    app.command()(versions)

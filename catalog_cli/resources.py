@@ -1,0 +1,172 @@
+"""Reading one Tekton resource: its catalog metadata, dependencies and interface."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .errors import InputError
+from .model import (
+    DEPENDENCIES_ANNOTATION,
+    MIN_VERSION_ANNOTATION,
+    VERSION_LABEL,
+    Dependency,
+    Entry,
+    Named,
+    Param,
+    PolicyRule,
+    ResourceDetail,
+)
+
+_DEP_LINE = re.compile(r"^(?:(?P<kind>[A-Za-z]+)/)?(?P<name>[a-z0-9]([-a-z0-9]*[a-z0-9])?)(?:\s+(?P<range>.+))?$")
+
+
+def _split_list(value: Any) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return tuple(s.strip() for s in str(value).split(",") if s.strip())
+
+
+def summary(description: Any) -> str:
+    """The first paragraph of a description, on one line."""
+    text = str(description or "").strip()
+    first = re.split(r"\n\s*\n", text, maxsplit=1)[0]
+    return " ".join(first.split())
+
+
+def metadata(doc: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """``(metadata, labels, annotations)`` of a resource, each a dict even when absent."""
+    meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
+    labels = meta.get("labels") if isinstance(meta.get("labels"), dict) else {}
+    annotations = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
+    return meta, labels, annotations
+
+
+def parse_dependency_annotation(text: str, where: str) -> list[Dependency]:
+    deps = []
+    for line in str(text).splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        m = _DEP_LINE.match(line)
+        if not m:
+            raise InputError(f"bad dependency {line!r} (expected 'name range')", where)
+        deps.append(Dependency(m["name"], (m["range"] or "*").strip(), m["kind"]))
+    return deps
+
+
+def _local_ref(ref: Any) -> str | None:
+    """The name a ref points at inside the catalog, or None for resolver/bundle refs."""
+    if not isinstance(ref, dict) or ref.get("resolver") or ref.get("bundle"):
+        return None
+    name = ref.get("name")
+    return name if isinstance(name, str) and name else None
+
+
+def implicit_dependencies(doc: dict[str, Any]) -> list[Dependency]:
+    """References the resource makes itself: StepActions of steps, Tasks of a Pipeline."""
+    spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
+    deps: list[Dependency] = []
+    kind = doc.get("kind")
+    if kind == "Task":
+        for step in spec.get("steps") or ():
+            name = _local_ref(step.get("ref")) if isinstance(step, dict) else None
+            if name:
+                deps.append(Dependency(name, "*", "StepAction"))
+    elif kind == "Pipeline":
+        for section in ("tasks", "finally"):
+            for task in spec.get(section) or ():
+                if not isinstance(task, dict):
+                    continue
+                ref = task.get("taskRef")
+                if isinstance(ref, dict) and ref.get("kind") not in (None, "Task"):
+                    continue
+                name = _local_ref(ref)
+                if name:
+                    deps.append(Dependency(name, "*", "Task"))
+    return deps
+
+
+def dependencies(doc: dict[str, Any], where: str) -> tuple[Dependency, ...]:
+    """Declared dependencies (with ranges) merged over implicit ones, sorted by name."""
+    _, _, annotations = metadata(doc)
+    merged: dict[str, Dependency] = {d.name: d for d in implicit_dependencies(doc)}
+    text = annotations.get(DEPENDENCIES_ANNOTATION)
+    if text:
+        for dep in parse_dependency_annotation(text, f"{where}: {DEPENDENCIES_ANNOTATION}"):
+            implicit = merged.get(dep.name)
+            merged[dep.name] = Dependency(dep.name, dep.range, dep.kind or (implicit and implicit.kind))
+    return tuple(merged[name] for name in sorted(merged))
+
+
+def parse_rbac(doc: Any, where: str) -> tuple[PolicyRule, ...]:
+    """The rules of an ``rbac.yaml``: a mapping with ``rules``, or a bare list of rules."""
+    rules = doc.get("rules") if isinstance(doc, dict) else doc
+    if not isinstance(rules, list):
+        raise InputError("expected 'rules:' with a list of PolicyRules", where)
+    out = []
+    for i, rule in enumerate(rules):
+        if not isinstance(rule, dict):
+            raise InputError(f"rules[{i}] is not a mapping", where)
+        for key in ("resources", "verbs"):
+            value = rule.get(key)
+            if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+                raise InputError(f"rules[{i}].{key} must be a non-empty list of strings", where)
+        if not isinstance(rule.get("apiGroups", [""]), list):
+            raise InputError(f"rules[{i}].apiGroups must be a list of strings", where)
+        out.append(PolicyRule.from_dict(rule))
+    return tuple(out)
+
+
+def entry_fields(doc: dict[str, Any]) -> dict[str, Any]:
+    """The index fields that come from the resource's own metadata and spec."""
+    _, labels, annotations = metadata(doc)
+    spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
+    deprecated = str(annotations.get("tekton.dev/deprecated", "")).lower() == "true"
+    min_version = annotations.get(MIN_VERSION_ANNOTATION)
+    return {
+        "description": summary(spec.get("description")),
+        "display_name": str(annotations.get("tekton.dev/displayName") or ""),
+        "categories": _split_list(annotations.get("tekton.dev/categories")),
+        "tags": _split_list(annotations.get("tekton.dev/tags")),
+        "platforms": _split_list(annotations.get("tekton.dev/platforms")),
+        "min_pipelines_version": str(min_version) if min_version else None,
+        "deprecated": deprecated,
+        "version_label": labels.get(VERSION_LABEL),
+    }
+
+
+def _named(items: Any, optional_key: str | None = None) -> tuple[Named, ...]:
+    out = []
+    for item in items or ():
+        if isinstance(item, dict) and item.get("name"):
+            out.append(Named(
+                str(item["name"]), " ".join(str(item.get("description") or "").split()),
+                bool(item.get(optional_key)) if optional_key else False,
+            ))
+    return tuple(out)
+
+
+def detail(entry: Entry, doc: dict[str, Any]) -> ResourceDetail:
+    """The interface of a resource: params, workspaces, results (v1 and v1beta1 shapes)."""
+    spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
+    raw_params = spec.get("params")
+    if raw_params is None and isinstance(spec.get("inputs"), dict):  # pre-v1beta1 layout
+        raw_params = spec["inputs"].get("params")
+    params = []
+    for p in raw_params or ():
+        if isinstance(p, dict) and p.get("name"):
+            params.append(Param(
+                name=str(p["name"]),
+                type=str(p.get("type") or "string"),
+                description=" ".join(str(p.get("description") or "").split()),
+                default=p.get("default"),
+                has_default="default" in p,
+            ))
+    return ResourceDetail(
+        entry=entry,
+        params=tuple(params),
+        workspaces=_named(spec.get("workspaces"), "optional"),
+        results=_named(spec.get("results")),
+        description=str(spec.get("description") or "").strip(),
+    )

@@ -1,0 +1,163 @@
+"""index.yaml: deterministic writing, --check, the real tektoncd/catalog's oddities."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from catalog_cli import index
+from catalog_cli.errors import IndexStale, InputError, NotFound
+
+from .conftest import TEKTON_CATALOG, assert_one_line_error, run_cli
+
+TASK = """\
+apiVersion: tekton.dev/v1
+kind: Task
+metadata:
+  name: {name}
+  labels:
+    app.kubernetes.io/version: "{version}"
+  annotations:
+    tekton.dev/pipelines.minVersion: "0.50.0"
+    tekton.dev/tags: demo
+spec:
+  description: A demo task.
+  steps:
+    - name: run
+      image: busybox:1.36
+      script: echo hi
+"""
+
+
+def make_catalog(root: Path, versions: dict[str, list[str]]) -> Path:
+    for name, vs in versions.items():
+        for v in vs:
+            d = root / "task" / name / v
+            d.mkdir(parents=True)
+            (d / f"{name}.yaml").write_text(TASK.format(name=name, version=v))
+            (d / "README.md").write_text(f"# {name} {v}\n")
+    return root
+
+
+@pytest.fixture(scope="module")
+def corpus_index() -> index.Index:
+    return index.build(TEKTON_CATALOG)
+
+
+def test_corpus_counts(corpus_index: index.Index) -> None:
+    tasks = [e for e in corpus_index if e.kind == "Task"]
+    assert len(tasks) == 300
+    assert len({e.name for e in tasks}) == 171
+
+
+def test_corpus_newest_first_semver(corpus_index: index.Index) -> None:
+    git_clone = [e.version for e in corpus_index.versions("git-clone") if e.kind == "Task"]
+    assert git_clone[:3] == ["0.10", "0.9", "0.8"]
+    assert git_clone[-1] == "0.1"
+
+
+def test_corpus_oddities_are_warnings_naming_the_file(corpus_index: index.Index) -> None:
+    text = [str(w) for w in corpus_index.warnings]
+    expected = [
+        "task/yq/0.5/yq.yaml: version label '0.4' differs from its folder '0.5'",
+        "task/python-boto3-aws/0.1/python-boto3-aws.yaml: metadata.name 'python-boto3' differs",
+        "task/python-sdk-azure/0.1/python-sdk-azure.yaml: metadata.name 'python-azure-sdk' differs",
+        "task/jumpstarter-run-cmd/0.1/jumpstarter-run-cmd.yaml: metadata.name",
+        "task/jumpstarter-get-lease/0.1/jumpstarter-get-lease.yaml: no app.kubernetes.io/version label",
+        "pipeline/openwhisk/0.1: version folder has no openwhisk.yaml",
+    ]
+    for want in expected:
+        assert any(t.startswith(want) for t in text), f"missing warning {want!r} in {text}"
+
+
+def test_corpus_task_and_stepaction_share_a_name(corpus_index: index.Index) -> None:
+    kinds = {e.kind for e in corpus_index.versions("git-clone")}
+    assert kinds == {"Task", "StepAction"}
+
+
+def test_pipeline_task_refs_are_dependencies(corpus_index: index.Index) -> None:
+    pipeline = corpus_index.versions("build-push-gke-deploy")[0]
+    assert pipeline.kind == "Pipeline"
+    assert {d.name for d in pipeline.dependencies} >= {"kaniko"}
+    assert all(d.range == "*" and d.kind == "Task" for d in pipeline.dependencies)
+
+
+def test_same_tree_same_bytes(tmp_path: Path) -> None:
+    a = make_catalog(tmp_path / "a", {"zeta": ["0.1", "0.10", "0.9"], "alpha": ["1.0"]})
+    b = tmp_path / "b"
+    shutil.copytree(a, b)
+    assert index.render(index.build(a)) == index.render(index.build(b))
+    target, idx = index.write(a)
+    first = target.read_bytes()
+    index.write(a)
+    assert target.read_bytes() == first
+    assert [e.version for e in idx.versions("zeta")] == ["0.10", "0.9", "0.1"]
+
+
+def test_every_file_has_a_digest(tmp_path: Path) -> None:
+    make_catalog(tmp_path, {"demo": ["0.1"]})
+    entry = index.build(tmp_path).versions("demo")[0]
+    assert entry.digest == index.sha256_file(tmp_path / "task/demo/0.1/demo.yaml")
+    assert [f.path for f in entry.files] == ["task/demo/0.1/README.md", "task/demo/0.1/demo.yaml"]
+    assert all(f.digest.startswith("sha256:") and len(f.digest) == 71 for f in entry.files)
+
+
+def test_check_detects_a_stale_index(tmp_path: Path) -> None:
+    make_catalog(tmp_path, {"demo": ["0.1"]})
+    index.write(tmp_path)
+    index.check(tmp_path)  # fresh: no error
+    (tmp_path / "task/demo/0.1/README.md").write_text("# changed\n")
+    with pytest.raises(IndexStale):
+        index.check(tmp_path)
+    r = run_cli("index", "--check", str(tmp_path))
+    assert r.code == 4
+    assert "stale" in r.err
+
+
+def test_check_without_index(tmp_path: Path) -> None:
+    make_catalog(tmp_path, {"demo": ["0.1"]})
+    with pytest.raises(IndexStale, match="no index.yaml"):
+        index.check(tmp_path)
+
+
+def test_builtin_index_is_current() -> None:
+    r = run_cli("index", "--check")
+    assert r.code == 0, r.err
+    assert "up to date" in r.err
+
+
+def test_json_format_round_trips(tmp_path: Path) -> None:
+    make_catalog(tmp_path, {"demo": ["0.1", "0.2"]})
+    target, built = index.write(tmp_path, "json")
+    assert json.loads(target.read_text())["entries"]["demo"][0]["version"] == "0.2"
+    assert index.load(target).entries == built.entries
+    index.check(tmp_path)  # the format of the committed file is kept
+
+
+def test_load_rejects_a_bad_digest_field(tmp_path: Path) -> None:
+    make_catalog(tmp_path, {"demo": ["0.1"]})
+    target, _ = index.write(tmp_path)
+    target.write_text(target.read_text().replace("digest: sha256:", "digest: md5:", 1))
+    with pytest.raises(InputError, match=r"entries\.demo\[0\]\.digest"):
+        index.load(target)
+
+
+def test_not_a_catalog(tmp_path: Path) -> None:
+    (tmp_path / "something").mkdir()
+    with pytest.raises(NotFound, match="no catalog here"):
+        index.build(tmp_path)
+    r = run_cli("index", str(tmp_path))
+    assert_one_line_error(r, str(tmp_path), "no catalog here")
+    assert not (tmp_path / "index.yaml").exists()
+
+
+def test_wildcard_rbac_is_flagged(tmp_path: Path) -> None:
+    make_catalog(tmp_path, {"demo": ["0.1"]})
+    (tmp_path / "task/demo/0.1/rbac.yaml").write_text(
+        "rules:\n- apiGroups: ['']\n  resources: ['secrets']\n  verbs: ['*']\n"
+    )
+    idx = index.build(tmp_path)
+    assert any("grants '*' in verbs" in str(w) for w in idx.warnings)

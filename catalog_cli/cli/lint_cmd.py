@@ -1,0 +1,67 @@
+"""``catalog lint PATH...``: check Tasks, Pipelines and StepActions before they are published."""
+
+from __future__ import annotations
+
+import enum
+import sys
+from typing import TYPE_CHECKING
+
+import typer
+
+from .output import Format, emit, note
+
+if TYPE_CHECKING:
+    from ..lint import LintReport
+
+
+class MinSeverity(str, enum.Enum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+
+
+class LintFormat(str, enum.Enum):
+    table = "table"
+    json = "json"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("lint")(lint)
+
+
+def lint(
+    paths: list[str] = typer.Argument(..., metavar="PATH...", help="Files or directories (searched for *.yaml, *.yml)."),
+    output: LintFormat = typer.Option(LintFormat.table, "--output", "-o", help="Output format.", case_sensitive=False),
+    severity: MinSeverity = typer.Option(MinSeverity.info, "--severity", help="Lowest severity to report.", case_sensitive=False),
+    strict: bool = typer.Option(False, "--strict", help="Fail on warnings as well as errors."),
+) -> None:
+    """Lint Tekton resources: schema, catalog metadata, images, params, workspaces, results.
+
+    Directories are searched recursively; files there that are not Tasks,
+    Pipelines or StepActions are skipped. Exit status: 0 clean, 1 when an error
+    (with --strict: or a warning) is reported, 2 or 3 for bad arguments.
+    """
+    from ..lint import Severity, lint_paths
+
+    report = lint_paths(paths, min_severity=Severity.parse(severity.value))
+    emit(report.to_dict(), Format(output.value), table=lambda: _table(report))
+    note(_summary(report))
+    if report.failed(strict=strict):
+        raise typer.Exit(1)
+
+
+def _table(report: LintReport) -> None:
+    # One finding a line, "file:line" first, as compilers do, so editors can jump to it.
+    sys.stdout.write("".join(
+        f"{f.file}:{f.line}  {f.severity!s:<7}  {f.rule}  {f.message}\n" for f in report.findings
+    ))
+
+
+def _summary(report: LintReport) -> str:
+    def plural(n: int, word: str) -> str:
+        return f"{n} {word}{'' if n == 1 else 's'}"
+
+    parts = [plural(report.files, "file"), plural(report.errors, "error"), plural(report.warnings, "warning")]
+    if report.infos:
+        parts.append(plural(report.infos, "info"))
+    return ", ".join(parts)

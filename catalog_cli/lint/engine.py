@@ -1,0 +1,75 @@
+"""Running every check over a set of files and turning issues into sorted findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path, PurePath
+
+from . import checks_meta, checks_pipeline, checks_spec
+from .loader import discover, read
+from .model import Check, Finding, Issue, LintContext, LintReport, Resource, Severity
+from .rules import RULES
+from .schema import check_schema
+
+CHECKS: tuple[Check, ...] = (
+    check_schema, *checks_meta.CHECKS, *checks_spec.CHECKS, *checks_pipeline.CHECKS,
+)
+
+
+def lint_paths(
+    paths: Iterable[str | Path], *, min_severity: Severity = Severity.INFO
+) -> LintReport:
+    """Lint the files and directories ``paths`` (directories recursively, *.yaml and *.yml).
+
+    Raises :class:`~catalog_cli.errors.NotFound` for a path that does not exist and
+    :class:`~catalog_cli.errors.InputError` for a directory with no YAML file; every
+    problem inside a file, including one that cannot be parsed, is a finding.
+    """
+    sources = discover(paths)
+    resources: list[Resource] = []
+    findings: list[Finding] = []
+    for src in sources:
+        found, problems = read(src)
+        resources.extend(found)
+        findings.extend(problems)
+    findings.extend(lint_resources(resources))
+    kept = sorted({f for f in findings if f.severity >= min_severity})
+    return LintReport(tuple(kept), len(sources))
+
+
+def lint_resources(resources: Sequence[Resource]) -> Iterator[Finding]:
+    """Every finding of every check on ``resources``, linted as one set."""
+    ctx = LintContext(resources)
+    for res in resources:
+        for check in CHECKS:
+            try:
+                for issue in check(res, ctx):
+                    yield finding(res, issue)
+            except Exception as exc:  # noqa: BLE001 - one bad check must not stop the run
+                yield Finding(
+                    res.file, res.line(()), "lint-crash", Severity.ERROR,
+                    f"check {check.__name__} failed on {res.label}: {type(exc).__name__}: {exc}",
+                )
+    yield from duplicate_resources(resources)
+
+
+def finding(res: Resource, issue: Issue) -> Finding:
+    severity = issue.severity or RULES[issue.rule].severity
+    return Finding(res.file, res.line(issue.path), issue.rule, severity, issue.message)
+
+
+def duplicate_resources(resources: Sequence[Resource]) -> Iterator[Finding]:
+    """duplicate-resource: one kind and name twice in one file or one folder.
+
+    Not across folders: a catalog holds each version of a Task in its own folder,
+    all under one name, and that is how it should be.
+    """
+    seen: dict[tuple[str, str, str], Resource] = {}
+    for res in resources:
+        if not res.name:
+            continue
+        key = (str(PurePath(res.file).parent), res.kind, res.name)
+        first = seen.setdefault(key, res)
+        if first is not res:
+            where = "earlier in this file" if first.file == res.file else f"in {first.file}"
+            yield finding(res, Issue("duplicate-resource", ("metadata", "name"), f"{res.label} is already defined {where}"))

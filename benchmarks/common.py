@@ -1,0 +1,62 @@
+"""Helpers for the benchmarks: run a command several times, report wall time and peak memory."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = (ROOT / ".." / "shared" / "corpus").resolve()
+
+_PEAK = (
+    "import resource, subprocess, sys; "
+    "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
+    "print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+)
+
+
+def catalog_cmd() -> list[str]:
+    """The installed ``catalog`` script when present, else the module."""
+    exe = shutil.which("catalog")
+    return [exe] if exe else [sys.executable, "-m", "catalog_cli"]
+
+
+@dataclass
+class Measure:
+    label: str
+    seconds: float  # median wall time
+    peak_kib: int  # peak resident memory of the command
+    runs: int
+
+    @property
+    def peak_mib(self) -> float:
+        return self.peak_kib / 1024
+
+
+def measure(label: str, cmd: list[str], runs: int = 5, env: dict[str, str] | None = None,
+            ok_codes: tuple[int, ...] = (0,)) -> Measure:
+    times, peaks = [], []
+    full_env = {**os.environ, **(env or {})}
+    for _ in range(runs):
+        start = time.perf_counter()
+        out = subprocess.run([sys.executable, "-c", _PEAK, *cmd], capture_output=True, text=True,
+                             env=full_env, check=True).stdout.split()
+        times.append(time.perf_counter() - start)
+        code, peak = int(out[0]), int(out[1])
+        if code not in ok_codes:
+            raise SystemExit(f"{label}: exit code {code} from {' '.join(cmd)}")
+        peaks.append(peak)
+    return Measure(label, statistics.median(times), max(peaks), runs)
+
+
+def report(baseline: Measure, others: list[Measure]) -> None:
+    print(f"{'what':48} {'median s':>9} {'ratio':>8} {'peak MiB':>9}")
+    for m in [baseline, *others]:
+        ratio = m.seconds / baseline.seconds if baseline.seconds else float("nan")
+        print(f"{m.label:48} {m.seconds:9.3f} {ratio:8.2f} {m.peak_mib:9.1f}")

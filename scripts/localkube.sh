@@ -284,6 +284,24 @@ current-context: $2
 EOF
 }
 
+# etcd fsyncs every write; on a busy disk that stalls the API server for seconds
+# (seen once as a start that never finished), so its data lives in memory when
+# /dev/shm is there. $DIR/etcd-data is then a link to it.
+make_etcd_data() {
+    if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+        ln -s "$(mktemp -d /dev/shm/localkube-etcd.XXXXXX)" "$DIR/etcd-data"
+    else
+        mkdir -p "$DIR/etcd-data"
+    fi
+}
+
+remove_etcd_data() {
+    if [ -L "$DIR/etcd-data" ]; then
+        rm -rf "$(readlink "$DIR/etcd-data")"
+    fi
+    rm -rf "$DIR/etcd-data"
+}
+
 run_etcd() {
     spawn etcd etcd --name localkube --data-dir "$DIR/etcd-data" \
         --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
@@ -471,8 +489,10 @@ cmd_start() {
     if [ -f "$DIR/pids" ] && { alive etcd || alive kube-apiserver || alive kube-controller-manager; }; then
         die "a cluster is already running in $DIR (run: $SCRIPT_PATH stop $DIR)"
     fi
-    rm -rf "$DIR/etcd-data" "$DIR/pki" "$DIR/pids"
+    remove_etcd_data
+    rm -rf "$DIR/pki" "$DIR/pids"
     mkdir -p "$DIR/pki"
+    make_etcd_data
     : >"$DIR/localkube.log"
     : >"$DIR/pids"
 
@@ -531,13 +551,13 @@ EOF
 
 cmd_stop() {
     set_dir "${1:-}"
-    [ -f "$DIR/pids" ] || { note "nothing running in $DIR"; rm -rf "$DIR/etcd-data"; return 0; }
+    [ -f "$DIR/pids" ] || { note "nothing running in $DIR"; remove_etcd_data; return 0; }
     local name
     for name in kube-controller-manager kube-apiserver etcd; do
         kill_proc "$name"
     done
     [ -n "${LOCALKUBE_IN_WATCHDOG:-}" ] || kill_proc watchdog
-    rm -rf "$DIR/etcd-data"
+    remove_etcd_data
     rm -f "$DIR/pids"
     note "stopped $DIR"
 }

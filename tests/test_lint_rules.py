@@ -134,3 +134,46 @@ def test_reference_parser(text: str, expected: list[tuple[str, tuple[str, ...]]]
 )
 def test_image_problem(image: str, rule: str) -> None:
     assert image_problem(image)[0] == rule
+
+
+def _paths(value: Any, base: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [base]
+    if isinstance(value, dict):
+        for key, child in value.items():
+            out += _paths(child, (*base, key))
+    elif isinstance(value, list):
+        for i, child in enumerate(value):
+            out += _paths(child, (*base, i))
+    return out
+
+
+def test_no_check_crashes_on_mistyped_input() -> None:
+    """Every check reads shapes it cannot trust: replace random parts of valid files by junk."""
+    import copy
+    import random
+
+    from catalog_cli.lint import lint_resources
+    from catalog_cli.lint.model import Resource
+
+    docs = []
+    for path in sorted(DATA.rglob("*.yaml")):
+        if "alias" in path.name or path.name == "cases.yaml":
+            continue
+        try:
+            loaded = list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader))
+        except yaml.YAMLError:
+            continue
+        docs += [d for d in loaded if isinstance(d, dict) and d.get("kind") in ("Task", "Pipeline", "StepAction")]
+    node = yaml.compose("a: 1")
+    junk: list[Any] = [None, 1, 2.5, "x", "$(params.zz)", [], {}, [1], {"a": 1}, {1: "a"}, True,
+                       ["$(", {"name": 3}], {"name": None}, {"name": "$(tasks.a.results.b)"}]
+    rng = random.Random(20240601)
+    for _ in range(3000):
+        doc = copy.deepcopy(rng.choice(docs))
+        where = rng.choice(_paths(doc)[1:])
+        target = doc
+        for part in where[:-1]:
+            target = target[part]
+        target[where[-1]] = copy.deepcopy(rng.choice(junk))
+        crashes = [f for f in lint_resources([Resource("f.yaml", 0, doc, node)]) if f.rule == "lint-crash"]
+        assert not crashes, (where, crashes[0].message)

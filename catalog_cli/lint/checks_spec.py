@@ -156,7 +156,7 @@ def _step_of(path: JsonPath, step_results: dict[JsonPath, set[str]]) -> set[str]
 
 
 def _uses_step_actions(scope: Scope) -> bool:
-    return any(isinstance(s, Mapping) and "ref" in s for s in scope.spec.get("steps") or [] if isinstance(s, Mapping))
+    return any("ref" in step for _, step in items(scope.spec, "steps", ()))
 
 
 def check_names(res: Resource, ctx: LintContext) -> Iterator[Issue]:

@@ -22,7 +22,9 @@ def test_bad_input(case: dict[str, Any], tmp_path: Path) -> None:
     for rel, content in (case.get("files") or {}).items():
         target = tmp_path / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
+        if isinstance(content, dict):  # a generated file: {repeat: text, times: n}
+            target.write_text(content["repeat"] * content["times"])
+        elif isinstance(content, bytes):
             target.write_bytes(content)
         else:
             target.write_text(content)
@@ -30,8 +32,14 @@ def test_bad_input(case: dict[str, Any], tmp_path: Path) -> None:
     repo_before = _snapshot(ROOT / "catalog")
     args = [a.replace("{dir}", str(tmp_path)) for a in case["args"]]
     r = run_cli(*args)
-    assert_one_line_error(r, *(e.replace("{dir}", str(tmp_path)) for e in case["error"]))
+    needles = [e.replace("{dir}", str(tmp_path)) for e in case["error"]]
+    if case.get("finding"):
+        lines = r.out.splitlines()
+        assert len(lines) == 1 and all(n in lines[0] for n in needles), r.out
+        assert "Traceback" not in r.err
+    else:
+        assert_one_line_error(r, *needles)
+        assert r.out == ""
     assert r.code == case["code"], r.err
-    assert r.out == ""
     assert _snapshot(tmp_path) == before
     assert _snapshot(ROOT / "catalog") == repo_before

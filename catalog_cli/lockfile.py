@@ -1,0 +1,295 @@
+"""``catalog.lock``: the exact versions, digests and sources a resolution chose.
+
+A lock is YAML, written through yamlio (never by string concatenation)::
+
+    apiVersion: catalog.dev/v1
+    kind: Lock
+    requirements: [deploy-pipeline@^1.0]     # as the user gave them
+    tektonVersion: 0.59.0                    # the cluster version resolved for, or null
+    resolved:                                # install order: dependencies first
+    - kind: Task
+      name: kubectl-deploy
+      version: '0.2'
+      digest: sha256:...
+      source: builtin                        # the catalog location; builtin for the built-in one
+      dependencies: []                       # names (kind/name when a name has two kinds here)
+      requiredBy:
+      - {kind: Pipeline, name: deploy-pipeline, range: ^0.2}
+      - {requirement: kubectl-deploy@^0.2}   # one of the user's requirements
+
+Installing from a lock (:func:`check_locked`) takes exactly those entries and refuses
+one whose digest in the catalog is no longer the locked one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import PREFIX, versions, yamlio
+from .errors import CatalogError, DigestMismatch, InputError, NotFound, ResolutionError
+from .model import Entry, canonical_kind
+from .provider import (
+    CatalogSource,
+    Chosen,
+    Key,
+    Link,
+    Requirement,
+    Resolution,
+    explain_choice,
+    find_key,
+    newest_allowed,
+    parse_requirement,
+    resolve,
+)
+
+API_VERSION = f"{PREFIX}/v1"
+KIND = "Lock"
+DEFAULT_FILE = "catalog.lock"
+BUILTIN = "builtin"
+
+
+@dataclass(frozen=True)
+class LockedEntry:
+    kind: str
+    name: str
+    version: str
+    digest: str
+    source: str
+    dependencies: tuple[Key, ...] = ()
+    required_by: tuple[Link, ...] = ()
+
+    @property
+    def key(self) -> Key:
+        return (self.kind, self.name)
+
+
+@dataclass(frozen=True)
+class Lock:
+    requirements: tuple[Requirement, ...]
+    tekton_version: str | None
+    resolved: tuple[LockedEntry, ...]
+    path: str | None = field(default=None, compare=False)
+
+    def find(self, name: str, kind: str | None = None) -> LockedEntry:
+        items = {e.key: e for e in self.resolved}
+        try:
+            return items[find_key(items, name, kind)]
+        except NotFound:
+            raise NotFound(f"{name} is not in the lock", self.path) from None
+
+    def why(self, name: str, kind: str | None = None, newest: str | None = None) -> list[str]:
+        """Why ``name`` is locked at its version (see ``Resolution.why``); ``newest`` is
+        the newest version the catalog offers under the same constraints, when known."""
+        item = self.find(name, kind)
+        graph = {e.key: (e.version, e.required_by) for e in self.resolved}
+        return explain_choice(item.key, Chosen(item.version, item.required_by, graph),
+                              self.tekton_version, newest)
+
+    def to_data(self) -> dict[str, Any]:
+        names = [e.name for e in self.resolved]
+
+        def ref(key: Key) -> str:
+            return key[1] if names.count(key[1]) == 1 else f"{key[0]}/{key[1]}"
+
+        def by(link: Link) -> dict[str, str]:
+            if link.by is None:
+                return {"requirement": link.requirement or ""}
+            return {"kind": link.by[0], "name": link.by[1], "range": link.range}
+
+        return {
+            "apiVersion": API_VERSION,
+            "kind": KIND,
+            "requirements": [str(r) for r in self.requirements],
+            "tektonVersion": self.tekton_version,
+            "resolved": [
+                {"kind": e.kind, "name": e.name, "version": e.version, "digest": e.digest,
+                 "source": e.source, "dependencies": [ref(d) for d in e.dependencies],
+                 "requiredBy": [by(link) for link in e.required_by]}
+                for e in self.resolved
+            ],
+        }
+
+
+def source_name(location: str) -> str:
+    """How a lock names a catalog: ``builtin`` for the built-in one, else its location."""
+    from .catalogs import builtin_root
+
+    if not location.startswith(("http://", "https://")):
+        try:
+            if Path(location).resolve() == builtin_root().resolve():
+                return BUILTIN
+        except OSError:
+            pass
+    return location
+
+
+def catalog_location(source: str) -> str | None:
+    """The inverse of :func:`source_name`, for ``open_catalog``."""
+    return None if source == BUILTIN else source
+
+
+def from_resolution(resolution: Resolution) -> Lock:
+    source = source_name(resolution.source)
+    items = tuple(
+        LockedEntry(r.entry.kind, r.entry.name, r.entry.version, r.entry.digest, source,
+                    r.dependencies, r.required_by)
+        for r in resolution.resolved.values()
+    )
+    tekton = str(resolution.tekton_version) if resolution.tekton_version is not None else None
+    return Lock(resolution.requirements, tekton, items)
+
+
+def dumps(lock: Lock) -> str:
+    return "# Written by `catalog lock`; do not edit by hand.\n" + yamlio.dump(lock.to_data())
+
+
+def write(lock: Lock, path: Path) -> None:
+    yamlio.atomic_write(path, dumps(lock))
+
+
+def read(path: Path) -> Lock:
+    """Read and validate a lock file; an InputError names the file and field at fault."""
+    where = str(path)
+    if not path.exists():
+        raise NotFound("no lock file (run `catalog lock` first)", where)
+    return from_data(yamlio.load_one(path), where)
+
+
+class _Reader:
+    """Validating access to the fields of a lock file; errors name the file and field."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+
+    def fail(self, message: str) -> InputError:
+        return InputError(message, self.where)
+
+    def text(self, value: Any, field_name: str) -> str:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)  # an unquoted version such as 0.2
+        if not isinstance(value, str) or not value:
+            raise self.fail(f"{field_name} must be a non-empty string")
+        return value
+
+    def items(self, value: Any, field_name: str, of: type = object) -> list[Any]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self.fail(f"{field_name} must be a list")
+        for i, item in enumerate(value):
+            if of is dict and not isinstance(item, dict):
+                raise self.fail(f"{field_name}[{i}] must be a mapping")
+        return value
+
+    def requirement(self, value: Any, field_name: str) -> Requirement:
+        try:
+            return parse_requirement(self.text(value, field_name))
+        except InputError as exc:
+            if exc.where == self.where:
+                raise
+            raise self.fail(f"{field_name}: {exc}") from None
+
+    def key(self, ref: str, kinds_of: dict[str, list[str]], field_name: str) -> Key:
+        if "/" in ref:
+            kind_text, _, name = ref.partition("/")
+            kind = canonical_kind(kind_text)
+            if kind is None:
+                raise self.fail(f"{field_name}: unknown kind {kind_text!r}")
+            return (kind, name)
+        if not kinds_of.get(ref):
+            raise self.fail(f"{field_name}: {ref!r} is not locked")
+        return (kinds_of[ref][0], ref)
+
+    def link(self, by: dict[str, Any], field_name: str) -> Link:
+        if "requirement" in by:
+            req = self.requirement(by["requirement"], f"{field_name}.requirement")
+            return Link(None, req.range, str(req))
+        key = (self.text(by.get("kind"), f"{field_name}.kind"),
+               self.text(by.get("name"), f"{field_name}.name"))
+        return Link(key, self.text(by.get("range", "*"), f"{field_name}.range"))
+
+    def entry(self, item: dict[str, Any], f: str, kinds_of: dict[str, list[str]]) -> LockedEntry:
+        kind, name, version, digest, source = (
+            self.text(item.get(k), f"{f}.{k}") for k in ("kind", "name", "version", "digest", "source"))
+        deps = tuple(
+            self.key(self.text(d, f"{f}.dependencies[{j}]"), kinds_of, f"{f}.dependencies[{j}]")
+            for j, d in enumerate(self.items(item.get("dependencies"), f"{f}.dependencies")))
+        links = tuple(self.link(by, f"{f}.requiredBy[{j}]")
+                      for j, by in enumerate(self.items(item.get("requiredBy"), f"{f}.requiredBy", dict)))
+        return LockedEntry(kind, name, version, digest, source, deps, links)
+
+
+def from_data(data: Any, where: str) -> Lock:
+    read = _Reader(where)
+    if not isinstance(data, dict) or data.get("kind") != KIND:
+        raise read.fail(f"not a lock file (expected kind: {KIND})")
+    if data.get("apiVersion") != API_VERSION:
+        raise read.fail(f"apiVersion is {data.get('apiVersion')!r}, expected {API_VERSION!r}")
+    reqs = tuple(read.requirement(r, f"requirements[{i}]")
+                 for i, r in enumerate(read.items(data.get("requirements"), "requirements")))
+    tekton = data.get("tektonVersion")
+    if tekton is not None:
+        tekton = read.text(tekton, "tektonVersion")
+        versions.parse(tekton, f"{where}: tektonVersion")
+    raw = read.items(data.get("resolved"), "resolved", dict)
+    kinds_of: dict[str, list[str]] = {}
+    for item in raw:
+        kinds_of.setdefault(str(item.get("name")), []).append(str(item.get("kind")))
+    items = tuple(read.entry(item, f"resolved[{i}]", kinds_of) for i, item in enumerate(raw))
+    return Lock(reqs, tekton, items, where)
+
+
+def check_locked(catalog: CatalogSource, lock: Lock) -> list[Entry]:
+    """The catalog's entries for exactly what ``lock`` names, in install order.
+
+    Raises NotFound when a locked version is gone from the catalog and DigestMismatch
+    when its content changed since it was locked: nothing is to be installed then.
+    """
+    out = []
+    for item in lock.resolved:
+        what = f"{item.name} {item.version}"
+        try:
+            entry = catalog.get(item.name, item.version, item.kind)
+        except NotFound as exc:
+            raise NotFound(f"{what} is locked but catalog {catalog.location} no longer has it "
+                           f"({exc.message})", lock.path) from None
+        if entry.digest != item.digest:
+            raise DigestMismatch(
+                f"{what} changed in catalog {catalog.location}: its digest is {entry.digest}, "
+                f"the lock has {item.digest} (run `catalog lock` to accept the new content)",
+                lock.path)
+        out.append(entry)
+    return out
+
+
+def verify(catalog: CatalogSource, lock: Lock) -> list[Entry]:
+    """``lock --check``: the digests still match and the requirements still resolve,
+    from this catalog, to exactly the locked versions."""
+    entries = check_locked(catalog, lock)
+    tekton = versions.parse(lock.tekton_version) if lock.tekton_version else None
+    again = resolve(catalog, lock.requirements, tekton, lock)
+    want = {(e.kind, e.name): e.version for e in entries}
+    got = {key: e.version for key, e in again.items()}
+    if got != want:
+        changes = ", ".join(
+            f"{name} {version} ({'locked' if want.get((kind, name)) == version else 'now'})"
+            for (kind, name), version in sorted(set(got.items()) ^ set(want.items())))
+        raise ResolutionError(
+            f"lock is out of date with its requirements: {changes}; run `catalog lock`", lock.path)
+    return entries
+
+
+def newest_for(catalog: CatalogSource, lock: Lock, name: str,
+               kind: str | None = None) -> str | None:
+    """The newest version the catalog offers under the lock's constraints on ``name``."""
+    item = lock.find(name, kind)
+    tekton = versions.parse(lock.tekton_version) if lock.tekton_version else None
+    try:
+        best = newest_allowed(catalog.versions(item.name, item.kind),
+                              [ln.range for ln in item.required_by], tekton)
+    except CatalogError:
+        return None
+    return best.version if best else None
+

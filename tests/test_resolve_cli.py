@@ -1,0 +1,157 @@
+"""``catalog lock`` and ``catalog why``, run as a user runs them (a fresh interpreter)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .conftest import ROOT, Result, assert_one_line_error
+from .test_provider import _write
+
+# Registers the commands unless catalog_cli.cli.main already does, then runs the real
+# entry point (its one error handler included).
+_RUN = (
+    "from catalog_cli.cli.main import app, run\n"
+    "from catalog_cli.cli import resolve_cmd\n"
+    "if not any((c.name or c.callback.__name__) == 'lock' for c in app.registered_commands):\n"
+    "    resolve_cmd.register(app)\n"
+    "run()"
+)
+
+
+def cli(*args: str, cwd: Path | None = None) -> Result:
+    proc = subprocess.run([sys.executable, "-c", _RUN, *args], capture_output=True, text=True, check=False,
+                          cwd=cwd or ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    root = tmp_path / "cat"
+    step = {"steps": [{"name": "s", "image": "alpine", "script": "true"}]}
+    _write(root, "Task", "kubectl-deploy", "0.1", step)
+    _write(root, "Task", "kubectl-deploy", "0.2", step, min_version="0.56.0")
+    _write(root, "Task", "git-clone", "0.9", step)
+    _write(root, "Pipeline", "deploy-pipeline", "1.0", {"tasks": [
+        {"name": "fetch", "taskRef": {"name": "git-clone"}},
+        {"name": "deploy", "taskRef": {"name": "kubectl-deploy"}},
+    ]}, deps="kubectl-deploy >=0.1 <1")
+    return root
+
+
+def test_lock_writes_the_lock_and_why_explains(tree: Path, tmp_path: Path) -> None:
+    lock = tmp_path / "catalog.lock"
+    r = cli("lock", "deploy-pipeline@^1.0", "--catalog", str(tree), "--tekton-version", "0.55.0",
+            "--file", str(lock))
+    assert r.code == 0, r.err
+    assert r.out.splitlines()[0].split() == ["KIND", "NAME", "VERSION", "REQUIRED", "BY"]
+    assert [line.split()[:3] for line in r.out.splitlines()[1:]] == [
+        ["Task", "git-clone", "0.9"], ["Task", "kubectl-deploy", "0.1"], ["Pipeline", "deploy-pipeline", "1.0"]]
+    assert f"wrote {lock} (3 entries)" in r.err
+    data = yaml.safe_load(lock.read_text())
+    assert data["tektonVersion"] == "0.55.0" and data["requirements"] == ["deploy-pipeline@^1.0"]
+    assert {d["source"] for d in data["resolved"]} == {str(tree)}
+
+    r = cli("why", "kubectl-deploy", "--file", str(lock))
+    assert r.code == 0, r.err
+    assert r.out.splitlines() == [
+        "kubectl-deploy 0.1: required by deploy-pipeline 1.0 (>=0.1 <1), which you asked for (deploy-pipeline@^1.0)",
+        "kubectl-deploy 0.1: the newest version satisfying >=0.1 <1 and Tekton 0.55.0",
+    ]
+    r = cli("why", "kubectl-deploy", "--file", str(lock), "-o", "json")
+    assert r.json()["version"] == "0.1" and r.json()["newest"] == "0.1"
+
+
+def test_lock_check_passes_then_refuses_changed_content(tree: Path, tmp_path: Path) -> None:
+    lock = tmp_path / "catalog.lock"
+    assert cli("lock", "deploy-pipeline", "--catalog", str(tree), "--file", str(lock)).code == 0
+    before = lock.read_text()
+    r = cli("lock", "--check", "--file", str(lock), "-o", "name")
+    assert r.code == 0, r.err
+    assert r.out.split() == ["git-clone", "kubectl-deploy", "deploy-pipeline"]
+    assert "is up to date (3 entries)" in r.err
+    task = tree / "task" / "kubectl-deploy" / "0.2" / "kubectl-deploy.yaml"
+    task.write_text(task.read_text() + "# edited\n")
+    r = cli("lock", "--check", "--file", str(lock))
+    assert_one_line_error(r, str(lock), "kubectl-deploy 0.2 changed in catalog", "digest")
+    assert r.code == 6
+    assert lock.read_text() == before
+
+
+def test_lock_without_requirements_relocks_keeping_versions(tree: Path, tmp_path: Path) -> None:
+    lock = tmp_path / "catalog.lock"
+    assert cli("lock", "deploy-pipeline", "--catalog", str(tree), "--tekton-version", "0.55",
+               "--file", str(lock)).code == 0
+    r = cli("lock", "--file", str(lock), "-o", "json")  # same requirements, same cluster version
+    assert r.code == 0, r.err
+    assert {(d["name"], d["version"]) for d in r.json()} >= {("kubectl-deploy", "0.1")}
+    r = cli("lock", "--file", str(lock), "--tekton-version", "0.60", "--upgrade", "-o", "json")
+    assert {(d["name"], d["version"]) for d in r.json()} >= {("kubectl-deploy", "0.2")}
+
+
+def test_lock_on_builtin_catalog_names_it_builtin(tmp_path: Path) -> None:
+    lock = tmp_path / "catalog.lock"
+    r = cli("lock", "kubectl-deploy", "--file", str(lock))
+    assert r.code == 0, r.err
+    assert yaml.safe_load(lock.read_text())["resolved"][0]["source"] == "builtin"
+    assert cli("lock", "--check", "--file", str(lock)).code == 0
+
+
+@pytest.mark.parametrize(("args", "code", "needles"), [
+    (["kubectl-deploy@banana"], 2, ["kubectl-deploy@banana", "invalid version range 'banana'"]),
+    (["no-such-task"], 3, ["no 'no-such-task' in catalog"]),
+    (["widget/kubectl-deploy"], 2, ["unknown kind 'widget'"]),
+    (["broken"], 3, ["broken 0.1 depends on missing-task, which no catalog has"]),
+    (["cycle-a"], 8, ["dependency cycle: cycle-a 1.0 -> cycle-b 1.0 -> cycle-a 1.0"]),
+    (["bad-range"], 2, ["bad-range 1.0: dependency on git-clone: invalid version range '>>1'"]),
+    (["kubectl-deploy@^0.2", "--tekton-version", "0.50"], 8,
+     ["Because you asked for kubectl-deploy ^0.2 which needs Tekton >=0.56.0 while the cluster runs 0.50,"]),
+])
+def test_bad_input_one_line_and_nothing_written(tree: Path, tmp_path: Path, args: list[str], code: int,
+                                                needles: list[str]) -> None:
+    step = {"steps": [{"name": "s", "image": "alpine", "script": "true"}]}
+    _write(tree, "Pipeline", "broken", "0.1", {"tasks": [{"name": "x", "taskRef": {"name": "missing-task"}}]})
+    _write(tree, "Task", "cycle-a", "1.0", step, deps="cycle-b ^1")
+    _write(tree, "Task", "cycle-b", "1.0", step, deps="cycle-a")
+    _write(tree, "Task", "bad-range", "1.0", step, deps="git-clone >>1")
+    lock = tmp_path / "catalog.lock"
+    r = cli("lock", *args, "--catalog", str(tree), "--file", str(lock))
+    assert_one_line_error(r, *needles)
+    assert r.code == code
+    assert not lock.exists()
+
+
+def test_conflict_explanation_on_stderr(tree: Path, tmp_path: Path) -> None:
+    _write(tree, "Pipeline", "release", "1.0", {"tasks": []}, deps="kubectl-deploy ^0.2")
+    lock = tmp_path / "catalog.lock"
+    r = cli("lock", "release", "--catalog", str(tree), "--file", str(lock), "--tekton-version", "0.50.0")
+    assert r.code == 8
+    assert r.err.splitlines() == [
+        ("catalog: error: Because release 1.0 depends on kubectl-deploy ^0.2 which needs Tekton >=0.56.0 "
+         "while the cluster runs 0.50.0, release 1.0 cannot be installed."),
+        "So, because you asked for release, the requirements cannot be satisfied.",
+    ]
+    assert not lock.exists()
+
+
+def test_why_without_lock_file(tmp_path: Path) -> None:
+    r = cli("why", "git-clone", "--file", str(tmp_path / "catalog.lock"))
+    assert_one_line_error(r, "no lock file (run `catalog lock` first)")
+    assert r.code == 3
+
+
+def test_why_name_not_locked(tree: Path, tmp_path: Path) -> None:
+    lock = tmp_path / "catalog.lock"
+    assert cli("lock", "git-clone", "--catalog", str(tree), "--file", str(lock)).code == 0
+    assert_one_line_error(cli("why", "kaniko", "--file", str(lock)), "kaniko is not in the lock")
+
+
+def test_commands_have_help() -> None:
+    r = cli("lock", "--help")
+    assert r.code == 0 and "--tekton-version" in r.out and "--check" in r.out
+    assert "Why a resource is in the lock file" in cli("why", "--help").out

@@ -77,7 +77,7 @@ def open_cache(location: str, key: str, load: Callable[[], Loaded]) -> sqlite3.C
     path = folder / (hashlib.sha256(location.encode()).hexdigest()[:32] + ".sqlite")
     if path.exists():
         try:
-            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
             meta = dict(db.execute("SELECT key, value FROM meta"))
             if meta.get("key") == key and meta.get("schema") == SCHEMA_VERSION:
                 return db
@@ -95,8 +95,8 @@ def open_cache(location: str, key: str, load: Callable[[], Loaded]) -> sqlite3.C
         finally:
             db.close()
         os.replace(tmp, path)
-        return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        return sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
     except OSError:
-        db = sqlite3.connect(":memory:")
+        db = sqlite3.connect(":memory:", check_same_thread=False)
         _fill(db, entries, key)
         return db

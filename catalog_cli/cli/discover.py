@@ -32,9 +32,18 @@ def _hits_table(hits: list[Any]) -> None:
 def list_(
     catalog: str | None = CatalogOption,
     kind: str | None = typer.Option(None, "--kind", help="Only this kind (Task, Pipeline, StepAction)."),
+    installed: bool = typer.Option(False, "--installed", help="What catalog installed in the cluster (as status)."),
+    namespace: list[str] = typer.Option([], "--namespace", "-n", help="With --installed: namespaces to look in."),
+    context: str | None = typer.Option(None, "--context", help="With --installed: kubeconfig context."),
+    kubeconfig: str | None = typer.Option(None, "--kubeconfig", envvar="KUBECONFIG", help="With --installed."),
     output: Format = OutputOption,
 ) -> None:
     """List every resource in the catalog with its versions, newest first."""
+    if installed:
+        from .install_cmd import show_installed
+
+        show_installed(namespace, catalog, context, kubeconfig, output)
+        return
     hits = _open(catalog).search("", kind=kind)
     emit([h.to_dict() for h in hits], output, table=lambda: _hits_table(hits), names=lambda: [h.name for h in hits])
 

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from . import discover, index_cmd, lint_cmd
+from . import discover, index_cmd, install_cmd, lint_cmd, resolve_cmd
 
 app = typer.Typer(
     name="catalog",
@@ -32,6 +32,8 @@ def _main(
 discover.register(app)
 index_cmd.register(app)
 lint_cmd.register(app)
+install_cmd.register(app)
+resolve_cmd.register(app)
 
 
 def run() -> None:

@@ -1,0 +1,115 @@
+"""The shared path of install, upgrade and rollback: requirements per namespace ->
+resolution -> packages -> plans (with removal of what is no longer needed) -> commit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..kube import Cluster, Ref
+from ..manifests import Package, objects_for
+from ..store import Installed, ObjectRecord, Record
+from .common import Options, Report, check_reading, commit, per_namespace
+from .packages import load_packages, resolve_entries
+from .plan import NamespacePlan, Observer, installed_by_hub, plan_packages, plan_removals
+
+
+@dataclass(frozen=True)
+class Target:
+    """What one namespace should hold: requirement strings (each one the user's, so
+    recorded as ``requested``), the range to record for a name when it is not the one
+    resolved with (an upgrade pins the others), and whether to drop the rest."""
+
+    requirements: tuple[str, ...]
+    record_range: tuple[tuple[str, str], ...] = ()
+    prune: bool = False
+
+
+def key_of(pkg: Package) -> str:
+    return f"{pkg.entry.kind}/{pkg.entry.name}"
+
+
+def _after(record: Record, packages: list[Package], requested: dict[str, str],
+           required_by: dict[str, tuple[str, ...]], namespace: str, prune: bool) -> dict[str, Installed]:
+    wanted = {key_of(p) for p in packages}
+    out = {k: v for k, v in record.packages.items() if not prune or k in wanted}
+    for pkg in packages:
+        key = key_of(pkg)
+        prev = out.get(key)
+        objs = tuple(ObjectRecord(o["kind"], o["metadata"]["name"], "") for o in objects_for(pkg, namespace))
+        if prev is not None:  # keep hash and uid of objects that stay; refreshed after apply
+            known = {(o.kind, o.name): o for o in prev.objects}
+            objs = tuple(known.get((o.kind, o.name), o) for o in objs)
+        out[key] = Installed(
+            name=pkg.entry.name, kind=pkg.entry.kind, version=pkg.entry.version, digest=pkg.entry.digest,
+            source=pkg.source, requested=requested.get(key) or (prev.requested if prev and not prune else ""),
+            objects=objs, required_by=required_by.get(key, ()),
+            adopted_from=prev.adopted_from if prev else "",
+        )
+    return out
+
+
+def change(catalog: Any, cluster: Cluster, opts: Options, targets: dict[str, Target], action: str,
+           tekton: Any, on_write: Callable[[Ref, str], None] | None = None) -> tuple[Report, list[NamespacePlan]]:
+    """Make every namespace hold its target; all namespaces change, or none."""
+    resolved: dict[tuple[str, ...], tuple[list[Package], Any]] = {}
+    for t in targets.values():
+        if t.requirements not in resolved:
+            entries, resolution = resolve_entries(catalog, t.requirements, tekton)
+            resolved[t.requirements] = (load_packages(catalog, entries), resolution)
+
+    kinds = {o["kind"] for pkgs, _ in resolved.values() for p in pkgs for o in objects_for(p, "x")}
+    rules = [r for pkgs, _ in resolved.values() for p in pkgs for r in p.rules]
+    check_reading(cluster, opts, kinds, rules)
+
+    def one(ns: str) -> NamespacePlan:
+        target = targets[ns]
+        packages, resolution = resolved[target.requirements]
+        required_by = {
+            f"{k[0]}/{k[1]}": tuple(f"{ln.by[0]}/{ln.by[1]}" for ln in item.required_by if ln.by)
+            for k, item in resolution.resolved.items()
+        }
+        overrides = dict(target.record_range)
+        requested = {}
+        for r in resolution.requirements:
+            k = resolution.find(r.name, r.kind)
+            requested[f"{k[0]}/{k[1]}"] = overrides.get(r.name, r.range)
+        obs = Observer(cluster, ns)
+        record, record_live = obs.record()
+        changes, problems = plan_packages(obs, record, packages, force=opts.force, adopt=opts.adopt)
+        after = _after(record, packages, requested, required_by, ns, target.prune)
+        gone = [k for k in record.packages if k not in after]
+        removals, notes = plan_removals(obs, record, gone)
+        for c in changes:
+            if c.action == "adopt" and c.ref.kind in ("Task", "Pipeline", "StepAction"):
+                hub = installed_by_hub(c.live or {})
+                after[c.package] = replace(after[c.package], adopted_from=f"tkn hub {hub}" if hub else "unmanaged")
+        return NamespacePlan(ns, record, record_live, changes + removals, after, problems, notes)
+
+    plans = per_namespace(opts.namespaces, one)
+    report = commit(cluster, plans, opts, action, rules, on_write)
+    for plan in plans:
+        report.notes += plan.notes
+        packages, _ = resolved[targets[plan.namespace].requirements]
+        for pkg in packages:
+            key = key_of(pkg)
+            acts = {c.action for c in plan.changes if c.package == key}
+            before = plan.record.packages.get(key)
+            if acts <= {"unchanged"}:
+                status = "unchanged"
+            elif before is None:
+                status = "installed"
+            elif before.version != pkg.entry.version:
+                status = f"{before.version} -> {pkg.entry.version}"
+            else:
+                status = "updated"
+            report.packages.append({"namespace": plan.namespace, "name": pkg.entry.name, "kind": pkg.entry.kind,
+                                    "version": pkg.entry.version, "status": status,
+                                    "requested": bool(plan.packages[key].requested)})
+        for key in plan.record.packages:
+            if key not in plan.packages:
+                old = plan.record.packages[key]
+                report.packages.append({"namespace": plan.namespace, "name": old.name, "kind": old.kind,
+                                        "version": old.version, "status": "removed", "requested": False})
+    return report, plans

@@ -1,0 +1,121 @@
+"""What every changing verb shares: options, the report, and the checked commit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from ..errors import ClusterError, InputError
+from ..kube import Cluster, Ref
+from ..model import PolicyRule
+from ..transaction import recover
+from . import preflight
+from .execute import execute
+from .plan import NamespacePlan
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Options:
+    namespaces: tuple[str, ...]
+    force: bool = False
+    adopt: bool = False
+    dry_run: str | None = None  # None, "client" or "server"
+    tekton_version: str | None = None
+    #: Library-only: skip the rights pre-flight (tests use it to make a write fail half-way).
+    check_access: bool = True
+
+
+@dataclass(frozen=True)
+class ObjectChange:
+    namespace: str
+    kind: str
+    name: str
+    action: str
+    package: str
+
+
+@dataclass
+class Report:
+    """What a verb did (or would do, with a dry run), for the CLI to render."""
+
+    action: str
+    dry_run: str | None
+    changes: list[ObjectChange] = field(default_factory=list)
+    packages: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return any(c.action != "unchanged" for c in self.changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "dryRun": self.dry_run,
+            "changed": self.changed,
+            "packages": self.packages,
+            "objects": [c.__dict__ for c in self.changes],
+            "notes": self.notes,
+        }
+
+
+def per_namespace(namespaces: Iterable[str], fn: Callable[[str], T]) -> list[T]:
+    """``fn`` for each namespace, in parallel (reads only), results in the given order."""
+    names = list(namespaces)
+    if len(names) == 1:
+        return [fn(names[0])]
+    with ThreadPoolExecutor(max_workers=min(8, len(names))) as pool:
+        return list(pool.map(fn, names))
+
+
+def start(cluster: Cluster, opts: Options) -> list[str]:
+    """Before anything: finish an interrupted earlier change, check the namespaces exist."""
+    notes = [f"finished undoing an interrupted earlier change: {r}" for r in recover(cluster)]
+    if not opts.namespaces:
+        raise InputError("no namespace given (-n NAMESPACE)")
+    for ns in opts.namespaces:
+        try:
+            if not cluster.namespace_exists(ns):
+                raise InputError(f"namespace {ns!r} does not exist", cluster.context or cluster.host)
+        except ClusterError as exc:
+            if exc.status != 403:  # may not read namespaces: the writes will tell
+                raise
+    return notes
+
+
+def check_reading(cluster: Cluster, opts: Options, kinds: set[str], role_rules: list[PolicyRule]) -> None:
+    """Raise Forbidden, listing every missing right, when planning could not even read."""
+    if not opts.check_access:
+        return
+    missing = [m for ns in opts.namespaces for m in preflight.check_reading(cluster, ns, kinds, role_rules)]
+    if missing:
+        raise preflight.Forbidden(
+            f"you may not: {'; '.join(missing)}; nothing was changed", cluster.context or None, 403)
+
+
+def commit(cluster: Cluster, plans: list[NamespacePlan], opts: Options, action: str,
+           role_rules: list[PolicyRule], on_write: Callable[[Ref, str], None] | None = None) -> Report:
+    """Check every plan (blocking objects, rights), then carry them all out or none."""
+    problems = [p for plan in plans for p in plan.problems]
+    if problems:
+        raise ClusterError(f"{'; '.join(problems)}; nothing was changed", status=409)
+    missing: list[str] = []
+    for plan in plans if opts.check_access else ():
+        if plan.writes or plan.packages != plan.record.packages:
+            want = preflight.needed(plan.namespace, plan.changes, record_write=True)
+            missing += preflight.check_access(cluster, plan.namespace, want, role_rules)
+    if missing:
+        raise preflight.Forbidden(
+            f"you may not: {'; '.join(missing)}; nothing was changed", cluster.context or None, 403)
+    report = Report(action, opts.dry_run)
+    for plan in plans:
+        for c in plan.changes:
+            report.changes.append(ObjectChange(plan.namespace, c.ref.kind, c.ref.name, c.action, c.package))
+    if opts.dry_run != "client":
+        execute(cluster, plans, action=action, force=opts.force, dry_run=opts.dry_run == "server",
+                on_write=on_write)
+    return report

@@ -1,0 +1,22 @@
+"""install: resolve, then make each entry and its RBAC present in every namespace."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..kube import Cluster, Ref
+from ..provider import parse_requirement
+from . import preflight
+from .change import Target, change
+from .common import Options, Report, start
+
+
+def install(catalog: Any, cluster: Cluster, requirements: Sequence[str], opts: Options,
+            on_write: Callable[[Ref, str], None] | None = None) -> Report:
+    notes = start(cluster, opts)
+    tekton = preflight.tekton_version(cluster, opts.tekton_version)
+    target = Target(tuple(str(parse_requirement(r)) for r in requirements))
+    report, _ = change(catalog, cluster, opts, {ns: target for ns in opts.namespaces}, "install", tekton, on_write)
+    report.notes = notes + report.notes
+    return report

@@ -1,0 +1,189 @@
+"""What to change in one namespace: desired objects against live ones and the record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import ClusterError
+from ..kube import RESOURCES, Cluster, Ref
+from ..manifests import MANAGED_BY, MANAGER, PACKAGE_LABEL, Package, objects_for, spec_hash
+from ..model import VERSION_LABEL
+from ..store import RECORD_NAME, Installed, Record, record_from_object
+
+HUB_LABELS = ("hub.tekton.dev/catalog",)
+HUB_PREFIX = "artifacthub.io/"
+
+
+@dataclass
+class Change:
+    ref: Ref
+    action: str  # create | update | unchanged | delete | adopt
+    package: str  # package key, Kind/name
+    desired: dict[str, Any] | None
+    live: dict[str, Any] | None
+
+    @property
+    def writes(self) -> bool:
+        return self.action != "unchanged"
+
+
+@dataclass
+class NamespacePlan:
+    namespace: str
+    record: Record
+    record_live: dict[str, Any] | None
+    changes: list[Change] = field(default_factory=list)
+    packages: dict[str, Installed] = field(default_factory=dict)  # the record's packages after
+    problems: list[str] = field(default_factory=list)  # objects we must not touch
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def writes(self) -> bool:
+        return any(c.writes for c in self.changes)
+
+
+def installed_by_hub(obj: dict[str, Any]) -> str | None:
+    """The version of a Task installed by ``tkn hub`` (or Artifact Hub tooling), else None."""
+    labels = (obj.get("metadata") or {}).get("labels") or {}
+    if VERSION_LABEL in labels and (
+        any(k in labels for k in HUB_LABELS) or any(k.startswith(HUB_PREFIX) for k in labels)
+    ):
+        return str(labels[VERSION_LABEL])
+    return None
+
+
+def owned(obj: dict[str, Any], record: Record, package_key: str) -> bool:
+    """Whether ``obj`` is ours: recorded under this package (same uid when we know it)."""
+    pkg = record.packages.get(package_key)
+    if pkg is None:
+        return False
+    meta = obj.get("metadata") or {}
+    for o in pkg.objects:
+        if o.kind == obj.get("kind") and o.name == meta.get("name"):
+            return not o.uid or o.uid == meta.get("uid")
+    return False
+
+
+def recorded_hash(record: Record, package_key: str, ref: Ref) -> str | None:
+    pkg = record.packages.get(package_key)
+    for o in pkg.objects if pkg else ():
+        if o.kind == ref.kind and o.name == ref.name:
+            return o.spec_hash
+    return None
+
+
+def drifted(obj: dict[str, Any], record: Record, package_key: str) -> bool:
+    want = recorded_hash(record, package_key, Ref.of(obj))
+    return want is not None and spec_hash(obj) != want
+
+
+class Observer:
+    """Reads a namespace's live objects once per kind (one LIST each), then answers GETs."""
+
+    def __init__(self, cluster: Cluster, namespace: str) -> None:
+        self.cluster = cluster
+        self.namespace = namespace
+        self._cache: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def get(self, ref: Ref) -> dict[str, Any] | None:
+        if ref.kind not in self._cache:
+            try:
+                items = self.cluster.list(ref.kind, self.namespace)
+            except ClusterError as exc:
+                if exc.status != 403:
+                    raise
+                # May not list: fall back to reading the one object.
+                obj = self.cluster.get(ref)
+                return obj
+            api_version = RESOURCES[ref.kind][0]
+            self._cache[ref.kind] = {
+                i["metadata"]["name"]: dict(i, kind=ref.kind, apiVersion=api_version) for i in items
+            }
+        return self._cache[ref.kind].get(ref.name)
+
+    def record(self) -> tuple[Record, dict[str, Any] | None]:
+        live = self.cluster.get(Ref("ConfigMap", self.namespace, RECORD_NAME))
+        return record_from_object(self.namespace, live), live
+
+
+def _same(desired: dict[str, Any], live: dict[str, Any]) -> bool:
+    """Whether applying ``desired`` would change nothing we manage in ``live``."""
+    d_meta, l_meta = desired.get("metadata") or {}, live.get("metadata") or {}
+    for key in ("labels", "annotations"):
+        have = l_meta.get(key) or {}
+        if any(have.get(k) != v for k, v in (d_meta.get(key) or {}).items()):
+            return False
+    for key in ("spec", "rules", "roleRef", "subjects"):
+        if key in desired and not _contains(live.get(key), desired[key]):
+            return False
+    return True
+
+
+def _contains(live: Any, want: Any) -> bool:
+    """``want`` is a subset of ``live`` (the server may add defaults, never remove ours;
+    it does drop empty lists and maps)."""
+    if want in ([], {}) and live in (None, [], {}):
+        return True
+    if isinstance(want, dict):
+        return isinstance(live, dict) and all(_contains(live.get(k), v) for k, v in want.items())
+    if isinstance(want, list):
+        return isinstance(live, list) and len(live) == len(want) and all(
+            _contains(a, b) for a, b in zip(live, want))
+    return bool(live == want)
+
+
+def plan_packages(obs: Observer, record: Record, packages: list[Package], *, force: bool,
+                  adopt: bool) -> tuple[list[Change], list[str]]:
+    """Changes that make ``packages`` present in the namespace, and objects that block them."""
+    changes, problems = [], []
+    for pkg in packages:
+        key = f"{pkg.entry.kind}/{pkg.entry.name}"
+        for obj in objects_for(pkg, obs.namespace):
+            ref = Ref.of(obj)
+            live = obs.get(ref)
+            if live is None:
+                changes.append(Change(ref, "create", key, obj, None))
+                continue
+            if not owned(live, record, key):
+                hub = installed_by_hub(live)
+                if adopt:
+                    changes.append(Change(ref, "adopt", key, obj, live))
+                elif hub:
+                    problems.append(f"{ref} was installed by tkn hub (version {hub}); --adopt takes it over")
+                else:
+                    problems.append(f"{ref} exists and was not made by catalog; --adopt takes it over")
+                continue
+            if drifted(live, record, key) and not force:
+                problems.append(f"{ref} was edited since catalog installed it; --force overwrites "
+                                "(catalog diff shows how)")
+                continue
+            prev = record.packages.get(key)
+            same_version = prev is not None and prev.digest == pkg.entry.digest
+            if same_version and _same(obj, live) and not drifted(live, record, key):
+                changes.append(Change(ref, "unchanged", key, obj, live))
+            else:
+                changes.append(Change(ref, "update", key, obj, live))
+    return changes, problems
+
+
+def plan_removals(obs: Observer, record: Record, keys: list[str]) -> tuple[list[Change], list[str]]:
+    """Deletions of what the record says we made for ``keys``, never anything else."""
+    changes, notes = [], []
+    for key in keys:
+        pkg = record.packages[key]
+        for o in reversed(pkg.objects):
+            ref = Ref(o.kind, obs.namespace, o.name)
+            live = obs.get(ref)
+            if live is None:
+                continue
+            labels = (live.get("metadata") or {}).get("labels") or {}
+            ours = owned(live, record, key) and (
+                labels.get(MANAGED_BY) == MANAGER and labels.get(PACKAGE_LABEL) == pkg.name
+                or not labels.get(MANAGED_BY)  # signed resources carry no labels of ours
+            )
+            if ours:
+                changes.append(Change(ref, "delete", key, None, live))
+            else:
+                notes.append(f"{ref} is no longer the object catalog made; left alone")
+    return changes, notes

@@ -1,0 +1,125 @@
+"""Checks made before any write: the cluster's Tekton version, and the caller's rights."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ..errors import ClusterError, InputError
+from ..kube import RESOURCES, Access, Cluster
+from ..model import PolicyRule
+from ..versions import Version, is_version, parse
+from .plan import Change
+
+
+class Forbidden(ClusterError):
+    """The caller lacks rights the change needs; nothing was written."""
+
+
+def tekton_version(cluster: Cluster, override: str | None = None) -> Version:
+    """The Tekton Pipelines version to resolve against: ``override``, else the cluster's."""
+    if override:
+        return parse(override.lstrip("v"), "--tekton-version")
+    try:
+        text = cluster.tekton_version()
+    except ClusterError as exc:
+        if exc.status == 403:
+            raise ClusterError("may not read ConfigMap tekton-pipelines/pipelines-info to learn the "
+                               "Tekton version; pass --tekton-version", exc.where, 403) from exc
+        raise
+    if text is None:
+        raise ClusterError("Tekton Pipelines is not installed in this cluster (no ConfigMap "
+                           "tekton-pipelines/pipelines-info); pass --tekton-version to go on anyway",
+                           cluster.host)
+    clean = text.strip().lstrip("v")
+    if not is_version(clean):
+        raise InputError(f"cluster reports Tekton version {text!r}, which is not a version",
+                         "ConfigMap tekton-pipelines/pipelines-info")
+    return parse(clean)
+
+
+def _group(kind: str) -> str:
+    api_version = RESOURCES[kind][0]
+    return api_version.split("/")[0] if "/" in api_version else ""
+
+
+def needed(namespace: str, changes: Iterable[Change], record_write: bool) -> set[Access]:
+    """The permissions the changes need (server-side apply: create for new objects,
+    patch always; get and list to read what is there)."""
+    want: set[Access] = set()
+    for c in changes:
+        group, plural = _group(c.ref.kind), RESOURCES[c.ref.kind][1]
+        want.add(Access("list", group, plural, namespace))
+        if c.action in ("create",):
+            want |= {Access("create", group, plural, namespace), Access("patch", group, plural, namespace)}
+        elif c.action in ("update", "adopt"):
+            want.add(Access("patch", group, plural, namespace))
+        elif c.action == "delete":
+            want.add(Access("delete", group, plural, namespace))
+    if record_write:
+        want |= {Access(v, "", "configmaps", namespace) for v in ("get", "create", "patch")}
+    return want
+
+
+def _matches(rule: dict[str, Any], access: Access) -> bool:
+    def has(values: list[str] | None, value: str) -> bool:
+        return bool(values) and ("*" in values or value in values)  # type: ignore[operator]
+
+    return (has(rule.get("verbs"), access.verb) and has(rule.get("apiGroups"), access.group)
+            and has(rule.get("resources"), access.resource) and not rule.get("resourceNames"))
+
+
+def granted_by_rules(rules: list[dict[str, Any]], policy: PolicyRule, namespace: str) -> list[Access]:
+    """The parts of ``policy`` that ``rules`` (the caller's) do not cover."""
+    missing = []
+    for verb in policy.verbs:
+        for group in policy.api_groups or ("",):
+            for resource in policy.resources:
+                access = Access(verb, group, resource, namespace)
+                if not any(_matches(r, access) for r in rules):
+                    missing.append(access)
+    return missing
+
+
+def check_access(cluster: Cluster, namespace: str, want: set[Access],
+                 role_rules: list[PolicyRule]) -> list[str]:
+    """What the caller may not do in ``namespace``, as lines for one error message.
+
+    One SelfSubjectRulesReview gives all the caller's rules; a SelfSubjectAccessReview
+    confirms each apparent gap (rules reviews may be incomplete). Creating a Role needs
+    the caller to hold its rules (or ``escalate``), binding it likewise (or ``bind``):
+    Kubernetes' escalation prevention, checked here before anything is written."""
+    rules, _ = cluster.rules_in(namespace)
+
+    def allowed(a: Access) -> bool:
+        # A gap in the rules review is confirmed by an access review, the authority.
+        return any(_matches(r, a) for r in rules) or cluster.can_i(a)
+
+    missing = sorted({str(a) for a in want if not allowed(a)})
+    if role_rules:
+        escalate = allowed(Access("escalate", "rbac.authorization.k8s.io", "roles", namespace))
+        bind = allowed(Access("bind", "rbac.authorization.k8s.io", "roles", namespace))
+        if not (escalate and bind):
+            gaps = set()
+            for policy in role_rules:
+                for a in granted_by_rules(rules, policy, namespace):
+                    if not cluster.can_i(a):
+                        gaps.add(str(a))
+            missing += sorted(f"{g} (to grant it to the Task's ServiceAccount)" for g in gaps)
+    return missing
+
+
+def check_reading(cluster: Cluster, namespace: str, kinds: Iterable[str],
+                  role_rules: list[PolicyRule]) -> list[str]:
+    """Before planning: may the caller read what planning reads? If not, everything an
+    install of these kinds would need is reported at once, so one message lists it all."""
+    kinds = sorted(set(kinds))
+    reads = {Access("list", _group(k), RESOURCES[k][1], namespace) for k in kinds}
+    reads.add(Access("get", "", "configmaps", namespace))
+    rules, _ = cluster.rules_in(namespace)
+    if all(any(_matches(r, a) for r in rules) or cluster.can_i(a) for a in reads):
+        return []
+    want = set(reads)
+    for k in kinds + ["ConfigMap"]:
+        want |= {Access(v, _group(k), RESOURCES[k][1], namespace) for v in ("create", "patch")}
+    return check_access(cluster, namespace, want, role_rules)

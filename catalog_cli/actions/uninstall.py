@@ -1,0 +1,64 @@
+"""uninstall: remove exactly what catalog made for an entry, and nothing a user made."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..errors import NotFound
+from ..kube import Cluster, Ref
+from ..provider import parse_requirement
+from ..store import Installed
+from .common import Options, Report, commit, per_namespace, start
+from .plan import NamespacePlan, Observer, plan_removals
+
+
+def _orphans(packages: dict[str, Installed], removed: set[str]) -> set[str]:
+    """Dependencies that nothing left needs any more, found to a fixed point."""
+    gone = set(removed)
+    changed = True
+    while changed:
+        changed = False
+        for key, pkg in packages.items():
+            if key in gone or pkg.explicit:
+                continue
+            if pkg.required_by and all(r in gone for r in pkg.required_by):
+                gone.add(key)
+                changed = True
+    return gone
+
+
+def uninstall(catalog: Any, cluster: Cluster, names: Sequence[str], opts: Options,
+              on_write: Callable[[Ref, str], None] | None = None) -> Report:
+    notes = start(cluster, opts)
+    asked = [parse_requirement(n) for n in names]
+
+    def one(ns: str) -> NamespacePlan:
+        obs = Observer(cluster, ns)
+        record, record_live = obs.record()
+        keys = set()
+        for req in asked:
+            pkg = record.find(req.name, req.kind)
+            if pkg is None:
+                raise NotFound(f"{req.name} was not installed by catalog in namespace {ns}")
+            keys.add(pkg.key)
+        gone = _orphans(record.packages, keys)
+        changes, left_alone = plan_removals(obs, record, sorted(gone))
+        after = {}
+        for key, pkg in record.packages.items():
+            if key not in gone:
+                after[key] = Installed(**{**pkg.__dict__,
+                                          "required_by": tuple(r for r in pkg.required_by if r not in gone)})
+        return NamespacePlan(ns, record, record_live, changes, after, [], left_alone)
+
+    plans = per_namespace(opts.namespaces, one)
+    report = commit(cluster, plans, opts, "uninstall", [], on_write)
+    report.notes = notes + [n for p in plans for n in p.notes]
+    for plan in plans:
+        for key in plan.record.packages:
+            if key not in plan.packages:
+                old = plan.record.packages[key]
+                report.packages.append({"namespace": plan.namespace, "name": old.name, "kind": old.kind,
+                                        "version": old.version, "status": "removed",
+                                        "requested": old.explicit})
+    return report

@@ -1,0 +1,100 @@
+"""upgrade and rollback: move installed entries to another version, everywhere or none."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from ..errors import InputError, NotFound
+from ..kube import Cluster, Ref
+from ..provider import parse_requirement
+from ..store import Record
+from ..versions import parse
+from . import preflight
+from .change import Target, change
+from .common import Options, Report, per_namespace, start
+from .plan import Observer
+
+
+def _records(cluster: Cluster, opts: Options) -> dict[str, Record]:
+    records = per_namespace(opts.namespaces, lambda ns: Observer(cluster, ns).record()[0])
+    return dict(zip(opts.namespaces, records))
+
+
+def _pinned(record: Record, skip: set[str]) -> list[str]:
+    """Every other explicitly installed entry, held at its installed version."""
+    return [f"{p.kind}/{p.name}@={p.version}" for p in record.packages.values()
+            if p.explicit and p.name not in skip]
+
+
+def upgrade(catalog: Any, cluster: Cluster, names: Sequence[str], opts: Options, *, all_: bool = False,
+            on_write: Callable[[Ref, str], None] | None = None) -> Report:
+    """Move the named entries (or all explicitly installed ones) to the newest version
+    their requested range, their dependents and the cluster's Tekton allow."""
+    notes = start(cluster, opts)
+    tekton = preflight.tekton_version(cluster, opts.tekton_version)
+    asked = [parse_requirement(n) for n in names]
+    targets = {}
+    for ns, record in _records(cluster, opts).items():
+        chosen = [p for p in record.packages.values() if p.explicit] if all_ else []
+        for req in asked:
+            pkg = record.find(req.name, req.kind)
+            if pkg is None:
+                raise NotFound(f"{req.name} is not installed in namespace {ns}")
+            chosen.append(pkg)
+        if not chosen:
+            continue
+        moving = {p.name for p in chosen}
+        # A range written by the user (even "@*") replaces the one recorded at install.
+        ranges = {r.name: r.range for r, raw in zip(asked, names) if "@" in raw or " " in raw.strip()}
+        reqs = [f"{p.kind}/{p.name}@{ranges.get(p.name, p.requested or '*')}" for p in chosen]
+        record_range = tuple((n, r) for n, r in ranges.items())
+        targets[ns] = Target(tuple(reqs + _pinned(record, moving)), record_range, prune=True)
+    if not targets:
+        raise NotFound("nothing installed by catalog to upgrade in " + ", ".join(opts.namespaces))
+    sub = replace(opts, namespaces=tuple(targets))
+    report, plans = change(catalog, cluster, sub, targets, "upgrade", tekton, on_write)
+    for plan in plans:
+        for pkg in plan.packages.values():
+            if not pkg.explicit:
+                continue
+            newest = catalog.get(pkg.name, None, pkg.kind).version
+            if parse(newest) > parse(pkg.version):
+                notes.append(f"{pkg.name} {newest} is out of the requested range {pkg.requested!r} in "
+                             f"{plan.namespace}: upgrade {pkg.name}@{newest} moves to it")
+    report.notes = notes + report.notes
+    return report
+
+
+def previous_version(record: Record, key: str, current: str) -> str | None:
+    """The version ``key`` had before the current one, from the newest revision back."""
+    for rev in reversed(record.history):
+        version = rev.versions.get(key)
+        if version is not None and version != current:
+            return version
+    return None
+
+
+def rollback(catalog: Any, cluster: Cluster, name: str, opts: Options, *, to: str | None = None,
+             on_write: Callable[[Ref, str], None] | None = None) -> Report:
+    """Put ``name`` back to the version it had before (or ``to``), in every namespace."""
+    notes = start(cluster, opts)
+    tekton = preflight.tekton_version(cluster, opts.tekton_version)
+    req = parse_requirement(name)
+    if req.range not in ("*", ""):
+        raise InputError("give the version with --to, not NAME@VERSION", name)
+    targets = {}
+    for ns, record in _records(cluster, opts).items():
+        pkg = record.find(req.name, req.kind)
+        if pkg is None:
+            raise NotFound(f"{req.name} is not installed in namespace {ns}")
+        version = to or previous_version(record, pkg.key, pkg.version)
+        if version is None:
+            raise NotFound(f"{req.name} has no earlier version in the history of namespace {ns}")
+        keep = pkg.requested or "*"
+        reqs = [f"{pkg.kind}/{pkg.name}@={version}"] + _pinned(record, {pkg.name})
+        targets[ns] = Target(tuple(reqs), ((pkg.name, keep),), prune=True)
+    report, _ = change(catalog, cluster, opts, targets, "rollback", tekton, on_write)
+    report.notes = notes + report.notes
+    return report

@@ -1,0 +1,39 @@
+"""Options of the commands that talk to a cluster, kubectl's spelling."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+NamespaceOption = typer.Option(
+    [], "--namespace", "-n", help="Namespace; repeat for several. Default: the context's namespace."
+)
+ContextOption = typer.Option(None, "--context", help="Kubeconfig context to use.")
+KubeconfigOption = typer.Option(None, "--kubeconfig", envvar="KUBECONFIG", help="Path of the kubeconfig.")
+DryRunOption = typer.Option(
+    None, "--dry-run", help="client: only show what would change; server: have the API server check it."
+)
+TektonVersionOption = typer.Option(
+    None, "--tekton-version", help="Resolve for this Tekton Pipelines version instead of the cluster's."
+)
+
+
+def connect(kubeconfig: str | None, context: str | None) -> Any:
+    from ..kube import Cluster
+
+    # KUBECONFIG may list several files; the client takes the first, as kubectl merges them.
+    path = kubeconfig.split(":")[0] if kubeconfig else None
+    return Cluster(path, context)
+
+
+def options(cluster: Any, namespaces: list[str], *, dry_run: str | None = None, force: bool = False,
+            adopt: bool = False, tekton_version: str | None = None) -> Any:
+    from ..actions.common import Options
+    from ..errors import InputError
+
+    if dry_run not in (None, "client", "server", "none"):
+        raise InputError(f"--dry-run must be client or server, not {dry_run!r}")
+    ns = tuple(dict.fromkeys(namespaces)) or (cluster.default_namespace,)
+    return Options(ns, force=force, adopt=adopt, dry_run=None if dry_run == "none" else dry_run,
+                   tekton_version=tekton_version)

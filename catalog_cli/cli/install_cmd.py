@@ -1,0 +1,214 @@
+"""Installing into namespaces: install, upgrade, rollback, uninstall, status, diff, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from .cluster_opts import (
+    ContextOption,
+    DryRunOption,
+    KubeconfigOption,
+    NamespaceOption,
+    TektonVersionOption,
+    connect,
+    options,
+)
+from .common import CatalogOption
+from .output import Format, OutputOption, emit, note, print_table
+
+
+def _render_report(report: Any, output: Format) -> None:
+    data = report.to_dict()
+
+    def table() -> None:
+        if report.packages:
+            print_table(["namespace", "name", "kind", "version", "status"],
+                        [[p["namespace"], p["name"], p["kind"], p["version"], p["status"]] for p in report.packages])
+        written = [c for c in report.changes if c.action != "unchanged"]
+        prefix = f"(dry run: {report.dry_run}) " if report.dry_run else ""
+        if not written:
+            note(f"{prefix}nothing to do: everything is already as asked")
+        else:
+            counts: dict[str, int] = {}
+            for c in written:
+                counts[c.action] = counts.get(c.action, 0) + 1
+            past = {"create": "created", "update": "updated", "adopt": "adopted", "delete": "deleted"}
+            done = ", ".join(f"{n} {past.get(a, a)}" for a, n in sorted(counts.items()))
+            would = "would be " if report.dry_run else ""
+            note(f"{prefix}{len(written)} objects {would}changed: {done}")
+    for n in report.notes:
+        note(n)
+    emit(data, output, table=table, names=lambda: [f"{c.kind.lower()}/{c.name}" for c in report.changes])
+
+
+def install(
+    refs: list[str] = typer.Argument(..., metavar="NAME[@RANGE]...", help="What to install, e.g. kubectl-deploy@^0.2."),
+    namespace: list[str] = NamespaceOption,
+    dry_run: str | None = DryRunOption,
+    force: bool = typer.Option(False, "--force", help="Overwrite objects someone edited since we installed them."),
+    adopt: bool = typer.Option(False, "--adopt", help="Take over objects another tool (e.g. tkn hub) made."),
+    tekton_version: str | None = TektonVersionOption,
+    catalog: str | None = CatalogOption,
+    context: str | None = ContextOption,
+    kubeconfig: str | None = KubeconfigOption,
+    output: Format = OutputOption,
+) -> None:
+    """Install Tasks (and what they depend on) with their ServiceAccount, Role and RoleBinding."""
+    from ..actions.install import install as run
+    from ..catalogs import open_catalog
+
+    cat = open_catalog(catalog)
+    cluster = connect(kubeconfig, context)
+    opts = options(cluster, namespace, dry_run=dry_run, force=force, adopt=adopt, tekton_version=tekton_version)
+    _render_report(run(cat, cluster, refs, opts), output)
+
+
+def upgrade(
+    refs: list[str] = typer.Argument(None, metavar="[NAME[@RANGE]]...", help="Installed entries to upgrade."),
+    all_: bool = typer.Option(False, "--all", help="Upgrade everything catalog installed."),
+    namespace: list[str] = NamespaceOption,
+    dry_run: str | None = DryRunOption,
+    force: bool = typer.Option(False, "--force", help="Overwrite objects someone edited since we installed them."),
+    tekton_version: str | None = TektonVersionOption,
+    catalog: str | None = CatalogOption,
+    context: str | None = ContextOption,
+    kubeconfig: str | None = KubeconfigOption,
+    output: Format = OutputOption,
+) -> None:
+    """Upgrade installed entries to the newest version their range and the cluster allow."""
+    from ..actions.upgrade import upgrade as run
+    from ..catalogs import open_catalog
+    from ..errors import InputError
+
+    if not refs and not all_:
+        raise InputError("name what to upgrade, or use --all")
+    cat = open_catalog(catalog)
+    cluster = connect(kubeconfig, context)
+    opts = options(cluster, namespace, dry_run=dry_run, force=force, tekton_version=tekton_version)
+    _render_report(run(cat, cluster, refs or [], opts, all_=all_), output)
+
+
+def rollback(
+    ref: str = typer.Argument(..., metavar="NAME", help="Installed entry to roll back."),
+    to: str | None = typer.Option(None, "--to", help="Version to go back to. Default: the one before."),
+    namespace: list[str] = NamespaceOption,
+    dry_run: str | None = DryRunOption,
+    force: bool = typer.Option(False, "--force", help="Overwrite objects someone edited since we installed them."),
+    tekton_version: str | None = TektonVersionOption,
+    catalog: str | None = CatalogOption,
+    context: str | None = ContextOption,
+    kubeconfig: str | None = KubeconfigOption,
+    output: Format = OutputOption,
+) -> None:
+    """Put an installed entry back to its previous version (or --to VERSION)."""
+    from ..actions.upgrade import rollback as run
+    from ..catalogs import open_catalog
+
+    cat = open_catalog(catalog)
+    cluster = connect(kubeconfig, context)
+    opts = options(cluster, namespace, dry_run=dry_run, force=force, tekton_version=tekton_version)
+    _render_report(run(cat, cluster, ref, opts, to=to), output)
+
+
+def uninstall(
+    refs: list[str] = typer.Argument(..., metavar="NAME...", help="Installed entries to remove."),
+    namespace: list[str] = NamespaceOption,
+    dry_run: str | None = DryRunOption,
+    context: str | None = ContextOption,
+    kubeconfig: str | None = KubeconfigOption,
+    output: Format = OutputOption,
+) -> None:
+    """Remove what catalog installed for these entries (and dependencies nothing else needs)."""
+    from ..actions.uninstall import uninstall as run
+
+    cluster = connect(kubeconfig, context)
+    opts = options(cluster, namespace, dry_run=dry_run)
+    _render_report(run(None, cluster, refs, opts), output)
+
+
+def status(
+    namespace: list[str] = NamespaceOption,
+    catalog: str | None = CatalogOption,
+    context: str | None = ContextOption,
+    kubeconfig: str | None = KubeconfigOption,
+    output: Format = OutputOption,
+) -> None:
+    """What catalog installed in each namespace: version, newest available, drift."""
+    show_installed(namespace, catalog, context, kubeconfig, output)
+
+
+def show_installed(namespace: list[str], catalog: str | None, context: str | None,
+                   kubeconfig: str | None, output: Format) -> None:
+    from ..actions.status import status as run
+    from ..catalogs import open_catalog
+
+    cat = open_catalog(catalog)
+    cluster = connect(kubeconfig, context)
+    rows = run(cat, cluster, options(cluster, namespace))
+
+    def table() -> None:
+        print_table(["namespace", "name", "kind", "version", "newest", "managed by", "drift"], [
+            [r["namespace"], r["name"], r["kind"], r["version"],
+             r["newest"] + (" (upgrade)" if r["newest"] and r["newest"] != r["version"] else ""),
+             r["managedBy"], "; ".join(r["drift"]) or "none"] for r in rows])
+        if not rows:
+            note("nothing installed by catalog here")
+    emit(rows, output, table=table, names=lambda: [r["name"] for r in rows])
+
+
+def diff(
+    refs: list[str] = typer.Argument(..., metavar="NAME[@RANGE]...", help="What install would apply."),
+    namespace: list[str] = NamespaceOption,
+    tekton_version: str | None = TektonVersionOption,
+    catalog: str | None = CatalogOption,
+    context: str | None = ContextOption,
+    kubeconfig: str | None = KubeconfigOption,
+) -> None:
+    """Show how the live objects differ from what install would apply; exit 1 when they do."""
+    from ..actions import preflight
+    from ..actions.render import diff as run
+    from ..actions.render import render as objects
+    from ..catalogs import open_catalog
+
+    cat = open_catalog(catalog)
+    cluster = connect(kubeconfig, context)
+    opts = options(cluster, namespace, tekton_version=tekton_version)
+    tekton = str(preflight.tekton_version(cluster, opts.tekton_version))
+    differs = False
+    for ns in opts.namespaces:
+        for item in run(cluster, objects(cat, refs, ns, tekton)):
+            if item["state"] != "same":
+                differs = True
+                print(item["diff"], end="")
+    if differs:
+        raise typer.Exit(1)
+    note("no differences")
+
+
+def render(
+    refs: list[str] = typer.Argument(..., metavar="NAME[@RANGE]...", help="What to render."),
+    namespace: str = typer.Option("default", "--namespace", "-n", help="Namespace to render for."),
+    tekton_version: str | None = TektonVersionOption,
+    catalog: str | None = CatalogOption,
+    output: Format = typer.Option(Format.yaml, "--output", "-o", help="yaml (default) or json."),
+) -> None:
+    """Print the objects install would apply, for GitOps; no cluster needed."""
+    import json
+    import sys
+
+    from ..actions.render import render as run
+    from ..catalogs import open_catalog
+    from ..yamlio import dump
+
+    objs = run(open_catalog(catalog), refs, namespace, tekton_version)
+    if output is Format.json:
+        sys.stdout.write(json.dumps({"apiVersion": "v1", "kind": "List", "items": objs}, indent=2) + "\n")
+    else:
+        sys.stdout.write("".join(f"---\n{dump(o)}" for o in objs))
+
+
+def register(app: typer.Typer) -> None:
+    for command in (install, upgrade, rollback, uninstall, status, diff, render):
+        app.command()(command)

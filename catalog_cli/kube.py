@@ -1,0 +1,246 @@
+"""The only module that talks to Kubernetes.
+
+It loads a kubeconfig with the official client's loader (contexts, tokens, exec
+plugins, client certificates) and makes plain REST calls over that client's
+connection pool: one request per object, server-side apply with one field
+manager, and every failure translated into :class:`ClusterError` here.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from .errors import ClusterError, InputError
+
+FIELD_MANAGER = "catalog"
+
+#: kind -> (API group/version, plural). The kinds the tool reads or writes.
+RESOURCES: dict[str, tuple[str, str]] = {
+    "Task": ("tekton.dev/v1", "tasks"),
+    "Pipeline": ("tekton.dev/v1", "pipelines"),
+    "StepAction": ("tekton.dev/v1beta1", "stepactions"),
+    "PipelineRun": ("tekton.dev/v1", "pipelineruns"),
+    "TaskRun": ("tekton.dev/v1", "taskruns"),
+    "ServiceAccount": ("v1", "serviceaccounts"),
+    "ConfigMap": ("v1", "configmaps"),
+    "Secret": ("v1", "secrets"),
+    "Namespace": ("v1", "namespaces"),
+    "Role": ("rbac.authorization.k8s.io/v1", "roles"),
+    "RoleBinding": ("rbac.authorization.k8s.io/v1", "rolebindings"),
+    "ClusterRole": ("rbac.authorization.k8s.io/v1", "clusterroles"),
+    "ClusterRoleBinding": ("rbac.authorization.k8s.io/v1", "clusterrolebindings"),
+    "EventListener": ("triggers.tekton.dev/v1beta1", "eventlisteners"),
+    "TriggerBinding": ("triggers.tekton.dev/v1beta1", "triggerbindings"),
+    "TriggerTemplate": ("triggers.tekton.dev/v1beta1", "triggertemplates"),
+    "Trigger": ("triggers.tekton.dev/v1beta1", "triggers"),
+}
+CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding"}
+
+
+@dataclass(frozen=True, order=True)
+class Ref:
+    """Which object: kind, namespace (empty for cluster-scoped) and name."""
+
+    kind: str
+    namespace: str
+    name: str
+
+    def __str__(self) -> str:
+        where = f" in {self.namespace}" if self.namespace else ""
+        return f"{self.kind} {self.name}{where}"
+
+    @classmethod
+    def of(cls, obj: dict[str, Any]) -> Ref:
+        meta = obj.get("metadata") or {}
+        return cls(obj["kind"], meta.get("namespace", ""), meta["name"])
+
+
+def api_path(kind: str, namespace: str, name: str | None = None, api_version: str | None = None) -> str:
+    if kind not in RESOURCES:
+        raise InputError(f"the tool does not handle objects of kind {kind!r}")
+    default_version, plural = RESOURCES[kind]
+    version = api_version or default_version
+    base = f"/api/{version}" if "/" not in version else f"/apis/{version}"
+    if kind not in CLUSTER_SCOPED:
+        base += f"/namespaces/{quote(namespace, safe='')}"
+    base += f"/{plural}"
+    return base + (f"/{quote(name, safe='')}" if name else "")
+
+
+@dataclass(frozen=True)
+class Access:
+    """One permission a pre-flight check asks about."""
+
+    verb: str
+    group: str
+    resource: str
+    namespace: str
+
+    def __str__(self) -> str:
+        group = self.group or "core"
+        return f"{self.verb} {self.resource} ({group}) in {self.namespace}"
+
+
+class Cluster:
+    """A connection to one cluster (context) through its kubeconfig."""
+
+    def __init__(self, kubeconfig: str | None = None, context: str | None = None,
+                 timeout: float = 30.0) -> None:
+        import urllib3
+        from kubernetes import client, config
+        from kubernetes.config.config_exception import ConfigException
+
+        cfg = client.Configuration()
+        try:
+            config.load_kube_config(config_file=kubeconfig, context=context, client_configuration=cfg)
+            _, active = config.list_kube_config_contexts(config_file=kubeconfig)
+            if context:
+                contexts, _ = config.list_kube_config_contexts(config_file=kubeconfig)
+                active = next(c for c in contexts if c["name"] == context)
+            self.default_namespace = (active.get("context") or {}).get("namespace") or "default"
+            self.context = active.get("name", "")
+        except (ConfigException, FileNotFoundError, StopIteration) as exc:
+            where = kubeconfig or "kubeconfig"
+            raise ClusterError(f"no usable cluster configuration: {exc}", where) from exc
+        cfg.connection_pool_maxsize = 32
+        self._cfg = cfg
+        self._pool = client.rest.RESTClientObject(cfg).pool_manager
+        self._timeout = urllib3.Timeout(connect=5.0, read=timeout)
+        self._retries = urllib3.Retry(total=1, connect=1, read=0, status=0, backoff_factor=0.2,
+                                      raise_on_status=False)
+        self.host = cfg.host
+        self.requests = 0  # counted for the benchmark's requests-per-object figure
+        self._lock = threading.Lock()
+
+    # -- transport -------------------------------------------------------------------
+    def request(self, method: str, path: str, body: Any = None, query: dict[str, str] | None = None,
+                content_type: str = "application/json", what: str | None = None) -> tuple[int, Any]:
+        """One HTTP request; returns (status, decoded JSON). Transport failures raise."""
+        import urllib3
+
+        url = self.host + path + (f"?{urlencode(query)}" if query else "")
+        headers = {"Accept": "application/json", "User-Agent": "catalog"}
+        # auth_settings() refreshes expiring tokens (exec plugins) and has the same
+        # shape across client versions, unlike the api_key dictionary's keys.
+        for setting in self._cfg.auth_settings().values():
+            if setting.get("in") == "header" and setting.get("value"):
+                headers[setting["key"]] = setting["value"]
+        data = None
+        if body is not None:
+            headers["Content-Type"] = content_type
+            data = json.dumps(body).encode()
+        with self._lock:
+            self.requests += 1
+        try:
+            resp = self._pool.request(method, url, body=data, headers=headers,
+                                      timeout=self._timeout, retries=self._retries)
+        except urllib3.exceptions.HTTPError as exc:
+            reason = getattr(exc, "reason", None) or exc
+            raise ClusterError(f"cannot reach the API server at {self.host}: {reason}",
+                               what or path) from exc
+        try:
+            payload = json.loads(resp.data) if resp.data else None
+        except ValueError:
+            payload = {"message": resp.data[:200].decode("utf-8", "replace")}
+        return resp.status, payload
+
+    def _check(self, status: int, payload: Any, what: str) -> Any:
+        if status < 300:
+            return payload
+        message = (payload or {}).get("message") if isinstance(payload, dict) else None
+        reason = (payload or {}).get("reason") if isinstance(payload, dict) else None
+        raise ClusterError(f"{reason or 'HTTP ' + str(status)}: {message or ''}".rstrip(": "),
+                           what, status=status)
+
+    # -- objects -------------------------------------------------------------------
+    def get(self, ref: Ref) -> dict[str, Any] | None:
+        status, payload = self.request("GET", api_path(ref.kind, ref.namespace, ref.name), what=str(ref))
+        if status == 404:
+            return None
+        return self._check(status, payload, str(ref))  # type: ignore[no-any-return]
+
+    def list(self, kind: str, namespace: str, selector: str | None = None) -> list[dict[str, Any]]:
+        query = {"labelSelector": selector} if selector else None
+        status, payload = self.request("GET", api_path(kind, namespace), query=query,
+                                       what=f"{kind} list in {namespace}")
+        if status == 404:
+            return []
+        return list(self._check(status, payload, f"{kind} list in {namespace}").get("items") or [])
+
+    def apply(self, obj: dict[str, Any], *, force: bool = False, dry_run: bool = False) -> dict[str, Any]:
+        """Server-side apply of ``obj`` with the tool's field manager."""
+        ref = Ref.of(obj)
+        query = {"fieldManager": FIELD_MANAGER}
+        if force:
+            query["force"] = "true"
+        if dry_run:
+            query["dryRun"] = "All"
+        path = api_path(ref.kind, ref.namespace, ref.name, obj.get("apiVersion"))
+        status, payload = self.request("PATCH", path, body=obj, query=query,
+                                       content_type="application/apply-patch+yaml", what=str(ref))
+        return self._check(status, payload, str(ref))  # type: ignore[no-any-return]
+
+    def replace(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """PUT ``obj`` as it is (used to restore an object exactly, managedFields included)."""
+        ref = Ref.of(obj)
+        path = api_path(ref.kind, ref.namespace, ref.name, obj.get("apiVersion"))
+        status, payload = self.request("PUT", path, body=obj, what=str(ref))
+        return self._check(status, payload, str(ref))  # type: ignore[no-any-return]
+
+    def create(self, obj: dict[str, Any]) -> dict[str, Any]:
+        ref = Ref.of(obj)
+        path = api_path(ref.kind, ref.namespace, None, obj.get("apiVersion"))
+        status, payload = self.request("POST", path, body=obj, what=str(ref))
+        return self._check(status, payload, str(ref))  # type: ignore[no-any-return]
+
+    def delete(self, ref: Ref, *, dry_run: bool = False) -> bool:
+        """Delete ``ref``; False when it was already gone."""
+        query = {"dryRun": "All"} if dry_run else None
+        body = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background"}
+        status, payload = self.request("DELETE", api_path(ref.kind, ref.namespace, ref.name),
+                                       body=body, query=query, what=str(ref))
+        if status == 404:
+            return False
+        self._check(status, payload, str(ref))
+        return True
+
+    def namespace_exists(self, name: str) -> bool:
+        return self.get(Ref("Namespace", "", name)) is not None
+
+    # -- questions ---------------------------------------------------------------------
+    def rules_in(self, namespace: str) -> tuple[list[dict[str, Any]], bool]:
+        """The caller's resource rules in ``namespace`` (SelfSubjectRulesReview: one request
+        for everything) and whether the answer is incomplete."""
+        body = {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectRulesReview",
+                "spec": {"namespace": namespace}}
+        status, payload = self.request("POST", "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews",
+                                       body=body, what="SelfSubjectRulesReview")
+        self._check(status, payload, "SelfSubjectRulesReview")
+        st = payload.get("status") or {}
+        return list(st.get("resourceRules") or []), bool(st.get("incomplete"))
+
+    def can_i(self, access: Access) -> bool:
+        body = {
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SelfSubjectAccessReview",
+            "spec": {"resourceAttributes": {
+                "verb": access.verb, "group": access.group, "resource": access.resource,
+                "namespace": access.namespace,
+            }},
+        }
+        status, payload = self.request("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+                                       body=body, what="SelfSubjectAccessReview")
+        self._check(status, payload, "SelfSubjectAccessReview")
+        return bool((payload.get("status") or {}).get("allowed"))
+
+    def tekton_version(self) -> str | None:
+        """The Tekton Pipelines version the cluster runs, from ConfigMap pipelines-info;
+        None when Tekton is not installed. Forbidden raises ClusterError."""
+        cm = self.get(Ref("ConfigMap", "tekton-pipelines", "pipelines-info"))
+        if cm is None:
+            return None
+        return str((cm.get("data") or {}).get("version") or "") or None

@@ -1,0 +1,122 @@
+"""What an install makes: the Kubernetes objects for one resolved entry in one namespace.
+
+For a Task: the Task itself (labelled and annotated with version, digest and source),
+a ServiceAccount to run it, a Role with exactly the rules of its rbac.yaml and a
+RoleBinding tying the two. Pipelines get the same, with the rules of every Task they
+use. StepActions run inside a Task's pod and need only themselves.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from . import PREFIX
+from .errors import InputError
+from .model import VERSION_LABEL, Entry, PolicyRule
+
+MANAGED_BY = "app.kubernetes.io/managed-by"
+MANAGER = "catalog"
+PACKAGE_LABEL = f"{PREFIX}/package"
+DIGEST_ANNOTATION = f"{PREFIX}/digest"
+SOURCE_ANNOTATION = f"{PREFIX}/source"
+#: Tekton Trusted Resources sign labels and annotations: leave signed objects untouched.
+SIGNATURE_ANNOTATION = "tekton.dev/signature"
+
+
+@dataclass(frozen=True)
+class Package:
+    """One resolved catalog entry with its resource document and where it came from."""
+
+    entry: Entry
+    resource: dict[str, Any]
+    source: str
+    rules: tuple[PolicyRule, ...] = ()  # what its ServiceAccount needs (Pipelines: union)
+
+    @property
+    def runs(self) -> bool:
+        """Whether it runs under a ServiceAccount of its own (Tasks and Pipelines)."""
+        return self.entry.kind in ("Task", "Pipeline")
+
+
+def spec_hash(obj: dict[str, Any]) -> str:
+    """A stable hash of what an object does (its spec, or rules and roleRef for RBAC)."""
+    body = {k: obj.get(k) for k in ("spec", "rules", "roleRef", "subjects") if k in obj}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def runner_name(name: str) -> str:
+    """Name of the ServiceAccount, Role and RoleBinding made for a Task or Pipeline."""
+    return f"catalog-{name}"
+
+
+def _labels(pkg: Package) -> dict[str, str]:
+    return {
+        MANAGED_BY: MANAGER,
+        PACKAGE_LABEL: pkg.entry.name,
+        VERSION_LABEL: pkg.entry.version,
+    }
+
+
+def _annotations(pkg: Package) -> dict[str, str]:
+    return {DIGEST_ANNOTATION: pkg.entry.digest, SOURCE_ANNOTATION: pkg.source}
+
+
+def is_signed(resource: dict[str, Any]) -> bool:
+    return SIGNATURE_ANNOTATION in ((resource.get("metadata") or {}).get("annotations") or {})
+
+
+def _resource(pkg: Package, namespace: str) -> dict[str, Any]:
+    doc = copy.deepcopy(pkg.resource)
+    meta = doc.setdefault("metadata", {})
+    if meta.get("name") != pkg.entry.name:
+        if is_signed(pkg.resource):
+            raise InputError(f"signed resource is named {meta.get('name')!r}, not {pkg.entry.name!r}",
+                             pkg.entry.path)
+        meta["name"] = pkg.entry.name
+    meta["namespace"] = namespace
+    for key in ("resourceVersion", "uid", "creationTimestamp", "managedFields", "generation"):
+        meta.pop(key, None)
+    if not is_signed(pkg.resource):
+        meta["labels"] = {**(meta.get("labels") or {}), **_labels(pkg)}
+        meta["annotations"] = {**(meta.get("annotations") or {}), **_annotations(pkg)}
+    return doc
+
+
+def objects_for(pkg: Package, namespace: str) -> list[dict[str, Any]]:
+    """Every object installing ``pkg`` into ``namespace`` makes, in apply order."""
+    for i, rule in enumerate(pkg.rules):
+        if rule.wildcards:
+            raise InputError(
+                f"rbac.yaml rules[{i}] grants '*' in {', '.join(rule.wildcards)}: refusing to install",
+                pkg.entry.ref,
+            )
+    objs = [_resource(pkg, namespace)]
+    if not pkg.runs:
+        return objs
+    name = runner_name(pkg.entry.name)
+    meta = {"name": name, "namespace": namespace, "labels": _labels(pkg), "annotations": _annotations(pkg)}
+    objs.append({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": copy.deepcopy(meta)})
+    objs.append({
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": copy.deepcopy(meta),
+        "rules": [r.to_dict() for r in pkg.rules],
+    })
+    objs.append({
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": copy.deepcopy(meta),
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
+        "subjects": [{"kind": "ServiceAccount", "name": name, "namespace": namespace}],
+    })
+    return objs
+
+
+def merged_rules(rule_sets: list[tuple[PolicyRule, ...]]) -> tuple[PolicyRule, ...]:
+    """The union of several rule lists, without duplicates, in first-seen order."""
+    seen: dict[PolicyRule, None] = {}
+    for rules in rule_sets:
+        for r in rules:
+            seen.setdefault(r, None)
+    return tuple(seen)

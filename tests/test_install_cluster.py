@@ -1,0 +1,436 @@
+"""install and its life cycle against the real local kube-apiserver, as admin and as
+an unprivileged user."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from catalog_cli import transaction
+from catalog_cli.actions.common import Options
+from catalog_cli.actions.install import install
+from catalog_cli.actions.status import status
+from catalog_cli.actions.uninstall import uninstall
+from catalog_cli.actions.upgrade import rollback, upgrade
+from catalog_cli.catalogs import open_catalog
+from catalog_cli.errors import CatalogError, ClusterError
+from catalog_cli.kube import Cluster, Ref
+
+from .conftest import BUILTIN, run_cli
+
+pytestmark = pytest.mark.kube
+
+# What the limited user needs to install kubectl-deploy: the objects themselves, the
+# install record, and the rights kubectl-deploy's Role grants (escalation prevention).
+INSTALL_RULES = [
+    {"apiGroups": ["tekton.dev"], "resources": ["tasks"], "verbs": ["get", "list", "create", "patch", "delete"]},
+    {"apiGroups": [""], "resources": ["serviceaccounts", "configmaps"],
+     "verbs": ["get", "list", "create", "patch", "delete"]},
+    {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles", "rolebindings"],
+     "verbs": ["get", "list", "create", "patch", "delete"]},
+]
+DEPLOY_RULES = [
+    {"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["get", "list", "watch", "create", "patch"]},
+    {"apiGroups": [""], "resources": ["services"], "verbs": ["create", "patch"]},
+]
+
+
+@pytest.fixture(scope="module")
+def builtin() -> Any:
+    return open_catalog(None)
+
+
+@pytest.fixture
+def admin(kube_server: Any) -> Cluster:
+    return Cluster(str(kube_server.admin_kubeconfig))
+
+
+@pytest.fixture
+def alice(kube_server: Any) -> Cluster:
+    return Cluster(str(kube_server.limited_kubeconfig))
+
+
+def snapshot(kube_server: Any, ns: str) -> dict[str, Any]:
+    """Everything in the namespace that install could touch, as kubectl sees it."""
+    out = kube_server.kubectl("get", "tasks,pipelines,serviceaccounts,roles,rolebindings,configmaps",
+                              "-n", ns, "-o", "yaml").stdout
+    items = yaml.safe_load(out)["items"]
+    return {f"{i['kind']}/{i['metadata']['name']}": i["metadata"]["resourceVersion"] for i in items
+            if i["metadata"]["name"] not in ("default", "kube-root-ca.crt")
+            and not i["metadata"]["name"].startswith("default-token")}
+
+
+def live(kube_server: Any, kind: str, ns: str, name: str) -> dict[str, Any] | None:
+    proc = kube_server.kubectl("get", kind, name, "-n", ns, "-o", "yaml", "--show-managed-fields",
+                               check=False)
+    return yaml.safe_load(proc.stdout) if proc.returncode == 0 else None
+
+
+def opts(ns: str, **kw: Any) -> Options:
+    return Options((ns,), **kw)
+
+
+def test_install_makes_task_serviceaccount_role_binding(admin: Cluster, builtin: Any, kube_server: Any,
+                                                        kube_namespace: str) -> None:
+    report = install(builtin, admin, ["kubectl-deploy"], opts(kube_namespace))
+    entry = builtin.get("kubectl-deploy")
+    assert [p["status"] for p in report.packages] == ["installed"]
+    task = live(kube_server, "task", kube_namespace, "kubectl-deploy")
+    assert task is not None
+    labels, ann = task["metadata"]["labels"], task["metadata"]["annotations"]
+    assert labels["app.kubernetes.io/managed-by"] == "catalog"
+    assert labels["app.kubernetes.io/version"] == entry.version
+    assert ann["catalog.dev/digest"] == entry.digest
+    assert ann["catalog.dev/source"]
+    role = live(kube_server, "role", kube_namespace, "catalog-kubectl-deploy")
+    rbac = yaml.safe_load((BUILTIN / f"task/kubectl-deploy/{entry.version}/rbac.yaml").read_text())["rules"]
+    assert role["rules"] == rbac  # exactly the rules of rbac.yaml
+    assert not any("*" in v for r in role["rules"] for v in r["verbs"] + r["resources"] + r["apiGroups"])
+    binding = live(kube_server, "rolebinding", kube_namespace, "catalog-kubectl-deploy")
+    assert binding["roleRef"]["name"] == "catalog-kubectl-deploy"
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "catalog-kubectl-deploy",
+                                    "namespace": kube_namespace}]
+    assert live(kube_server, "serviceaccount", kube_namespace, "catalog-kubectl-deploy") is not None
+    # Server-side apply, one field manager.
+    managers = {m["manager"] for m in task["metadata"]["managedFields"]}
+    assert managers == {"catalog"}
+
+
+def test_second_install_changes_nothing(admin: Cluster, builtin: Any, kube_server: Any,
+                                        kube_namespace: str) -> None:
+    install(builtin, admin, ["kubectl-deploy", "git-clone"], opts(kube_namespace))
+    before = snapshot(kube_server, kube_namespace)
+    writes: list[Ref] = []
+    report = install(builtin, admin, ["kubectl-deploy", "git-clone"], opts(kube_namespace),
+                     on_write=lambda ref, _: writes.append(ref))
+    assert writes == []
+    assert not report.changed
+    assert {p["status"] for p in report.packages} == {"unchanged"}
+    assert snapshot(kube_server, kube_namespace) == before
+
+
+def test_cli_install_idempotent_and_says_so(kube_server: Any, kube_namespace: str) -> None:
+    env = {"KUBECONFIG": str(kube_server.admin_kubeconfig)}
+    first = run_cli("install", "kubectl-deploy", "-n", kube_namespace, env=env)
+    assert first.code == 0, first.err
+    assert "4 objects changed: 4 created" in first.err
+    second = run_cli("install", "kubectl-deploy", "-n", kube_namespace, env=env)
+    assert second.code == 0
+    assert "nothing to do" in second.err
+
+
+def test_unprivileged_user_gets_one_message_and_nothing_is_written(
+        alice: Cluster, builtin: Any, kube_server: Any, kube_namespace: str) -> None:
+    before = snapshot(kube_server, kube_namespace)
+    with pytest.raises(ClusterError) as info:
+        install(builtin, alice, ["kubectl-deploy"], opts(kube_namespace))
+    message = str(info.value)
+    assert "\n" not in message
+    for needed in ("create tasks (tekton.dev)", "create rolebindings (rbac.authorization.k8s.io)",
+                   "create serviceaccounts (core)", "create configmaps (core)"):
+        assert needed in message
+    assert "nothing was changed" in message
+    assert snapshot(kube_server, kube_namespace) == before
+
+
+def test_unprivileged_user_without_rolebindings_is_stopped_before_writing(
+        alice: Cluster, builtin: Any, kube_server: Any, kube_namespace: str) -> None:
+    rules = [r for r in INSTALL_RULES if "roles" not in r["resources"]] + DEPLOY_RULES + [
+        {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles"],
+         "verbs": ["get", "list", "create", "patch"]}]
+    kube_server.grant(kube_namespace, rules)
+    before = snapshot(kube_server, kube_namespace)
+    r = run_cli("install", "kubectl-deploy", "-n", kube_namespace,
+                env={"KUBECONFIG": str(kube_server.limited_kubeconfig)})
+    assert r.code == 7
+    assert r.err.count("\n") == 1 and "rolebindings" in r.err and "Traceback" not in r.err
+    assert snapshot(kube_server, kube_namespace) == before
+
+
+def test_unprivileged_user_with_the_rights_installs(alice: Cluster, builtin: Any, kube_server: Any,
+                                                     kube_namespace: str) -> None:
+    kube_server.grant(kube_namespace, INSTALL_RULES + DEPLOY_RULES)
+    report = install(builtin, alice, ["kubectl-deploy"], opts(kube_namespace))
+    assert report.changed
+    assert live(kube_server, "task", kube_namespace, "kubectl-deploy") is not None
+
+
+def test_role_rules_the_user_does_not_hold_are_caught(alice: Cluster, builtin: Any, kube_server: Any,
+                                                      kube_namespace: str) -> None:
+    # May create Roles, but does not hold what kubectl-deploy's Role grants: Kubernetes
+    # would refuse the Role (escalation); the pre-flight says so first.
+    kube_server.grant(kube_namespace, INSTALL_RULES)
+    with pytest.raises(ClusterError, match=r"deployments \(apps\).*to grant it"):
+        install(builtin, alice, ["kubectl-deploy"], opts(kube_namespace))
+    assert live(kube_server, "task", kube_namespace, "kubectl-deploy") is None
+
+
+def test_forbidden_half_way_undoes_everything(alice: Cluster, builtin: Any, kube_server: Any,
+                                              kube_namespace: str) -> None:
+    # Allowed to write Tasks, ServiceAccounts, Roles, but only to read RoleBindings; the
+    # pre-flight is skipped so that the API server itself refuses the RoleBinding mid-way.
+    rules = [r for r in INSTALL_RULES if "roles" not in r["resources"]] + DEPLOY_RULES + [
+        {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles"],
+         "verbs": ["get", "list", "create", "patch", "delete"]},
+        {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["rolebindings"], "verbs": ["get", "list"]}]
+    kube_server.grant(kube_namespace, rules)
+    before = snapshot(kube_server, kube_namespace)
+    writes: list[str] = []
+    with pytest.raises(ClusterError) as info:
+        install(builtin, alice, ["kubectl-deploy"], opts(kube_namespace, check_access=False),
+                on_write=lambda ref, what: writes.append(str(ref)))
+    assert "Forbidden" in str(info.value) and "every change was undone" in str(info.value)
+    assert len(writes) == 3  # Task, ServiceAccount and Role were written, then undone
+    assert snapshot(kube_server, kube_namespace) == before
+
+
+def test_failure_in_one_namespace_leaves_every_namespace_as_it_was(
+        admin: Cluster, builtin: Any, kube_server: Any, kube_namespace: str) -> None:
+    other = f"{kube_namespace}-b"
+    kube_server.kubectl("create", "namespace", other)
+    try:
+        kube_server.grant(kube_namespace, INSTALL_RULES + DEPLOY_RULES)
+        kube_server.grant(other, [r for r in INSTALL_RULES if "roles" not in r["resources"]] + [
+            {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles", "rolebindings"],
+             "verbs": ["get", "list"]}])
+        alice = Cluster(str(kube_server.limited_kubeconfig))
+        before = (snapshot(kube_server, kube_namespace), snapshot(kube_server, other))
+        with pytest.raises(ClusterError):
+            install(builtin, alice, ["kubectl-deploy"],
+                    Options((kube_namespace, other), check_access=False))
+        assert (snapshot(kube_server, kube_namespace), snapshot(kube_server, other)) == before
+    finally:
+        kube_server.kubectl("delete", "namespace", other, "--wait=false")
+
+
+def test_api_server_going_away_is_undone_when_it_returns(
+        admin: Cluster, builtin: Any, kube_server: Any, kube_namespace: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    before = snapshot(kube_server, kube_namespace)
+    monkeypatch.setattr(transaction, "UNDO_PATIENCE", 60.0)
+    restarted = threading.Event()
+
+    def stop_after_two(ref: Ref, what: str) -> None:
+        if len(seen) == 1:  # after the second write, the server goes away for a while
+            kube_server.stop_apiserver()
+            threading.Timer(3.0, lambda: (kube_server.start_apiserver(), restarted.set())).start()
+        seen.append(ref)
+
+    seen: list[Ref] = []
+    with pytest.raises(ClusterError, match="every change was undone"):
+        install(builtin, admin, ["kubectl-deploy", "git-clone"], opts(kube_namespace), on_write=stop_after_two)
+    assert restarted.wait(120)
+    assert len(seen) == 2
+    assert snapshot(kube_server, kube_namespace) == before
+
+
+def test_api_server_gone_for_good_is_undone_by_the_next_command(
+        admin: Cluster, builtin: Any, kube_server: Any, kube_namespace: str,
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setattr(transaction, "UNDO_PATIENCE", 1.0)
+    before = snapshot(kube_server, kube_namespace)
+    seen: list[Ref] = []
+
+    def stop_after_three(ref: Ref, what: str) -> None:
+        seen.append(ref)
+        if len(seen) == 3:
+            kube_server.stop_apiserver()
+
+    try:
+        with pytest.raises(ClusterError, match="could not be undone yet") as info:
+            install(builtin, admin, ["kubectl-deploy"], opts(kube_namespace), on_write=stop_after_three)
+        assert "API server unreachable" in str(info.value)
+    finally:
+        kube_server.start_apiserver()
+    assert snapshot(kube_server, kube_namespace) != before  # half-installed until the next command
+    r = run_cli("status", "-n", kube_namespace, env={"KUBECONFIG": str(kube_server.admin_kubeconfig),
+                                                      "XDG_STATE_HOME": str(tmp_path / "state")})
+    assert r.code == 0, r.err
+    assert snapshot(kube_server, kube_namespace) == before
+
+
+def test_user_made_task_is_not_taken_without_adopt(admin: Cluster, builtin: Any, kube_server: Any,
+                                                   kube_namespace: str) -> None:
+    mine = {"apiVersion": "tekton.dev/v1", "kind": "Task",
+            "metadata": {"name": "git-clone", "namespace": kube_namespace},
+            "spec": {"steps": [{"name": "mine", "image": "busybox:1.36", "script": "echo mine"}]}}
+    kube_server.kubectl("apply", "-f", "-", input=yaml.safe_dump(mine))
+    before = snapshot(kube_server, kube_namespace)
+    with pytest.raises(ClusterError, match="Task git-clone in .* exists and was not made by catalog"):
+        install(builtin, admin, ["git-clone"], opts(kube_namespace))
+    assert snapshot(kube_server, kube_namespace) == before
+
+
+def test_tkn_hub_task_is_recognised_and_adopted(admin: Cluster, builtin: Any, kube_server: Any,
+                                                kube_namespace: str) -> None:
+    hub = {"apiVersion": "tekton.dev/v1", "kind": "Task",
+           "metadata": {"name": "git-clone", "namespace": kube_namespace,
+                        "labels": {"app.kubernetes.io/version": "0.9", "hub.tekton.dev/catalog": "tekton"}},
+           "spec": {"steps": [{"name": "hub-step", "image": "busybox:1.36", "script": "echo clone"}]}}
+    kube_server.kubectl("apply", "-f", "-", input=yaml.safe_dump(hub))
+    rows = status(builtin, admin, opts(kube_namespace))
+    assert [(r["name"], r["version"], r["managedBy"]) for r in rows] == [("git-clone", "0.9", "tkn hub")]
+    with pytest.raises(ClusterError, match="installed by tkn hub \\(version 0.9\\); --adopt"):
+        install(builtin, admin, ["git-clone"], opts(kube_namespace))
+    install(builtin, admin, ["git-clone"], opts(kube_namespace, adopt=True))
+    task = live(kube_server, "task", kube_namespace, "git-clone")
+    assert task["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "catalog"
+    assert task["spec"]["steps"][0]["name"] != "hub-step"
+    rows = status(builtin, admin, opts(kube_namespace))
+    assert [(r["name"], r["managedBy"]) for r in rows] == [("git-clone", "catalog")]
+
+
+def test_edited_task_is_not_overwritten_without_force(admin: Cluster, builtin: Any, kube_server: Any,
+                                                      kube_namespace: str) -> None:
+    install(builtin, admin, ["git-clone@0.1"], opts(kube_namespace))
+    kube_server.kubectl("patch", "task", "git-clone", "-n", kube_namespace, "--type", "merge",
+                        "-p", '{"spec":{"description":"edited by hand"}}')
+    rows = status(builtin, admin, opts(kube_namespace))
+    assert rows[0]["drift"] == ["Task git-clone edited"]
+    with pytest.raises(ClusterError, match="was edited since catalog installed it; --force"):
+        upgrade(builtin, admin, ["git-clone@0.2"], opts(kube_namespace))
+    assert live(kube_server, "task", kube_namespace, "git-clone")["spec"]["description"] == "edited by hand"
+    upgrade(builtin, admin, ["git-clone@0.2"], opts(kube_namespace, force=True))
+    task = live(kube_server, "task", kube_namespace, "git-clone")
+    assert task["metadata"]["labels"]["app.kubernetes.io/version"] == "0.2"
+    assert task["spec"]["description"] != "edited by hand"
+
+
+def test_widened_role_is_put_back_to_rbac_yaml(admin: Cluster, builtin: Any, kube_server: Any,
+                                               kube_namespace: str) -> None:
+    install(builtin, admin, ["kubectl-deploy"], opts(kube_namespace))
+    role = live(kube_server, "role", kube_namespace, "catalog-kubectl-deploy")
+    rules = role["rules"]
+    kube_server.kubectl("patch", "role", "catalog-kubectl-deploy", "-n", kube_namespace, "--type", "json",
+                        "-p", '[{"op":"add","path":"/rules/-","value":{"apiGroups":[""],'
+                              '"resources":["secrets"],"verbs":["get"]}}]')
+    rows = status(builtin, admin, opts(kube_namespace))
+    assert "Role catalog-kubectl-deploy edited" in rows[0]["drift"]
+    with pytest.raises(ClusterError, match="Role catalog-kubectl-deploy .* was edited"):
+        install(builtin, admin, ["kubectl-deploy"], opts(kube_namespace))
+    install(builtin, admin, ["kubectl-deploy"], opts(kube_namespace, force=True))
+    assert live(kube_server, "role", kube_namespace, "catalog-kubectl-deploy")["rules"] == rules
+
+
+def test_upgrade_rollback_and_bounded_history(admin: Cluster, builtin: Any, kube_server: Any,
+                                              kube_namespace: str) -> None:
+    install(builtin, admin, ["git-clone@0.1"], opts(kube_namespace))
+    version = lambda: live(kube_server, "task", kube_namespace, "git-clone")["metadata"]["labels"][  # noqa: E731
+        "app.kubernetes.io/version"]
+    assert version() == "0.1"
+    upgrade(builtin, admin, ["git-clone@^0.2"], opts(kube_namespace))
+    assert version() == "0.2"
+    rollback(builtin, admin, "git-clone", opts(kube_namespace))
+    assert version() == "0.1"
+    rollback(builtin, admin, "git-clone", opts(kube_namespace), to="0.2")
+    assert version() == "0.2"
+    for i in range(12):
+        rollback(builtin, admin, "git-clone", opts(kube_namespace), to="0.1" if i % 2 == 0 else "0.2")
+    record = live(kube_server, "configmap", kube_namespace, "catalog-installs")
+    import json
+
+    history = json.loads(record["data"]["record.json"])["history"]
+    assert len(history) == 10
+    assert [h["number"] for h in history] == list(range(history[0]["number"], history[0]["number"] + 10))
+
+
+def test_upgrade_all_and_status_show_newest(admin: Cluster, builtin: Any, kube_server: Any,
+                                            kube_namespace: str) -> None:
+    install(builtin, admin, ["git-clone@0.1", "kaniko@0.1"], opts(kube_namespace))
+    rows = {r["name"]: r for r in status(builtin, admin, opts(kube_namespace))}
+    assert rows["git-clone"]["version"] == "0.1" and rows["git-clone"]["newest"] == "0.2"
+    report = upgrade(builtin, admin, [], opts(kube_namespace), all_=True)
+    assert any("out of the requested range" in n for n in report.notes)  # 0.1 holds them at 0.1.x
+    report = upgrade(builtin, admin, ["git-clone@*", "kaniko@*"], opts(kube_namespace))
+    assert {p["name"]: p["status"] for p in report.packages} == {"git-clone": "0.1 -> 0.2",
+                                                                 "kaniko": "0.1 -> 0.2"}
+
+
+def test_uninstall_removes_exactly_what_catalog_made(admin: Cluster, builtin: Any, kube_server: Any,
+                                                     kube_namespace: str) -> None:
+    kube_server.kubectl("create", "configmap", "users-own", "-n", kube_namespace, "--from-literal=a=b")
+    kube_server.kubectl("create", "serviceaccount", "users-sa", "-n", kube_namespace)
+    install(builtin, admin, ["kubectl-deploy", "git-clone"], opts(kube_namespace))
+    uninstall(None, admin, ["kubectl-deploy"], opts(kube_namespace))
+    assert live(kube_server, "task", kube_namespace, "kubectl-deploy") is None
+    assert live(kube_server, "role", kube_namespace, "catalog-kubectl-deploy") is None
+    assert live(kube_server, "rolebinding", kube_namespace, "catalog-kubectl-deploy") is None
+    assert live(kube_server, "task", kube_namespace, "git-clone") is not None
+    assert live(kube_server, "configmap", kube_namespace, "users-own") is not None
+    assert live(kube_server, "serviceaccount", kube_namespace, "users-sa") is not None
+    # An object that a user replaced under our name is left alone.
+    kube_server.kubectl("delete", "serviceaccount", "catalog-git-clone", "-n", kube_namespace)
+    kube_server.kubectl("create", "serviceaccount", "catalog-git-clone", "-n", kube_namespace)
+    report = uninstall(None, admin, ["git-clone"], opts(kube_namespace))
+    assert live(kube_server, "serviceaccount", kube_namespace, "catalog-git-clone") is not None
+    assert any("left alone" in n for n in report.notes)
+    assert live(kube_server, "task", kube_namespace, "git-clone") is None
+
+
+def test_dry_runs_write_nothing(admin: Cluster, builtin: Any, kube_server: Any, kube_namespace: str) -> None:
+    before = snapshot(kube_server, kube_namespace)
+    for mode in ("client", "server"):
+        report = install(builtin, admin, ["kubectl-deploy"], opts(kube_namespace, dry_run=mode))
+        assert report.changed and {c.action for c in report.changes} == {"create"}
+    assert snapshot(kube_server, kube_namespace) == before
+
+
+def test_server_dry_run_reports_what_the_server_refuses(kube_server: Any, kube_namespace: str,
+                                                        tmp_path: Path) -> None:
+    cat = tmp_path / "cat" / "task" / "broken" / "0.1"
+    cat.mkdir(parents=True)
+    (cat / "broken.yaml").write_text(yaml.safe_dump({
+        "apiVersion": "tekton.dev/v1", "kind": "Task",
+        "metadata": {"name": "broken", "labels": {"app.kubernetes.io/version": "0.1"}},
+        "spec": {"steps": "not a list"}}))
+    env = {"KUBECONFIG": str(kube_server.admin_kubeconfig)}
+    r = run_cli("install", "broken", "-n", kube_namespace, "--dry-run=server", "--catalog",
+                str(tmp_path / "cat"), env=env)
+    assert r.code == 7 and "Task broken" in r.err and "every change was undone" not in r.err
+    assert "Traceback" not in r.err
+
+
+def test_diff_and_render(kube_server: Any, kube_namespace: str) -> None:
+    env = {"KUBECONFIG": str(kube_server.admin_kubeconfig)}
+    r = run_cli("diff", "kubectl-deploy", "-n", kube_namespace, env=env)
+    assert r.code == 1 and "+++ catalog/Task kubectl-deploy" in r.out
+    assert run_cli("install", "kubectl-deploy", "-n", kube_namespace, env=env).code == 0
+    r = run_cli("diff", "kubectl-deploy", "-n", kube_namespace, env=env)
+    assert r.code == 0, r.out
+    kube_server.kubectl("patch", "task", "kubectl-deploy", "-n", kube_namespace, "--type", "merge",
+                        "-p", '{"spec":{"description":"x"}}')
+    r = run_cli("diff", "kubectl-deploy", "-n", kube_namespace, env=env)
+    assert r.code == 1 and "-  description: x" in r.out
+
+
+def test_render_needs_no_cluster(tmp_path: Path) -> None:
+    r = run_cli("render", "kubectl-deploy", "-n", "team-a", env={"KUBECONFIG": str(tmp_path / "none")})
+    assert r.code == 0, r.err
+    docs = list(yaml.safe_load_all(r.out))
+    assert [d["kind"] for d in docs] == ["Task", "ServiceAccount", "Role", "RoleBinding"]
+    assert all(d["metadata"]["namespace"] == "team-a" for d in docs)
+
+
+def test_tekton_version_of_the_cluster_is_checked(admin: Cluster, kube_server: Any, kube_namespace: str,
+                                                  tmp_path: Path) -> None:
+    cat = tmp_path / "cat" / "task" / "needs-new"
+    for version, minimum in (("0.1", "0.50.0"), ("0.2", "0.70.0")):
+        d = cat / version
+        d.mkdir(parents=True)
+        (d / "needs-new.yaml").write_text(yaml.safe_dump({
+            "apiVersion": "tekton.dev/v1", "kind": "Task",
+            "metadata": {"name": "needs-new", "labels": {"app.kubernetes.io/version": version},
+                         "annotations": {"tekton.dev/pipelines.minVersion": minimum}},
+            "spec": {"steps": [{"name": "run", "image": "busybox:1.36", "script": "true"}]}}))
+    catalog = open_catalog(str(tmp_path / "cat"))
+    # The cluster runs Tekton 0.59: the newest version that fits is chosen.
+    report = install(catalog, admin, ["needs-new"], opts(kube_namespace))
+    assert report.packages[0]["version"] == "0.1"
+    with pytest.raises(CatalogError) as info:
+        install(catalog, admin, ["needs-new@0.2"], opts(kube_namespace))
+    assert "0.70" in str(info.value) and "0.59" in str(info.value)

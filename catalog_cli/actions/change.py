@@ -24,6 +24,7 @@ class Target:
     requirements: tuple[str, ...]
     record_range: tuple[tuple[str, str], ...] = ()
     prune: bool = False
+    locked: Any = None  # a lockfile.Lock: install exactly its versions and digests
 
 
 def key_of(pkg: Package) -> str:
@@ -56,7 +57,7 @@ def change(catalog: Any, cluster: Cluster, opts: Options, targets: dict[str, Tar
     resolved: dict[tuple[str, ...], tuple[list[Package], Any]] = {}
     for t in targets.values():
         if t.requirements not in resolved:
-            entries, resolution = resolve_entries(catalog, t.requirements, tekton)
+            entries, resolution = resolve_entries(catalog, t.requirements, tekton, t.locked)
             resolved[t.requirements] = (load_packages(catalog, entries), resolution)
 
     kinds = {o["kind"] for pkgs, _ in resolved.values() for p in pkgs for o in objects_for(p, "x")}

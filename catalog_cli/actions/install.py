@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..errors import InputError
 from ..kube import Cluster, Ref
 from ..provider import parse_requirement
 from . import preflight
@@ -13,10 +14,17 @@ from .common import Options, Report, start
 
 
 def install(catalog: Any, cluster: Cluster, requirements: Sequence[str], opts: Options,
-            on_write: Callable[[Ref, str], None] | None = None) -> Report:
+            on_write: Callable[[Ref, str], None] | None = None, locked: Any = None) -> Report:
+    """Install ``requirements`` (or, with ``locked``, exactly what the lock file names)."""
     notes = start(cluster, opts)
     tekton = preflight.tekton_version(cluster, opts.tekton_version)
-    target = Target(tuple(str(parse_requirement(r)) for r in requirements))
+    if locked is not None:
+        if requirements:
+            raise InputError("with --locked, the lock file says what to install: give no names")
+        requirements = [str(r) for r in locked.requirements]
+    if not requirements:
+        raise InputError("name what to install (NAME[@RANGE]...), or use --locked")
+    target = Target(tuple(str(parse_requirement(r)) for r in requirements), locked=locked)
     report, _ = change(catalog, cluster, opts, {ns: target for ns in opts.namespaces}, "install", tekton, on_write)
     report.notes = notes + report.notes
     return report

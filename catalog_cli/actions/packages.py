@@ -22,10 +22,24 @@ def load_packages(catalog: Any, entries: Sequence[Entry]) -> list[Package]:
     return out
 
 
-def resolve_entries(catalog: Any, requirements: Sequence[str], tekton: Any) -> tuple[list[Entry], Any]:
-    """Resolve user requirement strings against ``catalog``; entries in install order."""
+def resolve_entries(catalog: Any, requirements: Sequence[str], tekton: Any,
+                    locked: Any = None) -> tuple[list[Entry], Any]:
+    """Resolve user requirement strings against ``catalog``; entries in install order.
+    With a lock, its versions are chosen and must come out exactly, digests included."""
     from ..provider import parse_requirement, resolve
 
     reqs = [parse_requirement(r) for r in requirements]
-    resolution = resolve(catalog, reqs, tekton)
+    resolution = resolve(catalog, reqs, tekton, locked)
+    if locked is not None:
+        from ..errors import ResolutionError
+        from ..lockfile import check_locked
+
+        want = {(e.kind, e.name): e for e in check_locked(catalog, locked)}
+        got = {(e.kind, e.name): e for e in resolution.entries}
+        if {k: e.version for k, e in want.items()} != {k: e.version for k, e in got.items()}:
+            moved = sorted(f"{k[1]} {want[k].version if k in want else '-'} -> {got[k].version if k in got else '-'}"
+                           for k in set(want) | set(got)
+                           if k not in want or k not in got or want[k].version != got[k].version)
+            raise ResolutionError(f"the lock no longer resolves to its own versions ({', '.join(moved)}); "
+                                  "run `catalog lock` again", locked.path)
     return resolution.entries, resolution

@@ -44,7 +44,10 @@ def _render_report(report: Any, output: Format) -> None:
 
 
 def install(
-    refs: list[str] = typer.Argument(..., metavar="NAME[@RANGE]...", help="What to install, e.g. kubectl-deploy@^0.2."),
+    refs: list[str] = typer.Argument(None, metavar="NAME[@RANGE]...", help="What to install, e.g. kubectl-deploy@^0.2."),
+    locked: str | None = typer.Option(
+        None, "--locked", metavar="FILE", is_flag=False, flag_value="catalog.lock",
+        help="Install exactly what the lock file names (default catalog.lock); refuse changed digests."),
     namespace: list[str] = NamespaceOption,
     dry_run: str | None = DryRunOption,
     force: bool = typer.Option(False, "--force", help="Overwrite objects someone edited since we installed them."),
@@ -59,10 +62,17 @@ def install(
     from ..actions.install import install as run
     from ..catalogs import open_catalog
 
+    lock = None
+    if locked:
+        from pathlib import Path
+
+        from ..lockfile import read
+
+        lock = read(Path(locked))
     cat = open_catalog(catalog)
     cluster = connect(kubeconfig, context)
     opts = options(cluster, namespace, dry_run=dry_run, force=force, adopt=adopt, tekton_version=tekton_version)
-    _render_report(run(cat, cluster, refs, opts), output)
+    _render_report(run(cat, cluster, refs or [], opts, locked=lock), output)
 
 
 def upgrade(

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The README's first command ends here: install kubectl-deploy into namespace demo and
+# show what was made. With a kubeconfig (KUBECONFIG or ~/.kube/config) that cluster is
+# used; without one, a local kube-apiserver is built (the first time, ~5 minutes) and
+# started in .localkube/ (stop it with: scripts/localkube.sh stop .localkube).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+catalog=${CATALOG:-catalog}
+command -v "$catalog" >/dev/null || catalog=.venv/bin/catalog
+
+if [ -z "${KUBECONFIG:-}" ] && [ ! -f "$HOME/.kube/config" ]; then
+  echo "demo: no kubeconfig found: using a local kube-apiserver" >&2
+  scripts/localkube.sh build
+  if ! scripts/localkube.sh status .localkube >/dev/null 2>&1; then
+    scripts/localkube.sh stop .localkube >/dev/null 2>&1 || true
+    scripts/localkube.sh start .localkube >/dev/null
+  fi
+  export KUBECONFIG="$PWD/.localkube/admin.kubeconfig"
+fi
+
+kubectl get namespace demo >/dev/null 2>&1 || kubectl create namespace demo >/dev/null
+"$catalog" install kubectl-deploy -n demo
+echo
+kubectl get tasks,serviceaccounts,roles,rolebindings -n demo -l app.kubernetes.io/managed-by=catalog
+echo
+kubectl get role catalog-kubectl-deploy -n demo -o yaml | sed -n '/^rules:/,$p'

@@ -22,9 +22,12 @@ _PEAK = (
 
 
 def catalog_cmd() -> list[str]:
-    """The installed ``catalog`` script when present, else the module."""
+    """The installed ``catalog`` script when present, else the module from this checkout."""
     exe = shutil.which("catalog")
-    return [exe] if exe else [sys.executable, "-m", "catalog_cli"]
+    if exe:
+        return [exe]
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    return [sys.executable, "-m", "catalog_cli"]
 
 
 @dataclass

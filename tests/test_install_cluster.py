@@ -434,3 +434,17 @@ def test_tekton_version_of_the_cluster_is_checked(admin: Cluster, kube_server: A
     with pytest.raises(CatalogError) as info:
         install(catalog, admin, ["needs-new@0.2"], opts(kube_namespace))
     assert "0.70" in str(info.value) and "0.59" in str(info.value)
+
+
+@pytest.mark.parametrize(("ref", "needle", "code"), [
+    ("kubectl-deploy@banana", "'banana' is not a version", 2),
+    ("no-such-task", "no 'no-such-task'", 3),
+    ("kubectl-deploy@^9", "matches no version", 8),
+])
+def test_bad_requirements_install_nothing(ref: str, needle: str, code: int, kube_server: Any,
+                                          kube_namespace: str) -> None:
+    before = snapshot(kube_server, kube_namespace)
+    r = run_cli("install", ref, "-n", kube_namespace, env={"KUBECONFIG": str(kube_server.admin_kubeconfig)})
+    assert r.code == code, r.err
+    assert needle in r.err and "Traceback" not in r.err
+    assert snapshot(kube_server, kube_namespace) == before

@@ -23,7 +23,8 @@ _PEAK = (
 
 def catalog_cmd() -> list[str]:
     """The installed ``catalog`` script when present, else the module from this checkout."""
-    exe = shutil.which("catalog")
+    beside = Path(sys.executable).parent / "catalog"  # not a version manager's shim
+    exe = str(beside) if beside.exists() else shutil.which("catalog")
     if exe:
         return [exe]
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))

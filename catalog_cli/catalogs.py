@@ -30,13 +30,12 @@ def builtin_root() -> Path:
 
 @dataclass(frozen=True)
 class SearchHit:
+    """A matching resource: its newest entry and every version, newest first."""
+
     name: str
     kind: str
-    versions: tuple[Entry, ...]  # newest first
-
-    @property
-    def latest(self) -> Entry:
-        return self.versions[0]
+    latest: Entry
+    versions: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
         e = self.latest
@@ -44,7 +43,7 @@ class SearchHit:
             "name": self.name,
             "kind": e.kind,
             "latest": e.version,
-            "versions": [v.version for v in self.versions],
+            "versions": list(self.versions),
             "displayName": e.display_name,
             "description": e.description,
             "categories": list(e.categories),
@@ -150,7 +149,7 @@ class Catalog:
             "kind": (kind or "").lower(),
         }
         sql = """
-            SELECT name, kind FROM entries
+            SELECT name, kind, data FROM entries
             WHERE pos = 0
               AND (:term = '' OR instr(haystack, :term) > 0)
               AND (:category = '' OR instr(categories, :category) > 0)
@@ -165,7 +164,14 @@ class Catalog:
                           ELSE 3 END, name, kind
         """
         found = list(self.db.execute(sql, args))
-        return [SearchHit(n, k, self.versions(n, k)) for n, k in found]
+        # Older versions need only their version strings: one query for all of them.
+        wanted = {(n, k) for n, k, _ in found}
+        older: dict[tuple[str, str], list[str]] = {}
+        if wanted:
+            for n, k, v in self.db.execute("SELECT name, kind, version FROM entries ORDER BY name, kind, pos"):
+                if (n, k) in wanted:
+                    older.setdefault((n, k), []).append(v)
+        return [SearchHit(n, k, Entry.from_dict(json.loads(d)), tuple(older[(n, k)])) for n, k, d in found]
 
     # -- files ---------------------------------------------------------------------
     def read_file(self, rel: str, digest: str | None) -> bytes:

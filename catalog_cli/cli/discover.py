@@ -25,7 +25,7 @@ def _hits_table(hits: list[Any]) -> None:
         e = h.latest
         desc = e.description if len(e.description) <= 70 else e.description[:67] + "..."
         flag = " (deprecated)" if e.deprecated else ""
-        rows.append([h.name, e.kind, e.version + flag, ", ".join(v.version for v in h.versions[1:]), desc])
+        rows.append([h.name, e.kind, e.version + flag, ", ".join(h.versions[1:]), desc])
     print_table(["name", "kind", "latest", "older", "description"], rows)
 
 

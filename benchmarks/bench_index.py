@@ -20,11 +20,10 @@ from common import ROOT, catalog_cmd, measure, report
 
 sys.path.insert(0, str(ROOT))
 
-from catalog_cli import index  # noqa: E402
-from catalog_cli.model import Dependency, Entry, FileDigest, PolicyRule  # noqa: E402
+from catalog_cli import index
+from catalog_cli.model import Dependency, Entry, FileDigest, PolicyRule
 
-WORDS = ("build deploy git image scan test lint helm kube cloud push pull sign verify "
-         "release notify report cache secret config maven gradle node python java go").split()
+WORDS = ["build", "deploy", "git", "image", "scan", "test", "lint", "helm", "kube", "cloud", "push", "pull", "sign", "verify", "release", "notify", "report", "cache", "secret", "config", "maven", "gradle", "node", "python", "java", "go"]
 
 
 def digest(text: str) -> str:

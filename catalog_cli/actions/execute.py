@@ -70,7 +70,7 @@ def execute(cluster: Cluster, plans: list[NamespacePlan], *, action: str, force:
         for f in futures:
             try:
                 f.result()
-            except BaseException as exc:  # noqa: BLE001 - every failure leads to the undo below
+            except BaseException as exc:
                 stop.set()
                 if not isinstance(exc, _Stopped):
                     errors.append(exc)

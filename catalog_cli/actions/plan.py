@@ -179,7 +179,7 @@ def plan_removals(obs: Observer, record: Record, keys: list[str]) -> tuple[list[
                 continue
             labels = (live.get("metadata") or {}).get("labels") or {}
             ours = owned(live, record, key) and (
-                labels.get(MANAGED_BY) == MANAGER and labels.get(PACKAGE_LABEL) == pkg.name
+                (labels.get(MANAGED_BY) == MANAGER and labels.get(PACKAGE_LABEL) == pkg.name)
                 or not labels.get(MANAGED_BY)  # signed resources carry no labels of ours
             )
             if ours:

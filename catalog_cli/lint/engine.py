@@ -45,7 +45,7 @@ def lint_resources(resources: Sequence[Resource]) -> Iterator[Finding]:
             try:
                 for issue in check(res, ctx):
                     yield finding(res, issue)
-            except Exception as exc:  # noqa: BLE001 - one bad check must not stop the run
+            except Exception as exc:
                 yield Finding(
                     res.file, res.line(()), "lint-crash", Severity.ERROR,
                     f"check {check.__name__} failed on {res.label}: {type(exc).__name__}: {exc}",

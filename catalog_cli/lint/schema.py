@@ -162,7 +162,7 @@ def _compile(schema: Any) -> Callable[[Any], bool]:
                 if fn is not None:
                     if not fn(child):
                         return False
-                elif closed or extra_fn is not None and not extra_fn(child):
+                elif closed or (extra_fn is not None and not extra_fn(child)):
                     return False
         elif isinstance(value, list):
             if items is not None:

@@ -160,6 +160,11 @@ class Cluster:
     def get(self, ref: Ref) -> dict[str, Any] | None:
         status, payload = self.request("GET", api_path(ref.kind, ref.namespace, ref.name), what=str(ref))
         if status == 404:
+            details = (payload or {}).get("details") if isinstance(payload, dict) else None
+            if not (details or {}).get("name"):
+                # Not "no such object" but "no such resource type": a CRD not served
+                # (yet, right after a restart) must not be mistaken for a missing object.
+                raise ClusterError(f"the API server does not serve {ref.kind} objects (yet)", str(ref), 503)
             return None
         return self._check(status, payload, str(ref))  # type: ignore[no-any-return]
 

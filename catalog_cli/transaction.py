@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import CatalogError, ClusterError
+from .errors import ClusterError
 from .kube import Cluster, Ref
 
 #: How long to keep retrying an undo while the API server is unreachable.
@@ -88,15 +88,16 @@ class Transaction:
             raise
         self._done(step, "deleted")
 
-    def rollback(self) -> list[str]:
-        """Undo every step, newest first. Returns the steps that could not be undone
-        (and saves them as a journal); an empty list means all is as it was."""
+    def rollback(self) -> tuple[list[str], list[str]]:
+        """Undo every step, newest first. Returns the objects whose undo waits for the
+        server (saved as a journal) and the undos the server refused; two empty lists
+        mean all is as it was."""
         pending = list(reversed(self.steps))
-        failed = undo_steps(self.cluster, pending, patience=UNDO_PATIENCE)
-        if failed:
-            save_journal(self.cluster, failed)
+        unreachable, refused = undo_steps(self.cluster, pending, patience=UNDO_PATIENCE)
+        if unreachable:
+            save_journal(self.cluster, unreachable)
         self.steps = []
-        return [str(s.ref) for s in failed]
+        return [str(s.ref) for s in unreachable], refused
 
 
 def _restorable(obj: dict[str, Any]) -> dict[str, Any]:
@@ -125,22 +126,31 @@ def undo_one(cluster: Cluster, step: Step) -> None:
     cluster.replace(restored)
 
 
-def undo_steps(cluster: Cluster, steps: list[Step], *, patience: float) -> list[Step]:
+def _transient(exc: ClusterError) -> bool:
+    """Worth retrying: no answer at all, or a server still starting or overloaded."""
+    return exc.status is None or exc.status == 429 or exc.status >= 500
+
+
+def undo_steps(cluster: Cluster, steps: list[Step], *, patience: float) -> tuple[list[Step], list[str]]:
+    """Undo ``steps`` in order. Returns the steps left because the server could not be
+    reached within ``patience`` seconds, and the ones it refused for good (as text)."""
     deadline = time.monotonic() + patience
     remaining = list(steps)
+    refused: list[str] = []
     while remaining:
         step = remaining[0]
         try:
             undo_one(cluster, step)
             remaining.pop(0)
         except ClusterError as exc:
-            if exc.status is not None or time.monotonic() > deadline:
-                if exc.status is None:
-                    return remaining
-                remaining.pop(0)  # refused for good (e.g. 403): nothing more to try
-                continue
-            time.sleep(0.5)
-    return []
+            if not _transient(exc):
+                refused.append(f"{step.ref}: {exc.message}")
+                remaining.pop(0)
+            elif time.monotonic() > deadline:
+                return remaining, refused
+            else:
+                time.sleep(0.5)
+    return [], refused
 
 
 def save_journal(cluster: Cluster, steps: list[Step]) -> None:
@@ -170,7 +180,7 @@ def recover(cluster: Cluster) -> list[str]:
     if not raw:
         return []
     steps = [Step(Ref(*item["ref"]), item["before"]) for item in raw]
-    failed = undo_steps(cluster, steps, patience=0)
+    failed, _ = undo_steps(cluster, steps, patience=0)
     if failed:
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps({"server": cluster.host, "steps": [
@@ -180,7 +190,3 @@ def recover(cluster: Cluster) -> list[str]:
                            "cannot be reached", cluster.host)
     path.unlink(missing_ok=True)
     return [str(s.ref) for s in steps]
-
-
-class Aborted(CatalogError):
-    """A change that failed and was undone; ``str`` says what failed and that all is as before."""

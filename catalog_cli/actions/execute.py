@@ -76,14 +76,14 @@ def execute(cluster: Cluster, plans: list[NamespacePlan], *, action: str, force:
                     errors.append(exc)
     if errors:
         cause = errors[0]
-        left = tx.rollback()
+        left, refused = tx.rollback()
         text = str(cause) if isinstance(cause, CatalogError) else f"{type(cause).__name__}: {cause}"
         if left:
             raise ClusterError(
                 f"{text}; {len(left)} change(s) could not be undone yet (API server unreachable): "
-                "saved, and undone by the next catalog command for this cluster",
-                getattr(cause, "status", None) and None,
-            ) from cause
+                "saved, and undone by the next catalog command for this cluster") from cause
+        if refused:
+            raise ClusterError(f"{text}; the API server refused to undo: {'; '.join(refused)}") from cause
         raise ClusterError(f"{text}; every change was undone, all namespaces are as they were",
                            status=getattr(cause, "status", None)) from cause
 

@@ -129,7 +129,7 @@ def _contains(live: Any, want: Any) -> bool:
         return isinstance(live, dict) and all(_contains(live.get(k), v) for k, v in want.items())
     if isinstance(want, list):
         return isinstance(live, list) and len(live) == len(want) and all(
-            _contains(a, b) for a, b in zip(live, want))
+            _contains(a, b) for a, b in zip(live, want, strict=False))
     return bool(live == want)
 
 

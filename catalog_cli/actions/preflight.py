@@ -120,6 +120,6 @@ def check_reading(cluster: Cluster, namespace: str, kinds: Iterable[str],
     if all(any(_matches(r, a) for r in rules) or cluster.can_i(a) for a in reads):
         return []
     want = set(reads)
-    for k in kinds + ["ConfigMap"]:
+    for k in [*kinds, "ConfigMap"]:
         want |= {Access(v, _group(k), RESOURCES[k][1], namespace) for v in ("create", "patch")}
     return check_access(cluster, namespace, want, role_rules)

@@ -29,7 +29,7 @@ def _project(live: Any, want: Any) -> Any:
     if isinstance(want, dict) and isinstance(live, dict):
         return {k: _project(live.get(k), v) for k, v in want.items() if k in live or v in ([], {})}
     if isinstance(want, list) and isinstance(live, list) and len(want) == len(live):
-        return [_project(a, b) for a, b in zip(live, want)]
+        return [_project(a, b) for a, b in zip(live, want, strict=False)]
     return live
 
 

@@ -27,7 +27,7 @@ def status(catalog: Any, cluster: Cluster, opts: Options) -> list[dict[str, Any]
         obs = Observer(cluster, ns)
         record, _ = obs.record()
         rows = []
-        for key, pkg in sorted(record.packages.items()):
+        for _key, pkg in sorted(record.packages.items()):
             drift = []
             for o in pkg.objects:
                 live = obs.get(Ref(o.kind, ns, o.name))

@@ -19,7 +19,7 @@ from .plan import Observer
 
 def _records(cluster: Cluster, opts: Options) -> dict[str, Record]:
     records = per_namespace(opts.namespaces, lambda ns: Observer(cluster, ns).record()[0])
-    return dict(zip(opts.namespaces, records))
+    return dict(zip(opts.namespaces, records, strict=False))
 
 
 def _pinned(record: Record, skip: set[str]) -> list[str]:
@@ -47,7 +47,7 @@ def upgrade(catalog: Any, cluster: Cluster, names: Sequence[str], opts: Options,
             continue
         moving = {p.name for p in chosen}
         # A range written by the user (even "@*") replaces the one recorded at install.
-        ranges = {r.name: r.range for r, raw in zip(asked, names) if "@" in raw or " " in raw.strip()}
+        ranges = {r.name: r.range for r, raw in zip(asked, names, strict=False) if "@" in raw or " " in raw.strip()}
         reqs = [f"{p.kind}/{p.name}@{ranges.get(p.name, p.requested or '*')}" for p in chosen]
         record_range = tuple((n, r) for n, r in ranges.items())
         targets[ns] = Target(tuple(reqs + _pinned(record, moving)), record_range, prune=True)
@@ -93,7 +93,7 @@ def rollback(catalog: Any, cluster: Cluster, name: str, opts: Options, *, to: st
         if version is None:
             raise NotFound(f"{req.name} has no earlier version in the history of namespace {ns}")
         keep = pkg.requested or "*"
-        reqs = [f"{pkg.kind}/{pkg.name}@={version}"] + _pinned(record, {pkg.name})
+        reqs = [f"{pkg.kind}/{pkg.name}@={version}", *_pinned(record, {pkg.name})]
         targets[ns] = Target(tuple(reqs), ((pkg.name, keep),), prune=True)
     report, _ = change(catalog, cluster, opts, targets, "rollback", tekton, on_write)
     report.notes = notes + report.notes

@@ -54,16 +54,19 @@ class SearchHit:
 
 
 class FileSource(Protocol):
-    """Where the files an index names come from: a folder, or a web server."""
+    """Where the files an index names come from: a folder, or a web server.
 
-    def read(self, rel: str) -> bytes: ...
+    ``digest`` is the one the index names; a source may use it to serve a verified
+    copy from a cache. The caller checks the bytes against it whatever the source."""
+
+    def read(self, rel: str, digest: str | None = None) -> bytes: ...
 
 
 @dataclass(frozen=True)
 class LocalFiles:
     base: Path
 
-    def read(self, rel: str) -> bytes:
+    def read(self, rel: str, digest: str | None = None) -> bytes:
         base = self.base.resolve()
         path = (base / rel).resolve()
         if base not in path.parents:
@@ -81,6 +84,18 @@ class Catalog:
     location: str
     files: FileSource
     db: sqlite3.Connection
+    #: The repo name this catalog was opened as (``builtin`` for the built-in one), which
+    #: ``NAME/...`` references may name.
+    name: str | None = None
+
+    def _own(self, name: str) -> str:
+        """``name`` without a ``REPO/`` prefix naming this catalog; another repo is an error."""
+        repo, sep, bare = name.partition("/")
+        if not sep:
+            return name
+        if repo != self.name:
+            raise NotFound(f"repo {repo!r} is not part of catalog {self.location}")
+        return bare
 
     @property
     def warnings(self) -> list[str]:
@@ -96,12 +111,14 @@ class Catalog:
         return [r[0] for r in self.db.execute("SELECT DISTINCT name FROM entries ORDER BY name")]
 
     def kinds(self, name: str) -> list[str]:
+        name = self._own(name)
         rows = self.db.execute("SELECT DISTINCT kind FROM entries WHERE name=?", (name,))
         return sorted((r[0] for r in rows), key=lambda k: KIND_ORDER.get(k, 9))
 
     def versions(self, name: str, kind: str | None = None) -> tuple[Entry, ...]:
         """Every version of ``name`` newest first; of ``kind``, or of the first kind
         that has the name (Task, then Pipeline, then StepAction)."""
+        name = self._own(name)
         kinds = self.kinds(name)
         if not kinds:
             raise NotFound(f"no {name!r} in catalog {self.location}{self._suggest(name)}")
@@ -120,6 +137,7 @@ class Catalog:
 
     def get(self, name: str, version: str | None = None, kind: str | None = None) -> Entry:
         """One version of ``name``: the newest stable one when ``version`` is None."""
+        name = self._own(name)
         items = self.versions(name, kind)
         if version is None:
             stable = [e for e in items if not versions.parse(e.version).is_prerelease]
@@ -173,10 +191,21 @@ class Catalog:
                     older.setdefault((n, k), []).append(v)
         return [SearchHit(n, k, Entry.from_dict(json.loads(d)), tuple(older[(n, k)])) for n, k, d in found]
 
+    def pin(self, name: str, repo: str) -> None:
+        """``REPO/NAME`` on a one-repo catalog: fine when REPO is this one."""
+        self._own(f"{repo}/{name}")
+
     # -- files ---------------------------------------------------------------------
+    def has_file(self, rel: str, digest: str) -> bool:
+        """Whether the index names ``rel`` with ``digest`` (as a resource or a file beside it)."""
+        row = self.db.execute(
+            "SELECT 1 FROM entries WHERE instr(data, ?) > 0 AND instr(data, ?) > 0 LIMIT 1",
+            (json.dumps(rel), json.dumps(digest))).fetchone()
+        return row is not None
+
     def read_file(self, rel: str, digest: str | None) -> bytes:
         """A file of the catalog, refused unless its sha256 is the one the index names."""
-        data = self.files.read(rel)
+        data = self.files.read(rel, digest)
         if digest is not None:
             got = "sha256:" + hashlib.sha256(data).hexdigest()
             if got != digest:
@@ -202,15 +231,40 @@ def _tree_key(root: Path) -> str:
     return h.hexdigest()
 
 
-def open_catalog(location: str | None = None) -> Catalog:
-    """Open a catalog: None for the built-in one, a folder, an index file, or a URL."""
+def open_catalog(location: str | None = None, *, offline: bool | None = None) -> Any:
+    """Open a catalog by its location:
+
+    - None: the default catalog, every configured repo in order and then the
+      built-in one (just the built-in one when no repo is configured);
+    - a configured repo's name (``builtin`` for the built-in catalog), or
+      ``repos:A,B`` for several in that order;
+    - an http(s) URL of a catalog or its index.yaml (cached; the credentials of a
+      configured repo with that URL apply);
+    - a folder (with or without index.yaml) or an index file.
+
+    ``offline`` (default: ``$CATALOG_OFFLINE``) uses cached indexes and files only.
+    """
+    from . import repos
+
+    if location is None:
+        return repos.open_default(offline)
+    if location.startswith("repos:"):
+        return repos.open_named([n for n in location[len("repos:"):].split(",") if n], offline)
+    if location.startswith(("http://", "https://")):
+        from .remote import open_url
+
+        return open_url(location, offline)
+    if "/" not in location and repos.is_repo_word(location):
+        return repos.open_named([location], offline)
+    return open_path(Path(location))
+
+
+def open_path(path: Path, name: str | None = None) -> Catalog:
+    """A catalog on disk: a folder holding index.yaml, an index file, or a bare tree."""
     from .cache import Loaded, open_cache
 
-    if location and location.startswith(("http://", "https://")):
-        from .remote import open_remote
-
-        return open_remote(location)
-    path = Path(location) if location else builtin_root()
+    if name is None and path.resolve() == builtin_root().resolve():
+        name = "builtin"
     if not path.exists():
         raise NotFound("no such file or directory", str(path))
     index_file = path / index_mod.INDEX_NAME if path.is_dir() else path
@@ -222,7 +276,7 @@ def open_catalog(location: str | None = None) -> Catalog:
             return index_mod.load(index_file).entries, []
 
         db = open_cache(str(index_file.resolve()), key, load)
-        return Catalog(str(path), LocalFiles(index_file.parent), db)
+        return Catalog(str(path), LocalFiles(index_file.parent), db, name)
     # A tree with no index.yaml (tektoncd/catalog as it is): index it in memory.
     root = index_mod.catalog_root(path)
 
@@ -231,4 +285,4 @@ def open_catalog(location: str | None = None) -> Catalog:
         return idx.entries, [str(w) for w in idx.warnings]
 
     db = open_cache(f"tree:{root.resolve()}", f"tree:{_tree_key(root)}", build)
-    return Catalog(str(path), LocalFiles(root), db)
+    return Catalog(str(path), LocalFiles(root), db, name)

@@ -12,6 +12,16 @@ fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e '.[test]'
 
+# A real OCI registry on loopback for the Tekton bundle tests (tests/test_oci.py starts it).
+if ! dpkg -s docker-registry >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq >/dev/null && \
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-registry >/dev/null
+  else
+    echo "test.sh: docker-registry is not installed and this is not root: apt-get install docker-registry" >&2
+  fi
+fi
+
 if [ -x scripts/localkube.sh ]; then
   scripts/localkube.sh build
 fi

@@ -1,0 +1,118 @@
+"""Sharing: ``publish --oci``, ``mirror export|import`` and ``bump``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from .common import CatalogOption
+from .output import Format, OutputOption, emit, note, print_table
+
+mirror_app = typer.Typer(
+    help="Move a catalog to an air-gapped site: one archive with the index, its files and "
+         "the list of step images.",
+    no_args_is_help=True,
+)
+
+
+def publish(
+    names: list[str] = typer.Argument(None, metavar="[NAME]...", help="What to publish. Default: everything."),
+    oci: str = typer.Option(..., "--oci", metavar="REGISTRY/REPO",
+                            help="Push each resource as a Tekton bundle REGISTRY/REPO/NAME:VERSION."),
+    all_versions: bool = typer.Option(False, "--all-versions", help="Every version, not only the newest."),
+    insecure: bool = typer.Option(False, "--insecure", help="Plain HTTP to a registry that is not on loopback."),
+    catalog: str | None = CatalogOption,
+    output: Format = OutputOption,
+) -> None:
+    """Push resources to an OCI registry as Tekton bundles (for the bundles resolver)."""
+    from ..catalogs import open_catalog
+    from ..oci import publish as run
+    from ..progress import reporter
+
+    cat = open_catalog(catalog)
+    bar = reporter().bar("pushing bundles", None)
+    try:
+        pushed = run(cat, oci, names or [], all_versions=all_versions, insecure=insecure,
+                     on_push=lambda p: bar.advance())
+    finally:
+        bar.close()
+    rows = [{"name": p.name, "kind": p.kind, "version": p.version, "bundle": p.ref, "digest": p.digest}
+            for p in pushed]
+    emit(rows, output, names=lambda: [f"{r['bundle']}@{r['digest']}" for r in rows], table=lambda: print_table(
+        ["name", "version", "bundle", "digest"], [[r["name"], r["version"], r["bundle"], r["digest"]] for r in rows]))
+    note(f"pushed {len(rows)} bundle(s) to {oci}")
+
+
+@mirror_app.command("export")
+def mirror_export(
+    names: list[str] = typer.Argument(None, metavar="[NAME]...", help="What to mirror (with its dependencies). Default: everything."),
+    out: Path = typer.Option(..., "--output-file", "-o", help="The archive to write (.tar.gz)."),
+    catalog: str | None = CatalogOption,
+) -> None:
+    """Write one archive: index.yaml, the files it names, and images.txt (every step image)."""
+    from ..catalogs import open_catalog
+    from ..mirror import export
+
+    result = export(open_catalog(catalog), names or [], out)
+    for w in result.warnings:
+        note(f"warning: {w}")
+    note(f"wrote {out} ({result.entries} versions, {result.files} files, {len(result.images)} images)")
+
+
+@mirror_app.command("import")
+def mirror_import(
+    archive: Path = typer.Argument(..., help="An archive written by `catalog mirror export`."),
+    dest: Path = typer.Argument(..., help="Folder to unpack into (must not exist, or be empty)."),
+    name: str | None = typer.Option(None, "--name", help="Repo name to add it as. Default: the folder's name."),
+    no_add: bool = typer.Option(False, "--no-add", help="Only unpack; do not add a repo."),
+) -> None:
+    """Unpack a mirror archive safely, check every file's digest, and add it as a local repo."""
+    from .. import repos
+    from ..mirror import import_archive
+
+    repo_name = name or dest.resolve().name.lower()
+    if not no_add:
+        repos.check_name(repo_name)
+        if repos.find(repo_name):
+            from ..errors import InputError
+
+            raise InputError("a repo of that name exists; choose another with --name", repo_name)
+    result = import_archive(archive, dest)
+    note(f"unpacked {result.entries} versions ({result.files} files) into {result.path}")
+    if result.images:
+        note(f"{len(result.images)} images to copy into the site's registry: {result.path / 'images.txt'}")
+    if no_add:
+        note(f"use it with --catalog {result.path}, or `catalog repo add NAME {result.path}`")
+        return
+    repos.add(repos.make(repo_name, str(result.path)))
+    note(f"added repo {repo_name}")
+
+
+def bump(
+    ref: str = typer.Argument(..., metavar="[KIND/]NAME", help="The resource to bump."),
+    path: Path = typer.Argument(Path("."), help="Catalog folder."),
+    major: bool = typer.Option(False, "--major"),
+    minor: bool = typer.Option(False, "--minor"),
+    patch: bool = typer.Option(False, "--patch"),
+    output: Format = OutputOption,
+) -> None:
+    """Start a new version: copy the newest version folder and rewrite its version label."""
+    from ..bump import bump as run
+    from ..errors import InputError
+
+    parts = [p for p, on in (("major", major), ("minor", minor), ("patch", patch)) if on]
+    if len(parts) != 1:
+        raise InputError("give one of --major, --minor, --patch")
+    b = run(path, ref, parts[0])
+    data = {"name": b.name, "kind": b.kind, "from": b.old, "to": b.new, "folder": str(b.folder)}
+    emit(data, output, names=lambda: [str(b.folder)], table=lambda: print(f"{b.name} {b.old} -> {b.new}: {b.folder}"))
+    if not b.label_rewritten:
+        note(f"warning: no app.kubernetes.io/version label in {b.name}.yaml; add one saying {b.new!r}")
+    note("now edit it, then run `catalog index` to add it to index.yaml")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(publish)
+    app.add_typer(mirror_app, name="mirror")
+    app.command()(bump)

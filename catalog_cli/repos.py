@@ -1,0 +1,295 @@
+"""Configured repositories: ``$XDG_CONFIG_HOME/catalog/repos.yaml``, and opening them.
+
+A repo is a name for a catalog: a URL (any static web server holding index.yaml and
+the files it names) or a local folder (a catalog tree, with or without index.yaml).
+
+Precedence, written once here and in the README:
+
+- The order of ``repos.yaml`` is the order of precedence: ``repo add`` appends, and
+  ``--priority N`` puts the repo at position N (1 is first).
+- With no ``--catalog``, the catalog is every configured repo in that order, then
+  the built-in catalog last. A name belongs to the first repo that has it, with all
+  its versions (versions of one name are never mixed from two repos), so a repo can
+  replace a built-in task and nobody else can slip a newer version in beside it.
+- ``REPO/NAME`` picks a repo for one name; ``KIND/NAME`` picks a kind;
+  ``REPO/KIND/NAME`` both. A repo may not be named like a kind (task, pipeline,
+  stepaction) nor ``builtin``, which names the built-in catalog, so the first part
+  of a reference is never ambiguous.
+- ``--catalog NAME`` uses only that repo; a folder of the same name is ``./NAME``.
+
+Credentials are references to environment variables (``token_env``,
+``username_env``/``password_env``); a literal token is stored only when the user
+asks (``repo add --token-stdin``), and the file is always written with mode 0600.
+Neither the values nor the headers built from them are ever part of a message.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import PREFIX, yamlio
+from .errors import InputError, NotFound
+from .model import canonical_kind
+
+BUILTIN = "builtin"
+CONFIG_NAME = "repos.yaml"
+API_VERSION = f"{PREFIX}/v1"
+_NAME = re.compile(r"^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$")
+
+
+def config_home() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(base) / "catalog"
+
+
+def config_path() -> Path:
+    return config_home() / CONFIG_NAME
+
+
+@dataclass(frozen=True)
+class Auth:
+    """How to authenticate to a repo: names of environment variables, or a stored token."""
+
+    token_env: str | None = None
+    username_env: str | None = None
+    password_env: str | None = None
+    token: str | None = field(default=None, repr=False)
+
+    @property
+    def kind(self) -> str | None:
+        if self.token_env or self.token:
+            return "bearer"
+        if self.username_env or self.password_env:
+            return "basic"
+        return None
+
+    def describe(self) -> str:
+        """What ``repo list`` shows: where a secret comes from, never the secret."""
+        if self.token_env:
+            return f"bearer (from ${self.token_env})"
+        if self.token:
+            return f"bearer (stored in {config_path()})"
+        if self.kind == "basic":
+            return f"basic (from ${self.username_env} and ${self.password_env})"
+        return "none"
+
+    def headers(self, repo: str) -> dict[str, str]:
+        """The Authorization header; an InputError naming the variable when it is unset."""
+        if self.kind is None:
+            return {}
+        if self.token:
+            return {"Authorization": f"Bearer {self.token}"}
+        if self.token_env:
+            return {"Authorization": f"Bearer {_env(self.token_env, repo)}"}
+        user = _env(self.username_env or "", repo)
+        password = _env(self.password_env or "", repo)
+        pair = base64.b64encode(f"{user}:{password}".encode()).decode()
+        return {"Authorization": f"Basic {pair}"}
+
+    def to_dict(self) -> dict[str, str]:
+        d = {"token_env": self.token_env, "username_env": self.username_env,
+             "password_env": self.password_env, "token": self.token}
+        return {k: v for k, v in d.items() if v}
+
+
+def _env(name: str, repo: str) -> str:
+    value = os.environ.get(name) if name else None
+    if not value:
+        raise InputError(f"environment variable {name or '(none)'} is not set (credentials of repo {repo})")
+    return value
+
+
+@dataclass(frozen=True)
+class Repo:
+    name: str
+    url: str  # an http(s) URL, or an absolute folder or index.yaml path
+    auth: Auth = Auth()
+
+    @property
+    def remote(self) -> bool:
+        return self.url.startswith(("http://", "https://"))
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"name": self.name, "url": self.url}
+        if self.auth.kind:
+            d["auth"] = self.auth.to_dict()
+        return d
+
+
+def check_name(name: str) -> None:
+    if not _NAME.match(name):
+        raise InputError("a repo name is lower case letters, digits, '-', '_' and '.'", name)
+    if name == BUILTIN or canonical_kind(name) is not None:
+        raise InputError("reserved: it would be read as a kind or as the built-in catalog "
+                         "in REPO/NAME references; choose another name", name)
+
+
+def _parse_auth(data: Any, where: str) -> Auth:
+    if data is None:
+        return Auth()
+    if not isinstance(data, dict):
+        raise InputError("auth must be a mapping", where)
+    known = {"token_env", "username_env", "password_env", "token"}
+    extra = set(data) - known
+    if extra:
+        raise InputError(f"unknown auth field {sorted(extra)[0]!r} (expected {', '.join(sorted(known))})", where)
+    if any(not isinstance(v, str) for v in data.values()):
+        raise InputError("auth values must be strings", where)
+    auth = Auth(data.get("token_env"), data.get("username_env"), data.get("password_env"), data.get("token"))
+    if auth.kind == "basic" and not (auth.username_env and auth.password_env):
+        raise InputError("basic auth needs both username_env and password_env", where)
+    return auth
+
+
+def load() -> list[Repo]:
+    """The configured repos, in order of precedence; none when there is no config."""
+    path = config_path()
+    if not path.is_file():
+        return []
+    data = yamlio.load_one(path)
+    if not isinstance(data, dict) or not isinstance(data.get("repos", []), list):
+        raise InputError("expected a mapping with a 'repos' list", str(path))
+    out: list[Repo] = []
+    for i, item in enumerate(data.get("repos") or []):
+        where = f"{path}: repos[{i}]"
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not isinstance(item.get("url"), str):
+            raise InputError("each repo needs a name and a url", where)
+        out.append(Repo(item["name"], item["url"], _parse_auth(item.get("auth"), where)))
+    return out
+
+
+def save(repos: list[Repo]) -> Path:
+    """Write the config atomically, readable by its owner only (it may hold a token)."""
+    path = config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = yamlio.dump({"apiVersion": API_VERSION, "kind": "RepoConfig",
+                        "repos": [r.to_dict() for r in repos]})
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def find(name: str) -> Repo | None:
+    return next((r for r in load() if r.name == name), None)
+
+
+def get(name: str) -> Repo:
+    repo = find(name)
+    if repo is None:
+        have = ", ".join(r.name for r in load()) or "none configured"
+        raise NotFound(f"no repo named {name!r} (repos: {have})")
+    return repo
+
+
+def normalise_url(url: str) -> str:
+    """URLs as given (without a trailing slash); folders made absolute and checked."""
+    if url.startswith(("http://", "https://")):
+        return url.rstrip("/")
+    if "://" in url:
+        raise InputError("a repo is an http(s) URL or a local folder", url)
+    path = Path(url).expanduser()
+    if not path.exists():
+        raise NotFound("no such file or directory", url)
+    return str(path.resolve())
+
+
+def make(name: str, url: str, auth: Auth = Auth()) -> Repo:
+    check_name(name)
+    if auth.kind and not url.startswith(("http://", "https://")):
+        raise InputError("credentials only make sense for an http(s) repo", name)
+    return Repo(name, normalise_url(url), auth)
+
+
+def add(repo: Repo, priority: int | None = None, *, replace: bool = False) -> list[Repo]:
+    """Add ``repo`` at position ``priority`` (1-based; default: last). Returns the new list."""
+    repos = load()
+    if any(r.name == repo.name for r in repos):
+        if not replace:
+            raise InputError("a repo of that name exists (repo remove it first, or --force)", repo.name)
+        at = next(i for i, r in enumerate(repos) if r.name == repo.name)
+        repos.pop(at)
+        if priority is None:
+            priority = at + 1
+    if priority is not None and priority < 1:
+        raise InputError("--priority counts from 1 (first)", str(priority))
+    at = len(repos) if priority is None else min(priority - 1, len(repos))
+    repos.insert(at, repo)
+    save(repos)
+    return repos
+
+
+def remove(name: str) -> Repo:
+    """Forget a repo and delete its cache."""
+    import shutil
+
+    from .remote import cache_dir
+
+    repos = load()
+    repo = get(name)
+    save([r for r in repos if r.name != name])
+    shutil.rmtree(cache_dir(repo), ignore_errors=True)
+    return repo
+
+
+# -- opening ---------------------------------------------------------------------------
+def is_repo_word(word: str) -> bool:
+    """Whether ``word`` names a repo (configured, or the built-in catalog)."""
+    return word == BUILTIN or (bool(_NAME.match(word)) and find(word) is not None)
+
+
+def open_repo(repo: Repo, offline: bool | None = None) -> Any:
+    from .catalogs import open_path
+
+    if repo.remote:
+        from .remote import open_remote_repo
+
+        return open_remote_repo(repo, offline)
+    return open_path(Path(repo.url), name=repo.name)
+
+
+def open_named(names: list[str], offline: bool | None = None) -> Any:
+    """The catalog of these repos in this order (``builtin`` for the built-in one)."""
+    from .catalogs import builtin_root, open_path
+    from .combined import Combined
+
+    members = []
+    for name in names:
+        if name == BUILTIN:
+            members.append(open_path(builtin_root(), name=BUILTIN))
+        else:
+            members.append(open_repo(get(name), offline))
+    return members[0] if len(members) == 1 else Combined(members)
+
+
+def open_default(offline: bool | None = None) -> Any:
+    """Every configured repo in order, then the built-in catalog."""
+    return open_named([r.name for r in load()] + [BUILTIN], offline)
+
+
+def select(catalog: Any, refs: list[str]) -> list[str]:
+    """Requirement strings with their ``REPO/`` prefix taken off, each such name pinned
+    to its repo in ``catalog`` (``REPO/[KIND/]NAME[@RANGE]``)."""
+    out = []
+    for ref in refs:
+        head = ref.strip().split("@", 1)[0].split(" ", 1)[0]
+        first, sep, rest = head.partition("/")
+        if not sep or canonical_kind(first) is not None:
+            out.append(ref)
+            continue
+        if not is_repo_word(first):
+            raise InputError(f"unknown kind or repo {first!r} (a kind is Task, Pipeline or StepAction; "
+                             "repos are listed by `catalog repo list`)", ref)
+        catalog.pin(rest.rsplit("/", 1)[-1], first)
+        out.append(ref.strip()[len(first) + 1:])
+    return out

@@ -13,7 +13,7 @@ VERSION_LABEL = "app.kubernetes.io/version"
 MIN_VERSION_ANNOTATION = "tekton.dev/pipelines.minVersion"
 
 #: Folder name in the tektoncd/catalog layout -> Tekton kind.
-KIND_DIRS = {"task": "Task", "pipeline": "Pipeline", "stepaction": "StepAction"}
+KIND_DIRS = {"task": "Task", "pipeline": "Pipeline", "stepaction": "StepAction", "template": "Template"}
 #: Which kind a bare name means when several kinds share it (``kind/name`` picks one).
 KIND_ORDER = {"Task": 0, "Pipeline": 1, "StepAction": 2, "Template": 3}
 

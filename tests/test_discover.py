@@ -33,7 +33,7 @@ def test_search_table_and_names() -> None:
     assert r.code == 0
     assert r.out.splitlines()[0].split()[:3] == ["NAME", "KIND", "LATEST"]
     assert "kaniko" in r.out
-    assert run_cli("search", "kaniko", "-o", "name").out == "kaniko\n"
+    assert run_cli("search", "kaniko", "--kind", "task", "-o", "name").out == "kaniko\n"
 
 
 def test_search_yaml_output_parses() -> None:

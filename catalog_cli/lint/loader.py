@@ -67,9 +67,17 @@ def discover(paths: Iterable[str | Path]) -> list[Source]:
 def _walk(root: Path) -> list[Path]:
     found = []
     for path in sorted(root.rglob("*")):
-        if path.suffix in YAML_SUFFIXES and not _SKIP_DIRS & set(path.relative_to(root).parts) and path.is_file():
+        if (path.suffix in YAML_SUFFIXES and not _SKIP_DIRS & set(path.relative_to(root).parts)
+                and not _template_source(path) and path.is_file()):
             found.append(path)
     return found
+
+
+def _template_source(path: Path) -> bool:
+    """A scaffolding template's source file (``template/<name>/<version>/files/...``): YAML
+    with ``((placeholders))``, linted once rendered (the scaffold tests), not as it is."""
+    parts = path.absolute().parts
+    return any(parts[i] == "template" and parts[i + 3] == "files" for i in range(len(parts) - 4))
 
 
 def read(src: Source) -> tuple[list[Resource], list[Finding]]:

@@ -1,0 +1,146 @@
+"""``catalog scaffold``: a service's delivery pipeline from a template, and ``--update``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from .cluster_opts import ContextOption, KubeconfigOption, TektonVersionOption
+from .common import CatalogOption
+from .output import Format, emit, note, print_table
+
+_PAST = {"create": "created", "update": "updated", "merge": "merged", "conflict": "conflict",
+         "delete": "deleted", "keep": "kept", "unchanged": "unchanged"}
+
+
+def scaffold(
+    template: str | None = typer.Argument(
+        None, metavar="TEMPLATE[@VERSION]",
+        help="Template to generate from (newest version by default). With --update: the version to go to."),
+    name: str | None = typer.Option(None, "--name", help="The service's name (a DNS-1123 label)."),
+    git_url: str | None = typer.Option(None, "--git-url", metavar="URL", help="The service's Git repository."),
+    image: str | None = typer.Option(None, "--image", metavar="REF", help="Image repository to push to, no tag."),
+    namespace: str | None = typer.Option(
+        None, "--namespace", "-n", help="Namespace the pipeline runs and deploys in (and --install targets)."),
+    sets: list[str] = typer.Option(
+        [], "--set", metavar="KEY=VALUE", help="Any other template parameter; repeat for array items."),
+    folder: Path = typer.Option(Path(".tekton"), "--dir", help="Folder to write into."),
+    pipelines_as_code: bool = typer.Option(
+        False, "--pipelines-as-code", help="A Pipelines-as-Code PipelineRun instead of Tekton Triggers."),
+    update: bool = typer.Option(
+        False, "--update", help="Regenerate from the newest template version, merging with local edits."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run",
+        help="Show the diff and write nothing; with --install, the API server checks the objects "
+             "(server-side dry run) and nothing is applied."),
+    force: bool = typer.Option(
+        False, "--force", help="Overwrite files that exist with other content; with --install, take over fields."),
+    install: bool = typer.Option(
+        False, "--install", help="Also install the template's tasks and apply the generated objects (-n NS)."),
+    tekton_version: str | None = TektonVersionOption,
+    catalog: str | None = CatalogOption,
+    context: str | None = ContextOption,
+    kubeconfig: str | None = KubeconfigOption,
+    output: Format = typer.Option(Format.table, "--output", "-o", help="table (a diff with --dry-run), json or yaml.",
+                                  case_sensitive=False),
+) -> None:
+    """Generate a service's .tekton/ folder from a template: Pipeline, PipelineRun, Triggers
+    (or a Pipelines-as-Code PipelineRun), ServiceAccounts and RBAC, kustomization.yaml, and an
+    answers file. Missing required values are asked for on a terminal. --update merges the newest
+    template version with your edits; conflicts are left between <<<<<<< and >>>>>>> markers,
+    reported with both sides, and exit with status 1.
+    """
+    from .. import scaffold as lib
+    from ..catalogs import open_catalog
+    from ..errors import InputError
+    from .common import split_ref
+
+    version = None
+    if template is not None:
+        kind, template, version = split_ref(template)
+        if kind not in (None, "Template"):
+            raise InputError(f"{kind} is not a template", "TEMPLATE")
+    given = {"name": name, "git-url": git_url, "image": image, "namespace": namespace}
+    ask = _prompt if sys.stdin.isatty() else None
+    if update:
+        if pipelines_as_code:
+            raise InputError("--pipelines-as-code chooses the variant of a new scaffold; --update keeps the recorded one")
+        rec = lib.answers.read_record(folder)
+        if template is not None and template != rec.template:
+            raise InputError(f"{folder} was generated from {rec.template}, not {template}", "TEMPLATE")
+        cat = open_catalog(catalog or rec.catalog)  # the catalog it was scaffolded from
+        outcome = lib.update(cat, folder, version=version, given=given, sets=sets, ask=ask,
+                             dry_run=dry_run)
+    else:
+        if template is None:
+            raise InputError("name the template to scaffold from (catalog search --kind template), or use --update")
+        variant = lib.PIPELINES_AS_CODE if pipelines_as_code else lib.TRIGGERS
+        cat = open_catalog(catalog)
+        outcome = lib.create(cat, template, folder=folder, version=version, variant=variant, given=given,
+                             sets=sets, ask=ask, dry_run=dry_run, force=force,
+                             catalog_location=catalog)
+    applied = None
+    if install and not outcome.conflicts:
+        from ..scaffold.deploy import install as deploy
+        from .cluster_opts import connect
+
+        cluster = connect(kubeconfig, context)
+        ns = namespace or outcome.answers.get("namespace") or cluster.default_namespace
+        applied = deploy(cat, cluster, outcome, ns, dry_run="server" if dry_run else None,
+                         tekton_version=tekton_version, force=force)
+    _render(outcome, applied, output)
+    if outcome.conflicts:
+        if install:
+            note("not installed: resolve the conflicts first")
+        raise typer.Exit(1)
+
+
+def _prompt(param: Any, error: str | None) -> str:
+    if error:
+        note(f"  {error}")
+    label = param.name + (f" ({param.description})" if param.description else "")
+    return str(typer.prompt(label, err=True))  # stderr: stdout stays parseable
+
+
+def _render(outcome: Any, applied: Any, output: Format) -> None:
+    data = outcome.to_dict()
+    if applied is not None:
+        data["install"] = applied.to_dict()
+
+    def table() -> None:
+        if outcome.dry_run:
+            sys.stdout.write(outcome.diff)
+        else:
+            print_table(["file", "action", "note"],
+                        [[c.path, _PAST.get(c.action, c.action), c.note] for c in outcome.changes])
+        head = f"{outcome.template} {outcome.from_version} -> {outcome.version}" if outcome.from_version \
+            else f"{outcome.template} {outcome.version}"
+        changed = [c for c in outcome.changes if c.action not in ("unchanged", "keep")]
+        would = "would change" if outcome.dry_run else "changed"
+        note(f"{head} ({outcome.variant}) in {outcome.folder}: {len(changed)} files {would}"
+             + ("; dry run, nothing written" if outcome.dry_run else ""))
+        for n in outcome.notes:
+            note(n)
+        for c in outcome.conflicts:
+            note(f"conflict in {c.path} at line {c.line}:")
+            note("  yours:\n" + "".join(f"    {line}" for line in c.local).rstrip("\n"))
+            note("  template:\n" + "".join(f"    {line}" for line in c.template).rstrip("\n"))
+        if outcome.conflicts:
+            note(f"{len(outcome.conflicts)} conflict(s): edit the files between the <<<<<<< and >>>>>>> "
+                 "markers" + ("" if outcome.dry_run else "; the answers file already records the new version"))
+        if applied is not None:
+            if applied.tasks is not None:
+                for p in applied.tasks.packages:
+                    note(f"task {p['name']} {p['version']} in {p['namespace']}: {p['status']}")
+            for ref, action in applied.objects:
+                note(f"{action}: {ref}")
+            for s in applied.skipped:
+                note(f"not applied: {s}")
+    emit(data, output, table=table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(scaffold)

@@ -1,0 +1,229 @@
+"""The two verbs on a service's folder: ``create`` (first scaffold) and ``update``.
+
+Both compute every file's new content first and write only at the end, each file
+atomically and the answers file last, so bad input writes nothing; with
+``dry_run`` they compute the same result and write nothing at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import versions, yamlio
+from ..errors import InputError, NotFound
+from . import answers as answers_mod
+from .answers import ANSWERS_FILE, Asker, Record, read_record, render_record, sha256
+from .generate import Generated, generate, resolve_dependencies
+from .merge import Conflict, three_way, unified
+from .template import VARIANTS, load
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """What happens to one file: create, update, merge, conflict, delete, keep, unchanged."""
+
+    path: str
+    action: str
+    note: str = ""
+    diff: str = ""
+
+
+@dataclass
+class Outcome:
+    """What ``create`` or ``update`` did (or, with ``dry_run``, would do)."""
+
+    template: str
+    version: str
+    variant: str
+    folder: Path
+    dry_run: bool
+    from_version: str | None = None
+    changes: list[FileChange] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    #: The content of every generated file after this run (install applies these).
+    files: dict[str, str] = field(default_factory=dict)
+    dependencies: dict[str, str] = field(default_factory=dict)
+    answers: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def diff(self) -> str:
+        return "".join(c.diff for c in self.changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "template": self.template,
+            "version": self.version,
+            "fromVersion": self.from_version,
+            "variant": self.variant,
+            "folder": str(self.folder),
+            "dryRun": self.dry_run,
+            "answers": self.answers,
+            "dependencies": self.dependencies,
+            "files": [{"path": c.path, "action": c.action, "note": c.note} for c in self.changes],
+            "conflicts": [{"path": c.path, "line": c.line, "local": "".join(c.local),
+                           "template": "".join(c.template)} for c in self.conflicts],
+            "notes": self.notes,
+        }
+
+
+def _read(path: Path) -> str | None:
+    return yamlio.read_text(path) if path.is_file() else None
+
+
+def create(catalog: Any, name: str, *, folder: Path, version: str | None = None,
+           variant: str = VARIANTS[0], given: Mapping[str, str | None] | None = None,
+           sets: Iterable[str] = (), ask: Asker | None = None, dry_run: bool = False,
+           force: bool = False, catalog_location: str | None = None) -> Outcome:
+    """Generate ``folder`` from template ``name``. Refuses a folder already scaffolded
+    (use update) and, without ``force``, files that exist with other content."""
+    if variant not in VARIANTS:
+        raise InputError(f"unknown variant {variant!r} ({', '.join(VARIANTS)})")
+    if (folder / ANSWERS_FILE).exists():
+        rec = read_record(folder)
+        raise InputError(f"already scaffolded from {rec.template} {rec.version}: "
+                         "use `catalog scaffold --update`", str(folder))
+    template = load(catalog, name, version)
+    pairs = answers_mod.parse_sets(sets)
+    answers = answers_mod.complete(template, answers_mod.collect(template, given or {}, pairs), ask)
+    gen = generate(catalog, template, answers, variant, resolve_dependencies(catalog, template))
+    out = _outcome(gen, folder, dry_run)
+    clashes = []
+    for path, text in gen.files.items():
+        local = _read(folder / path)
+        if local is None:
+            out.changes.append(FileChange(path, "create", diff=unified(path, None, text)))
+        elif local == text:
+            out.changes.append(FileChange(path, "unchanged"))
+        elif force:
+            out.changes.append(FileChange(path, "update", "overwritten (--force)", unified(path, local, text)))
+        else:
+            clashes.append(path)
+    if clashes:
+        raise InputError(f"would overwrite {', '.join(clashes)} (different content); "
+                         "move them away or use --force", str(folder))
+    out.files = dict(gen.files)
+    record = _record(gen, catalog_location)
+    _finish(out, record)
+    return out
+
+
+def update(catalog: Any, folder: Path, *, version: str | None = None,
+           given: Mapping[str, str | None] | None = None, sets: Iterable[str] = (),
+           ask: Asker | None = None, dry_run: bool = False) -> Outcome:
+    """Regenerate ``folder`` from the newest template version (or ``version``) and merge
+    three-way with local edits: the base is what the recorded version generated."""
+    record = read_record(folder)
+    notes = []
+    try:
+        old = load(catalog, record.template, record.version)
+        base_files = generate(catalog, old, record.answers, record.variant,
+                              resolve_dependencies(catalog, old, record.dependencies)).files
+    except NotFound as exc:
+        # Without the old version the base cannot be rebuilt: untouched files (by their
+        # recorded hash) still update; edited ones become whole-file conflicts.
+        notes.append(f"cannot rebuild what {record.template} {record.version} generated ({exc.message}): "
+                     "files you edited are merged as whole-file conflicts")
+        base_files = {}
+    template = load(catalog, record.template, version)
+    if version is None and versions.parse(template.version) < versions.parse(record.version):
+        template = load(catalog, record.template, record.version)  # newer than the newest stable: stay
+    pairs = answers_mod.parse_sets(sets)
+    collected = answers_mod.collect(template, given or {}, pairs, base=record.answers)
+    dropped = sorted(k for k in collected if template.parameter(k) is None)
+    answers = answers_mod.complete(template, collected, ask)
+    new = generate(catalog, template, answers, record.variant, resolve_dependencies(catalog, template))
+    out = _outcome(new, folder, dry_run)
+    out.from_version = record.version
+    out.notes += notes
+    if dropped:
+        out.notes.append(f"{template.name} {template.version} no longer has the parameters "
+                         f"{', '.join(dropped)}: their answers were dropped")
+    for path in sorted(set(base_files) | set(record.files) | set(new.files)):
+        _update_one(out, path, base_files.get(path), record.files.get(path), new.files.get(path))
+    _finish(out, _record(new, record.catalog))
+    return out
+
+
+def _update_one(out: Outcome, path: str, base: str | None, recorded: str | None, new: str | None) -> None:
+    local = _read(out.folder / path)
+    # The user never touched the file when it still has the hash it was generated with.
+    untouched = local is not None and recorded is not None and sha256(local) == recorded
+    trusted_base = base if base is not None and recorded is not None and sha256(base) == recorded else None
+    label = f"{out.template} {out.version}"
+    if new is None:  # the new version no longer generates it
+        if local is None:
+            return
+        if untouched:
+            out.changes.append(FileChange(path, "delete", f"no longer part of {label}", unified(path, local, None)))
+        else:
+            out.changes.append(FileChange(path, "keep", f"no longer part of {label}; kept for your edits"))
+            out.files[path] = local
+        return
+    if local is None:
+        if recorded is not None:  # generated before, deleted since: respect that
+            out.changes.append(FileChange(path, "keep", "deleted locally; not recreated"))
+            del out.files[path]
+        else:
+            out.changes.append(FileChange(path, "create", diff=unified(path, None, new)))
+        return
+    if local == new:
+        out.changes.append(FileChange(path, "unchanged"))
+        return
+    if untouched:
+        out.changes.append(FileChange(path, "update", diff=unified(path, local, new)))
+        return
+    if trusted_base is not None and trusted_base == new:
+        out.changes.append(FileChange(path, "unchanged", "edited locally; the template did not change it"))
+        out.files[path] = local
+        return
+    if trusted_base is None:
+        note = ("not generated before; it exists already" if recorded is None else
+                "the earlier version could not be regenerated exactly")
+        trusted_base = ""
+        out.notes.append(f"{path}: {note}: merged as a whole-file conflict")
+    merged = three_way(path, trusted_base, local, new, label)
+    out.files[path] = merged.text
+    if merged.conflicts:
+        out.conflicts.extend(merged.conflicts)
+        out.changes.append(FileChange(path, "conflict", f"{len(merged.conflicts)} conflict(s)",
+                                      unified(path, local, merged.text)))
+    elif merged.text == local:
+        out.changes.append(FileChange(path, "unchanged", "your edits already hold the template's changes"))
+    else:
+        out.changes.append(FileChange(path, "merge", "your edits kept", unified(path, local, merged.text)))
+
+
+def _outcome(gen: Generated, folder: Path, dry_run: bool) -> Outcome:
+    return Outcome(gen.template.name, gen.template.version, gen.variant, folder, dry_run,
+                   files=dict(gen.files), dependencies=gen.pinned, answers=dict(gen.answers))
+
+
+def _record(gen: Generated, catalog_location: str | None) -> Record:
+    return Record(gen.template.name, gen.template.version, gen.variant, dict(gen.answers), gen.pinned,
+                  {p: sha256(t) for p, t in sorted(gen.files.items())}, catalog_location)
+
+
+def _finish(out: Outcome, record: Record) -> None:
+    """Add the answers file to the plan, then write everything unless this is a dry run."""
+    path = out.folder / ANSWERS_FILE
+    before = _read(path)
+    text = render_record(record)
+    if before != text:
+        out.changes.append(FileChange(ANSWERS_FILE, "create" if before is None else "update",
+                                      diff=unified(ANSWERS_FILE, before, text)))
+    if out.dry_run:
+        return
+    for change in out.changes:
+        target = out.folder / change.path
+        if change.path == ANSWERS_FILE or change.action in ("unchanged", "keep"):
+            continue
+        if change.action == "delete":
+            target.unlink()
+        else:
+            yamlio.atomic_write(target, out.files[change.path])
+    if before != text:
+        yamlio.atomic_write(path, text)

@@ -1,0 +1,195 @@
+"""Templates as catalog entries: reading one version's manifest and source files.
+
+A template lives in a catalog as ``template/<name>/<version>/`` beside tasks:
+
+    <name>.yaml     the manifest (``apiVersion: catalog.dev/v1``, ``kind: Template``)
+    README.md
+    files/...       the source files, YAML with ``((placeholders))``
+
+The manifest carries the usual catalog metadata (version label, display name,
+tags, ``catalog.dev/dependencies`` with version ranges) and a ``spec`` with
+``description``, ``parameters`` (a JSON Schema object for the answers) and
+``files``: which source file becomes which generated file, in which variants.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .. import yamlio
+from ..errors import InputError
+from ..model import Dependency, Entry
+from ..resources import metadata
+
+KIND = "Template"
+TRIGGERS = "triggers"
+PIPELINES_AS_CODE = "pipelines-as-code"
+#: How the generated pipeline is started: Tekton Triggers on a git push, or Pipelines-as-Code.
+VARIANTS = (TRIGGERS, PIPELINES_AS_CODE)
+#: Every template names its service and its namespace; both are checked as DNS-1123 labels.
+REQUIRED_PARAMETERS = ("name", "namespace")
+_PARAM_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
+OUT_PATH = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*$")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One answer a template asks for, as its JSON Schema describes it."""
+
+    name: str
+    schema: dict[str, Any]
+    required: bool
+
+    @property
+    def type(self) -> str:
+        return str(self.schema.get("type") or "string")
+
+    @property
+    def description(self) -> str:
+        return " ".join(str(self.schema.get("description") or "").split())
+
+    @property
+    def has_default(self) -> bool:
+        return "default" in self.schema
+
+
+@dataclass(frozen=True)
+class TemplateFile:
+    """A generated file: its path in the output folder and the source it comes from."""
+
+    path: str
+    source: str
+    variants: tuple[str, ...]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Template:
+    """One version of a template, parsed and checked."""
+
+    entry: Entry
+    description: str
+    schema: dict[str, Any]
+    files: tuple[TemplateFile, ...]
+
+    @property
+    def name(self) -> str:
+        return self.entry.name
+
+    @property
+    def version(self) -> str:
+        return self.entry.version
+
+    @property
+    def dependencies(self) -> tuple[Dependency, ...]:
+        return self.entry.dependencies
+
+    @property
+    def parameters(self) -> tuple[Parameter, ...]:
+        required = set(self.schema.get("required") or ())
+        props = self.schema.get("properties") or {}
+        return tuple(Parameter(k, v, k in required) for k, v in props.items())
+
+    def parameter(self, name: str) -> Parameter | None:
+        return next((p for p in self.parameters if p.name == name), None)
+
+    def files_for(self, variant: str) -> tuple[TemplateFile, ...]:
+        return tuple(f for f in self.files if variant in f.variants)
+
+
+def load(catalog: Any, name: str, version: str | None = None) -> Template:
+    """The template ``name`` at ``version`` (newest stable when None) from ``catalog``."""
+    entry = catalog.get(name, version, KIND)
+    doc = catalog.load_resource(entry)
+    return parse(entry, doc)
+
+
+def parse(entry: Entry, doc: dict[str, Any]) -> Template:
+    """Check a manifest's shape; every problem is an InputError naming the field."""
+    where = entry.path
+    if doc.get("kind") != KIND:
+        raise InputError(f"expected kind {KIND}, found {doc.get('kind')!r}", where)
+    spec = doc.get("spec")
+    if not isinstance(spec, dict):
+        raise InputError("spec must be a mapping", where)
+    schema = _check_schema(spec.get("parameters"), f"{where}: spec.parameters")
+    files = _files(spec.get("files"), entry, f"{where}: spec.files")
+    meta, _, _ = metadata(doc)
+    if meta.get("name") != entry.name:
+        raise InputError(f"metadata.name {meta.get('name')!r} differs from {entry.name!r}", where)
+    return Template(entry, str(spec.get("description") or "").strip(), schema, files)
+
+
+def _check_schema(schema: Any, where: str) -> dict[str, Any]:
+    import jsonschema
+
+    if not isinstance(schema, dict) or schema.get("type") != "object":
+        raise InputError("must be a JSON Schema with type: object", where)
+    try:
+        jsonschema.Draft202012Validator.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        raise InputError(f"not a valid JSON Schema: {exc.message}", where) from exc
+    props = schema.get("properties")
+    if not isinstance(props, dict) or not props:
+        raise InputError("must declare its parameters under properties", where)
+    for key, prop in props.items():
+        if not _PARAM_NAME.match(key):
+            raise InputError(f"parameter name {key!r} must be lower case letters, digits and '-'", where)
+        if not isinstance(prop, dict) or prop.get("type") not in ("string", "integer", "boolean", "array"):
+            raise InputError(f"parameter {key!r}: type must be string, integer, boolean or array", where)
+        if prop["type"] == "array" and (prop.get("items") or {}).get("type") != "string":
+            raise InputError(f"parameter {key!r}: an array must have items of type string", where)
+    missing = [p for p in REQUIRED_PARAMETERS if p not in props]
+    if missing:
+        raise InputError(f"every template declares the parameters {', '.join(REQUIRED_PARAMETERS)}; "
+                         f"missing: {', '.join(missing)}", where)
+    if schema.get("additionalProperties") is not False:
+        raise InputError("must say additionalProperties: false (unknown answers are typos)", where)
+    return schema
+
+
+def _files(items: Any, entry: Entry, where: str) -> tuple[TemplateFile, ...]:
+    if not isinstance(items, list) or not items:
+        raise InputError("must list the files to generate", where)
+    shipped = {f.path for f in entry.files}
+    base = entry.path.rsplit("/", 1)[0]
+    out: list[TemplateFile] = []
+    seen: set[tuple[str, str]] = set()
+    for i, item in enumerate(items):
+        at = f"{where}[{i}]"
+        if not isinstance(item, dict):
+            raise InputError("must be a mapping with path and source", at)
+        path, source = item.get("path"), item.get("source")
+        if not isinstance(path, str) or not OUT_PATH.fullmatch(path) or ".." in path.split("/"):
+            raise InputError(f"path {path!r} must be a relative path inside the output folder", at)
+        if not isinstance(source, str) or f"{base}/{source}" not in shipped:
+            raise InputError(f"source {source!r} is not a file of this template version", at)
+        variants = item.get("variants", list(VARIANTS))
+        if not isinstance(variants, list) or not variants or any(v not in VARIANTS for v in variants):
+            raise InputError(f"variants must be a list of {', '.join(VARIANTS)}", at)
+        for v in variants:
+            if (path, v) in seen:
+                raise InputError(f"{path} is generated twice in variant {v}", at)
+            seen.add((path, v))
+        out.append(TemplateFile(path, source, tuple(variants), str(item.get("description") or "").strip()))
+    return tuple(out)
+
+
+def read_source(catalog: Any, template: Template, file: TemplateFile) -> str:
+    """The text of a source file, digest-checked against the index."""
+    base = template.entry.path.rsplit("/", 1)[0]
+    rel = f"{base}/{file.source}"
+    digest = next((f.digest for f in template.entry.files if f.path == rel), None)
+    data: bytes = catalog.read_file(rel, digest)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})", rel) from exc
+
+
+def source_documents(catalog: Any, template: Template, file: TemplateFile) -> list[Any]:
+    base = template.entry.path.rsplit("/", 1)[0]
+    rel = f"{base}/{file.source}"
+    return yamlio.loads_all(read_source(catalog, template, file), rel)

@@ -1,0 +1,194 @@
+"""What scaffold generates, against the real local kube-apiserver (Tekton Pipelines and
+Triggers CRDs loaded): server-side dry runs of every object, and ``--install``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from .conftest import run_cli
+from .test_scaffold_cases import CASES, case_id, scaffold_args
+
+pytestmark = pytest.mark.kube
+
+TASKS = ["git-clone", "kubectl-deploy", "maven-jib-build", "yq-update"]
+
+
+@pytest.fixture
+def cluster_objects(kube_server: Any, kube_namespace: str) -> Iterator[str]:
+    """The namespace; and, afterwards, the cluster-scoped objects named after it removed."""
+    yield kube_namespace
+    for kind in ("clusterrolebinding", "clusterrole"):
+        kube_server.kubectl("delete", kind, f"{kube_namespace}-orders-listener", "--ignore-not-found")
+
+
+def pruned(sent: Any, got: Any, path: str = "") -> list[str]:
+    """Where the server's answer lacks or changed what was sent: on Kubernetes 1.20 a
+    field a CRD's schema does not know is dropped silently (no field validation), so a
+    misspelt field shows up here, not as an error."""
+    if isinstance(sent, dict):
+        if not isinstance(got, dict):
+            return [path or "/"]
+        return [p for k, v in sent.items() for p in pruned(v, got.get(k), f"{path}.{k}")] if sent else []
+    if isinstance(sent, list):
+        if not isinstance(got, list) or len(got) != len(sent):
+            return [path]
+        return [p for i, (a, b) in enumerate(zip(sent, got, strict=True)) for p in pruned(a, b, f"{path}[{i}]")]
+    return [] if sent == got else [path]
+
+
+def check_kept(sent: list[dict[str, Any]], answer: str) -> None:
+    got = yaml.safe_load(answer)
+    items = got["items"] if got.get("kind") == "List" else [got]
+    by = {(o["kind"], o["metadata"].get("name")): o for o in items}
+    for obj in sent:
+        meta = obj["metadata"]
+        key = (obj["kind"], meta.get("name"))
+        if key not in by:  # created from generateName: the one object of its kind
+            key = next(k for k in by if k[0] == obj["kind"])
+        body = {k: v for k, v in obj.items() if k != "metadata"}
+        body["metadata"] = {k: v for k, v in meta.items() if k != "generateName"}
+        assert pruned(body, by[key]) == [], key
+
+
+def names(kube_server: Any, kind: str, ns: str) -> list[str]:
+    out = kube_server.kubectl("get", kind, "-n", ns, "-o", "name").stdout.split()
+    return sorted(n.split("/", 1)[1] for n in out)
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_every_generated_object_passes_a_server_dry_run(case: tuple[str, str, str], kube_server: Any,
+                                                        kube_namespace: str, tmp_path: Path) -> None:
+    out = tmp_path / ".tekton"
+    r = run_cli(*scaffold_args(*case, out, **{"--namespace": kube_namespace}))
+    assert r.code == 0, r.err
+    # What kubectl apply -k would apply: the Pipeline, RBAC and (Triggers variant) Triggers objects.
+    answer = kube_server.kubectl("apply", "--dry-run=server", "-k", str(out), "-o", "yaml").stdout
+    resources = yaml.safe_load((out / "kustomization.yaml").read_text())["resources"]
+    check_kept([d for r in resources for d in yaml.safe_load_all((out / r).read_text())], answer)
+    applied = kube_server.kubectl("apply", "--dry-run=server", "-k", str(out), "-o", "name").stdout.split()
+    kinds = {line.split("/", 1)[0] for line in applied}
+    assert "pipeline.tekton.dev" in kinds
+    assert {"serviceaccount", "role.rbac.authorization.k8s.io", "rolebinding.rbac.authorization.k8s.io"} <= kinds
+    if case[2] == "triggers":
+        assert {"eventlistener.triggers.tekton.dev", "triggerbinding.triggers.tekton.dev",
+                "triggertemplate.triggers.tekton.dev", "clusterrole.rbac.authorization.k8s.io",
+                "clusterrolebinding.rbac.authorization.k8s.io"} <= kinds
+    # The PipelineRuns are created, not applied (generateName; creating one starts a run).
+    runs = sorted(out.glob("pipelinerun*.yaml"))
+    assert runs
+    for run in runs:
+        created = kube_server.kubectl("create", "--dry-run=server", "-f", str(run), "-o", "yaml").stdout
+        check_kept(list(yaml.safe_load_all(run.read_text())), created)
+        obj = yaml.safe_load(created)
+        assert obj["kind"] == "PipelineRun" and obj["metadata"]["namespace"] == kube_namespace
+    # The PipelineRun inside the TriggerTemplate, too, as Triggers would create it.
+    if case[2] == "triggers":
+        template = next(d for d in yaml.safe_load_all((out / "triggers.yaml").read_text())
+                        if d["kind"] == "TriggerTemplate")
+        run = template["spec"]["resourcetemplates"][0]
+        run["metadata"]["namespace"] = kube_namespace
+        created = kube_server.kubectl("create", "--dry-run=server", "-f", "-", "-o", "yaml",
+                                      input=yaml.safe_dump(run)).stdout
+        check_kept([run], created)
+    assert names(kube_server, "pipelines", kube_namespace) == []
+
+
+def test_install_puts_tasks_and_objects_in_the_namespace(kube_server: Any, cluster_objects: str,
+                                                         tmp_path: Path) -> None:
+    ns = cluster_objects
+    out = tmp_path / ".tekton"
+    admin = str(kube_server.admin_kubeconfig)
+    args = scaffold_args("java-maven-jib", "0.1", "triggers", out, **{"--namespace": ns})
+    r = run_cli(*args, "--install", "--kubeconfig", admin)
+    assert r.code == 0, r.err
+    assert names(kube_server, "tasks", ns) == TASKS
+    task = yaml.safe_load(kube_server.kubectl("get", "task", "git-clone", "-n", ns, "-o", "yaml").stdout)
+    assert task["metadata"]["labels"]["app.kubernetes.io/version"] == "0.1"
+    assert names(kube_server, "pipelines", ns) == ["orders"]
+    assert names(kube_server, "eventlisteners", ns) == ["orders"]
+    assert names(kube_server, "triggerbindings", ns) == ["orders-push"]
+    assert names(kube_server, "triggertemplates", ns) == ["orders"]
+    assert {"orders-pipeline", "orders-listener", "catalog-kubectl-deploy"} <= set(
+        names(kube_server, "serviceaccounts", ns))
+    assert {"orders-pipeline", "orders-listener"} <= set(names(kube_server, "roles", ns))
+    assert names(kube_server, "pipelineruns", ns) == []  # never started by an install
+    kube_server.kubectl("get", "clusterrole", f"{ns}-orders-listener")
+    assert "not applied: pipelinerun.yaml: PipelineRun orders-" in r.err
+
+    # Update to 0.2 and install again: the tasks move to 0.2 and the Pipeline follows.
+    r = run_cli("scaffold", "--update", "--dir", str(out), "--install", "--kubeconfig", admin)
+    assert r.code == 0, r.err
+    task = yaml.safe_load(kube_server.kubectl("get", "task", "git-clone", "-n", ns, "-o", "yaml").stdout)
+    assert task["metadata"]["labels"]["app.kubernetes.io/version"] == "0.2"
+    pipeline = yaml.safe_load(kube_server.kubectl("get", "pipeline", "orders", "-n", ns, "-o", "yaml").stdout)
+    assert "rollout-timeout" in [p["name"] for p in pipeline["spec"]["params"]]
+
+
+def test_install_dry_run_changes_nothing(kube_server: Any, cluster_objects: str, tmp_path: Path) -> None:
+    ns = cluster_objects
+    out = tmp_path / ".tekton"
+    args = scaffold_args("dockerfile-kaniko", "0.2", "pipelines-as-code", out, **{"--namespace": ns})
+    r = run_cli(*args, "--install", "--dry-run", "--kubeconfig", str(kube_server.admin_kubeconfig))
+    assert r.code == 0, r.err
+    assert "applied (server dry run): Pipeline orders" in r.err
+    assert not out.exists()
+    assert names(kube_server, "tasks", ns) == []
+    assert names(kube_server, "pipelines", ns) == []
+
+
+def test_install_without_rights_changes_nothing(kube_server: Any, cluster_objects: str, tmp_path: Path) -> None:
+    ns = cluster_objects
+    out = tmp_path / ".tekton"
+    args = scaffold_args("java-maven-jib", "0.2", "triggers", out, **{"--namespace": ns})
+    r = run_cli(*args, "--install", "--kubeconfig", str(kube_server.limited_kubeconfig))
+    assert r.code == 7, r
+    assert "you may not" in r.err and "nothing was changed" in r.err
+    assert names(kube_server, "tasks", ns) == []
+    assert names(kube_server, "pipelines", ns) == []
+
+
+def test_namespace_given_on_update_moves_the_files(kube_server: Any, cluster_objects: str, tmp_path: Path) -> None:
+    out = tmp_path / ".tekton"
+    assert run_cli(*scaffold_args("java-maven-jib", "0.2", "triggers", out, **{"--namespace": "team-a"})).code == 0
+    r = run_cli("scaffold", "--update", "--dir", str(out), "--install", "-n", cluster_objects,
+                "--kubeconfig", str(kube_server.admin_kubeconfig))
+    assert r.code == 0, r.err
+    assert yaml.safe_load((out / "pipeline.yaml").read_text())["metadata"]["namespace"] == cluster_objects
+    assert names(kube_server, "pipelines", cluster_objects) == ["orders"]
+
+
+def test_install_of_files_for_another_namespace_is_refused(kube_server: Any, tmp_path: Path) -> None:
+    from catalog_cli.catalogs import open_catalog
+    from catalog_cli.errors import InputError
+    from catalog_cli.kube import Cluster
+    from catalog_cli.scaffold import create
+    from catalog_cli.scaffold.deploy import install
+
+    cat = open_catalog(None)
+    outcome = create(cat, "java-maven-jib", folder=tmp_path, dry_run=True, given={
+        "name": "orders", "git-url": "https://x.example/o.git", "image": "r.example/o", "namespace": "team-a"})
+    with pytest.raises(InputError) as info:
+        install(cat, Cluster(str(kube_server.admin_kubeconfig)), outcome, "team-b")
+    assert "generated for namespace 'team-a'" in str(info.value)
+
+
+def test_the_dry_run_check_sees_a_misspelt_field(kube_server: Any, kube_namespace: str, tmp_path: Path) -> None:
+    """The dry runs above are not vacuous: an unknown field is refused or visibly dropped."""
+    out = tmp_path / ".tekton"
+    assert run_cli(*scaffold_args("java-maven-jib", "0.2", "triggers", out, **{"--namespace": kube_namespace})).code == 0
+    pipeline = yaml.safe_load((out / "pipeline.yaml").read_text())
+    pipeline["spec"]["tasks"][0]["taskRefs"] = {"name": "git-clone"}  # a typo of taskRef
+    # kubectl checks fields against the server's OpenAPI schema before sending...
+    refused = kube_server.kubectl("apply", "--dry-run=server", "-f", "-", input=yaml.safe_dump(pipeline),
+                                  check=False)
+    assert refused.returncode != 0 and 'unknown field "taskRefs"' in refused.stderr
+    # ...and without that check, the server drops the field, which check_kept notices.
+    answer = kube_server.kubectl("apply", "--dry-run=server", "--validate=false", "-f", "-", "-o", "yaml",
+                                 input=yaml.safe_dump(pipeline)).stdout
+    with pytest.raises(AssertionError):
+        check_kept([pipeline], answer)

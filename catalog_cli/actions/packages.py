@@ -15,6 +15,11 @@ def load_packages(catalog: Any, entries: Sequence[Entry]) -> list[Package]:
     by_name = {(e.kind, e.name): e for e in entries}
     out = []
     for e in entries:
+        if e.kind == "Template":
+            from ..errors import InputError
+
+            raise InputError(f"{e.name} is a Template: `catalog scaffold {e.name}` makes a pipeline from it",
+                             e.ref)
         rules = [e.rbac]
         if e.kind == "Pipeline":
             rules += [by_name[("Task", d.name)].rbac for d in e.dependencies if ("Task", d.name) in by_name]

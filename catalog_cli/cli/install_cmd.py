@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import typer
@@ -15,7 +17,7 @@ from .cluster_opts import (
     connect,
     options,
 )
-from .common import CatalogOption
+from .common import CatalogOption, open_for
 from .output import Format, OutputOption, emit, note, print_table
 
 
@@ -43,11 +45,28 @@ def _render_report(report: Any, output: Format) -> None:
     emit(data, output, table=table, names=lambda: [f"{c.kind.lower()}/{c.name}" for c in report.changes])
 
 
+@contextmanager
+def write_progress(namespaces: int) -> Iterator[Any]:
+    """An ``on_write`` callback driving a progress bar of objects written (stderr, terminals only)."""
+    from ..progress import reporter
+
+    bar = reporter().bar(f"writing to {namespaces} namespace{'s' if namespaces > 1 else ''}", None)
+    try:
+        yield lambda ref, what: bar.advance()
+    finally:
+        bar.close()
+
+
 def install(
-    refs: list[str] = typer.Argument(None, metavar="NAME[@RANGE]...", help="What to install, e.g. kubectl-deploy@^0.2."),
+    refs: list[str] = typer.Argument(
+        None, metavar="[REPO/]NAME[@RANGE]...",
+        help="What to install, e.g. kubectl-deploy@^0.2, team/git-clone, or a bundle oci://REGISTRY/REPO/NAME:TAG."),
+    bundle: str | None = typer.Option(
+        None, "--bundle", metavar="REF", help="Install the resources of this Tekton bundle (REGISTRY/REPO:TAG)."),
+    insecure: bool = typer.Option(False, "--insecure", help="With a bundle: plain HTTP to a registry not on loopback."),
     locked: str | None = typer.Option(
-        None, "--locked", metavar="FILE", is_flag=False, flag_value="catalog.lock",
-        help="Install exactly what the lock file names (default catalog.lock); refuse changed digests."),
+        None, "--locked", metavar="FILE",
+        help="Install exactly what lock FILE (e.g. catalog.lock) names; refuse changed digests."),
     namespace: list[str] = NamespaceOption,
     dry_run: str | None = DryRunOption,
     force: bool = typer.Option(False, "--force", help="Overwrite objects someone edited since we installed them."),
@@ -60,7 +79,6 @@ def install(
 ) -> None:
     """Install Tasks (and what they depend on) with their ServiceAccount, Role and RoleBinding."""
     from ..actions.install import install as run
-    from ..catalogs import open_catalog
 
     lock = None
     if locked:
@@ -69,10 +87,22 @@ def install(
         from ..lockfile import read
 
         lock = read(Path(locked))
-    cat = open_catalog(catalog)
+    bundles = [r for r in refs or [] if r.startswith("oci://")] + ([bundle] if bundle else [])
+    if bundles:
+        from ..errors import InputError
+        from ..oci import open_bundle
+
+        if len(bundles) > 1 or len(refs or []) > len(bundles) - (1 if bundle else 0) or locked:
+            raise InputError("a bundle is installed on its own: one oci:// reference (or --bundle), "
+                             "no other names, no --locked")
+        cat, refs = open_bundle(bundles[0], insecure=insecure)
+    else:
+        cat, refs = open_for(catalog, refs or [])
     cluster = connect(kubeconfig, context)
     opts = options(cluster, namespace, dry_run=dry_run, force=force, adopt=adopt, tekton_version=tekton_version)
-    _render_report(run(cat, cluster, refs or [], opts, locked=lock), output)
+    with write_progress(len(opts.namespaces)) as on_write:
+        report = run(cat, cluster, refs, opts, on_write=on_write, locked=lock)
+    _render_report(report, output)
 
 
 def upgrade(
@@ -89,15 +119,14 @@ def upgrade(
 ) -> None:
     """Upgrade installed entries to the newest version their range and the cluster allow."""
     from ..actions.upgrade import upgrade as run
-    from ..catalogs import open_catalog
     from ..errors import InputError
 
     if not refs and not all_:
         raise InputError("name what to upgrade, or use --all")
-    cat = open_catalog(catalog)
+    cat, refs = open_for(catalog, refs or [])
     cluster = connect(kubeconfig, context)
     opts = options(cluster, namespace, dry_run=dry_run, force=force, tekton_version=tekton_version)
-    _render_report(run(cat, cluster, refs or [], opts, all_=all_), output)
+    _render_report(run(cat, cluster, refs, opts, all_=all_), output)
 
 
 def rollback(
@@ -180,9 +209,8 @@ def diff(
     from ..actions import preflight
     from ..actions.render import diff as run
     from ..actions.render import render as objects
-    from ..catalogs import open_catalog
 
-    cat = open_catalog(catalog)
+    cat, refs = open_for(catalog, refs)
     cluster = connect(kubeconfig, context)
     opts = options(cluster, namespace, tekton_version=tekton_version)
     tekton = str(preflight.tekton_version(cluster, opts.tekton_version))
@@ -202,6 +230,10 @@ def render(
     namespace: str = typer.Option("default", "--namespace", "-n", help="Namespace to render for."),
     tekton_version: str | None = TektonVersionOption,
     catalog: str | None = CatalogOption,
+    bundles: str | None = typer.Option(
+        None, "--bundles", metavar="REGISTRY/REPO",
+        help="Pipelines refer to their Tasks as Tekton bundles REGISTRY/REPO/NAME:VERSION (bundles resolver) "
+             "instead of by name; those Tasks are then not rendered (see `catalog publish --oci`)."),
     output: Format = typer.Option(Format.yaml, "--output", "-o", help="yaml (default) or json."),
 ) -> None:
     """Print the objects install would apply, for GitOps; no cluster needed."""
@@ -209,10 +241,15 @@ def render(
     import sys
 
     from ..actions.render import render as run
-    from ..catalogs import open_catalog
     from ..yamlio import dump
 
-    objs = run(open_catalog(catalog), refs, namespace, tekton_version)
+    cat, refs = open_for(catalog, refs)
+    objs = run(cat, refs, namespace, tekton_version)
+    if bundles:
+        from ..oci import bundle_task_refs
+        from ..provider import parse_requirement
+
+        objs = bundle_task_refs(objs, bundles, frozenset(parse_requirement(r).name for r in refs))
     if output is Format.json:
         sys.stdout.write(json.dumps({"apiVersion": "v1", "kind": "List", "items": objs}, indent=2) + "\n")
     else:

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from . import discover, index_cmd, install_cmd, lint_cmd, resolve_cmd
+from . import discover, index_cmd, install_cmd, lint_cmd, repo_cmd, resolve_cmd, scaffold_cmd, share_cmd
 
 app = typer.Typer(
     name="catalog",
@@ -25,8 +25,17 @@ _state = {"debug": False}
 @app.callback()
 def _main(
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    offline: bool = typer.Option(
+        False, "--offline", help="Use cached repo indexes and files only (says how old they are)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars and no notes on stderr."),
 ) -> None:
     _state["debug"] = debug or bool(os.environ.get("CATALOG_DEBUG"))
+    if offline:
+        os.environ["CATALOG_OFFLINE"] = "1"  # read by the library (remote.offline_default)
+    from ..progress import set_reporter
+    from .progress_ui import StderrReporter
+
+    set_reporter(StderrReporter(quiet=quiet))
 
 
 discover.register(app)
@@ -34,6 +43,9 @@ index_cmd.register(app)
 lint_cmd.register(app)
 install_cmd.register(app)
 resolve_cmd.register(app)
+scaffold_cmd.register(app)
+repo_cmd.register(app)
+share_cmd.register(app)
 
 
 def run() -> None:
@@ -43,10 +55,21 @@ def run() -> None:
     try:
         app()
     except CatalogError as exc:
+        _stop_progress()
         if _state["debug"]:
             raise
         print(f"catalog: error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
+        _stop_progress()
         print("catalog: interrupted", file=sys.stderr)
         sys.exit(130)
+
+
+def _stop_progress() -> None:
+    """Take a progress bar off the terminal before the error line is printed."""
+    from ..progress import reporter
+
+    stop = getattr(reporter(), "stop", None)
+    if stop is not None:
+        stop()

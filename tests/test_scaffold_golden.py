@@ -112,3 +112,15 @@ def test_kustomization_never_lists_a_pipelinerun() -> None:
         for r in resources:
             kinds = {d["kind"] for d in yaml.safe_load_all((golden / r).read_text())}
             assert "PipelineRun" not in kinds, (case, r)
+
+
+def test_scaffolded_directory_lints_clean_on_its_own(tmp_path) -> None:
+    """`catalog lint .tekton/` with nothing else: the Tasks it uses come from the catalog."""
+    from .conftest import run_cli
+
+    r = run_cli("scaffold", "java-maven-jib", "--name", "orders", "--git-url", "https://example.com/o.git",
+                "--image", "registry.example.com/orders", "-n", "team-a", "--dir", str(tmp_path / ".tekton"))
+    assert r.code == 0, r.err
+    r = run_cli("lint", str(tmp_path / ".tekton"), "--severity", "info")
+    assert r.code == 0, r.out
+    assert r.out == "" and "0 errors, 0 warnings" in r.err

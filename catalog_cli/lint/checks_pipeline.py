@@ -194,6 +194,8 @@ def _pipeline_task(path: JsonPath, pt: Mapping[str, Any], ctx: LintContext) -> I
     if ref.get("resolver") or ref.get("bundle") or ref.get("apiVersion") or ref.get("kind") not in (None, "Task"):
         return  # resolved remotely, or a custom task: nothing here to compare with
     versions = ctx.tasks.get(ref_name)
+    if not versions and ref_name in ctx.catalog_tasks:
+        return  # a Task of the built-in catalog: installed with the pipeline, by name
     if not versions:
         yield Issue(
             "missing-task-ref", (*path, "taskRef", "name"),

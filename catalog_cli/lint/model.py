@@ -202,6 +202,18 @@ class LintContext:
                 out.setdefault(res.name, []).append(res)
         return out
 
+    @cached_property
+    def catalog_tasks(self) -> frozenset[str]:
+        """Task names the built-in catalog offers: a Pipeline may refer to them without
+        linting them alongside (a scaffolded pipeline does)."""
+        try:
+            from ..catalogs import open_catalog
+
+            cat = open_catalog(None)
+            return frozenset(n for n in cat.names() if "Task" in cat.kinds(n))
+        except Exception:  # noqa: BLE001 - lint works without a readable catalog
+            return frozenset()
+
 
 #: A check: reads one resource (and the run's context) and yields what it finds.
 Check = Callable[[Resource, LintContext], Iterator[Issue]]

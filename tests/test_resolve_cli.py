@@ -105,7 +105,7 @@ def test_lock_on_builtin_catalog_names_it_builtin(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("args", "code", "needles"), [
     (["kubectl-deploy@banana"], 2, ["kubectl-deploy@banana", "invalid version range 'banana'"]),
     (["no-such-task"], 3, ["no 'no-such-task' in catalog"]),
-    (["widget/kubectl-deploy"], 2, ["unknown kind 'widget'"]),
+    (["widget/kubectl-deploy"], 2, ["unknown kind or repo 'widget'"]),
     (["broken"], 3, ["broken 0.1 depends on missing-task, which no catalog has"]),
     (["cycle-a"], 8, ["dependency cycle: cycle-a 1.0 -> cycle-b 1.0 -> cycle-a 1.0"]),
     (["bad-range"], 2, ["bad-range 1.0: dependency on git-clone: invalid version range '>>1'"]),

@@ -70,15 +70,20 @@ def lock(
         note(f"{file} is up to date ({_emit_lock(current, output)} entries)")
         return
     prior = None
+    cat = None
     if requirements:
-        reqs = [parse_requirement(r) for r in requirements]
+        from .common import open_for
+
+        cat, routed = open_for(catalog, list(requirements))  # REPO/NAME picks a repo
+        reqs = [parse_requirement(r) for r in routed]
     else:
         prior = lockfile.read(file)
         reqs = list(prior.requirements)
     tekton_text = tekton_version or (prior.tekton_version if prior else None)
     tekton = versions.parse(tekton_text, "--tekton-version") if tekton_text else None
     location = catalog or (_first_source(prior) if prior else None)
-    resolution = resolve(_open(location), reqs, tekton, None if upgrade else prior)
+    resolution = resolve(cat if cat is not None else _open(location), reqs, tekton,
+                         None if upgrade else prior)
     new = lockfile.from_resolution(resolution)
     lockfile.write(new, file)
     note(f"wrote {file} ({_emit_lock(new, output)} entries)")

@@ -29,7 +29,9 @@ class Reporter(Protocol):
         """Start a progress bar; ``unit`` is ``bytes`` for downloads, else a count."""
 
 
-class _SilentBar:
+class SilentBar:
+    """A bar that shows nothing: for quiet runs and non-terminals."""
+
     def advance(self, amount: float = 1) -> None:
         pass
 
@@ -47,7 +49,7 @@ class Silent:
         pass
 
     def bar(self, label: str, total: float | None = None, *, unit: str = "") -> Bar:
-        return _SilentBar()
+        return SilentBar()
 
 
 class Recorder:
@@ -62,7 +64,7 @@ class Recorder:
 
     def bar(self, label: str, total: float | None = None, *, unit: str = "") -> Bar:
         self.bars.append(label)
-        return _SilentBar()
+        return SilentBar()
 
 
 _current: Reporter = Silent()

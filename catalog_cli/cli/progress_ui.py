@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from ..progress import SilentBar
+
 
 class _Bar:
     def __init__(self, owner: StderrReporter, task: Any) -> None:
@@ -19,17 +21,6 @@ class _Bar:
 
     def close(self) -> None:
         self.owner.finished(self.task)
-
-
-class _NoBar:
-    def advance(self, amount: float = 1) -> None:
-        pass
-
-    def set_total(self, total: float | None) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
 
 
 class StderrReporter:
@@ -70,7 +61,7 @@ class StderrReporter:
 
     def bar(self, label: str, total: float | None = None, *, unit: str = "") -> Any:
         if not self.bars:
-            return _NoBar()
+            return SilentBar()
         task = self.progress.add_task(label, total=total)
         self._open += 1
         self.progress.refresh()  # shown at once, even for a task shorter than a refresh

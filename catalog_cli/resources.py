@@ -154,6 +154,16 @@ def detail(entry: Entry, doc: dict[str, Any]) -> ResourceDetail:
     if raw_params is None and isinstance(spec.get("inputs"), dict):  # pre-v1beta1 layout
         raw_params = spec["inputs"].get("params")
     params = []
+    schema = spec.get("parameters") if doc.get("kind") == "Template" else None
+    if isinstance(schema, dict):  # a template's parameters are a JSON Schema
+        required = set(schema.get("required") or ())
+        for pname, prop in (schema.get("properties") or {}).items():
+            prop = prop if isinstance(prop, dict) else {}
+            params.append(Param(
+                name=str(pname), type=str(prop.get("type") or "string"),
+                description=" ".join(str(prop.get("description") or "").split()),
+                default=prop.get("default"), has_default="default" in prop or pname not in required,
+            ))
     for p in raw_params or ():
         if isinstance(p, dict) and p.get("name"):
             params.append(Param(

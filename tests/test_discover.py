@@ -127,3 +127,14 @@ def test_versions_newest_first() -> None:
 def test_catalog_from_environment(tmp_path) -> None:
     r = run_cli("search", "yq", "-o", "name", env={"CATALOG_SOURCE": str(TEKTON_CATALOG)})
     assert r.out.split()[0] == "yq"
+
+
+def test_info_template_lists_its_parameters() -> None:
+    r = run_cli("info", "java-maven-jib", "-o", "json")
+    assert r.code == 0, r.err
+    d = r.json()
+    assert d["kind"] == "Template"
+    params = {p["name"]: p for p in d["params"]}
+    assert {"name", "git-url", "image"} <= set(params)
+    assert "default" not in params["git-url"]  # required: no default
+    assert params["branch"]["default"] == "main"

@@ -37,7 +37,7 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
     proc = subprocess.run(
         [sys.executable, "-c", "from catalog_cli.cli.main import run; run()", *args],
         capture_output=True, text=True, cwd=cwd or ROOT, input=input,
-        env={**os.environ, **(env or {})}, timeout=120,
+        env={**os.environ, **(env or {})}, timeout=120, check=False,
     )
     return Result(proc.returncode, proc.stdout, proc.stderr)
 

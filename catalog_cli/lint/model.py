@@ -211,7 +211,7 @@ class LintContext:
 
             cat = open_catalog(None)
             return frozenset(n for n in cat.names() if "Task" in cat.kinds(n))
-        except Exception:  # noqa: BLE001 - lint works without a readable catalog
+        except Exception:
             return frozenset()
 
 

@@ -171,7 +171,19 @@ install_binaries() {
     done
 }
 
+# start loads the CRDs with kubectl: a fresh Debian machine gets Debian's own.
+ensure_kubectl() {
+    command -v "$KUBECTL" >/dev/null && return 0
+    [ "$(id -u)" -eq 0 ] || die "kubectl not found; install it (Debian: apt-get install kubernetes-client)"
+    note "installing kubectl (Debian's kubernetes-client)"
+    if ! { DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null &&
+           DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends kubernetes-client >/dev/null; }; then
+        die "could not install kubernetes-client"
+    fi
+}
+
 cmd_build() {
+    ensure_kubectl
     if [ -x "$BIN_DIR/kube-apiserver" ] && [ -x "$BIN_DIR/kube-controller-manager" ]; then
         echo "localkube: already built: $BIN_DIR/kube-apiserver, $BIN_DIR/kube-controller-manager" >&2
         return 0

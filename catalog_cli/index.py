@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -263,6 +263,3 @@ def load(path: Path) -> Index:
         raise InputError("index is empty", str(path))
     return from_data(parse_text(text, str(path)))
 
-
-def with_base(entries: Iterable[Entry], prefix: str) -> list[Entry]:
-    return [replace(e, path=f"{prefix}/{e.path}") for e in entries]

@@ -10,7 +10,7 @@ from typing import Any
 from ..kube import Cluster, Ref
 from ..manifests import Package, objects_for
 from ..store import Installed, ObjectRecord, Record
-from .common import Options, Report, check_reading, commit, per_namespace
+from .common import Options, Report, check_reading, commit, per_namespace, removed_rows
 from .packages import load_packages, resolve_entries
 from .plan import NamespacePlan, Observer, installed_by_hub, plan_packages, plan_removals
 
@@ -108,9 +108,5 @@ def change(catalog: Any, cluster: Cluster, opts: Options, targets: dict[str, Tar
             report.packages.append({"namespace": plan.namespace, "name": pkg.entry.name, "kind": pkg.entry.kind,
                                     "version": pkg.entry.version, "status": status,
                                     "requested": bool(plan.packages[key].requested)})
-        for key in plan.record.packages:
-            if key not in plan.packages:
-                old = plan.record.packages[key]
-                report.packages.append({"namespace": plan.namespace, "name": old.name, "kind": old.kind,
-                                        "version": old.version, "status": "removed", "requested": False})
+        report.packages += removed_rows(plan)
     return report, plans

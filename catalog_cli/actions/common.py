@@ -63,6 +63,13 @@ class Report:
         }
 
 
+def removed_rows(plan: NamespacePlan) -> list[dict[str, Any]]:
+    """Report rows for the packages the record had before ``plan`` and not after."""
+    return [{"namespace": plan.namespace, "name": old.name, "kind": old.kind, "version": old.version,
+             "status": "removed", "requested": old.explicit}
+            for key, old in plan.record.packages.items() if key not in plan.packages]
+
+
 def per_namespace(namespaces: Iterable[str], fn: Callable[[str], T]) -> list[T]:
     """``fn`` for each namespace, in parallel (reads only), results in the given order."""
     names = list(namespaces)

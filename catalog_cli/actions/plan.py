@@ -154,13 +154,14 @@ def plan_packages(obs: Observer, record: Record, packages: list[Package], *, for
                 else:
                     problems.append(f"{ref} exists and was not made by catalog; --adopt takes it over")
                 continue
-            if drifted(live, record, key) and not force:
+            edited = drifted(live, record, key)
+            if edited and not force:
                 problems.append(f"{ref} was edited since catalog installed it; --force overwrites "
                                 "(catalog diff shows how)")
                 continue
             prev = record.packages.get(key)
             same_version = prev is not None and prev.digest == pkg.entry.digest
-            if same_version and _same(obj, live) and not drifted(live, record, key):
+            if same_version and _same(obj, live) and not edited:
                 changes.append(Change(ref, "unchanged", key, obj, live))
             else:
                 changes.append(Change(ref, "update", key, obj, live))

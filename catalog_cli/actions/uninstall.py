@@ -9,7 +9,7 @@ from ..errors import NotFound
 from ..kube import Cluster, Ref
 from ..provider import parse_requirement
 from ..store import Installed
-from .common import Options, Report, commit, per_namespace, start
+from .common import Options, Report, commit, per_namespace, removed_rows, start
 from .plan import NamespacePlan, Observer, plan_removals
 
 
@@ -55,10 +55,5 @@ def uninstall(catalog: Any, cluster: Cluster, names: Sequence[str], opts: Option
     report = commit(cluster, plans, opts, "uninstall", [], on_write)
     report.notes = notes + [n for p in plans for n in p.notes]
     for plan in plans:
-        for key in plan.record.packages:
-            if key not in plan.packages:
-                old = plan.record.packages[key]
-                report.packages.append({"namespace": plan.namespace, "name": old.name, "kind": old.kind,
-                                        "version": old.version, "status": "removed",
-                                        "requested": old.explicit})
+        report.packages += removed_rows(plan)
     return report

@@ -14,6 +14,7 @@ KubeconfigOption = typer.Option(None, "--kubeconfig", envvar="KUBECONFIG", help=
 DryRunOption = typer.Option(
     None, "--dry-run", help="client: only show what would change; server: have the API server check it."
 )
+ForceOption = typer.Option(False, "--force", help="Overwrite objects someone edited since we installed them.")
 TektonVersionOption = typer.Option(
     None, "--tekton-version", help="Resolve for this Tekton Pipelines version instead of the cluster's."
 )

@@ -65,10 +65,10 @@ def main() -> None:
         os.environ.update(env)
         from catalog_cli.actions.common import Options
         from catalog_cli.actions.install import install as run_install
-        from catalog_cli.catalogs import open_catalog
-        from catalog_cli.kube import Cluster
+        from catalog_cli.sources import open_catalog
+        from catalog_cli.cluster.client import KubeCluster
 
-        cluster = Cluster(kubeconfig)
+        cluster = KubeCluster(kubeconfig)
         report = run_install(open_catalog(None), cluster, TASKS, Options(tuple(groups["counted"])))
         written = sum(1 for c in report.changes if c.action != "unchanged")
         first_requests = cluster.requests

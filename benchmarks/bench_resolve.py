@@ -81,7 +81,7 @@ def bench_closure(runs: int) -> None:
     print(f"index: {len(idx):,} versions of {len(idx.entries):,} names, "
           f"{path.stat().st_size / 2**20:.1f} MiB (JSON); requirement {top} pulls in {CLOSURE} tasks")
 
-    from catalog_cli.catalogs import open_catalog
+    from catalog_cli.sources import open_catalog
 
     reqs = [Requirement(top)]
     t_json, _ = timed(lambda: json.loads(path.read_text()), runs)

@@ -114,7 +114,7 @@ class Lock:
 
 def source_name(location: str) -> str:
     """How a lock names a catalog: ``builtin`` for the built-in one, else its location."""
-    from .catalogs import builtin_root
+    from .sources.folder import builtin_root
 
     if not location.startswith(("http://", "https://")):
         try:

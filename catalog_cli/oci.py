@@ -94,7 +94,7 @@ def _registry(ref: BundleRef, insecure: bool) -> Any:
     import requests
     from requests.adapters import HTTPAdapter
 
-    from .remote import BACKOFF, RETRIES, RETRIES_ENV, TIMEOUT, TIMEOUT_ENV, _env_number
+    from .sources.http import BACKOFF, RETRIES, RETRIES_ENV, TIMEOUT, TIMEOUT_ENV, _env_number
 
     oras.logger.logger.log_handler = []  # oras-py logs to stderr by default
     timeout = _env_number(TIMEOUT_ENV, TIMEOUT)
@@ -348,8 +348,8 @@ def open_bundle(text: str, *, insecure: bool = False) -> tuple[Any, list[str]]:
     Its location is the bundle reference pinned by digest, which ``install`` records
     as the source; each entry's digest is the sha256 of its resource file."""
     from . import resources, versions
-    from .cache import open_cache
-    from .catalogs import Catalog
+    from .sources.cache import open_cache
+    from .sources.folder import Catalog
 
     bundle = pull(text, insecure=insecure)
     rules: tuple[PolicyRule, ...] = ()

@@ -233,7 +233,7 @@ def remove(name: str) -> Repo:
     """Forget a repo and delete its cache."""
     import shutil
 
-    from .remote import cache_dir
+    from .sources.http import cache_dir
 
     repos = load()
     repo = get(name)
@@ -242,54 +242,7 @@ def remove(name: str) -> Repo:
     return repo
 
 
-# -- opening ---------------------------------------------------------------------------
+# -- names -----------------------------------------------------------------------------
 def is_repo_word(word: str) -> bool:
     """Whether ``word`` names a repo (configured, or the built-in catalog)."""
     return word == BUILTIN or (bool(_NAME.match(word)) and find(word) is not None)
-
-
-def open_repo(repo: Repo, offline: bool | None = None) -> Any:
-    from .catalogs import open_path
-
-    if repo.remote:
-        from .remote import open_remote_repo
-
-        return open_remote_repo(repo, offline)
-    return open_path(Path(repo.url), name=repo.name)
-
-
-def open_named(names: list[str], offline: bool | None = None) -> Any:
-    """The catalog of these repos in this order (``builtin`` for the built-in one)."""
-    from .catalogs import builtin_root, open_path
-    from .combined import Combined
-
-    members = []
-    for name in names:
-        if name == BUILTIN:
-            members.append(open_path(builtin_root(), name=BUILTIN))
-        else:
-            members.append(open_repo(get(name), offline))
-    return members[0] if len(members) == 1 else Combined(members)
-
-
-def open_default(offline: bool | None = None) -> Any:
-    """Every configured repo in order, then the built-in catalog."""
-    return open_named([r.name for r in load()] + [BUILTIN], offline)
-
-
-def select(catalog: Any, refs: list[str]) -> list[str]:
-    """Requirement strings with their ``REPO/`` prefix taken off, each such name pinned
-    to its repo in ``catalog`` (``REPO/[KIND/]NAME[@RANGE]``)."""
-    out = []
-    for ref in refs:
-        head = ref.strip().split("@", 1)[0].split(" ", 1)[0]
-        first, sep, rest = head.partition("/")
-        if not sep or canonical_kind(first) is not None:
-            out.append(ref)
-            continue
-        if not is_repo_word(first):
-            raise InputError(f"unknown kind or repo {first!r} (a kind is Task, Pipeline or StepAction; "
-                             "repos are listed by `catalog repo list`)", ref)
-        catalog.pin(rest.rsplit("/", 1)[-1], first)
-        out.append(ref.strip()[len(first) + 1:])
-    return out

@@ -10,15 +10,16 @@ from typing import Any
 import pytest
 import yaml
 
-from catalog_cli import transaction
+from catalog_cli.cluster import transaction
 from catalog_cli.actions.common import Options
 from catalog_cli.actions.install import install
 from catalog_cli.actions.status import status
 from catalog_cli.actions.uninstall import uninstall
 from catalog_cli.actions.upgrade import rollback, upgrade
-from catalog_cli.catalogs import open_catalog
+from catalog_cli.sources import open_catalog
 from catalog_cli.errors import CatalogError, ClusterError
-from catalog_cli.kube import Cluster, Ref
+from catalog_cli.cluster.base import Cluster, ObjectRef
+from catalog_cli.cluster.client import KubeCluster
 
 from .conftest import BUILTIN, run_cli
 
@@ -46,12 +47,12 @@ def builtin() -> Any:
 
 @pytest.fixture
 def admin(kube_server: Any) -> Cluster:
-    return Cluster(str(kube_server.admin_kubeconfig))
+    return KubeCluster(str(kube_server.admin_kubeconfig))
 
 
 @pytest.fixture
 def alice(kube_server: Any) -> Cluster:
-    return Cluster(str(kube_server.limited_kubeconfig))
+    return KubeCluster(str(kube_server.limited_kubeconfig))
 
 
 def snapshot(kube_server: Any, ns: str) -> dict[str, Any]:
@@ -104,7 +105,7 @@ def test_second_install_changes_nothing(admin: Cluster, builtin: Any, kube_serve
                                         kube_namespace: str) -> None:
     install(builtin, admin, ["kubectl-deploy", "git-clone"], opts(kube_namespace))
     before = snapshot(kube_server, kube_namespace)
-    writes: list[Ref] = []
+    writes: list[ObjectRef] = []
     report = install(builtin, admin, ["kubectl-deploy", "git-clone"], opts(kube_namespace),
                      on_write=lambda ref, _: writes.append(ref))
     assert writes == []
@@ -197,7 +198,7 @@ def test_failure_in_one_namespace_leaves_every_namespace_as_it_was(
         kube_server.grant(other, [r for r in INSTALL_RULES if "roles" not in r["resources"]] + [
             {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles", "rolebindings"],
              "verbs": ["get", "list"]}])
-        alice = Cluster(str(kube_server.limited_kubeconfig))
+        alice = KubeCluster(str(kube_server.limited_kubeconfig))
         before = (snapshot(kube_server, kube_namespace), snapshot(kube_server, other))
         with pytest.raises(ClusterError):
             install(builtin, alice, ["kubectl-deploy"],
@@ -214,13 +215,13 @@ def test_api_server_going_away_is_undone_when_it_returns(
     monkeypatch.setattr(transaction, "UNDO_PATIENCE", 60.0)
     restarted = threading.Event()
 
-    def stop_after_two(ref: Ref, what: str) -> None:
+    def stop_after_two(ref: ObjectRef, what: str) -> None:
         if len(seen) == 1:  # after the second write, the server goes away for a while
             kube_server.stop_apiserver()
             threading.Timer(3.0, lambda: (kube_server.start_apiserver(), restarted.set())).start()
         seen.append(ref)
 
-    seen: list[Ref] = []
+    seen: list[ObjectRef] = []
     with pytest.raises(ClusterError, match="every change was undone"):
         install(builtin, admin, ["kubectl-deploy", "git-clone"], opts(kube_namespace), on_write=stop_after_two)
     assert restarted.wait(120)
@@ -234,9 +235,9 @@ def test_api_server_gone_for_good_is_undone_by_the_next_command(
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     monkeypatch.setattr(transaction, "UNDO_PATIENCE", 1.0)
     before = snapshot(kube_server, kube_namespace)
-    seen: list[Ref] = []
+    seen: list[ObjectRef] = []
 
-    def stop_after_three(ref: Ref, what: str) -> None:
+    def stop_after_three(ref: ObjectRef, what: str) -> None:
         seen.append(ref)
         if len(seen) == 3:
             kube_server.stop_apiserver()

@@ -12,9 +12,9 @@ import yaml
 
 from catalog_cli.actions.common import Options
 from catalog_cli.actions.install import install
-from catalog_cli.catalogs import open_catalog
+from catalog_cli.sources import open_catalog
 from catalog_cli.errors import DigestMismatch
-from catalog_cli.kube import Cluster
+from catalog_cli.cluster.client import KubeCluster
 
 from .conftest import BUILTIN, run_cli
 
@@ -59,7 +59,7 @@ def kinds_in(kube_server: Any, ns: str) -> set[str]:
 
 def test_pipeline_brings_its_tasks_and_their_stepactions(delivery: Path, kube_server: Any,
                                                          kube_namespace: str) -> None:
-    admin = Cluster(str(kube_server.admin_kubeconfig))
+    admin = KubeCluster(str(kube_server.admin_kubeconfig))
     report = install(open_catalog(str(delivery)), admin, ["ship"], Options((kube_namespace,)))
     installed = {(p["kind"], p["name"], p["version"]) for p in report.packages}
     assert installed == {("Pipeline", "ship", "2.0"), ("Task", "greet", "1.0"), ("Task", "deploy", "1.0"),

@@ -161,7 +161,7 @@ def test_missing_lock_file(tmp_path: Path) -> None:
 
 
 def test_builtin_catalog_is_named_builtin_in_the_lock() -> None:
-    from catalog_cli.catalogs import builtin_root
+    from catalog_cli.sources.folder import builtin_root
 
     assert lockfile.source_name(str(builtin_root())) == "builtin"
     assert lockfile.catalog_location("builtin") is None

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from catalog_cli import mirror, repos
-from catalog_cli.catalogs import open_catalog
+from catalog_cli.sources import open_catalog
 from catalog_cli.errors import DigestMismatch, InputError
 
 from .conftest import BUILTIN, assert_one_line_error, run_cli

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from catalog_cli import oci
-from catalog_cli.catalogs import open_catalog
+from catalog_cli.sources import open_catalog
 from catalog_cli.errors import DigestMismatch, InputError, RemoteError
 
 from .conftest import BUILTIN, assert_one_line_error, run_cli

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from catalog_cli import versions
-from catalog_cli.catalogs import open_catalog
+from catalog_cli.sources import open_catalog
 from catalog_cli.errors import InputError, NotFound, ResolutionError
 from catalog_cli.model import DEPENDENCIES_ANNOTATION, Dependency, Entry
 from catalog_cli.provider import (

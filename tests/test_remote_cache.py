@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from catalog_cli import remote, repos
+from catalog_cli import repos
+from catalog_cli.sources import http as remote
 from catalog_cli.errors import InputError
 from catalog_cli.progress import Recorder, set_reporter
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from catalog_cli.errors import DigestMismatch, NotFound, RemoteError
-from catalog_cli.remote import Http
+from catalog_cli.sources.http import Http
 
 from .conftest import BUILTIN, assert_one_line_error, run_cli
 from .faultserve import closed_port_url, serve

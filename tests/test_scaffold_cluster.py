@@ -163,9 +163,9 @@ def test_namespace_given_on_update_moves_the_files(kube_server: Any, cluster_obj
 
 
 def test_install_of_files_for_another_namespace_is_refused(kube_server: Any, tmp_path: Path) -> None:
-    from catalog_cli.catalogs import open_catalog
+    from catalog_cli.sources import open_catalog
     from catalog_cli.errors import InputError
-    from catalog_cli.kube import Cluster
+    from catalog_cli.cluster.client import KubeCluster
     from catalog_cli.scaffold import create
     from catalog_cli.scaffold.deploy import install
 
@@ -173,7 +173,7 @@ def test_install_of_files_for_another_namespace_is_refused(kube_server: Any, tmp
     outcome = create(cat, "java-maven-jib", folder=tmp_path, dry_run=True, given={
         "name": "orders", "git-url": "https://x.example/o.git", "image": "r.example/o", "namespace": "team-a"})
     with pytest.raises(InputError) as info:
-        install(cat, Cluster(str(kube_server.admin_kubeconfig)), outcome, "team-b")
+        install(cat, KubeCluster(str(kube_server.admin_kubeconfig)), outcome, "team-b")
     assert "generated for namespace 'team-a'" in str(info.value)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from catalog_cli.catalogs import open_catalog
+from catalog_cli.sources import open_catalog
 from catalog_cli.errors import InputError
 from catalog_cli.scaffold import answers, create, load
 from catalog_cli.scaffold.generate import generate, resolve_dependencies

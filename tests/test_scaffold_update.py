@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from catalog_cli.catalogs import open_catalog
+from catalog_cli.sources import open_catalog
 from catalog_cli.lint import Severity, lint_paths
 from catalog_cli.scaffold import ANSWERS_FILE, create, update
 from catalog_cli.scaffold.answers import read_record

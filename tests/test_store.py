@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from catalog_cli.errors import InputError
-from catalog_cli.store import HISTORY_LIMIT, Installed, ObjectRecord, Record, record_from_object, record_object
+from catalog_cli.cluster.records import HISTORY_LIMIT, Installed, ObjectRecord, Record, record_from_object, record_object
 
 
 def installed(version: str) -> Installed:

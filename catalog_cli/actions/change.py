@@ -7,9 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..kube import Cluster, Ref
+from ..cluster.base import Cluster, ObjectRef
 from ..manifests import Package, objects_for
-from ..store import Installed, ObjectRecord, Record
+from ..cluster.records import Installed, ObjectRecord, Record
 from .common import Options, Report, check_reading, commit, per_namespace, removed_rows
 from .packages import load_packages, resolve_entries
 from .plan import NamespacePlan, Observer, installed_by_hub, plan_packages, plan_removals
@@ -52,7 +52,7 @@ def _after(record: Record, packages: list[Package], requested: dict[str, str],
 
 
 def change(catalog: Any, cluster: Cluster, opts: Options, targets: dict[str, Target], action: str,
-           tekton: Any, on_write: Callable[[Ref, str], None] | None = None) -> tuple[Report, list[NamespacePlan]]:
+           tekton: Any, on_write: Callable[[ObjectRef, str], None] | None = None) -> tuple[Report, list[NamespacePlan]]:
     """Make every namespace hold its target; all namespaces change, or none."""
     resolved: dict[tuple[str, ...], tuple[list[Package], Any]] = {}
     for t in targets.values():

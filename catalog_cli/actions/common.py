@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from ..errors import ClusterError, InputError
-from ..kube import Cluster, Ref
+from ..cluster.base import Cluster, ObjectRef
 from ..model import PolicyRule
-from ..transaction import recover
+from ..cluster.transaction import recover
 from . import preflight
 from .execute import execute
 from .plan import NamespacePlan
@@ -105,7 +105,7 @@ def check_reading(cluster: Cluster, opts: Options, kinds: set[str], role_rules: 
 
 
 def commit(cluster: Cluster, plans: list[NamespacePlan], opts: Options, action: str,
-           role_rules: list[PolicyRule], on_write: Callable[[Ref, str], None] | None = None) -> Report:
+           role_rules: list[PolicyRule], on_write: Callable[[ObjectRef, str], None] | None = None) -> Report:
     """Check every plan (blocking objects, rights), then carry them all out or none."""
     problems = [p for plan in plans for p in plan.problems]
     if problems:

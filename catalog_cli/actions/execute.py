@@ -9,23 +9,23 @@ from dataclasses import replace
 from typing import Any
 
 from ..errors import CatalogError, ClusterError
-from ..kube import Cluster, Ref
+from ..cluster.base import Cluster, ObjectRef
 from ..manifests import spec_hash
-from ..store import Installed, ObjectRecord, record_object
-from ..transaction import Transaction
+from ..cluster.records import Installed, ObjectRecord, record_object
+from ..cluster.transaction import Transaction
 from .plan import NamespacePlan
 
 #: Namespaces written in parallel; each namespace's objects go in order.
 WORKERS = 8
 
 
-def _record_objects(plan: NamespacePlan, applied: dict[Ref, dict[str, Any]]) -> dict[str, Installed]:
+def _record_objects(plan: NamespacePlan, applied: dict[ObjectRef, dict[str, Any]]) -> dict[str, Installed]:
     """The record's packages with each object's hash and uid as the server stored it."""
     out = {}
     for key, pkg in plan.packages.items():
         objs = []
         for o in pkg.objects:
-            live = applied.get(Ref(o.kind, plan.namespace, o.name))
+            live = applied.get(ObjectRef(o.kind, plan.namespace, o.name))
             if live is not None:
                 objs.append(ObjectRecord(o.kind, o.name, spec_hash(live), live["metadata"].get("uid", "")))
             else:
@@ -35,7 +35,7 @@ def _record_objects(plan: NamespacePlan, applied: dict[Ref, dict[str, Any]]) -> 
 
 
 def execute(cluster: Cluster, plans: list[NamespacePlan], *, action: str, force: bool,
-            dry_run: bool = False, on_write: Callable[[Ref, str], None] | None = None) -> None:
+            dry_run: bool = False, on_write: Callable[[ObjectRef, str], None] | None = None) -> None:
     """Apply every plan; on any failure undo everything this call wrote and raise."""
     if dry_run:
         for plan in plans:
@@ -49,7 +49,7 @@ def execute(cluster: Cluster, plans: list[NamespacePlan], *, action: str, force:
     stop = threading.Event()
 
     def run(plan: NamespacePlan) -> None:
-        applied: dict[Ref, dict[str, Any]] = {}
+        applied: dict[ObjectRef, dict[str, Any]] = {}
         for c in plan.changes:
             if stop.is_set():
                 raise _Stopped()

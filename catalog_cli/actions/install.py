@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import InputError
-from ..kube import Cluster, Ref
+from ..cluster.base import Cluster, ObjectRef
 from ..provider import parse_requirement
 from . import preflight
 from .change import Target, change
@@ -14,7 +14,7 @@ from .common import Options, Report, start
 
 
 def install(catalog: Any, cluster: Cluster, requirements: Sequence[str], opts: Options,
-            on_write: Callable[[Ref, str], None] | None = None, locked: Any = None) -> Report:
+            on_write: Callable[[ObjectRef, str], None] | None = None, locked: Any = None) -> Report:
     """Install ``requirements`` (or, with ``locked``, exactly what the lock file names)."""
     notes = start(cluster, opts)
     tekton = preflight.tekton_version(cluster, opts.tekton_version)

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ClusterError
-from ..kube import RESOURCES, Cluster, Ref
+from ..cluster.base import RESOURCES, Cluster, ObjectRef
 from ..manifests import MANAGED_BY, MANAGER, PACKAGE_LABEL, Package, objects_for, spec_hash
 from ..model import VERSION_LABEL
-from ..store import RECORD_NAME, Installed, Record, record_from_object
+from ..cluster.records import RECORD_NAME, Installed, Record, record_from_object
 
 HUB_LABELS = ("hub.tekton.dev/catalog",)
 HUB_PREFIX = "artifacthub.io/"
@@ -17,7 +17,7 @@ HUB_PREFIX = "artifacthub.io/"
 
 @dataclass
 class Change:
-    ref: Ref
+    ref: ObjectRef
     action: str  # create | update | unchanged | delete | adopt
     package: str  # package key, Kind/name
     desired: dict[str, Any] | None
@@ -65,7 +65,7 @@ def owned(obj: dict[str, Any], record: Record, package_key: str) -> bool:
     return False
 
 
-def recorded_hash(record: Record, package_key: str, ref: Ref) -> str | None:
+def recorded_hash(record: Record, package_key: str, ref: ObjectRef) -> str | None:
     pkg = record.packages.get(package_key)
     for o in pkg.objects if pkg else ():
         if o.kind == ref.kind and o.name == ref.name:
@@ -74,7 +74,7 @@ def recorded_hash(record: Record, package_key: str, ref: Ref) -> str | None:
 
 
 def drifted(obj: dict[str, Any], record: Record, package_key: str) -> bool:
-    want = recorded_hash(record, package_key, Ref.of(obj))
+    want = recorded_hash(record, package_key, ObjectRef.of(obj))
     return want is not None and spec_hash(obj) != want
 
 
@@ -86,7 +86,7 @@ class Observer:
         self.namespace = namespace
         self._cache: dict[str, dict[str, dict[str, Any]]] = {}
 
-    def get(self, ref: Ref) -> dict[str, Any] | None:
+    def get(self, ref: ObjectRef) -> dict[str, Any] | None:
         if ref.kind not in self._cache:
             try:
                 items = self.cluster.list(ref.kind, self.namespace)
@@ -103,7 +103,7 @@ class Observer:
         return self._cache[ref.kind].get(ref.name)
 
     def record(self) -> tuple[Record, dict[str, Any] | None]:
-        live = self.cluster.get(Ref("ConfigMap", self.namespace, RECORD_NAME))
+        live = self.cluster.get(ObjectRef("ConfigMap", self.namespace, RECORD_NAME))
         return record_from_object(self.namespace, live), live
 
 
@@ -140,7 +140,7 @@ def plan_packages(obs: Observer, record: Record, packages: list[Package], *, for
     for pkg in packages:
         key = f"{pkg.entry.kind}/{pkg.entry.name}"
         for obj in objects_for(pkg, obs.namespace):
-            ref = Ref.of(obj)
+            ref = ObjectRef.of(obj)
             live = obs.get(ref)
             if live is None:
                 changes.append(Change(ref, "create", key, obj, None))
@@ -174,7 +174,7 @@ def plan_removals(obs: Observer, record: Record, keys: list[str]) -> tuple[list[
     for key in keys:
         pkg = record.packages[key]
         for o in reversed(pkg.objects):
-            ref = Ref(o.kind, obs.namespace, o.name)
+            ref = ObjectRef(o.kind, obs.namespace, o.name)
             live = obs.get(ref)
             if live is None:
                 continue

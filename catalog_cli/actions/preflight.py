@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..errors import ClusterError, InputError
-from ..kube import RESOURCES, Access, Cluster
+from ..cluster.base import RESOURCES, Access, Cluster
 from ..model import PolicyRule
 from ..versions import Version, is_version, parse
 from .plan import Change

@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Sequence
 from typing import Any
 
-from ..kube import Cluster, Ref
+from ..cluster.base import Cluster, ObjectRef
 from ..manifests import objects_for
 from ..provider import parse_requirement
 from ..versions import parse
@@ -39,7 +39,7 @@ def diff(cluster: Cluster, objects: list[dict[str, Any]]) -> list[dict[str, Any]
 
     out = []
     for obj in objects:
-        ref = Ref.of(obj)
+        ref = ObjectRef.of(obj)
         live = cluster.get(ref)
         want = {k: v for k, v in obj.items() if k != "apiVersion"}
         have = None if live is None else _project(live, want)

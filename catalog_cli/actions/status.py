@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import CatalogError
-from ..kube import Cluster, Ref
+from ..cluster.base import Cluster, ObjectRef
 from ..manifests import spec_hash
 from .common import Options, per_namespace, start
 from .plan import Observer, installed_by_hub
@@ -30,7 +30,7 @@ def status(catalog: Any, cluster: Cluster, opts: Options) -> list[dict[str, Any]
         for _key, pkg in sorted(record.packages.items()):
             drift = []
             for o in pkg.objects:
-                live = obs.get(Ref(o.kind, ns, o.name))
+                live = obs.get(ObjectRef(o.kind, ns, o.name))
                 if live is None:
                     drift.append(f"{o.kind} {o.name} missing")
                 elif o.uid and live["metadata"].get("uid") != o.uid:

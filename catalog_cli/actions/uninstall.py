@@ -6,9 +6,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import NotFound
-from ..kube import Cluster, Ref
+from ..cluster.base import Cluster, ObjectRef
 from ..provider import parse_requirement
-from ..store import Installed
+from ..cluster.records import Installed
 from .common import Options, Report, commit, per_namespace, removed_rows, start
 from .plan import NamespacePlan, Observer, plan_removals
 
@@ -29,7 +29,7 @@ def _orphans(packages: dict[str, Installed], removed: set[str]) -> set[str]:
 
 
 def uninstall(catalog: Any, cluster: Cluster, names: Sequence[str], opts: Options,
-              on_write: Callable[[Ref, str], None] | None = None) -> Report:
+              on_write: Callable[[ObjectRef, str], None] | None = None) -> Report:
     notes = start(cluster, opts)
     asked = [parse_requirement(n) for n in names]
 

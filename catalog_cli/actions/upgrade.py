@@ -7,9 +7,9 @@ from dataclasses import replace
 from typing import Any
 
 from ..errors import InputError, NotFound
-from ..kube import Cluster, Ref
+from ..cluster.base import Cluster, ObjectRef
 from ..provider import parse_requirement
-from ..store import Record
+from ..cluster.records import Record
 from ..versions import parse
 from . import preflight
 from .change import Target, change
@@ -29,7 +29,7 @@ def _pinned(record: Record, skip: set[str]) -> list[str]:
 
 
 def upgrade(catalog: Any, cluster: Cluster, names: Sequence[str], opts: Options, *, all_: bool = False,
-            on_write: Callable[[Ref, str], None] | None = None) -> Report:
+            on_write: Callable[[ObjectRef, str], None] | None = None) -> Report:
     """Move the named entries (or all explicitly installed ones) to the newest version
     their requested range, their dependents and the cluster's Tekton allow."""
     notes = start(cluster, opts)
@@ -77,7 +77,7 @@ def previous_version(record: Record, key: str, current: str) -> str | None:
 
 
 def rollback(catalog: Any, cluster: Cluster, name: str, opts: Options, *, to: str | None = None,
-             on_write: Callable[[Ref, str], None] | None = None) -> Report:
+             on_write: Callable[[ObjectRef, str], None] | None = None) -> Report:
     """Put ``name`` back to the version it had before (or ``to``), in every namespace."""
     notes = start(cluster, opts)
     tekton = preflight.tekton_version(cluster, opts.tekton_version)

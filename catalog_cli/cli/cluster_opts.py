@@ -21,11 +21,11 @@ TektonVersionOption = typer.Option(
 
 
 def connect(kubeconfig: str | None, context: str | None) -> Any:
-    from ..kube import Cluster
+    from ..cluster.client import KubeCluster
 
     # KUBECONFIG may list several files; the client takes the first, as kubectl merges them.
     path = kubeconfig.split(":")[0] if kubeconfig else None
-    return Cluster(path, context)
+    return KubeCluster(path, context)
 
 
 def options(cluster: Any, namespaces: list[str], *, dry_run: str | None = None, force: bool = False,

@@ -47,8 +47,8 @@ def split_ref(ref: str) -> tuple[str | None, str, str | None]:
 
 def open_for(location: str | None, refs: list[str]) -> tuple[object, list[str]]:
     """Open the catalog and route ``REPO/NAME`` references to their repo."""
-    from ..catalogs import open_catalog
-    from ..repos import select
+    from ..sources import open_catalog
+    from ..sources.open import select
 
     catalog = open_catalog(location)
     return catalog, select(catalog, refs)

@@ -11,7 +11,7 @@ from .output import Format, OutputOption, emit, note, print_table
 
 
 def _open(location: str | None) -> Any:
-    from ..catalogs import open_catalog
+    from ..sources import open_catalog
 
     cat = open_catalog(location)
     for w in cat.warnings:

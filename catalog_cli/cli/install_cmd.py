@@ -144,7 +144,7 @@ def rollback(
 ) -> None:
     """Put an installed entry back to its previous version (or --to VERSION)."""
     from ..actions.upgrade import rollback as run
-    from ..catalogs import open_catalog
+    from ..sources import open_catalog
 
     cat = open_catalog(catalog)
     cluster = connect(kubeconfig, context)
@@ -182,7 +182,7 @@ def status(
 def show_installed(namespace: list[str], catalog: str | None, context: str | None,
                    kubeconfig: str | None, output: Format) -> None:
     from ..actions.status import status as run
-    from ..catalogs import open_catalog
+    from ..sources import open_catalog
 
     cat = open_catalog(catalog)
     cluster = connect(kubeconfig, context)

@@ -44,7 +44,9 @@ def add(
         raise InputError("basic auth needs both --username-env and --password-env")
     repo = repos.make(name, url, auth)
     if not no_fetch:
-        cat = repos.open_repo(repo)
+        from ..sources.open import open_repo
+
+        cat = open_repo(repo)
         count = len(cat.names())
     order = repos.add(repo, priority, replace=force)
     where = order.index(repo) + 1
@@ -56,7 +58,7 @@ def add(
 def list_(output: Format = OutputOption) -> None:
     """The repos in order of precedence, with where their credentials come from."""
     from .. import repos
-    from ..remote import read_cache
+    from ..sources.http import read_cache
 
     rows = []
     for i, r in enumerate(repos.load(), 1):
@@ -85,7 +87,8 @@ def update(
     output: Format = OutputOption,
 ) -> None:
     """Fetch the index of each repo (an unchanged index costs one 304). Exit 5 if any failed."""
-    from .. import repos, remote
+    from .. import repos
+    from ..sources import http as remote
     from ..errors import CatalogError, RemoteError
     from ..progress import reporter
 

@@ -14,7 +14,7 @@ FileOption = typer.Option(Path("catalog.lock"), "--file", "-f", help="The lock f
 
 
 def _open(location: str | None) -> Any:
-    from ..catalogs import open_catalog
+    from ..sources import open_catalog
 
     cat = open_catalog(location)
     for w in cat.warnings:
@@ -113,7 +113,7 @@ def why(
     item = current.find(name, kind)
     newest = None
     try:
-        from ..catalogs import open_catalog
+        from ..sources import open_catalog
 
         cat = open_catalog(catalog or lockfile.catalog_location(item.source))
         newest = lockfile.newest_for(cat, current, name, item.kind)

@@ -54,7 +54,7 @@ def scaffold(
     reported with both sides, and exit with status 1.
     """
     from .. import scaffold as lib
-    from ..catalogs import open_catalog
+    from ..sources import open_catalog
     from ..errors import InputError
     from .common import split_ref
 

@@ -26,7 +26,7 @@ def publish(
     output: Format = OutputOption,
 ) -> None:
     """Push resources to an OCI registry as Tekton bundles (for the bundles resolver)."""
-    from ..catalogs import open_catalog
+    from ..sources import open_catalog
     from ..oci import publish as run
     from ..progress import reporter
 
@@ -51,7 +51,7 @@ def mirror_export(
     catalog: str | None = CatalogOption,
 ) -> None:
     """Write one archive: index.yaml, the files it names, and images.txt (every step image)."""
-    from ..catalogs import open_catalog
+    from ..sources import open_catalog
     from ..mirror import export
 
     result = export(open_catalog(catalog), names or [], out)

@@ -207,7 +207,7 @@ class LintContext:
         """Task names the built-in catalog offers: a Pipeline may refer to them without
         linting them alongside (a scaffolded pipeline does)."""
         try:
-            from ..catalogs import open_catalog
+            from ..sources import open_catalog
 
             cat = open_catalog(None)
             return frozenset(n for n in cat.names() if "Task" in cat.kinds(n))

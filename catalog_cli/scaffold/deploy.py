@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import versions, yamlio
 from ..errors import InputError
-from ..kube import RESOURCES, Cluster, Ref
+from ..cluster.base import RESOURCES, Cluster, ObjectRef
 from .project import Outcome
 
 #: Apply order: who runs and what it may do, then what runs, then what starts runs.
@@ -31,7 +31,7 @@ class Applied:
     """What ``install`` did: the tasks' report (from actions.install) and the objects applied."""
 
     tasks: Any
-    objects: list[tuple[Ref, str]] = field(default_factory=list)
+    objects: list[tuple[ObjectRef, str]] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -89,7 +89,7 @@ def install(catalog: Any, cluster: Cluster, outcome: Outcome, namespace: str,
     report = install_tasks(catalog, cluster, reqs, opts) if reqs else None
     applied = Applied(report, skipped=skipped)
     for obj in objs:
-        ref = Ref.of(obj)
+        ref = ObjectRef.of(obj)
         if dry_run == "client":
             applied.objects.append((ref, "would apply"))
             continue
@@ -102,7 +102,7 @@ def _check_access(cluster: Cluster, namespace: str, objs: list[dict[str, Any]]) 
     """Refuse before writing anything when the caller may not apply every object
     (server-side apply: create and patch), or may not grant what the Roles grant."""
     from ..actions import preflight
-    from ..kube import Access
+    from ..cluster.base import Access
     from ..model import PolicyRule
 
     want: set[Access] = set()

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import InputError, NotFound
-from .model import Entry, ResourceDetail
+from ..errors import InputError, NotFound
+from ..model import Entry, ResourceDetail
 
 
 def split_repo(name: str) -> tuple[str | None, str]:

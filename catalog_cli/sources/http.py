@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from .errors import CatalogError, NotFound, RemoteError
-from .progress import reporter
+from ..errors import CatalogError, NotFound, RemoteError
+from ..progress import reporter
 
 TIMEOUT_ENV = "CATALOG_HTTP_TIMEOUT"
 RETRIES_ENV = "CATALOG_HTTP_RETRIES"
@@ -246,7 +246,7 @@ class Update:
 def update(repo: Any, http: Http | None = None, *, label: bool = False) -> Update:
     """Fetch ``repo``'s index (one 304 when unchanged); the cache is replaced only by a
     complete index that parses, and never half-written."""
-    from . import index as index_mod
+    from .. import index as index_mod
 
     own = http is None
     http = http or _client(repo)
@@ -295,9 +295,9 @@ class HttpFiles:
 
 def open_remote_repo(repo: Any, offline: bool | None = None) -> Any:
     """A catalog for ``repo``: its index revalidated (or, offline, taken from the cache)."""
-    from . import index as index_mod
+    from .. import index as index_mod
     from .cache import open_cache
-    from .catalogs import Catalog
+    from .folder import Catalog
 
     offline = offline_default() if offline is None else offline
     base, index_url = urls(repo.url)
@@ -336,7 +336,7 @@ def open_remote_repo(repo: Any, offline: bool | None = None) -> Any:
 def open_url(url: str, offline: bool | None = None) -> Any:
     """A catalog at ``url``: as the configured repo with that URL (its credentials and
     cache), or as an anonymous one cached under a name made from the URL."""
-    from .repos import Repo, load
+    from ..repos import Repo, load
 
     want = url.rstrip("/")
     for repo in load():

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from . import index as index_mod
-from . import resources, versions, yamlio
-from .errors import DigestMismatch, InputError, NotFound
-from .model import KIND_ORDER, Entry, ResourceDetail
+from .. import index as index_mod
+from .. import resources, versions, yamlio
+from ..errors import DigestMismatch, InputError, NotFound
+from ..model import KIND_ORDER, Entry, ResourceDetail
 
 
 def builtin_root() -> Path:
@@ -25,7 +25,7 @@ def builtin_root() -> Path:
         for loc in spec.submodule_search_locations:
             if (Path(loc) / index_mod.INDEX_NAME).is_file():
                 return Path(loc)
-    return Path(__file__).resolve().parent.parent / "catalog"
+    return Path(__file__).resolve().parents[2] / "catalog"
 
 
 @dataclass(frozen=True)
@@ -229,34 +229,6 @@ def _tree_key(root: Path) -> str:
         st = p.stat()
         h.update(f"{p}:{st.st_size}:{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
-
-
-def open_catalog(location: str | None = None, *, offline: bool | None = None) -> Any:
-    """Open a catalog by its location:
-
-    - None: the default catalog, every configured repo in order and then the
-      built-in one (just the built-in one when no repo is configured);
-    - a configured repo's name (``builtin`` for the built-in catalog), or
-      ``repos:A,B`` for several in that order;
-    - an http(s) URL of a catalog or its index.yaml (cached; the credentials of a
-      configured repo with that URL apply);
-    - a folder (with or without index.yaml) or an index file.
-
-    ``offline`` (default: ``$CATALOG_OFFLINE``) uses cached indexes and files only.
-    """
-    from . import repos
-
-    if location is None:
-        return repos.open_default(offline)
-    if location.startswith("repos:"):
-        return repos.open_named([n for n in location[len("repos:"):].split(",") if n], offline)
-    if location.startswith(("http://", "https://")):
-        from .remote import open_url
-
-        return open_url(location, offline)
-    if "/" not in location and repos.is_repo_word(location):
-        return repos.open_named([location], offline)
-    return open_path(Path(location))
 
 
 def open_path(path: Path, name: str | None = None) -> Catalog:

@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from .model import Entry
+from ..model import Entry
 
 SCHEMA_VERSION = "5"
 

@@ -13,8 +13,8 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
-from . import PREFIX
-from .errors import InputError
+from .. import PREFIX
+from ..errors import InputError
 
 RECORD_NAME = "catalog-installs"
 RECORD_KEY = "record.json"

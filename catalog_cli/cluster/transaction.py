@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import ClusterError
-from .kube import Cluster, Ref
+from ..errors import ClusterError
+from .base import Cluster, ObjectRef
 
 #: How long to keep retrying an undo while the API server is unreachable.
 UNDO_PATIENCE = float(os.environ.get("CATALOG_UNDO_PATIENCE", "20"))
@@ -34,7 +34,7 @@ _SERVER_FIELDS = ("resourceVersion", "uid", "creationTimestamp", "generation", "
 class Step:
     """One write made: ``before`` is the object as it was (None: it did not exist)."""
 
-    ref: Ref
+    ref: ObjectRef
     before: dict[str, Any] | None
 
 
@@ -50,7 +50,7 @@ def _journal_path(cluster: Cluster) -> Path:
 class Transaction:
     """Collects undo steps for the writes made through it; thread-safe."""
 
-    def __init__(self, cluster: Cluster, on_write: Callable[[Ref, str], None] | None = None) -> None:
+    def __init__(self, cluster: Cluster, on_write: Callable[[ObjectRef, str], None] | None = None) -> None:
         self.cluster = cluster
         self.steps: list[Step] = []
         self._lock = threading.Lock()
@@ -63,7 +63,7 @@ class Transaction:
             self._on_write(step.ref, what)
 
     def apply(self, obj: dict[str, Any], before: dict[str, Any] | None, *, force: bool) -> dict[str, Any]:
-        ref = Ref.of(obj)
+        ref = ObjectRef.of(obj)
         # Record the intent first: a write that reached the server before the
         # connection broke must be undone too.
         step = Step(ref, before)
@@ -77,7 +77,7 @@ class Transaction:
         self._done(step, "applied")
         return live
 
-    def delete(self, ref: Ref, before: dict[str, Any]) -> None:
+    def delete(self, ref: ObjectRef, before: dict[str, Any]) -> None:
         step = Step(ref, before)
         try:
             self.cluster.delete(ref)
@@ -179,7 +179,7 @@ def recover(cluster: Cluster) -> list[str]:
     raw = _read_journal(path)
     if not raw:
         return []
-    steps = [Step(Ref(*item["ref"]), item["before"]) for item in raw]
+    steps = [Step(ObjectRef(*item["ref"]), item["before"]) for item in raw]
     failed, _ = undo_steps(cluster, steps, patience=0)
     if failed:
         tmp = path.with_suffix(".tmp")

@@ -1,4 +1,4 @@
-"""The only module that talks to Kubernetes.
+"""The real cluster: the only module that talks to a Kubernetes API server.
 
 It loads a kubeconfig with the official client's loader (contexts, tokens, exec
 plugins, client certificates) and makes plain REST calls over that client's
@@ -10,83 +10,14 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
-from .errors import ClusterError, InputError
+from ..errors import ClusterError
+from .base import FIELD_MANAGER, Access, ObjectRef, api_path
 
-FIELD_MANAGER = "catalog"
-
-#: kind -> (API group/version, plural). The kinds the tool reads or writes.
-RESOURCES: dict[str, tuple[str, str]] = {
-    "Task": ("tekton.dev/v1", "tasks"),
-    "Pipeline": ("tekton.dev/v1", "pipelines"),
-    "StepAction": ("tekton.dev/v1beta1", "stepactions"),
-    "PipelineRun": ("tekton.dev/v1", "pipelineruns"),
-    "TaskRun": ("tekton.dev/v1", "taskruns"),
-    "ServiceAccount": ("v1", "serviceaccounts"),
-    "ConfigMap": ("v1", "configmaps"),
-    "Secret": ("v1", "secrets"),
-    "Namespace": ("v1", "namespaces"),
-    "Role": ("rbac.authorization.k8s.io/v1", "roles"),
-    "RoleBinding": ("rbac.authorization.k8s.io/v1", "rolebindings"),
-    "ClusterRole": ("rbac.authorization.k8s.io/v1", "clusterroles"),
-    "ClusterRoleBinding": ("rbac.authorization.k8s.io/v1", "clusterrolebindings"),
-    "EventListener": ("triggers.tekton.dev/v1beta1", "eventlisteners"),
-    "TriggerBinding": ("triggers.tekton.dev/v1beta1", "triggerbindings"),
-    "TriggerTemplate": ("triggers.tekton.dev/v1beta1", "triggertemplates"),
-    "Trigger": ("triggers.tekton.dev/v1beta1", "triggers"),
-}
-CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding"}
-
-
-@dataclass(frozen=True, order=True)
-class Ref:
-    """Which object: kind, namespace (empty for cluster-scoped) and name."""
-
-    kind: str
-    namespace: str
-    name: str
-
-    def __str__(self) -> str:
-        where = f" in {self.namespace}" if self.namespace else ""
-        return f"{self.kind} {self.name}{where}"
-
-    @classmethod
-    def of(cls, obj: dict[str, Any]) -> Ref:
-        meta = obj.get("metadata") or {}
-        return cls(obj["kind"], meta.get("namespace", ""), meta["name"])
-
-
-def api_path(kind: str, namespace: str, name: str | None = None, api_version: str | None = None) -> str:
-    if kind not in RESOURCES:
-        raise InputError(f"the tool does not handle objects of kind {kind!r}")
-    default_version, plural = RESOURCES[kind]
-    version = api_version or default_version
-    base = f"/api/{version}" if "/" not in version else f"/apis/{version}"
-    if kind not in CLUSTER_SCOPED:
-        base += f"/namespaces/{quote(namespace, safe='')}"
-    base += f"/{plural}"
-    return base + (f"/{quote(name, safe='')}" if name else "")
-
-
-@dataclass(frozen=True)
-class Access:
-    """One permission a pre-flight check asks about."""
-
-    verb: str
-    group: str
-    resource: str
-    namespace: str
-
-    def __str__(self) -> str:
-        group = self.group or "core"
-        return f"{self.verb} {self.resource} ({group}) in {self.namespace}"
-
-
-class Cluster:
-    """A connection to one cluster (context) through its kubeconfig."""
+class KubeCluster:
+    """A connection to one cluster (context) through its kubeconfig: the real :class:`Cluster`."""
 
     def __init__(self, kubeconfig: str | None = None, context: str | None = None,
                  timeout: float = 30.0) -> None:
@@ -157,7 +88,7 @@ class Cluster:
                            what, status=status)
 
     # -- objects -------------------------------------------------------------------
-    def get(self, ref: Ref) -> dict[str, Any] | None:
+    def get(self, ref: ObjectRef) -> dict[str, Any] | None:
         status, payload = self.request("GET", api_path(ref.kind, ref.namespace, ref.name), what=str(ref))
         if status == 404:
             details = (payload or {}).get("details") if isinstance(payload, dict) else None
@@ -178,7 +109,7 @@ class Cluster:
 
     def apply(self, obj: dict[str, Any], *, force: bool = False, dry_run: bool = False) -> dict[str, Any]:
         """Server-side apply of ``obj`` with the tool's field manager."""
-        ref = Ref.of(obj)
+        ref = ObjectRef.of(obj)
         query = {"fieldManager": FIELD_MANAGER}
         if force:
             query["force"] = "true"
@@ -191,18 +122,18 @@ class Cluster:
 
     def replace(self, obj: dict[str, Any]) -> dict[str, Any]:
         """PUT ``obj`` as it is (used to restore an object exactly, managedFields included)."""
-        ref = Ref.of(obj)
+        ref = ObjectRef.of(obj)
         path = api_path(ref.kind, ref.namespace, ref.name, obj.get("apiVersion"))
         status, payload = self.request("PUT", path, body=obj, what=str(ref))
         return self._check(status, payload, str(ref))  # type: ignore[no-any-return]
 
     def create(self, obj: dict[str, Any]) -> dict[str, Any]:
-        ref = Ref.of(obj)
+        ref = ObjectRef.of(obj)
         path = api_path(ref.kind, ref.namespace, None, obj.get("apiVersion"))
         status, payload = self.request("POST", path, body=obj, what=str(ref))
         return self._check(status, payload, str(ref))  # type: ignore[no-any-return]
 
-    def delete(self, ref: Ref, *, dry_run: bool = False) -> bool:
+    def delete(self, ref: ObjectRef, *, dry_run: bool = False) -> bool:
         """Delete ``ref``; False when it was already gone."""
         query = {"dryRun": "All"} if dry_run else None
         body = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background"}
@@ -214,7 +145,7 @@ class Cluster:
         return True
 
     def namespace_exists(self, name: str) -> bool:
-        return self.get(Ref("Namespace", "", name)) is not None
+        return self.get(ObjectRef("Namespace", "", name)) is not None
 
     # -- questions ---------------------------------------------------------------------
     def rules_in(self, namespace: str) -> tuple[list[dict[str, Any]], bool]:
@@ -245,7 +176,7 @@ class Cluster:
     def tekton_version(self) -> str | None:
         """The Tekton Pipelines version the cluster runs, from ConfigMap pipelines-info;
         None when Tekton is not installed. Forbidden raises ClusterError."""
-        cm = self.get(Ref("ConfigMap", "tekton-pipelines", "pipelines-info"))
+        cm = self.get(ObjectRef("ConfigMap", "tekton-pipelines", "pipelines-info"))
         if cm is None:
             return None
         return str((cm.get("data") or {}).get("version") or "") or None

@@ -1,0 +1,122 @@
+"""The cluster seam: which objects, which rights, and the :class:`Cluster` protocol.
+
+Actions talk to Kubernetes only through a :class:`Cluster`: the real one
+(:class:`~catalog_cli.cluster.client.KubeCluster`, over a kubeconfig) or the
+in-memory :class:`~catalog_cli.cluster.fake.FakeCluster` the unit tests plan against.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import quote
+
+from ..errors import InputError
+
+FIELD_MANAGER = "catalog"
+
+#: kind -> (API group/version, plural). The kinds the tool reads or writes.
+RESOURCES: dict[str, tuple[str, str]] = {
+    "Task": ("tekton.dev/v1", "tasks"),
+    "Pipeline": ("tekton.dev/v1", "pipelines"),
+    "StepAction": ("tekton.dev/v1beta1", "stepactions"),
+    "PipelineRun": ("tekton.dev/v1", "pipelineruns"),
+    "TaskRun": ("tekton.dev/v1", "taskruns"),
+    "ServiceAccount": ("v1", "serviceaccounts"),
+    "ConfigMap": ("v1", "configmaps"),
+    "Secret": ("v1", "secrets"),
+    "Namespace": ("v1", "namespaces"),
+    "Role": ("rbac.authorization.k8s.io/v1", "roles"),
+    "RoleBinding": ("rbac.authorization.k8s.io/v1", "rolebindings"),
+    "ClusterRole": ("rbac.authorization.k8s.io/v1", "clusterroles"),
+    "ClusterRoleBinding": ("rbac.authorization.k8s.io/v1", "clusterrolebindings"),
+    "EventListener": ("triggers.tekton.dev/v1beta1", "eventlisteners"),
+    "TriggerBinding": ("triggers.tekton.dev/v1beta1", "triggerbindings"),
+    "TriggerTemplate": ("triggers.tekton.dev/v1beta1", "triggertemplates"),
+    "Trigger": ("triggers.tekton.dev/v1beta1", "triggers"),
+}
+CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding"}
+
+
+@dataclass(frozen=True, order=True)
+class ObjectRef:
+    """Which object: kind, namespace (empty for cluster-scoped) and name."""
+
+    kind: str
+    namespace: str
+    name: str
+
+    def __str__(self) -> str:
+        where = f" in {self.namespace}" if self.namespace else ""
+        return f"{self.kind} {self.name}{where}"
+
+    @classmethod
+    def of(cls, obj: dict[str, Any]) -> ObjectRef:
+        meta = obj.get("metadata") or {}
+        return cls(obj["kind"], meta.get("namespace", ""), meta["name"])
+
+
+def api_path(kind: str, namespace: str, name: str | None = None, api_version: str | None = None) -> str:
+    if kind not in RESOURCES:
+        raise InputError(f"the tool does not handle objects of kind {kind!r}")
+    default_version, plural = RESOURCES[kind]
+    version = api_version or default_version
+    base = f"/api/{version}" if "/" not in version else f"/apis/{version}"
+    if kind not in CLUSTER_SCOPED:
+        base += f"/namespaces/{quote(namespace, safe='')}"
+    base += f"/{plural}"
+    return base + (f"/{quote(name, safe='')}" if name else "")
+
+
+@dataclass(frozen=True)
+class Access:
+    """One permission a pre-flight check asks about."""
+
+    verb: str
+    group: str
+    resource: str
+    namespace: str
+
+    def __str__(self) -> str:
+        group = self.group or "core"
+        return f"{self.verb} {self.resource} ({group}) in {self.namespace}"
+
+
+
+class Cluster(Protocol):
+    """What actions need of a cluster. Every failure is a :class:`ClusterError` whose
+    ``status`` is the HTTP status (None when the server could not be reached)."""
+
+    host: str
+    context: str
+    default_namespace: str
+
+    def get(self, ref: ObjectRef) -> dict[str, Any] | None:
+        """The object, or None when there is none."""
+        ...
+
+    def list(self, kind: str, namespace: str, selector: str | None = None) -> list[dict[str, Any]]: ...
+
+    def apply(self, obj: dict[str, Any], *, force: bool = False, dry_run: bool = False) -> dict[str, Any]:
+        """Server-side apply with the tool's field manager; the object as stored."""
+        ...
+
+    def replace(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """PUT: with ``metadata.resourceVersion`` set, a 409 when the object changed since."""
+        ...
+
+    def create(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """POST: a 409 when the object exists."""
+        ...
+
+    def delete(self, ref: ObjectRef, *, dry_run: bool = False) -> bool:
+        """False when it was already gone."""
+        ...
+
+    def namespace_exists(self, name: str) -> bool: ...
+
+    def rules_in(self, namespace: str) -> tuple[list[dict[str, Any]], bool]: ...
+
+    def can_i(self, access: Access) -> bool: ...
+
+    def tekton_version(self) -> str | None: ...

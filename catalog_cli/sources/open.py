@@ -1,0 +1,87 @@
+"""Opening a catalog by what the user typed: nothing (every repo, then the built-in
+catalog), a repo's name, ``repos:A,B``, a URL, a folder or an index file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .. import repos
+from ..errors import InputError
+from ..model import canonical_kind
+from ..repos import Repo
+
+
+def open_catalog(location: str | None = None, *, offline: bool | None = None) -> Any:
+    """Open a catalog by its location:
+
+    - None: the default catalog, every configured repo in order and then the
+      built-in one (just the built-in one when no repo is configured);
+    - a configured repo's name (``builtin`` for the built-in catalog), or
+      ``repos:A,B`` for several in that order;
+    - an http(s) URL of a catalog or its index.yaml (cached; the credentials of a
+      configured repo with that URL apply);
+    - a folder (with or without index.yaml) or an index file.
+
+    ``offline`` (default: ``$CATALOG_OFFLINE``) uses cached indexes and files only.
+    """
+    if location is None:
+        return open_default(offline)
+    if location.startswith("repos:"):
+        return open_named([n for n in location[len("repos:"):].split(",") if n], offline)
+    if location.startswith(("http://", "https://")):
+        from .http import open_url
+
+        return open_url(location, offline)
+    if "/" not in location and repos.is_repo_word(location):
+        return open_named([location], offline)
+    from .folder import open_path
+
+    return open_path(Path(location))
+
+
+def open_repo(repo: Repo, offline: bool | None = None) -> Any:
+    from .folder import open_path
+
+    if repo.remote:
+        from .http import open_remote_repo
+
+        return open_remote_repo(repo, offline)
+    return open_path(Path(repo.url), name=repo.name)
+
+
+def open_named(names: list[str], offline: bool | None = None) -> Any:
+    """The catalog of these repos in this order (``builtin`` for the built-in one)."""
+    from .folder import builtin_root, open_path
+    from .layered import Combined
+
+    members = []
+    for name in names:
+        if name == repos.BUILTIN:
+            members.append(open_path(builtin_root(), name=repos.BUILTIN))
+        else:
+            members.append(open_repo(repos.get(name), offline))
+    return members[0] if len(members) == 1 else Combined(members)
+
+
+def open_default(offline: bool | None = None) -> Any:
+    """Every configured repo in order, then the built-in catalog."""
+    return open_named([r.name for r in repos.load()] + [repos.BUILTIN], offline)
+
+
+def select(catalog: Any, refs: list[str]) -> list[str]:
+    """Requirement strings with their ``REPO/`` prefix taken off, each such name pinned
+    to its repo in ``catalog`` (``REPO/[KIND/]NAME[@RANGE]``)."""
+    out = []
+    for ref in refs:
+        head = ref.strip().split("@", 1)[0].split(" ", 1)[0]
+        first, sep, rest = head.partition("/")
+        if not sep or canonical_kind(first) is not None:
+            out.append(ref)
+            continue
+        if not repos.is_repo_word(first):
+            raise InputError(f"unknown kind or repo {first!r} (a kind is Task, Pipeline or StepAction; "
+                             "repos are listed by `catalog repo list`)", ref)
+        catalog.pin(rest.rsplit("/", 1)[-1], first)
+        out.append(ref.strip()[len(first) + 1:])
+    return out

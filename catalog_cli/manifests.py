@@ -54,6 +54,21 @@ def runner_name(name: str) -> str:
     return f"catalog-{name}"
 
 
+#: The kinds of catalog entry that install makes objects for.
+INSTALLABLE = ("Task", "Pipeline", "StepAction")
+
+
+def made_for(kind: str, name: str) -> frozenset[tuple[str, str]]:
+    """Every (kind, name) installing the entry ``kind/name`` can make: what an install
+    record may name for it, and nothing else (empty for a kind install never makes)."""
+    if kind not in INSTALLABLE:
+        return frozenset()
+    own = {(kind, name)}
+    if kind in ("Task", "Pipeline"):
+        own |= {(k, runner_name(name)) for k in ("ServiceAccount", "Role", "RoleBinding")}
+    return frozenset(own)
+
+
 def _labels(pkg: Package) -> dict[str, str]:
     return {
         MANAGED_BY: MANAGER,

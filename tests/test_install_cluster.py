@@ -4,13 +4,13 @@ an unprivileged user."""
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from catalog_cli.cluster import transaction
 from catalog_cli.actions.common import Options
 from catalog_cli.actions.install import install
 from catalog_cli.actions.status import status
@@ -18,6 +18,7 @@ from catalog_cli.actions.uninstall import uninstall
 from catalog_cli.actions.upgrade import rollback, upgrade
 from catalog_cli.sources import open_catalog
 from catalog_cli.errors import CatalogError, ClusterError
+from catalog_cli.settings import Settings
 from catalog_cli.cluster.base import Cluster, ObjectRef
 from catalog_cli.cluster.client import KubeCluster
 
@@ -212,7 +213,7 @@ def test_api_server_going_away_is_undone_when_it_returns(
         admin: Cluster, builtin: Any, kube_server: Any, kube_namespace: str,
         monkeypatch: pytest.MonkeyPatch) -> None:
     before = snapshot(kube_server, kube_namespace)
-    monkeypatch.setattr(transaction, "UNDO_PATIENCE", 60.0)
+    patient = replace(opts(kube_namespace), settings=Settings.from_env().but(undo_patience=60.0))
     restarted = threading.Event()
 
     def stop_after_two(ref: ObjectRef, what: str) -> None:
@@ -223,7 +224,7 @@ def test_api_server_going_away_is_undone_when_it_returns(
 
     seen: list[ObjectRef] = []
     with pytest.raises(ClusterError, match="every change was undone"):
-        install(builtin, admin, ["kubectl-deploy", "git-clone"], opts(kube_namespace), on_write=stop_after_two)
+        install(builtin, admin, ["kubectl-deploy", "git-clone"], patient, on_write=stop_after_two)
     assert restarted.wait(120)
     assert len(seen) == 2
     assert snapshot(kube_server, kube_namespace) == before
@@ -233,7 +234,7 @@ def test_api_server_gone_for_good_is_undone_by_the_next_command(
         admin: Cluster, builtin: Any, kube_server: Any, kube_namespace: str,
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    monkeypatch.setattr(transaction, "UNDO_PATIENCE", 1.0)
+    impatient = replace(opts(kube_namespace), settings=Settings.from_env().but(undo_patience=1.0))
     before = snapshot(kube_server, kube_namespace)
     seen: list[ObjectRef] = []
 
@@ -244,7 +245,7 @@ def test_api_server_gone_for_good_is_undone_by_the_next_command(
 
     try:
         with pytest.raises(ClusterError, match="could not be undone yet") as info:
-            install(builtin, admin, ["kubectl-deploy"], opts(kube_namespace), on_write=stop_after_three)
+            install(builtin, admin, ["kubectl-deploy"], impatient, on_write=stop_after_three)
         assert "API server unreachable" in str(info.value)
     finally:
         kube_server.start_apiserver()

@@ -77,16 +77,18 @@ def change(catalog: Any, cluster: Cluster, opts: Options, targets: dict[str, Tar
             k = resolution.find(r.name, r.kind)
             requested[f"{k[0]}/{k[1]}"] = overrides.get(r.name, r.range)
         obs = Observer(cluster, ns)
-        record, record_live = obs.record()
+        stored = obs.record()
+        record = stored.record
         changes, problems = plan_packages(obs, record, packages, force=opts.force, adopt=opts.adopt)
         after = _after(record, packages, requested, required_by, ns, target.prune)
         gone = [k for k in record.packages if k not in after]
-        removals, notes = plan_removals(obs, record, gone)
+        removals, notes, blocked = plan_removals(obs, record, gone, force=opts.force)
+        problems += blocked
         for c in changes:
             if c.action == "adopt" and c.ref.kind in ("Task", "Pipeline", "StepAction"):
                 hub = installed_by_hub(c.live or {})
                 after[c.package] = replace(after[c.package], adopted_from=f"tkn hub {hub}" if hub else "unmanaged")
-        return NamespacePlan(ns, record, record_live, changes + removals, after, problems, notes)
+        return NamespacePlan(ns, stored, changes + removals, after, problems, notes)
 
     plans = per_namespace(opts.namespaces, one)
     report = commit(cluster, plans, opts, action, rules, on_write)

@@ -7,10 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from ..errors import ClusterError, InputError
 from ..cluster.base import Cluster, ObjectRef
-from ..model import PolicyRule
 from ..cluster.transaction import recover
+from ..errors import ClusterError, InputError
+from ..model import PolicyRule
+from ..settings import Settings
 from . import preflight
 from .execute import execute
 from .plan import NamespacePlan
@@ -25,8 +26,11 @@ class Options:
     adopt: bool = False
     dry_run: str | None = None  # None, "client" or "server"
     tekton_version: str | None = None
+    #: Grant rules that amount to escalation (see actions.consent) from any source.
+    allow_sensitive_rbac: bool = False
     #: Library-only: skip the rights pre-flight (tests use it to make a write fail half-way).
     check_access: bool = True
+    settings: Settings = field(default_factory=Settings.from_env)
 
 
 @dataclass(frozen=True)
@@ -80,8 +84,11 @@ def per_namespace(namespaces: Iterable[str], fn: Callable[[str], T]) -> list[T]:
 
 
 def start(cluster: Cluster, opts: Options) -> list[str]:
-    """Before anything: finish an interrupted earlier change, check the namespaces exist."""
-    notes = [f"finished undoing an interrupted earlier change: {r}" for r in recover(cluster)]
+    """Before anything: finish an interrupted earlier change (not in a dry run, which
+    writes nothing), check the namespaces exist."""
+    notes = []
+    if opts.dry_run is None:
+        notes += recover(cluster, opts.settings.state_home, patience=opts.settings.undo_patience)
     if not opts.namespaces:
         raise InputError("no namespace given (-n NAMESPACE)")
     for ns in opts.namespaces:
@@ -112,7 +119,7 @@ def commit(cluster: Cluster, plans: list[NamespacePlan], opts: Options, action: 
         raise ClusterError(f"{'; '.join(problems)}; nothing was changed", status=409)
     missing: list[str] = []
     for plan in plans if opts.check_access else ():
-        if plan.writes or plan.packages != plan.record.packages:
+        if plan.changes_record:
             want = preflight.needed(plan.namespace, plan.changes, record_write=True)
             missing += preflight.check_access(cluster, plan.namespace, want, role_rules)
     if missing:
@@ -124,5 +131,6 @@ def commit(cluster: Cluster, plans: list[NamespacePlan], opts: Options, action: 
             report.changes.append(ObjectChange(plan.namespace, c.ref.kind, c.ref.name, c.action, c.package))
     if opts.dry_run != "client":
         execute(cluster, plans, action=action, force=opts.force, dry_run=opts.dry_run == "server",
+                state_home=opts.settings.state_home, patience=opts.settings.undo_patience,
                 on_write=on_write)
     return report

@@ -6,13 +6,14 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
-from ..errors import CatalogError, ClusterError
 from ..cluster.base import Cluster, ObjectRef
+from ..cluster.records import Installed, ObjectRecord
+from ..cluster.transaction import Transaction, open_journal
+from ..errors import CatalogError, ClusterError
 from ..manifests import spec_hash
-from ..cluster.records import Installed, ObjectRecord, record_object
-from ..cluster.transaction import Transaction
 from .plan import NamespacePlan
 
 #: Namespaces written in parallel; each namespace's objects go in order.
@@ -34,9 +35,18 @@ def _record_objects(plan: NamespacePlan, applied: dict[ObjectRef, dict[str, Any]
     return out
 
 
-def execute(cluster: Cluster, plans: list[NamespacePlan], *, action: str, force: bool,
-            dry_run: bool = False, on_write: Callable[[ObjectRef, str], None] | None = None) -> None:
-    """Apply every plan; on any failure undo everything this call wrote and raise."""
+def _delta(before: dict[str, Installed], after: dict[str, Installed]) -> dict[str, Installed | None]:
+    """What this run changes in the record: entries added or changed, and removed."""
+    out: dict[str, Installed | None] = {k: v for k, v in after.items() if before.get(k) != v}
+    out.update({k: None for k in before if k not in after})
+    return out
+
+
+def execute(cluster: Cluster, plans: list[NamespacePlan], *, action: str, force: bool, state_home: Path,
+            patience: float = 20.0, dry_run: bool = False,
+            on_write: Callable[[ObjectRef, str], None] | None = None) -> None:
+    """Apply every plan; on any failure (or Ctrl-C) undo everything this call wrote and
+    raise. A server dry run sends every write with dryRun and records nothing."""
     if dry_run:
         for plan in plans:
             for c in plan.changes:
@@ -45,7 +55,7 @@ def execute(cluster: Cluster, plans: list[NamespacePlan], *, action: str, force:
                 elif c.action == "delete":
                     cluster.delete(c.ref, dry_run=True)
         return
-    tx = Transaction(cluster, on_write)
+    tx = Transaction(cluster, open_journal(cluster, state_home), patience=patience, on_write=on_write)
     stop = threading.Event()
 
     def run(plan: NamespacePlan) -> None:
@@ -60,32 +70,40 @@ def execute(cluster: Cluster, plans: list[NamespacePlan], *, action: str, force:
                 tx.delete(c.ref, c.live)
             elif c.live is not None:
                 applied[c.ref] = c.live
-        if plan.writes or plan.record_live is None or plan.packages != plan.record.packages:
-            new = plan.record.with_packages(_record_objects(plan, applied), action)
-            tx.apply(record_object(new), plan.record_live, force=True)
+        delta = _delta(plan.record.packages, _record_objects(plan, applied))
+        if delta:
+            tx.write_record(plan.namespace, plan.stored, delta, action)
 
     errors: list[BaseException] = []
+    interrupted: BaseException | None = None
     with ThreadPoolExecutor(max_workers=min(WORKERS, max(1, len(plans)))) as pool:
-        futures = [pool.submit(run, p) for p in plans if p.writes or p.packages != p.record.packages]
+        futures = [pool.submit(run, p) for p in plans if p.changes_record]
         for f in futures:
             try:
                 f.result()
+            except (KeyboardInterrupt, SystemExit) as exc:
+                interrupted = interrupted or exc
+                stop.set()
             except BaseException as exc:
                 stop.set()
                 if not isinstance(exc, _Stopped):
                     errors.append(exc)
-    if errors:
-        cause = errors[0]
-        left, refused = tx.rollback()
-        text = str(cause) if isinstance(cause, CatalogError) else f"{type(cause).__name__}: {cause}"
-        if left:
-            raise ClusterError(
-                f"{text}; {len(left)} change(s) could not be undone yet (API server unreachable): "
-                "saved, and undone by the next catalog command for this cluster") from cause
-        if refused:
-            raise ClusterError(f"{text}; the API server refused to undo: {'; '.join(refused)}") from cause
-        raise ClusterError(f"{text}; every change was undone, all namespaces are as they were",
-                           status=getattr(cause, "status", None)) from cause
+    if not errors and interrupted is None:
+        tx.commit()
+        return
+    left, refused = tx.rollback()
+    if interrupted is not None:
+        raise interrupted
+    cause = errors[0]
+    text = str(cause) if isinstance(cause, CatalogError) else f"{type(cause).__name__}: {cause}"
+    if left:
+        raise ClusterError(
+            f"{text}; {len(left)} change(s) could not be undone yet (API server unreachable): "
+            "saved, and undone by the next catalog command for this cluster") from cause
+    if refused:
+        raise ClusterError(f"{text}; the API server refused to undo: {'; '.join(refused)}") from cause
+    raise ClusterError(f"{text}; every change was undone, all namespaces are as they were",
+                       status=getattr(cause, "status", None)) from cause
 
 
 class _Stopped(Exception):

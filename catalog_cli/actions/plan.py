@@ -7,9 +7,9 @@ from typing import Any
 
 from ..errors import ClusterError
 from ..cluster.base import RESOURCES, Cluster, ObjectRef
-from ..manifests import MANAGED_BY, MANAGER, PACKAGE_LABEL, Package, objects_for, spec_hash
+from ..manifests import Package, objects_for, spec_hash
 from ..model import VERSION_LABEL
-from ..cluster.records import RECORD_NAME, Installed, Record, record_from_object
+from ..cluster.records import Installed, ObjectRecord, Record, RecordStore, Stored, is_ours
 
 HUB_LABELS = ("hub.tekton.dev/catalog",)
 HUB_PREFIX = "artifacthub.io/"
@@ -31,16 +31,23 @@ class Change:
 @dataclass
 class NamespacePlan:
     namespace: str
-    record: Record
-    record_live: dict[str, Any] | None
+    stored: Stored  # the record as read, with the ConfigMap's resourceVersion
     changes: list[Change] = field(default_factory=list)
     packages: dict[str, Installed] = field(default_factory=dict)  # the record's packages after
     problems: list[str] = field(default_factory=list)  # objects we must not touch
     notes: list[str] = field(default_factory=list)
 
     @property
+    def record(self) -> Record:
+        return self.stored.record
+
+    @property
     def writes(self) -> bool:
         return any(c.writes for c in self.changes)
+
+    @property
+    def changes_record(self) -> bool:
+        return self.writes or self.packages != self.record.packages
 
 
 def installed_by_hub(obj: dict[str, Any]) -> str | None:
@@ -53,29 +60,24 @@ def installed_by_hub(obj: dict[str, Any]) -> str | None:
     return None
 
 
-def owned(obj: dict[str, Any], record: Record, package_key: str) -> bool:
-    """Whether ``obj`` is ours: recorded under this package (same uid when we know it)."""
-    pkg = record.packages.get(package_key)
-    if pkg is None:
-        return False
-    meta = obj.get("metadata") or {}
-    for o in pkg.objects:
-        if o.kind == obj.get("kind") and o.name == meta.get("name"):
-            return not o.uid or o.uid == meta.get("uid")
-    return False
-
-
-def recorded_hash(record: Record, package_key: str, ref: ObjectRef) -> str | None:
+def recorded(record: Record, package_key: str, kind: str, name: str) -> ObjectRecord | None:
     pkg = record.packages.get(package_key)
     for o in pkg.objects if pkg else ():
-        if o.kind == ref.kind and o.name == ref.name:
-            return o.spec_hash
+        if o.kind == kind and o.name == name:
+            return o
     return None
 
 
+def owned(obj: dict[str, Any], record: Record, package_key: str) -> bool:
+    """Whether ``obj`` is the object catalog made and recorded under this package."""
+    pkg = record.packages.get(package_key)
+    rec = recorded(record, package_key, str(obj.get("kind")), str((obj.get("metadata") or {}).get("name")))
+    return pkg is not None and rec is not None and is_ours(obj, rec, pkg.name)
+
+
 def drifted(obj: dict[str, Any], record: Record, package_key: str) -> bool:
-    want = recorded_hash(record, package_key, ObjectRef.of(obj))
-    return want is not None and spec_hash(obj) != want
+    rec = recorded(record, package_key, str(obj.get("kind")), str((obj.get("metadata") or {}).get("name")))
+    return rec is not None and bool(rec.spec_hash) and spec_hash(obj) != rec.spec_hash
 
 
 class Observer:
@@ -102,9 +104,8 @@ class Observer:
             }
         return self._cache[ref.kind].get(ref.name)
 
-    def record(self) -> tuple[Record, dict[str, Any] | None]:
-        live = self.cluster.get(ObjectRef("ConfigMap", self.namespace, RECORD_NAME))
-        return record_from_object(self.namespace, live), live
+    def record(self) -> Stored:
+        return RecordStore(self.cluster).read(self.namespace)
 
 
 def _same(desired: dict[str, Any], live: dict[str, Any]) -> bool:
@@ -168,23 +169,26 @@ def plan_packages(obs: Observer, record: Record, packages: list[Package], *, for
     return changes, problems
 
 
-def plan_removals(obs: Observer, record: Record, keys: list[str]) -> tuple[list[Change], list[str]]:
-    """Deletions of what the record says we made for ``keys``, never anything else."""
-    changes, notes = [], []
+def plan_removals(obs: Observer, record: Record, keys: list[str], *,
+                  force: bool = False) -> tuple[list[Change], list[str], list[str]]:
+    """Deletions of what the record says we made for ``keys``, never anything else: an
+    object is deleted only when it is still the one catalog made (:func:`is_ours`).
+    Returns the changes, notes, and problems (objects edited since, without ``force``)."""
+    changes, notes, problems = [], [], []
+    gone = []
     for key in keys:
         pkg = record.packages[key]
         for o in reversed(pkg.objects):
             ref = ObjectRef(o.kind, obs.namespace, o.name)
             live = obs.get(ref)
             if live is None:
-                continue
-            labels = (live.get("metadata") or {}).get("labels") or {}
-            ours = owned(live, record, key) and (
-                (labels.get(MANAGED_BY) == MANAGER and labels.get(PACKAGE_LABEL) == pkg.name)
-                or not labels.get(MANAGED_BY)  # signed resources carry no labels of ours
-            )
-            if ours:
-                changes.append(Change(ref, "delete", key, None, live))
-            else:
+                gone.append(str(ref))
+            elif not is_ours(live, o, pkg.name):
                 notes.append(f"{ref} is no longer the object catalog made; left alone")
-    return changes, notes
+            elif o.spec_hash and spec_hash(live) != o.spec_hash and not force:
+                problems.append(f"{ref} was edited since catalog installed it; --force removes it anyway")
+            else:
+                changes.append(Change(ref, "delete", key, None, live))
+    if gone:
+        notes.append(f"already gone: {', '.join(gone)}")
+    return changes, notes, problems

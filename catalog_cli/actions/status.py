@@ -25,7 +25,7 @@ def status(catalog: Any, cluster: Cluster, opts: Options) -> list[dict[str, Any]
 
     def one(ns: str) -> list[dict[str, Any]]:
         obs = Observer(cluster, ns)
-        record, _ = obs.record()
+        record = obs.record().record
         rows = []
         for _key, pkg in sorted(record.packages.items()):
             drift = []

@@ -35,7 +35,8 @@ def uninstall(catalog: Any, cluster: Cluster, names: Sequence[str], opts: Option
 
     def one(ns: str) -> NamespacePlan:
         obs = Observer(cluster, ns)
-        record, record_live = obs.record()
+        stored = obs.record()
+        record = stored.record
         keys = set()
         for req in asked:
             pkg = record.find(req.name, req.kind)
@@ -43,13 +44,13 @@ def uninstall(catalog: Any, cluster: Cluster, names: Sequence[str], opts: Option
                 raise NotFound(f"{req.name} was not installed by catalog in namespace {ns}")
             keys.add(pkg.key)
         gone = _orphans(record.packages, keys)
-        changes, left_alone = plan_removals(obs, record, sorted(gone))
+        changes, left_alone, problems = plan_removals(obs, record, sorted(gone), force=opts.force)
         after = {}
         for key, pkg in record.packages.items():
             if key not in gone:
                 after[key] = Installed(**{**pkg.__dict__,
                                           "required_by": tuple(r for r in pkg.required_by if r not in gone)})
-        return NamespacePlan(ns, record, record_live, changes, after, [], left_alone)
+        return NamespacePlan(ns, stored, changes, after, problems, left_alone)
 
     plans = per_namespace(opts.namespaces, one)
     report = commit(cluster, plans, opts, "uninstall", [], on_write)

@@ -18,7 +18,7 @@ from .plan import Observer
 
 
 def _records(cluster: Cluster, opts: Options) -> dict[str, Record]:
-    records = per_namespace(opts.namespaces, lambda ns: Observer(cluster, ns).record()[0])
+    records = per_namespace(opts.namespaces, lambda ns: Observer(cluster, ns).record().record)
     return dict(zip(opts.namespaces, records, strict=False))
 
 

@@ -156,6 +156,7 @@ def uninstall(
     refs: list[str] = typer.Argument(..., metavar="NAME...", help="Installed entries to remove."),
     namespace: list[str] = NamespaceOption,
     dry_run: str | None = DryRunOption,
+    force: bool = typer.Option(False, "--force", help="Remove objects someone edited since catalog installed them."),
     context: str | None = ContextOption,
     kubeconfig: str | None = KubeconfigOption,
     output: Format = OutputOption,
@@ -164,7 +165,7 @@ def uninstall(
     from ..actions.uninstall import uninstall as run
 
     cluster = connect(kubeconfig, context)
-    opts = options(cluster, namespace, dry_run=dry_run)
+    opts = options(cluster, namespace, dry_run=dry_run, force=force)
     _render_report(run(None, cluster, refs, opts), output)
 
 

@@ -109,8 +109,14 @@ class Cluster(Protocol):
         """POST: a 409 when the object exists."""
         ...
 
-    def delete(self, ref: ObjectRef, *, dry_run: bool = False) -> bool:
-        """False when it was already gone."""
+    def delete(self, ref: ObjectRef, *, dry_run: bool = False, uid: str | None = None) -> bool:
+        """False when it was already gone; with ``uid``, a 409 when the object now there
+        is another one (Kubernetes' delete preconditions)."""
+        ...
+
+    def identity(self) -> tuple[str, str]:
+        """(cluster, user): which cluster this is whatever URL it answers at, and who
+        we are in it; the undo journal is kept per pair."""
         ...
 
     def namespace_exists(self, name: str) -> bool: ...

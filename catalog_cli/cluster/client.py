@@ -34,6 +34,7 @@ class KubeCluster:
                 active = next(c for c in contexts if c["name"] == context)
             self.default_namespace = (active.get("context") or {}).get("namespace") or "default"
             self.context = active.get("name", "")
+            self.user = str((active.get("context") or {}).get("user") or "")
         except (ConfigException, FileNotFoundError, StopIteration) as exc:
             where = kubeconfig or "kubeconfig"
             raise ClusterError(f"no usable cluster configuration: {exc}", where) from exc
@@ -44,6 +45,8 @@ class KubeCluster:
         self._retries = urllib3.Retry(total=1, connect=1, read=0, status=0, backoff_factor=0.2,
                                       raise_on_status=False)
         self.host = cfg.host
+        self._ca = cfg.ssl_ca_cert or ""
+        self._identity: tuple[str, str] | None = None
         self.requests = 0  # counted for the benchmark's requests-per-object figure
         self._lock = threading.Lock()
 
@@ -121,28 +124,59 @@ class KubeCluster:
         return self._check(status, payload, str(ref))  # type: ignore[no-any-return]
 
     def replace(self, obj: dict[str, Any]) -> dict[str, Any]:
-        """PUT ``obj`` as it is (used to restore an object exactly, managedFields included)."""
+        """PUT ``obj`` as it is; with ``metadata.resourceVersion``, a 409 when it changed since."""
         ref = ObjectRef.of(obj)
         path = api_path(ref.kind, ref.namespace, ref.name, obj.get("apiVersion"))
-        status, payload = self.request("PUT", path, body=obj, what=str(ref))
+        status, payload = self.request("PUT", path, body=obj, query={"fieldManager": FIELD_MANAGER},
+                                       what=str(ref))
         return self._check(status, payload, str(ref))  # type: ignore[no-any-return]
 
     def create(self, obj: dict[str, Any]) -> dict[str, Any]:
         ref = ObjectRef.of(obj)
         path = api_path(ref.kind, ref.namespace, None, obj.get("apiVersion"))
-        status, payload = self.request("POST", path, body=obj, what=str(ref))
+        status, payload = self.request("POST", path, body=obj, query={"fieldManager": FIELD_MANAGER},
+                                       what=str(ref))
         return self._check(status, payload, str(ref))  # type: ignore[no-any-return]
 
-    def delete(self, ref: ObjectRef, *, dry_run: bool = False) -> bool:
-        """Delete ``ref``; False when it was already gone."""
+    def delete(self, ref: ObjectRef, *, dry_run: bool = False, uid: str | None = None) -> bool:
+        """Delete ``ref`` (only if its uid is still ``uid``, when given); False when it
+        was already gone."""
+        # The body's dryRun is what the server honours for DELETE when a body is sent.
+        body: dict[str, Any] = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background"}
+        if dry_run:
+            body["dryRun"] = ["All"]
+        if uid:
+            body["preconditions"] = {"uid": uid}
         query = {"dryRun": "All"} if dry_run else None
-        body = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background"}
         status, payload = self.request("DELETE", api_path(ref.kind, ref.namespace, ref.name),
                                        body=body, query=query, what=str(ref))
         if status == 404:
             return False
         self._check(status, payload, str(ref))
         return True
+
+    def identity(self) -> tuple[str, str]:
+        """(which cluster, which user): the uid of the kube-system namespace (stable for the
+        cluster's life, whatever URL it answers at) or, when that may not be read, a hash
+        of the server URL and its CA; and the kubeconfig user."""
+        if self._identity is None:
+            import hashlib
+
+            cluster_id = ""
+            try:
+                ns = self.get(ObjectRef("Namespace", "", "kube-system"))
+                cluster_id = str(((ns or {}).get("metadata") or {}).get("uid") or "")
+            except ClusterError as exc:
+                if exc.status is None or exc.status >= 500:
+                    raise
+            if not cluster_id:
+                ca = ""
+                if self._ca:
+                    with open(self._ca, "rb") as f:
+                        ca = hashlib.sha256(f.read()).hexdigest()
+                cluster_id = "url:" + hashlib.sha256(f"{self.host}\n{ca}".encode()).hexdigest()
+            self._identity = (cluster_id, self.user)
+        return self._identity
 
     def namespace_exists(self, name: str) -> bool:
         return self.get(ObjectRef("Namespace", "", name)) is not None

@@ -2,23 +2,50 @@
 
 Like Helm's release Secrets, but a ConfigMap (nothing in it is secret, and a
 least-privilege user should not need rights on Secrets). The record is what lets
-upgrade, rollback, uninstall and status know what is ours; objects carrying our
-labels but absent from the record are not trusted to be ours.
+upgrade, rollback, uninstall and status know what is ours.
+
+Anyone who may edit ConfigMaps in a namespace may edit the record, so it is never a
+reason on its own to touch an object (DESIGN.md, "Trust model"):
+
+- a record is read only from the namespace being operated on, and its own
+  ``namespace`` field is ignored;
+- it may name only the objects catalog makes for each entry (:func:`made_for`), each
+  with the uid the server gave it; anything else is reported as tampering;
+- an object it names is treated as ours only when the live object also has that uid,
+  was written by catalog's field manager and carries catalog's labels (:func:`is_ours`);
+- it is written with its ``resourceVersion`` as a precondition, and a conflict is
+  resolved by re-reading it and re-applying only this run's change (:class:`RecordStore`),
+  so concurrent installs into one namespace never lose an entry.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
 from .. import PREFIX
-from ..errors import InputError
+from ..errors import CatalogError, ClusterError, InputError
+from ..manifests import MANAGED_BY, MANAGER, PACKAGE_LABEL, is_signed, made_for
+from .base import FIELD_MANAGER, Cluster, ObjectRef
 
 RECORD_NAME = "catalog-installs"
 RECORD_KEY = "record.json"
 HISTORY_LIMIT = 10
+#: How many times a record write is retried after another writer changed it.
+WRITE_ATTEMPTS = 20
+
+_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+
+
+class TamperedRecord(CatalogError):
+    """An install record naming something catalog never made: someone edited it."""
+
+    exit_code = 2
 
 
 @dataclass(frozen=True)
@@ -60,6 +87,10 @@ class Revision:
     versions: dict[str, str]  # package key -> version, after the action
 
 
+#: What one run changes in a record: package key -> its new value (None: removed).
+Delta = Mapping[str, "Installed | None"]
+
+
 @dataclass(frozen=True)
 class Record:
     namespace: str
@@ -70,17 +101,34 @@ class Record:
     def revision(self) -> int:
         return self.history[-1].number if self.history else 0
 
+    def find_all(self, name: str, kind: str | None = None) -> list[Installed]:
+        return [p for p in self.packages.values() if p.name == name and (kind is None or p.kind == kind)]
+
     def find(self, name: str, kind: str | None = None) -> Installed | None:
-        for pkg in self.packages.values():
-            if pkg.name == name and (kind is None or pkg.kind == kind):
-                return pkg
-        return None
+        """The entry called ``name`` (of ``kind``); an InputError when the name alone is
+        ambiguous (a Task and a StepAction may share a name)."""
+        found = self.find_all(name, kind)
+        if len(found) > 1:
+            kinds = " and a ".join(p.kind for p in found)
+            raise InputError(f"{name} is a {kinds} in namespace {self.namespace}: say which, "
+                             f"e.g. {found[0].kind.lower()}/{name}", name)
+        return found[0] if found else None
 
     def with_packages(self, packages: dict[str, Installed], action: str) -> Record:
         now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
         rev = Revision(self.revision + 1, action, now, {k: p.version for k, p in sorted(packages.items())})
         return replace(self, packages=dict(sorted(packages.items())),
                        history=(self.history + (rev,))[-HISTORY_LIMIT:])
+
+    def changed(self, delta: Delta, action: str) -> Record:
+        """This record with ``delta`` applied, as one more revision."""
+        packages = dict(self.packages)
+        for key, pkg in delta.items():
+            if pkg is None:
+                packages.pop(key, None)
+            else:
+                packages[key] = pkg
+        return self.with_packages(packages, action)
 
     def to_json(self) -> str:
         data = {
@@ -93,30 +141,76 @@ class Record:
         return json.dumps(data, indent=1, sort_keys=True)
 
     @classmethod
-    def from_json(cls, text: str, where: str) -> Record:
+    def from_json(cls, text: str, namespace: str) -> Record:
+        """Parse and check a record read from ``namespace`` (its own namespace field is
+        ignored). Raises InputError when it is damaged, TamperedRecord when it names
+        what catalog never makes."""
+        where = f"ConfigMap {RECORD_NAME} in {namespace}"
         try:
             data = json.loads(text)
             packages = {}
-            for key, p in data.get("packages", {}).items():
+            for key, p in dict(data.get("packages", {})).items():
+                p = dict(p)
                 objs = tuple(ObjectRecord(**o) for o in p.pop("objects", []))
                 packages[key] = Installed(objects=objs, required_by=tuple(p.pop("required_by", ())), **p)
             history = tuple(Revision(**r) for r in data.get("history", []))
-            return cls(data["namespace"], packages, history)
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise InputError(f"install record is damaged: {exc}", where) from exc
+        for key, pkg in packages.items():
+            _check_entry(key, pkg, where)
+        return cls(namespace, packages, history)
 
 
-def record_object(record: Record) -> dict[str, Any]:
-    return {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {
-            "name": RECORD_NAME,
-            "namespace": record.namespace,
-            "labels": {"app.kubernetes.io/managed-by": "catalog"},
-        },
-        "data": {RECORD_KEY: record.to_json()},
-    }
+def _text(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _check_entry(key: str, pkg: Installed, where: str) -> None:
+    """Refuse an entry that names anything but what catalog makes for it."""
+    tampered = "the record was edited by someone else; nothing was changed (inspect it with " \
+               f"kubectl get configmap {RECORD_NAME} -o yaml)"
+    if not all(_text(v) for v in (pkg.name, pkg.kind, pkg.version, pkg.digest, pkg.source, pkg.requested)):
+        raise InputError(f"install record is damaged: entry {key!r} has a field that is not text", where)
+    if not _NAME.match(pkg.name) or key != pkg.key:
+        raise TamperedRecord(f"entry {key!r} does not name itself ({pkg.key}); {tampered}", where)
+    allowed = made_for(pkg.kind, pkg.name)
+    if not allowed:
+        raise TamperedRecord(f"entry {key!r} is of kind {pkg.kind!r}, which catalog never installs; "
+                             f"{tampered}", where)
+    for o in pkg.objects:
+        if not (_text(o.kind) and _text(o.name) and _text(o.uid) and _text(o.spec_hash)):
+            raise InputError(f"install record is damaged: an object of {key!r} has a field that is not text",
+                             where)
+        if (o.kind, o.name) not in allowed:
+            raise TamperedRecord(f"entry {key} names {o.kind} {o.name}, which catalog never makes for it; "
+                                 f"{tampered}", where)
+        if not o.uid:
+            raise TamperedRecord(f"entry {key} names {o.kind} {o.name} without the uid catalog recorded; "
+                                 f"{tampered}", where)
+
+
+def is_ours(live: dict[str, Any], recorded: ObjectRecord, package: str) -> bool:
+    """Whether the live object is the one catalog made and recorded: the recorded uid,
+    written by catalog's field manager, and (unless Trusted Resources signed it, which
+    forbids new labels) labelled as catalog's, for this package."""
+    meta = live.get("metadata") or {}
+    if not recorded.uid or meta.get("uid") != recorded.uid:
+        return False
+    managers = {m.get("manager") for m in meta.get("managedFields") or () if isinstance(m, dict)}
+    if FIELD_MANAGER not in managers:
+        return False
+    if is_signed(live):
+        return True
+    labels = meta.get("labels") or {}
+    return bool(labels.get(MANAGED_BY) == MANAGER and labels.get(PACKAGE_LABEL) == package)
+
+
+def record_object(record: Record, namespace: str, resource_version: str | None = None) -> dict[str, Any]:
+    meta: dict[str, Any] = {"name": RECORD_NAME, "namespace": namespace, "labels": {MANAGED_BY: MANAGER}}
+    if resource_version:
+        meta["resourceVersion"] = resource_version
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta,
+            "data": {RECORD_KEY: replace(record, namespace=namespace).to_json()}}
 
 
 def record_from_object(namespace: str, obj: dict[str, Any] | None) -> Record:
@@ -125,4 +219,48 @@ def record_from_object(namespace: str, obj: dict[str, Any] | None) -> Record:
     text = (obj.get("data") or {}).get(RECORD_KEY)
     if not text:
         return Record(namespace)
-    return Record.from_json(text, f"ConfigMap {RECORD_NAME} in {namespace}")
+    return Record.from_json(text, namespace)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A record as read: the record and the ConfigMap holding it (None: there is none)."""
+
+    record: Record
+    live: dict[str, Any] | None
+
+    @property
+    def resource_version(self) -> str | None:
+        return (self.live or {}).get("metadata", {}).get("resourceVersion")
+
+
+class RecordStore:
+    """The only code that reads and writes install records."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+
+    def read(self, namespace: str) -> Stored:
+        live = self.cluster.get(ObjectRef("ConfigMap", namespace, RECORD_NAME))
+        return Stored(record_from_object(namespace, live), live)
+
+    def write(self, namespace: str, base: Stored, delta: Delta, action: str) -> Stored:
+        """Store ``base.record`` changed by ``delta``, with ``base``'s resourceVersion as
+        the precondition. When someone else wrote the record in between, it is read again
+        and ``delta`` applied to what they wrote, so neither change is lost."""
+        current = base
+        for attempt in range(WRITE_ATTEMPTS):
+            new = current.record.changed(delta, action)
+            try:
+                if current.live is None:
+                    stored = self.cluster.create(record_object(new, namespace))
+                else:
+                    stored = self.cluster.replace(record_object(new, namespace, current.resource_version))
+                return Stored(new, stored)
+            except ClusterError as exc:
+                if exc.status != 409:
+                    raise
+            time.sleep(min(0.05 * (attempt + 1), 0.5))
+            current = self.read(namespace)
+        raise ClusterError(f"the install record kept changing under {WRITE_ATTEMPTS} attempts to write it",
+                           f"ConfigMap {RECORD_NAME} in {namespace}", 409)

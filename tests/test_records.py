@@ -1,0 +1,144 @@
+"""Install records: parsing, tamper detection, ownership and precondition writes (FakeCluster)."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from catalog_cli.cluster.base import ObjectRef
+from catalog_cli.cluster.fake import FakeCluster
+from catalog_cli.cluster.records import (
+    HISTORY_LIMIT,
+    RECORD_NAME,
+    Installed,
+    ObjectRecord,
+    Record,
+    RecordStore,
+    TamperedRecord,
+    is_ours,
+    record_from_object,
+    record_object,
+)
+from catalog_cli.errors import InputError
+from catalog_cli.manifests import MANAGED_BY, MANAGER, PACKAGE_LABEL
+
+
+def installed(name: str = "git-clone", version: str = "0.1", uid: str = "uid-1") -> Installed:
+    return Installed(name, "Task", version, "sha256:" + "b" * 64, "builtin", "^0.1",
+                     (ObjectRecord("Task", name, "sha256:" + "c" * 64, uid),), ("Pipeline/ship",))
+
+
+def stored_text(packages: dict[str, dict[str, object]], namespace: str = "team-a") -> dict[str, object]:
+    data = {"apiVersion": "catalog.dev/v1", "kind": "InstallRecord", "namespace": namespace,
+            "packages": packages, "history": []}
+    return {"data": {"record.json": json.dumps(data)}}
+
+
+def test_round_trip_through_the_configmap() -> None:
+    record = Record("team-a").with_packages({"Task/git-clone": installed()}, "install")
+    again = record_from_object("team-a", record_object(record, "team-a"))
+    assert again == record
+    assert again.find("git-clone").required_by == ("Pipeline/ship",)
+
+
+def test_history_is_bounded_and_numbered() -> None:
+    record = Record("ns")
+    for i in range(HISTORY_LIMIT + 5):
+        record = record.with_packages({"Task/git-clone": installed(version=f"0.{i % 3 + 1}")}, "upgrade")
+    assert len(record.history) == HISTORY_LIMIT
+    assert record.revision == HISTORY_LIMIT + 5
+    assert [r.number for r in record.history] == list(range(6, HISTORY_LIMIT + 6))
+
+
+def test_damaged_record_is_one_error_naming_it() -> None:
+    with pytest.raises(InputError, match="install record is damaged"):
+        record_from_object("ns", {"data": {"record.json": "{not json"}})
+
+
+def test_the_records_own_namespace_field_is_ignored() -> None:
+    good = json.loads(record_object(Record("a").with_packages({"Task/git-clone": installed()}, "install"),
+                                    "a")["data"]["record.json"])
+    good["namespace"] = "kube-system"
+    record = record_from_object("a", {"data": {"record.json": json.dumps(good)}})
+    assert record.namespace == "a"
+    assert record_object(record, "a")["metadata"]["namespace"] == "a"
+
+
+@pytest.mark.parametrize("objects, why", [
+    ([{"kind": "Secret", "name": "db-password", "spec_hash": "", "uid": "u1"}], "Secret db-password"),
+    ([{"kind": "ClusterRoleBinding", "name": "cluster-admin", "spec_hash": "", "uid": "u1"}],
+     "ClusterRoleBinding cluster-admin"),
+    ([{"kind": "Namespace", "name": "prod", "spec_hash": "", "uid": "u1"}], "Namespace prod"),
+    ([{"kind": "Role", "name": "someone-elses", "spec_hash": "", "uid": "u1"}], "Role someone-elses"),
+    ([{"kind": "ServiceAccount", "name": "default", "spec_hash": "", "uid": "u1"}], "ServiceAccount default"),
+    ([{"kind": "Task", "name": "git-clone", "spec_hash": "", "uid": ""}], "without the uid"),
+])
+def test_a_record_naming_what_catalog_never_makes_is_tampering(objects: list[dict[str, str]], why: str) -> None:
+    pkg = {"name": "git-clone", "kind": "Task", "version": "0.1", "digest": "d", "source": "builtin",
+           "requested": "*", "objects": objects}
+    with pytest.raises(TamperedRecord, match=why) as info:
+        record_from_object("team-a", stored_text({"Task/git-clone": pkg}))
+    assert "ConfigMap catalog-installs in team-a" in str(info.value)
+
+
+def test_an_entry_under_another_name_is_tampering() -> None:
+    pkg = {"name": "git-clone", "kind": "Task", "version": "0.1", "digest": "d", "source": "builtin",
+           "requested": "*", "objects": []}
+    with pytest.raises(TamperedRecord, match="does not name itself"):
+        record_from_object("team-a", stored_text({"Task/harmless": pkg}))
+    with pytest.raises(TamperedRecord, match="never installs"):
+        record_from_object("team-a", stored_text({"Secret/git-clone": dict(pkg, kind="Secret")}))
+
+
+def live_task(uid: str = "uid-1", manager: str = "catalog", labels: dict[str, str] | None = None) -> dict[str, object]:
+    return {"kind": "Task", "metadata": {
+        "name": "git-clone", "uid": uid, "managedFields": [{"manager": manager}],
+        "labels": {MANAGED_BY: MANAGER, PACKAGE_LABEL: "git-clone"} if labels is None else labels}}
+
+
+def test_ours_needs_uid_manager_and_labels() -> None:
+    rec = ObjectRecord("Task", "git-clone", "", "uid-1")
+    assert is_ours(live_task(), rec, "git-clone")
+    assert not is_ours(live_task(uid="other"), rec, "git-clone")
+    assert not is_ours(live_task(manager="kubectl"), rec, "git-clone")
+    assert not is_ours(live_task(labels={}), rec, "git-clone")
+    assert not is_ours(live_task(), rec, "kaniko")
+    assert not is_ours(live_task(), ObjectRecord("Task", "git-clone", "", ""), "git-clone")
+    signed = live_task(labels={})
+    signed["metadata"]["annotations"] = {"tekton.dev/signature": "MEUC..."}  # type: ignore[index]
+    assert is_ours(signed, rec, "git-clone")
+
+
+def test_record_writes_never_lose_a_concurrent_entry() -> None:
+    cluster = FakeCluster(namespaces={"team-a"})
+    store = RecordStore(cluster)
+    names = [f"task-{i}" for i in range(16)]
+    barrier = threading.Barrier(len(names))
+
+    def write(name: str) -> None:
+        base = store.read("team-a")  # everyone reads the same (empty) record first
+        barrier.wait()
+        store.write("team-a", base, {f"Task/{name}": installed(name)}, "install")
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in names]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    record = store.read("team-a").record
+    assert sorted(p.name for p in record.packages.values()) == sorted(names)
+    assert record.revision == len(names)
+
+
+def test_a_stale_write_is_rebased_not_overwritten() -> None:
+    cluster = FakeCluster(namespaces={"team-a"})
+    store = RecordStore(cluster)
+    empty = store.read("team-a")
+    store.write("team-a", empty, {"Task/git-clone": installed()}, "install")
+    # A writer holding the old (empty) record adds its own entry: git-clone stays.
+    store.write("team-a", empty, {"Task/kaniko": installed("kaniko")}, "install")
+    live = cluster.get(ObjectRef("ConfigMap", "team-a", RECORD_NAME))
+    assert live is not None
+    assert set(record_from_object("team-a", live).packages) == {"Task/git-clone", "Task/kaniko"}

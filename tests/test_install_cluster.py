@@ -275,7 +275,7 @@ def test_tkn_hub_task_is_recognised_and_adopted(admin: Cluster, builtin: Any, ku
                         "labels": {"app.kubernetes.io/version": "0.9", "hub.tekton.dev/catalog": "tekton"}},
            "spec": {"steps": [{"name": "hub-step", "image": "busybox:1.36", "script": "echo clone"}]}}
     kube_server.kubectl("apply", "-f", "-", input=yaml.safe_dump(hub))
-    rows = status(builtin, admin, opts(kube_namespace))
+    rows = status(builtin, admin, opts(kube_namespace)).rows
     assert [(r["name"], r["version"], r["managedBy"]) for r in rows] == [("git-clone", "0.9", "tkn hub")]
     with pytest.raises(ClusterError, match="installed by tkn hub \\(version 0.9\\); --adopt"):
         install(builtin, admin, ["git-clone"], opts(kube_namespace))
@@ -283,7 +283,7 @@ def test_tkn_hub_task_is_recognised_and_adopted(admin: Cluster, builtin: Any, ku
     task = live(kube_server, "task", kube_namespace, "git-clone")
     assert task["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "catalog"
     assert task["spec"]["steps"][0]["name"] != "hub-step"
-    rows = status(builtin, admin, opts(kube_namespace))
+    rows = status(builtin, admin, opts(kube_namespace)).rows
     assert [(r["name"], r["managedBy"]) for r in rows] == [("git-clone", "catalog")]
 
 
@@ -292,7 +292,7 @@ def test_edited_task_is_not_overwritten_without_force(admin: Cluster, builtin: A
     install(builtin, admin, ["git-clone@0.1"], opts(kube_namespace))
     kube_server.kubectl("patch", "task", "git-clone", "-n", kube_namespace, "--type", "merge",
                         "-p", '{"spec":{"description":"edited by hand"}}')
-    rows = status(builtin, admin, opts(kube_namespace))
+    rows = status(builtin, admin, opts(kube_namespace)).rows
     assert rows[0]["drift"] == ["Task git-clone edited"]
     with pytest.raises(ClusterError, match="was edited since catalog installed it; --force"):
         upgrade(builtin, admin, ["git-clone@0.2"], opts(kube_namespace))
@@ -311,7 +311,7 @@ def test_widened_role_is_put_back_to_rbac_yaml(admin: Cluster, builtin: Any, kub
     kube_server.kubectl("patch", "role", "catalog-kubectl-deploy", "-n", kube_namespace, "--type", "json",
                         "-p", '[{"op":"add","path":"/rules/-","value":{"apiGroups":[""],'
                               '"resources":["secrets"],"verbs":["get"]}}]')
-    rows = status(builtin, admin, opts(kube_namespace))
+    rows = status(builtin, admin, opts(kube_namespace)).rows
     assert "Role catalog-kubectl-deploy edited" in rows[0]["drift"]
     with pytest.raises(ClusterError, match="Role catalog-kubectl-deploy .* was edited"):
         install(builtin, admin, ["kubectl-deploy"], opts(kube_namespace))
@@ -344,7 +344,7 @@ def test_upgrade_rollback_and_bounded_history(admin: Cluster, builtin: Any, kube
 def test_upgrade_all_and_status_show_newest(admin: Cluster, builtin: Any, kube_server: Any,
                                             kube_namespace: str) -> None:
     install(builtin, admin, ["git-clone@0.1", "kaniko@0.1"], opts(kube_namespace))
-    rows = {r["name"]: r for r in status(builtin, admin, opts(kube_namespace))}
+    rows = {r["name"]: r for r in status(builtin, admin, opts(kube_namespace)).rows}
     assert rows["git-clone"]["version"] == "0.1" and rows["git-clone"]["newest"] == "0.2"
     report = upgrade(builtin, admin, [], opts(kube_namespace), all_=True)
     assert any("out of the requested range" in n for n in report.notes)  # 0.1 holds them at 0.1.x

@@ -2,45 +2,88 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import CatalogError
 from ..cluster.base import Cluster, ObjectRef
+from ..cluster.records import Installed, is_ours
+from ..errors import CatalogError
 from ..manifests import spec_hash
+from ..model import Entry
 from .common import Options, per_namespace, start
 from .plan import Observer, installed_by_hub
 
 
-def _newest(catalog: Any, name: str, kind: str) -> str:
+@dataclass
+class Status:
+    """One row per installed entry per namespace, and notes (e.g. an interrupted change
+    this command finished undoing)."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def source_of(catalog: Any, origin: str) -> Any:
+    """The part of ``catalog`` an entry installed from ``origin`` should be compared
+    with: that repo when the catalog is several and has it, else the catalog itself."""
+    member = getattr(catalog, "member", None)
+    if member is not None:
+        try:
+            return member(origin)
+        except CatalogError:
+            return None
+    return catalog
+
+
+def _entries(catalog: Any, pkg: Installed) -> tuple[Entry | None, Entry | None]:
+    """(the installed version's entry, the newest entry) in the package's own source."""
+    src = source_of(catalog, pkg.source)
+    if src is None:
+        return None, None
     try:
-        return str(catalog.get(name, None, kind).version)
+        items = src.versions(pkg.name, pkg.kind)
     except CatalogError:
-        return ""
+        return None, None
+    same = next((e for e in items if e.version == pkg.version), None)
+    try:
+        newest = src.get(pkg.name, None, pkg.kind)
+    except CatalogError:
+        newest = None
+    return same, newest
 
 
-def status(catalog: Any, cluster: Cluster, opts: Options) -> list[dict[str, Any]]:
-    """One row per installed entry per namespace: version, newest available, drift; plus
-    Tasks that ``tkn hub`` installed (which ``install --adopt`` can take over)."""
-    start(cluster, opts)
+def _drift(obs: Observer, ns: str, pkg: Installed, same: Entry | None) -> list[str]:
+    drift = []
+    for o in pkg.objects:
+        live = obs.get(ObjectRef(o.kind, ns, o.name))
+        if live is None:
+            drift.append(f"{o.kind} {o.name} missing")
+        elif not is_ours(live, o, pkg.name):
+            drift.append(f"{o.kind} {o.name} replaced")
+        elif o.spec_hash and spec_hash(live) != o.spec_hash:
+            drift.append(f"{o.kind} {o.name} edited")
+    if same is not None and same.digest != pkg.digest:
+        drift.append(f"{pkg.source}'s {pkg.version} is not what was installed (digest {same.digest[:19]}…, "
+                     f"installed {pkg.digest[:19]}…)")
+    return drift
+
+
+def status(catalog: Any, cluster: Cluster, opts: Options) -> Status:
+    """Every installed entry: version, source, newest available in that source, drift;
+    plus Tasks that ``tkn hub`` installed (which ``install --adopt`` can take over)."""
+    notes = start(cluster, opts)
 
     def one(ns: str) -> list[dict[str, Any]]:
         obs = Observer(cluster, ns)
         record = obs.record().record
         rows = []
         for _key, pkg in sorted(record.packages.items()):
-            drift = []
-            for o in pkg.objects:
-                live = obs.get(ObjectRef(o.kind, ns, o.name))
-                if live is None:
-                    drift.append(f"{o.kind} {o.name} missing")
-                elif o.uid and live["metadata"].get("uid") != o.uid:
-                    drift.append(f"{o.kind} {o.name} replaced")
-                elif o.spec_hash and spec_hash(live) != o.spec_hash:
-                    drift.append(f"{o.kind} {o.name} edited")
+            same, newest = _entries(catalog, pkg)
             rows.append({
                 "namespace": ns, "name": pkg.name, "kind": pkg.kind, "version": pkg.version,
-                "newest": _newest(catalog, pkg.name, pkg.kind), "requested": pkg.requested or None,
-                "managedBy": "catalog", "drift": drift, "revision": record.revision,
+                "source": pkg.source, "newest": newest.version if newest else "",
+                "requested": pkg.requested or None, "managedBy": "catalog",
+                "drift": _drift(obs, ns, pkg, same), "revision": record.revision,
             })
         recorded = {(p.kind, p.name) for p in record.packages.values()}
         for kind in ("Task", "Pipeline"):
@@ -48,9 +91,13 @@ def status(catalog: Any, cluster: Cluster, opts: Options) -> list[dict[str, Any]
                 name = obj["metadata"]["name"]
                 hub = installed_by_hub(obj)
                 if hub and (kind, name) not in recorded:
-                    rows.append({"namespace": ns, "name": name, "kind": kind, "version": hub,
-                                 "newest": _newest(catalog, name, kind), "requested": None,
+                    try:
+                        newest_hub = str(catalog.get(name, None, kind).version)
+                    except CatalogError:
+                        newest_hub = ""
+                    rows.append({"namespace": ns, "name": name, "kind": kind, "version": hub, "source": "",
+                                 "newest": newest_hub, "requested": None,
                                  "managedBy": "tkn hub", "drift": [], "revision": None})
         return rows
 
-    return [row for rows in per_namespace(opts.namespaces, one) for row in rows]
+    return Status([row for rows in per_namespace(opts.namespaces, one) for row in rows], notes)

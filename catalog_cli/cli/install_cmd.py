@@ -187,11 +187,14 @@ def show_installed(namespace: list[str], catalog: str | None, context: str | Non
 
     cat = open_catalog(catalog)
     cluster = connect(kubeconfig, context)
-    rows = run(cat, cluster, options(cluster, namespace))
+    result = run(cat, cluster, options(cluster, namespace))
+    rows = result.rows
+    for n in result.notes:
+        note(n)
 
     def table() -> None:
-        print_table(["namespace", "name", "kind", "version", "newest", "managed by", "drift"], [
-            [r["namespace"], r["name"], r["kind"], r["version"],
+        print_table(["namespace", "name", "kind", "version", "source", "newest", "managed by", "drift"], [
+            [r["namespace"], r["name"], r["kind"], r["version"], r["source"] or "-",
              r["newest"] + (" (upgrade)" if r["newest"] and r["newest"] != r["version"] else ""),
              r["managedBy"], "; ".join(r["drift"]) or "none"] for r in rows])
         if not rows:

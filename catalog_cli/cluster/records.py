@@ -30,6 +30,7 @@ from typing import Any
 
 from .. import PREFIX
 from ..errors import CatalogError, ClusterError, InputError
+from ..model import KIND_ORDER
 from ..manifests import MANAGED_BY, MANAGER, PACKAGE_LABEL, is_signed, made_for
 from .base import FIELD_MANAGER, Cluster, ObjectRef
 
@@ -102,7 +103,8 @@ class Record:
         return self.history[-1].number if self.history else 0
 
     def find_all(self, name: str, kind: str | None = None) -> list[Installed]:
-        return [p for p in self.packages.values() if p.name == name and (kind is None or p.kind == kind)]
+        found = [p for p in self.packages.values() if p.name == name and (kind is None or p.kind == kind)]
+        return sorted(found, key=lambda p: KIND_ORDER.get(p.kind, 9))
 
     def find(self, name: str, kind: str | None = None) -> Installed | None:
         """The entry called ``name`` (of ``kind``); an InputError when the name alone is
@@ -111,7 +113,7 @@ class Record:
         if len(found) > 1:
             kinds = " and a ".join(p.kind for p in found)
             raise InputError(f"{name} is a {kinds} in namespace {self.namespace}: say which, "
-                             f"e.g. {found[0].kind.lower()}/{name}", name)
+                             f"e.g. {found[-1].kind.lower()}/{name}", name)
         return found[0] if found else None
 
     def with_packages(self, packages: dict[str, Installed], action: str) -> Record:

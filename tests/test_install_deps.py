@@ -60,7 +60,8 @@ def kinds_in(kube_server: Any, ns: str) -> set[str]:
 def test_pipeline_brings_its_tasks_and_their_stepactions(delivery: Path, kube_server: Any,
                                                          kube_namespace: str) -> None:
     admin = KubeCluster(str(kube_server.admin_kubeconfig))
-    report = install(open_catalog(str(delivery)), admin, ["ship"], Options((kube_namespace,)))
+    report = install(open_catalog(str(delivery)), admin, ["ship"],
+                     Options((kube_namespace,), allow_sensitive_rbac=True))
     installed = {(p["kind"], p["name"], p["version"]) for p in report.packages}
     assert installed == {("Pipeline", "ship", "2.0"), ("Task", "greet", "1.0"), ("Task", "deploy", "1.0"),
                          ("StepAction", "say-hello", "0.1")}  # ^0.1 keeps 0.2 out
@@ -85,7 +86,8 @@ def test_locked_install_takes_the_locked_versions(tmp_path: Path, kube_server: A
     lock = tmp_path / "catalog.lock"
     r = run_cli("lock", "git-clone@0.1", "kubectl-deploy", "--catalog", str(cat), "--file", str(lock))
     assert r.code == 0, r.err
-    r = run_cli("install", "--locked", str(lock), "--catalog", str(cat), "-n", kube_namespace, "-o", "json", env=env)
+    r = run_cli("install", "--locked", str(lock), "--catalog", str(cat), "-n", kube_namespace, "-o", "json",
+                "--allow-sensitive-rbac", env=env)
     assert r.code == 0, r.err
     assert {(p["name"], p["version"]) for p in r.json()["packages"]} == {("git-clone", "0.1"),
                                                                          ("kubectl-deploy", "0.2")}
@@ -99,7 +101,7 @@ def test_locked_install_refuses_a_changed_digest(tmp_path: Path, kube_server: An
     task = cat / "task/kaniko/0.2/kaniko.yaml"
     task.write_text(task.read_text().replace("Kaniko", "Kan1ko", 1))
     assert run_cli("index", str(cat)).code == 0  # the catalog itself is consistent again
-    r = run_cli("install", "--locked", str(lock), "--catalog", str(cat), "-n", kube_namespace,
+    r = run_cli("install", "--locked", str(lock), "--catalog", str(cat), "-n", kube_namespace, "--allow-sensitive-rbac",
                 env={"KUBECONFIG": str(kube_server.admin_kubeconfig)})
     assert r.code == DigestMismatch.exit_code, r.err
     assert "kaniko 0.2 changed" in r.err and r.err.count("\n") == 1

@@ -220,7 +220,8 @@ def test_install_from_a_bundle(registry: dict[str, Any], kube_server: Any, kube_
     assert run_cli("publish", "--oci", f"{host}/cat", "kubectl-deploy").code == 0
     entry = open_catalog(str(BUILTIN)).get("kubectl-deploy")
     env = {"KUBECONFIG": str(kube_server.admin_kubeconfig)}
-    r = run_cli("install", f"oci://{host}/cat/kubectl-deploy:{entry.version}", "-n", kube_namespace, env=env)
+    r = run_cli("install", f"oci://{host}/cat/kubectl-deploy:{entry.version}", "-n", kube_namespace,
+                "--allow-sensitive-rbac", env=env)
     assert r.code == 0, r.err
     got = kube_server.kubectl("get", "task", "kubectl-deploy", "-n", kube_namespace, "-o", "json").stdout
     meta = json.loads(got)["metadata"]
@@ -230,5 +231,6 @@ def test_install_from_a_bundle(registry: dict[str, Any], kube_server: Any, kube_
     role = json.loads(kube_server.kubectl("get", "role", "catalog-kubectl-deploy", "-n", kube_namespace,
                                           "-o", "json").stdout)
     assert role["rules"] == [r.to_dict() for r in entry.rbac]
-    r = run_cli("install", "--bundle", f"{host}/cat/kubectl-deploy:{entry.version}", "-n", kube_namespace, env=env)
+    r = run_cli("install", "--bundle", f"{host}/cat/kubectl-deploy:{entry.version}", "-n", kube_namespace,
+                "--allow-sensitive-rbac", env=env)
     assert r.code == 0 and "nothing to do" in r.err

@@ -26,7 +26,7 @@ def test_install_from_a_repo_records_its_source(tmp_path: Path, kube_server: Any
     env = {"KUBECONFIG": str(kube_server.admin_kubeconfig)}
     with serve(tmp_path / "cat") as srv:
         assert run_cli("repo", "add", "team", srv.url).code == 0
-        r = run_cli("install", "team/kubectl-deploy", "-n", kube_namespace, env=env)
+        r = run_cli("install", "team/kubectl-deploy", "-n", kube_namespace, "--allow-sensitive-rbac", env=env)
         assert r.code == 0, r.err
     task = kube_server.kubectl("get", "task", "kubectl-deploy", "-n", kube_namespace, "-o",
                                "jsonpath={.metadata.annotations.catalog\\.dev/source}").stdout
@@ -44,7 +44,8 @@ def test_a_wrong_digest_is_refused_and_nothing_installed(tmp_path: Path, kube_se
         assert run_cli("repo", "add", "team", srv.url).code == 0
         # The server's copy changes after the index was made: a tampered mirror.
         task.write_text(task.read_text().replace("kubectl", "kubect1", 1))
-        r = run_cli("install", "team/kubectl-deploy@0.2", "-n", kube_namespace, "-n", "default", env=env)
+        r = run_cli("install", "team/kubectl-deploy@0.2", "-n", kube_namespace, "-n", "default",
+                    "--allow-sensitive-rbac", env=env)
     assert_one_line_error(r, rel, "does not match the index")
     assert r.code == 6
     assert objects(kube_server, kube_namespace) == before

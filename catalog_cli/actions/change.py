@@ -10,6 +10,7 @@ from typing import Any
 from ..cluster.base import Cluster, ObjectRef
 from ..manifests import Package, objects_for
 from ..cluster.records import Installed, ObjectRecord, Record
+from . import consent
 from .common import Options, Report, check_reading, commit, per_namespace, removed_rows
 from .packages import load_packages, resolve_entries
 from .plan import NamespacePlan, Observer, installed_by_hub, plan_packages, plan_removals
@@ -91,7 +92,15 @@ def change(catalog: Any, cluster: Cluster, opts: Options, targets: dict[str, Tar
         return NamespacePlan(ns, stored, changes + removals, after, problems, notes)
 
     plans = per_namespace(opts.namespaces, one)
+    by_key = {key_of(p): p for pkgs, _ in resolved.values() for p in pkgs}
+    grants = [consent.Grant(plan.namespace, c.ref.name, by_key[c.package].entry.name, by_key[c.package].source,
+                            by_key[c.package].rules)
+              for plan in plans for c in plan.changes
+              if c.ref.kind == "Role" and c.action in ("create", "update", "adopt")]
+    consent.check(grants, allow=opts.allow_sensitive_rbac, trusted=opts.trusted)
     report = commit(cluster, plans, opts, action, rules, on_write)
+    report.grants = grants
+    would = "would " if opts.dry_run else ""
     for plan in plans:
         report.notes += plan.notes
         packages, _ = resolved[targets[plan.namespace].requirements]
@@ -102,13 +111,13 @@ def change(catalog: Any, cluster: Cluster, opts: Options, targets: dict[str, Tar
             if acts <= {"unchanged"}:
                 status = "unchanged"
             elif before is None:
-                status = "installed"
+                status = f"{would}install" if would else "installed"
             elif before.version != pkg.entry.version:
-                status = f"{before.version} -> {pkg.entry.version}"
+                status = f"{would}{'move ' if would else ''}{before.version} -> {pkg.entry.version}"
             else:
-                status = "updated"
+                status = f"{would}update" if would else "updated"
             report.packages.append({"namespace": plan.namespace, "name": pkg.entry.name, "kind": pkg.entry.kind,
                                     "version": pkg.entry.version, "status": status,
                                     "requested": bool(plan.packages[key].requested)})
-        report.packages += removed_rows(plan)
+        report.packages += removed_rows(plan, opts.dry_run)
     return report, plans

@@ -12,6 +12,8 @@ from ..cluster.transaction import recover
 from ..errors import ClusterError, InputError
 from ..model import PolicyRule
 from ..settings import Settings
+from ..sources.folder import builtin_root
+from .consent import Grant
 from . import preflight
 from .execute import execute
 from .plan import NamespacePlan
@@ -28,6 +30,8 @@ class Options:
     tekton_version: str | None = None
     #: Grant rules that amount to escalation (see actions.consent) from any source.
     allow_sensitive_rbac: bool = False
+    #: Sources whose rbac.yaml may grant such rules without --allow-sensitive-rbac.
+    trusted: frozenset[str] = field(default_factory=lambda: frozenset({"builtin", str(builtin_root())}))
     #: Library-only: skip the rights pre-flight (tests use it to make a write fail half-way).
     check_access: bool = True
     settings: Settings = field(default_factory=Settings.from_env)
@@ -51,6 +55,7 @@ class Report:
     changes: list[ObjectChange] = field(default_factory=list)
     packages: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    grants: list[Grant] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -63,14 +68,15 @@ class Report:
             "changed": self.changed,
             "packages": self.packages,
             "objects": [c.__dict__ for c in self.changes],
+            "grants": [g.to_dict() for g in self.grants],
             "notes": self.notes,
         }
 
 
-def removed_rows(plan: NamespacePlan) -> list[dict[str, Any]]:
+def removed_rows(plan: NamespacePlan, dry_run: str | None = None) -> list[dict[str, Any]]:
     """Report rows for the packages the record had before ``plan`` and not after."""
     return [{"namespace": plan.namespace, "name": old.name, "kind": old.kind, "version": old.version,
-             "status": "removed", "requested": old.explicit}
+             "status": "would remove" if dry_run else "removed", "requested": old.explicit}
             for key, old in plan.record.packages.items() if key not in plan.packages]
 
 

@@ -56,5 +56,5 @@ def uninstall(catalog: Any, cluster: Cluster, names: Sequence[str], opts: Option
     report = commit(cluster, plans, opts, "uninstall", [], on_write)
     report.notes = notes + [n for p in plans for n in p.notes]
     for plan in plans:
-        report.packages += removed_rows(plan)
+        report.packages += removed_rows(plan, opts.dry_run)
     return report

@@ -28,8 +28,14 @@ def connect(kubeconfig: str | None, context: str | None) -> Any:
     return KubeCluster(path, context)
 
 
+AllowSensitiveOption = typer.Option(
+    False, "--allow-sensitive-rbac",
+    help="Grant rbac.yaml rules that amount to escalation (reading Secrets, running pods, exec, RBAC changes) "
+         "from sources not trusted for them.")
+
+
 def options(cluster: Any, namespaces: list[str], *, dry_run: str | None = None, force: bool = False,
-            adopt: bool = False, tekton_version: str | None = None) -> Any:
+            adopt: bool = False, tekton_version: str | None = None, allow_sensitive_rbac: bool = False) -> Any:
     from ..actions.common import Options
     from ..errors import InputError
 
@@ -37,4 +43,4 @@ def options(cluster: Any, namespaces: list[str], *, dry_run: str | None = None, 
         raise InputError(f"--dry-run must be client or server, not {dry_run!r}")
     ns = tuple(dict.fromkeys(namespaces)) or (cluster.default_namespace,)
     return Options(ns, force=force, adopt=adopt, dry_run=None if dry_run == "none" else dry_run,
-                   tekton_version=tekton_version)
+                   tekton_version=tekton_version, allow_sensitive_rbac=allow_sensitive_rbac)

@@ -9,6 +9,7 @@ from typing import Any
 import typer
 
 from .cluster_opts import (
+    AllowSensitiveOption,
     ContextOption,
     DryRunOption,
     ForceOption,
@@ -41,9 +42,25 @@ def _render_report(report: Any, output: Format) -> None:
             done = ", ".join(f"{n} {past.get(a, a)}" for a, n in sorted(counts.items()))
             would = "would be " if report.dry_run else ""
             note(f"{prefix}{len(written)} objects {would}changed: {done}")
+    _render_grants(report)
     for n in report.notes:
         note(n)
     emit(data, output, table=table, names=lambda: [f"{c.kind.lower()}/{c.name}" for c in report.changes])
+
+
+def _render_grants(report: Any) -> None:
+    """What each ServiceAccount is (or would be) granted, on stderr: the user's consent
+    is only worth something if they can see what it was given to."""
+    from ..actions.consent import rule_text, sensitive
+
+    verb = "would be granted" if report.dry_run else "granted"
+    for g in report.grants:
+        note(f"ServiceAccount {g.service_account} in {g.namespace} ({g.package} from {g.source}) {verb}:")
+        for rule in g.rules:
+            why = sensitive(rule)
+            note(f"  {rule_text(rule)}" + (f"   ! {'; '.join(why)}" if why else ""))
+        if not g.rules:
+            note("  nothing (no rbac.yaml)")
 
 
 @contextmanager
@@ -72,6 +89,7 @@ def install(
     dry_run: str | None = DryRunOption,
     force: bool = ForceOption,
     adopt: bool = typer.Option(False, "--adopt", help="Take over objects another tool (e.g. tkn hub) made."),
+    allow_sensitive_rbac: bool = AllowSensitiveOption,
     tekton_version: str | None = TektonVersionOption,
     catalog: str | None = CatalogOption,
     context: str | None = ContextOption,
@@ -100,7 +118,8 @@ def install(
     else:
         cat, refs = open_for(catalog, refs or [])
     cluster = connect(kubeconfig, context)
-    opts = options(cluster, namespace, dry_run=dry_run, force=force, adopt=adopt, tekton_version=tekton_version)
+    opts = options(cluster, namespace, dry_run=dry_run, force=force, adopt=adopt, tekton_version=tekton_version,
+                   allow_sensitive_rbac=allow_sensitive_rbac)
     with write_progress(len(opts.namespaces)) as on_write:
         report = run(cat, cluster, refs, opts, on_write=on_write, locked=lock)
     _render_report(report, output)
@@ -112,6 +131,7 @@ def upgrade(
     namespace: list[str] = NamespaceOption,
     dry_run: str | None = DryRunOption,
     force: bool = ForceOption,
+    allow_sensitive_rbac: bool = AllowSensitiveOption,
     tekton_version: str | None = TektonVersionOption,
     catalog: str | None = CatalogOption,
     context: str | None = ContextOption,
@@ -126,7 +146,8 @@ def upgrade(
         raise InputError("name what to upgrade, or use --all")
     cat, refs = open_for(catalog, refs or [])
     cluster = connect(kubeconfig, context)
-    opts = options(cluster, namespace, dry_run=dry_run, force=force, tekton_version=tekton_version)
+    opts = options(cluster, namespace, dry_run=dry_run, force=force, tekton_version=tekton_version,
+                   allow_sensitive_rbac=allow_sensitive_rbac)
     _render_report(run(cat, cluster, refs, opts, all_=all_), output)
 
 
@@ -136,6 +157,7 @@ def rollback(
     namespace: list[str] = NamespaceOption,
     dry_run: str | None = DryRunOption,
     force: bool = ForceOption,
+    allow_sensitive_rbac: bool = AllowSensitiveOption,
     tekton_version: str | None = TektonVersionOption,
     catalog: str | None = CatalogOption,
     context: str | None = ContextOption,
@@ -148,7 +170,8 @@ def rollback(
 
     cat = open_catalog(catalog)
     cluster = connect(kubeconfig, context)
-    opts = options(cluster, namespace, dry_run=dry_run, force=force, tekton_version=tekton_version)
+    opts = options(cluster, namespace, dry_run=dry_run, force=force, tekton_version=tekton_version,
+                   allow_sensitive_rbac=allow_sensitive_rbac)
     _render_report(run(cat, cluster, ref, opts, to=to), output)
 
 

@@ -1,0 +1,96 @@
+"""Consent for rights: what each ServiceAccount will be granted, and which of it amounts
+to escalation.
+
+A Task's ServiceAccount gets exactly the rules of its rbac.yaml, but a catalog is
+written by someone else: rules that let the Task act as someone more powerful (read
+Secrets, run pods with any ServiceAccount, exec into pods, mint tokens, change RBAC,
+impersonate) are refused unless the user says so (``--allow-sensitive-rbac``) or
+trusts the source for it (the built-in catalog, which ships with the tool, and repos
+added with ``--trust-rbac``). Every grant is reported either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import CatalogError
+from ..model import PolicyRule
+
+#: Verbs that are escalation in themselves.
+_ESCALATING_VERBS = {"escalate": "escalate RBAC", "bind": "bind any role", "impersonate": "impersonate"}
+#: (API group, resource) whose creation runs a pod under any ServiceAccount of the namespace.
+_WORKLOADS = {
+    ("", "pods"), ("", "replicationcontrollers"), ("apps", "deployments"), ("apps", "statefulsets"),
+    ("apps", "daemonsets"), ("apps", "replicasets"), ("batch", "jobs"), ("batch", "cronjobs"),
+    ("tekton.dev", "taskruns"), ("tekton.dev", "pipelineruns"),
+}
+_WRITES = {"create", "update", "patch"}
+_READS = {"get", "list", "watch"}
+
+
+class ConsentRequired(CatalogError):
+    """Rules amounting to escalation from a source not trusted for them."""
+
+    exit_code = 1
+
+
+def sensitive(rule: PolicyRule) -> list[str]:
+    """Why ``rule`` amounts to escalation, in words; empty when it does not."""
+    verbs = set(rule.verbs)
+    reasons = [why for verb, why in _ESCALATING_VERBS.items() if verb in verbs]
+    for group in rule.api_groups or ("",):
+        for resource in rule.resources:
+            base, _, sub = resource.partition("/")
+            if group == "" and base == "secrets" and not sub and verbs & _READS:
+                reasons.append("read Secrets")
+            elif group == "" and base == "pods" and sub in ("exec", "attach", "portforward"):
+                reasons.append(f"pods/{sub}")
+            elif group == "" and base == "serviceaccounts" and sub == "token" and "create" in verbs:
+                reasons.append("mint ServiceAccount tokens")
+            elif (group, base) in _WORKLOADS and not sub and verbs & _WRITES:
+                reasons.append(f"{'/'.join(v for v in sorted(verbs & _WRITES))} {base} (runs pods)")
+            elif group == "rbac.authorization.k8s.io" and base in ("roles", "rolebindings") and verbs & _WRITES:
+                reasons.append(f"change {base}")
+    return list(dict.fromkeys(reasons))
+
+
+@dataclass(frozen=True)
+class Grant:
+    """The rules a ServiceAccount will hold, from which package and source."""
+
+    namespace: str
+    service_account: str
+    package: str
+    source: str
+    rules: tuple[PolicyRule, ...]
+
+    @property
+    def sensitive(self) -> list[str]:
+        return list(dict.fromkeys(r for rule in self.rules for r in sensitive(rule)))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"namespace": self.namespace, "serviceAccount": self.service_account, "package": self.package,
+                "source": self.source, "rules": [r.to_dict() for r in self.rules], "sensitive": self.sensitive}
+
+
+def check(grants: Iterable[Grant], *, allow: bool, trusted: Iterable[str]) -> None:
+    """Raise ConsentRequired naming every grant that needs consent it does not have."""
+    if allow:
+        return
+    trust = set(trusted)
+    need = [g for g in grants if g.sensitive and g.source not in trust]
+    if not need:
+        return
+    parts = sorted({f"{g.package} (from {g.source}) would let ServiceAccount {g.service_account} "
+                    f"{', '.join(g.sensitive)}" for g in need})
+    raise ConsentRequired(f"{'; '.join(parts)}: rights that amount to escalation; nothing was changed. "
+                          "Read its rbac.yaml (catalog info), then pass --allow-sensitive-rbac to grant them")
+
+
+def rule_text(rule: PolicyRule) -> str:
+    """One rule on one line: ``apps/deployments: get list watch``."""
+    groups = ",".join(g or "core" for g in rule.api_groups or ("",))
+    names = f" [{','.join(rule.resource_names)}]" if rule.resource_names else ""
+    return f"{groups}/{','.join(rule.resources)}{names}: {' '.join(rule.verbs)}"

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..manifests import Package, merged_rules
 from ..model import Entry
+from ..sources.base import Catalog
+from ..versions import Version
+
+if TYPE_CHECKING:
+    from ..lockfile import Lock
+    from ..provider import Resolution
 
 
-def load_packages(catalog: Any, entries: Sequence[Entry]) -> list[Package]:
+def load_packages(catalog: Catalog, entries: Sequence[Entry]) -> list[Package]:
     """A Package per entry, in the given (install) order. A Pipeline's ServiceAccount
     gets the rules of every Task it uses, since a PipelineRun runs them all under it."""
     by_name = {(e.kind, e.name): e for e in entries}
@@ -27,8 +33,8 @@ def load_packages(catalog: Any, entries: Sequence[Entry]) -> list[Package]:
     return out
 
 
-def resolve_entries(catalog: Any, requirements: Sequence[str], tekton: Any,
-                    locked: Any = None) -> tuple[list[Entry], Any]:
+def resolve_entries(catalog: Catalog, requirements: Sequence[str], tekton: Version | None,
+                    locked: Lock | None = None) -> tuple[list[Entry], Resolution]:
     """Resolve user requirement strings against ``catalog``; entries in install order.
     With a lock, its versions are chosen and must come out exactly, digests included."""
     from ..provider import parse_requirement, resolve

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from .common import CatalogOption, split_ref
 from .output import Format, OutputOption, emit, note, print_table
 
+if TYPE_CHECKING:
+    from ..sources.base import Catalog, SearchHit
 
-def _open(location: str | None) -> Any:
+
+def _open(location: str | None) -> Catalog:
     from ..sources import open_catalog
 
     cat = open_catalog(location)
@@ -19,7 +22,7 @@ def _open(location: str | None) -> Any:
     return cat
 
 
-def _hits_table(hits: list[Any]) -> None:
+def _hits_table(hits: list[SearchHit]) -> None:
     rows = []
     for h in hits:
         e = h.latest

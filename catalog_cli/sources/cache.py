@@ -35,7 +35,7 @@ def _joined(values: tuple[str, ...]) -> str:
     return "|" + "|".join(v.lower() for v in values) + "|"
 
 
-def _fill(db: sqlite3.Connection, loaded: Loaded, key: str) -> None:
+def _fill(db: sqlite3.Connection, loaded: IndexData, key: str) -> None:
     entries, warnings = loaded
     db.executescript(_SCHEMA)
     rows = []
@@ -54,7 +54,7 @@ def _fill(db: sqlite3.Connection, loaded: Loaded, key: str) -> None:
 
 
 #: What a loader returns: entries by name, and warnings (as text) met while loading.
-Loaded = tuple[dict[str, tuple[Entry, ...]], list[str]]
+IndexData = tuple[dict[str, tuple[Entry, ...]], list[str]]
 
 
 def warnings_of(db: sqlite3.Connection) -> list[str]:
@@ -62,7 +62,7 @@ def warnings_of(db: sqlite3.Connection) -> list[str]:
     return list(json.loads(row[0])) if row else []
 
 
-def open_cache(location: str, key: str, load: Callable[[], Loaded]) -> sqlite3.Connection:
+def open_cache(location: str, key: str, load: Callable[[], IndexData]) -> sqlite3.Connection:
     """A connection to the cache of ``location``, rebuilt with ``load()`` when ``key`` changed.
 
     Warnings met while loading are kept with the cache, so they are shown every time,

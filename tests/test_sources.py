@@ -180,3 +180,19 @@ def test_layered_takes_a_name_from_its_first_member_only(tree: Path) -> None:
     layered.pin("kaniko", "second")
     assert layered.get("kaniko").version == "0.2"
     assert layered.warnings == []
+
+
+@pytest.mark.parametrize(("key", "entry", "needle"), [
+    ("harmless-tool", Entry("kubectl-deploy", "Task", "0.1", "a.yaml", "sha256:" + "0" * 64),
+     "entries.harmless-tool[0].name is 'kubectl-deploy', not its key 'harmless-tool'"),
+    ("evil", Entry("evil", "ClusterRoleBinding", "0.1", "a.yaml", "sha256:" + "0" * 64),
+     "entries.evil[0].kind 'ClusterRoleBinding' is none of Task, Pipeline, StepAction, Template"),
+])
+def test_no_loader_puts_an_entry_in_a_cache_under_another_key(key: str, entry: Entry, needle: str) -> None:
+    """Bundles build their entries in code, not from an index file: the cache checks them too."""
+    from catalog_cli.errors import EntryMismatch
+    from catalog_cli.sources.cache import open_cache
+
+    with pytest.raises(EntryMismatch) as caught:
+        open_cache(f"test:{key}", "k", lambda: ({key: (entry,)}, []), where="oci://r/x@sha256:0")
+    assert str(caught.value) == f"oci://r/x@sha256:0: {needle}: refused"

@@ -213,7 +213,7 @@ def open_path(path: Path, name: str | None = None) -> IndexCatalog:
         def load() -> IndexData:
             return index_mod.load(index_file).entries, []
 
-        db = open_cache(str(index_file.resolve()), key, load)
+        db = open_cache(str(index_file.resolve()), key, load, where=str(index_file))
         return IndexCatalog(str(path), LocalFiles(index_file.parent), db, name)
     # A tree with no index.yaml (tektoncd/catalog as it is): index it in memory.
     root = index_mod.catalog_root(path)
@@ -222,5 +222,5 @@ def open_path(path: Path, name: str | None = None) -> IndexCatalog:
         idx = index_mod.build(root)
         return idx.entries, [str(w) for w in idx.warnings]
 
-    db = open_cache(f"tree:{root.resolve()}", f"tree:{_tree_key(root)}", build)
+    db = open_cache(f"tree:{root.resolve()}", f"tree:{_tree_key(root)}", build, where=str(root))
     return IndexCatalog(str(path), LocalFiles(root), db, name)

@@ -130,7 +130,12 @@ def catalog_location(source: str) -> str | None:
     return None if source == BUILTIN else source
 
 
-def from_resolution(resolution: Resolution) -> Lock:
+def from_resolution(resolution: Resolution, catalog: Catalog | None = None) -> Lock:
+    """The lock of ``resolution``. With the ``catalog`` it came from, every entry is first
+    loaded through the catalog's checks, so a forged entry is never locked."""
+    if catalog is not None:
+        for entry in resolution.entries:
+            catalog.load(entry)
     source = source_name(resolution.source)
     items = tuple(
         LockedEntry(r.entry.kind, r.entry.name, r.entry.version, r.entry.digest, source,

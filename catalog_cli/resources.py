@@ -147,8 +147,10 @@ def _named(items: Any, optional_key: str | None = None) -> tuple[Named, ...]:
     return tuple(out)
 
 
-def detail(entry: Entry, doc: dict[str, Any]) -> ResourceDetail:
-    """The interface of a resource: params, workspaces, results (v1 and v1beta1 shapes)."""
+def detail(entry: Entry, doc: dict[str, Any], *, rules: tuple[PolicyRule, ...] = (),
+           mismatches: tuple[str, ...] = ()) -> ResourceDetail:
+    """The interface of a resource: params, workspaces, results (v1 and v1beta1 shapes);
+    ``rules`` and ``mismatches`` are carried as given (see ``sources.verify.detail_of``)."""
     spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
     raw_params = spec.get("params")
     if raw_params is None and isinstance(spec.get("inputs"), dict):  # pre-v1beta1 layout
@@ -179,4 +181,6 @@ def detail(entry: Entry, doc: dict[str, Any]) -> ResourceDetail:
         workspaces=_named(spec.get("workspaces"), "optional"),
         results=_named(spec.get("results")),
         description=str(spec.get("description") or "").strip(),
+        rules=rules,
+        mismatches=mismatches,
     )

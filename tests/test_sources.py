@@ -196,3 +196,16 @@ def test_no_loader_puts_an_entry_in_a_cache_under_another_key(key: str, entry: E
     with pytest.raises(EntryMismatch) as caught:
         open_cache(f"test:{key}", "k", lambda: ({key: (entry,)}, []), where="oci://r/x@sha256:0")
     assert str(caught.value) == f"oci://r/x@sha256:0: {needle}: refused"
+
+
+def test_load_gives_the_checked_document_and_the_rules_of_rbac_yaml(catalog: Catalog) -> None:
+    entry = catalog.get("kaniko")
+    verified = catalog.load(entry)
+    assert verified.entry == entry
+    assert verified.document["metadata"]["name"] == "kaniko"
+    assert [r.to_dict() for r in verified.rules] == [{"apiGroups": [""], "resources": ["configmaps"],
+                                                     "verbs": ["get"]}]
+    assert catalog.load_resource(entry) == verified.document
+    detail = catalog.detail(entry)
+    assert detail.rules == verified.rules and detail.mismatches == ()
+    assert catalog.load(catalog.get("git-clone")).rules == ()  # no rbac.yaml: no rules

@@ -1,13 +1,16 @@
-"""From requirements to Packages: resolve, read each resource (digest-checked), add RBAC."""
+"""From requirements to Packages: resolve, then load each entry through the catalog's
+checks (document and rules as the index says, digest-checked), and give each its RBAC."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from ..errors import InputError
 from ..manifests import Package, merged_rules
 from ..model import Entry
 from ..sources.base import Catalog
+from ..sources.verify import INSTALLABLE
 from ..versions import Version
 
 if TYPE_CHECKING:
@@ -16,20 +19,22 @@ if TYPE_CHECKING:
 
 
 def load_packages(catalog: Catalog, entries: Sequence[Entry]) -> list[Package]:
-    """A Package per entry, in the given (install) order. A Pipeline's ServiceAccount
-    gets the rules of every Task it uses, since a PipelineRun runs them all under it."""
-    by_name = {(e.kind, e.name): e for e in entries}
-    out = []
+    """A Package per entry, in the given (install) order, each loaded by ``catalog.load``:
+    its rules are those of its own rbac.yaml, never the index's. A Pipeline's
+    ServiceAccount gets the rules of every Task it uses, since a PipelineRun runs them
+    all under it. Nothing is returned unless every entry passed."""
     for e in entries:
-        if e.kind == "Template":
-            from ..errors import InputError
-
+        if e.kind not in INSTALLABLE:
             raise InputError(f"{e.name} is a Template: `catalog scaffold {e.name}` makes a pipeline from it",
                              e.ref)
-        rules = [e.rbac]
+    loaded = {(e.kind, e.name): catalog.load(e) for e in entries}
+    out = []
+    for e in entries:
+        v = loaded[(e.kind, e.name)]
+        rules = [v.rules]
         if e.kind == "Pipeline":
-            rules += [by_name[("Task", d.name)].rbac for d in e.dependencies if ("Task", d.name) in by_name]
-        out.append(Package(e, catalog.load_resource(e), catalog.location, merged_rules(rules)))
+            rules += [loaded[("Task", d.name)].rules for d in e.dependencies if ("Task", d.name) in loaded]
+        out.append(Package(e, v.document, catalog.location, merged_rules(rules)))
     return out
 
 

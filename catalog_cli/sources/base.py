@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..errors import DigestMismatch
-from ..model import Entry, ResourceDetail
+from ..model import Entry, PolicyRule, ResourceDetail
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,20 @@ class SearchHit:
             "platforms": list(e.platforms),
             "deprecated": e.deprecated,
         }
+
+
+@dataclass(frozen=True)
+class Verified:
+    """One entry as its files say it is, checked against what its index says.
+
+    ``document`` is the first YAML document of the entry's file, whose kind,
+    apiVersion and name are the entry's; ``rules`` are those of the rbac.yaml beside
+    it (empty when it has none), equal to the index's; the dependencies the document
+    implies are the index's. Only a ``Verified`` may be installed or rendered."""
+
+    entry: Entry
+    document: dict[str, Any]
+    rules: tuple[PolicyRule, ...]
 
 
 def match_rank(term: str, name: str) -> int:
@@ -86,7 +100,7 @@ class Catalog(Protocol):
 
     Errors are ``CatalogError``s naming what is at fault: ``NotFound`` for an unknown
     name, version or repo; ``DigestMismatch`` for a file whose sha256 is not the
-    index's.
+    index's, and its ``EntryMismatch`` for a file that is not what its entry says.
     """
 
     @property
@@ -140,10 +154,19 @@ class Catalog(Protocol):
         """The bytes of ``rel``, refused (DigestMismatch) unless their sha256 is ``digest``."""
         ...
 
+    def load(self, entry: Entry) -> Verified:
+        """``entry``'s document and the rules of its rbac.yaml, each read (digest-checked)
+        and checked against the entry (``sources.verify.load_entry``): the one way to
+        what gets installed, rendered or exported. Raises EntryMismatch naming the file."""
+        ...
+
     def load_resource(self, entry: Entry) -> dict[str, Any]:
-        """The first YAML document of ``entry``'s file (digest-checked)."""
+        """``load(entry).document``."""
         ...
 
     def detail(self, entry: Entry) -> ResourceDetail:
-        """The interface of ``entry`` (params, workspaces, results), for ``info``."""
+        """The interface of ``entry`` (params, workspaces, results) and the rules of its
+        rbac.yaml, for ``info``. The document is checked as by :meth:`load`; rules or
+        dependencies that differ from the index are reported in ``mismatches`` rather
+        than raised, so that ``info`` can show both sides."""
         ...

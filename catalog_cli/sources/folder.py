@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from .. import index as index_mod
-from .. import resources, versions, yamlio
+from .. import versions
 from ..errors import InputError, NotFound
 from ..model import KIND_ORDER, Entry, ResourceDetail
-from .base import FileSource, SearchHit, digest_checked, names_file
+from . import verify
+from .base import FileSource, SearchHit, Verified, digest_checked, names_file
 from .cache import IndexData, open_cache, warnings_of
 
 
@@ -180,15 +181,14 @@ class IndexCatalog:
         """A file of the catalog, refused unless its sha256 is the one the index names."""
         return digest_checked(rel, self.files.read(rel, digest), digest)
 
+    def load(self, entry: Entry) -> Verified:
+        return verify.load_entry(self.read_file, entry)
+
     def load_resource(self, entry: Entry) -> dict[str, Any]:
-        text = self.read_file(entry.path, entry.digest).decode("utf-8")
-        docs = yamlio.loads_all(text, entry.path)
-        if not docs or not isinstance(docs[0], dict):
-            raise InputError("not a Tekton resource", entry.path)
-        return docs[0]
+        return self.load(entry).document
 
     def detail(self, entry: Entry) -> ResourceDetail:
-        return resources.detail(entry, self.load_resource(entry))
+        return verify.detail_of(self.read_file, entry)
 
 
 def _tree_key(root: Path) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..errors import DigestMismatch, NotFound
 from ..model import Entry, ResourceDetail
-from .base import Catalog, SearchHit, match_rank
+from .base import Catalog, SearchHit, Verified, match_rank
 
 
 def split_repo(name: str) -> tuple[str | None, str]:
@@ -112,6 +112,9 @@ class Layered:
             if digest is not None and m.has_file(rel, digest):
                 return m.read_file(rel, digest)
         raise DigestMismatch(f"no repo's index names this file with digest {digest}", rel)
+
+    def load(self, entry: Entry) -> Verified:
+        return self._from(entry).load(entry)
 
     def load_resource(self, entry: Entry) -> dict[str, Any]:
         return self._from(entry).load_resource(entry)

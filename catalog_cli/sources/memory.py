@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .. import resources, versions, yamlio
-from ..errors import InputError, NotFound
+from .. import versions
+from ..errors import NotFound
 from ..model import KIND_ORDER, Entry, ResourceDetail
-from .base import SearchHit, digest_checked, match_rank, names_file
+from . import verify
+from .base import SearchHit, Verified, digest_checked, match_rank, names_file
 
 
 class MemoryCatalog:
@@ -105,11 +106,11 @@ class MemoryCatalog:
             raise NotFound("file named by the index is missing", rel)
         return digest_checked(rel, self._files[rel], digest)
 
+    def load(self, entry: Entry) -> Verified:
+        return verify.load_entry(self.read_file, entry)
+
     def load_resource(self, entry: Entry) -> dict[str, Any]:
-        docs = yamlio.loads_all(self.read_file(entry.path, entry.digest).decode("utf-8"), entry.path)
-        if not docs or not isinstance(docs[0], dict):
-            raise InputError("not a Tekton resource", entry.path)
-        return docs[0]
+        return self.load(entry).document
 
     def detail(self, entry: Entry) -> ResourceDetail:
-        return resources.detail(entry, self.load_resource(entry))
+        return verify.detail_of(self.read_file, entry)

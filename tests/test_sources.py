@@ -12,7 +12,7 @@ import pytest
 
 from catalog_cli import index as index_mod
 from catalog_cli import yamlio
-from catalog_cli.errors import DigestMismatch, NotFound
+from catalog_cli.errors import DigestMismatch, InputError, NotFound
 from catalog_cli.model import Entry
 from catalog_cli.sources import Catalog, open_catalog
 from catalog_cli.sources.folder import IndexCatalog
@@ -209,3 +209,57 @@ def test_load_gives_the_checked_document_and_the_rules_of_rbac_yaml(catalog: Cat
     detail = catalog.detail(entry)
     assert detail.rules == verified.rules and detail.mismatches == ()
     assert catalog.load(catalog.get("git-clone")).rules == ()  # no rbac.yaml: no rules
+
+
+# -- provenance: origin() and open_origin() ----------------------------------------------
+def test_origin_names_the_source_never_a_local_path(tree: Path, tmp_path: Path) -> None:
+    from catalog_cli import repos
+    from catalog_cli.sources import open_origin
+
+    from .httpserve import serve
+
+    folder = open_catalog(str(tree))
+    assert folder.origin(folder.get("kaniko")) == f"folder:{tree.name}"
+    by_file = open_catalog(str(tree / "index.yaml"))
+    assert by_file.origin(by_file.get("kaniko")) == f"folder:{tree.name}"
+    builtin = open_catalog("builtin")
+    assert builtin.origin(builtin.get("kubectl-deploy")) == "builtin"
+    repos.add(repos.make("team", str(tree)))
+    layered = open_catalog(None)
+    assert layered.origin(layered.get("kaniko")) == "team"
+    assert layered.origin(layered.get("kubectl-deploy")) == "builtin"
+    assert layered.origin(layered.get("builtin/git-clone")) == "builtin"  # shadowed by team's git-clone
+    with serve(tree) as url:
+        secret_url = url.replace("http://", "http://user:secret@") + "/"
+        remote = open_catalog(secret_url)
+        assert remote.origin(remote.get("kaniko")) == url  # redacted: no user:password, no slash
+        assert open_origin(url).get("kaniko") == remote.get("kaniko")
+    assert MemoryCatalog([], name="mem").origin(remote.get("kaniko")) == "mem"
+    assert open_origin("team").get("kaniko") == folder.get("kaniko")
+    assert open_origin("builtin").name == "builtin"
+
+
+@pytest.mark.parametrize(("origin", "error", "needle"), [
+    ("folder:cat", NotFound, "pass it again with --catalog"),
+    ("gone", NotFound, "no repo named 'gone'"),
+    ("Not A Repo", InputError, "a repo name is lower case"),
+    ("oci://no-registry-here", InputError, "expected REGISTRY/REPOSITORY"),
+])
+def test_open_origin_refuses_what_it_cannot_reopen(origin: str, error: type, needle: str) -> None:
+    from catalog_cli.sources import open_origin
+
+    with pytest.raises(error, match=needle):
+        open_origin(origin)
+
+
+def test_installed_objects_carry_the_origin_not_the_location(tree: Path) -> None:
+    import json
+
+    from catalog_cli.actions.render import render
+    from catalog_cli.manifests import SOURCE_ANNOTATION
+
+    objs = render(open_catalog(str(tree)), ["build"], "team-a")
+    assert {o["metadata"]["annotations"][SOURCE_ANNOTATION] for o in objs} == {f"folder:{tree.name}"}
+    assert str(tree) not in json.dumps(objs)
+    objs = render(open_catalog(None), ["kubectl-deploy"], "team-a")
+    assert {o["metadata"]["annotations"][SOURCE_ANNOTATION] for o in objs} == {"builtin"}

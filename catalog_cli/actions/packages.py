@@ -34,7 +34,9 @@ def load_packages(catalog: Catalog, entries: Sequence[Entry]) -> list[Package]:
         rules = [v.rules]
         if e.kind == "Pipeline":
             rules += [loaded[("Task", d.name)].rules for d in e.dependencies if ("Task", d.name) in loaded]
-        out.append(Package(e, v.document, catalog.location, merged_rules(rules)))
+        # The origin, not the location: records and annotations must read the same on
+        # every machine, and name the repo an upgrade should stay with.
+        out.append(Package(e, v.document, catalog.origin(e), merged_rules(rules)))
     return out
 
 

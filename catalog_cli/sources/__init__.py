@@ -5,6 +5,6 @@ OCI bundles, several repos layered in precedence order, and catalogs in memory.
 only module that knows them all (``open_catalog``)."""
 
 from .base import Catalog, SearchHit
-from .open import open_catalog
+from .open import open_catalog, open_origin
 
-__all__ = ["Catalog", "SearchHit", "open_catalog"]
+__all__ = ["Catalog", "SearchHit", "open_catalog", "open_origin"]

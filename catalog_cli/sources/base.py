@@ -106,7 +106,8 @@ class Catalog(Protocol):
     @property
     def location(self) -> str:
         """Where the catalog was opened from, for messages (a path, a redacted URL,
-        ``oci://...``, ``repos:A,B``)."""
+        ``oci://...``, ``repos:A,B``). May be local to this machine: never record it;
+        :meth:`origin` is what records and annotations name."""
         ...
 
     @property
@@ -144,6 +145,15 @@ class Catalog(Protocol):
 
     def pin(self, name: str, repo: str) -> None:
         """Take ``name`` (and only it) from member ``repo`` from now on."""
+        ...
+
+    def origin(self, entry: Entry) -> str:
+        """A stable name for where ``entry`` comes from, the same on every machine and
+        never a local path: the configured repo's name (``builtin`` for the built-in
+        catalog), the redacted URL of a catalog given by URL, ``oci://REGISTRY/REPO@sha256:...``
+        for a bundle, ``folder:NAME`` (the folder's own name) for a folder given by path;
+        in a layered catalog, the origin of the member ``entry`` came from.
+        ``sources.open_origin`` reopens exactly that source."""
         ...
 
     def has_file(self, rel: str, digest: str) -> bool:

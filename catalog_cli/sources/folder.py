@@ -63,6 +63,8 @@ class IndexCatalog:
     #: The repo name this catalog was opened as (``builtin`` for the built-in one), which
     #: ``NAME/...`` references may name.
     name: str | None = None
+    #: Its :meth:`origin` when it has no repo name (``folder:NAME`` for a folder given by path).
+    origin_name: str | None = None
 
     def _own(self, name: str) -> str:
         """``name`` without a ``REPO/`` prefix naming this catalog; another repo is an error."""
@@ -169,6 +171,17 @@ class IndexCatalog:
         """``REPO/NAME`` on a one-repo catalog: fine when REPO is this one."""
         self._own(f"{repo}/{name}")
 
+    def origin(self, entry: Entry) -> str:
+        """Its repo name; else the name it was given; else its location when that is a
+        (redacted) URL or a bundle reference, which are the same on every machine."""
+        if self.name:
+            return self.name
+        if self.origin_name:
+            return self.origin_name
+        if self.location.startswith(("http://", "https://", "oci://")):
+            return self.location
+        return f"folder:{Path(self.location).resolve().name}"  # never a path: it differs per machine
+
     # -- files ---------------------------------------------------------------------
     def has_file(self, rel: str, digest: str) -> bool:
         """Whether the index names ``rel`` with ``digest`` (as a resource or a file beside it)."""
@@ -205,6 +218,8 @@ def open_path(path: Path, name: str | None = None) -> IndexCatalog:
         name = "builtin"
     if not path.exists():
         raise NotFound("no such file or directory", str(path))
+    # Where its entries come from, the same on every machine: the folder's own name.
+    origin = f"folder:{(path if path.is_dir() else path.parent).resolve().name}"
     index_file = path / index_mod.INDEX_NAME if path.is_dir() else path
     if index_file.is_file():
         st = index_file.stat()
@@ -214,7 +229,7 @@ def open_path(path: Path, name: str | None = None) -> IndexCatalog:
             return index_mod.load(index_file).entries, []
 
         db = open_cache(str(index_file.resolve()), key, load, where=str(index_file))
-        return IndexCatalog(str(path), LocalFiles(index_file.parent), db, name)
+        return IndexCatalog(str(path), LocalFiles(index_file.parent), db, name, origin)
     # A tree with no index.yaml (tektoncd/catalog as it is): index it in memory.
     root = index_mod.catalog_root(path)
 
@@ -223,4 +238,4 @@ def open_path(path: Path, name: str | None = None) -> IndexCatalog:
         return idx.entries, [str(w) for w in idx.warnings]
 
     db = open_cache(f"tree:{root.resolve()}", f"tree:{_tree_key(root)}", build, where=str(root))
-    return IndexCatalog(str(path), LocalFiles(root), db, name)
+    return IndexCatalog(str(path), LocalFiles(root), db, name, origin)

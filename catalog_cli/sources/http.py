@@ -349,4 +349,5 @@ def open_url(url: str, offline: bool | None = None) -> IndexCatalog:
     catalog = open_remote_repo(Repo(name, want), offline)
     catalog.name = None
     catalog.location = redact(url)
+    catalog.origin_name = redact(want)  # what records name: no credentials, one spelling
     return catalog

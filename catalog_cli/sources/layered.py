@@ -103,6 +103,10 @@ class Layered:
                 if self.owner(h.name)[0] is m]
         return sorted(hits, key=lambda h: (match_rank(term, h.name), h.name, h.kind))
 
+    def origin(self, entry: Entry) -> str:
+        """The origin of the member ``entry`` came from."""
+        return self._from(entry).origin(entry)
+
     def has_file(self, rel: str, digest: str) -> bool:
         return any(m.has_file(rel, digest) for m in self.members)
 

@@ -97,6 +97,9 @@ class MemoryCatalog:
     def pin(self, name: str, repo: str) -> None:
         self._own(f"{repo}/{name}")
 
+    def origin(self, entry: Entry) -> str:
+        return self.name or self.location
+
     def has_file(self, rel: str, digest: str) -> bool:
         return any(names_file(e, rel, digest)
                    for kinds in self._by.values() for items in kinds.values() for e in items)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import repos
-from ..errors import InputError
+from ..errors import InputError, NotFound
 from ..model import canonical_kind
 from ..repos import Repo
 from .base import Catalog
@@ -40,6 +40,25 @@ def open_catalog(location: str | None = None, *, offline: bool | None = None) ->
     if "/" not in location and repos.is_repo_word(location):
         return open_named([location], offline)
     return open_path(Path(location))
+
+
+def open_origin(origin: str, *, offline: bool | None = None) -> Catalog:
+    """Reopen exactly the source an entry's ``Catalog.origin`` names: the built-in catalog,
+    a configured repo by name (NotFound when it is no longer configured), a URL, a bundle
+    pinned by digest. A ``folder:NAME`` origin was a folder given by path, which only
+    its user can find again: NotFound, saying to pass it with --catalog."""
+    if origin.startswith("folder:"):
+        raise NotFound(f"{origin} is a folder given by path: pass it again with --catalog PATH")
+    if origin.startswith(("http://", "https://")):
+        return open_url(origin, offline)
+    if origin.startswith("oci://"):
+        from ..oci import open_bundle  # not a sources module: registries are oci.py's
+
+        bundle: Catalog = open_bundle(origin)[0]
+        return bundle
+    if origin != repos.BUILTIN:
+        repos.check_name(origin)  # an InputError for what names no repo at all
+    return open_named([origin], offline)
 
 
 def open_repo(repo: Repo, offline: bool | None = None) -> Catalog:

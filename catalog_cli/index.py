@@ -17,7 +17,7 @@ from typing import Any
 
 from . import PREFIX, versions, yamlio
 from .errors import CatalogError, EntryMismatch, IndexStale, InputError, NotFound
-from .model import KIND_DIRS, KIND_ORDER, Entry, FileDigest
+from .model import KIND_DIRS, KIND_ORDER, Entry, FileDigest, PolicyRule
 from .resources import dependencies, entry_fields, metadata, parse_rbac
 
 API_VERSION = f"{PREFIX}/v1"
@@ -125,7 +125,7 @@ def _scan_version(root: Path, kind_dir: str, name: str, vdir: Path, warn: list[W
     except CatalogError as exc:
         warn.append(Warning(rel, f"dependencies ignored: {exc.message}"))
         deps = ()
-    rbac = ()
+    rbac: tuple[PolicyRule, ...] = ()
     rbac_file = vdir / "rbac.yaml"
     if rbac_file.is_file():
         rbac_rel = rbac_file.relative_to(root).as_posix()
@@ -231,7 +231,8 @@ def parse_text(text: str, where: str) -> dict[str, Any]:
             raise InputError("an index must be one YAML document", where)
         data = docs[0]
     validate(data, where)
-    return data
+    checked: dict[str, Any] = data  # validate() refuses anything but a mapping
+    return checked
 
 
 def validate(data: Any, where: str) -> None:

@@ -18,9 +18,9 @@ from .. import index as index_mod
 from .. import versions
 from ..errors import InputError, NotFound
 from ..model import KIND_ORDER, Entry, ResourceDetail
-from . import verify
 from .base import FileSource, SearchHit, Verified, digest_checked, names_file
 from .cache import IndexData, open_cache, warnings_of
+from .verify import detail_of, load_entry
 
 
 def builtin_root() -> Path:
@@ -195,13 +195,13 @@ class IndexCatalog:
         return digest_checked(rel, self.files.read(rel, digest), digest)
 
     def load(self, entry: Entry) -> Verified:
-        return verify.load_entry(self.read_file, entry)
+        return load_entry(self.read_file, entry)
 
     def load_resource(self, entry: Entry) -> dict[str, Any]:
         return self.load(entry).document
 
     def detail(self, entry: Entry) -> ResourceDetail:
-        return verify.detail_of(self.read_file, entry)
+        return detail_of(self.read_file, entry)
 
 
 def _tree_key(root: Path) -> str:

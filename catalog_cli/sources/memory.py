@@ -13,8 +13,8 @@ from typing import Any
 from .. import versions
 from ..errors import NotFound
 from ..model import KIND_ORDER, Entry, ResourceDetail
-from . import verify
 from .base import SearchHit, Verified, digest_checked, match_rank, names_file
+from .verify import detail_of, load_entry
 
 
 class MemoryCatalog:
@@ -110,10 +110,10 @@ class MemoryCatalog:
         return digest_checked(rel, self._files[rel], digest)
 
     def load(self, entry: Entry) -> Verified:
-        return verify.load_entry(self.read_file, entry)
+        return load_entry(self.read_file, entry)
 
     def load_resource(self, entry: Entry) -> dict[str, Any]:
         return self.load(entry).document
 
     def detail(self, entry: Entry) -> ResourceDetail:
-        return verify.detail_of(self.read_file, entry)
+        return detail_of(self.read_file, entry)

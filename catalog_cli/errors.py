@@ -66,3 +66,10 @@ class ResolutionError(CatalogError):
     """No set of versions satisfies the requirements."""
 
     exit_code = 8
+
+
+class EntryMismatch(DigestMismatch):
+    """A catalog whose files are not what its index says, digests matching or not: an
+    entry named otherwise than its key, a document of another kind, apiVersion or name
+    than its entry, RBAC or dependencies that differ from the index's. The catalog is
+    forged or broken; nothing of it is installed. Exit code 6, as a digest mismatch."""

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from . import PREFIX, versions, yamlio
-from .errors import CatalogError, IndexStale, InputError, NotFound
-from .model import KIND_DIRS, KIND_ORDER, Entry, FileDigest
+from .errors import CatalogError, EntryMismatch, IndexStale, InputError, NotFound
+from .model import KIND_DIRS, KIND_ORDER, Entry, FileDigest, PolicyRule
 from .resources import dependencies, entry_fields, metadata, parse_rbac
 
 API_VERSION = f"{PREFIX}/v1"
@@ -125,7 +125,7 @@ def _scan_version(root: Path, kind_dir: str, name: str, vdir: Path, warn: list[W
     except CatalogError as exc:
         warn.append(Warning(rel, f"dependencies ignored: {exc.message}"))
         deps = ()
-    rbac = ()
+    rbac: tuple[PolicyRule, ...] = ()
     rbac_file = vdir / "rbac.yaml"
     if rbac_file.is_file():
         rbac_rel = rbac_file.relative_to(root).as_posix()
@@ -231,7 +231,8 @@ def parse_text(text: str, where: str) -> dict[str, Any]:
             raise InputError("an index must be one YAML document", where)
         data = docs[0]
     validate(data, where)
-    return data
+    checked: dict[str, Any] = data  # validate() refuses anything but a mapping
+    return checked
 
 
 def validate(data: Any, where: str) -> None:
@@ -245,6 +246,22 @@ def validate(data: Any, where: str) -> None:
     from .schema_check import check_index
 
     check_index(data, where)
+    for key, items in data["entries"].items():
+        for i, item in enumerate(items):
+            check_key(key, i, item.get("name"), item.get("kind"), where)
+
+
+def check_key(key: str, position: int, name: Any, kind: Any, where: str) -> None:
+    """An entry is found by its key and installed under its name: they must be one.
+
+    Otherwise ``install harmless-tool`` from a repo that lists, under that key, an
+    entry named ``kubectl-deploy`` would replace the kubectl-deploy another repo
+    owns, and first-repo-wins would mean nothing."""
+    field = f"entries.{key}[{position}]"
+    if name != key:
+        raise EntryMismatch(f"{field}.name is {name!r}, not its key {key!r}: refused", where)
+    if kind not in KIND_ORDER:
+        raise EntryMismatch(f"{field}.kind {kind!r} is none of {', '.join(KIND_ORDER)}: refused", where)
 
 
 def from_data(data: dict[str, Any]) -> Index:

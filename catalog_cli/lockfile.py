@@ -31,7 +31,6 @@ from . import PREFIX, versions, yamlio
 from .errors import CatalogError, DigestMismatch, InputError, NotFound, ResolutionError
 from .model import Entry, canonical_kind
 from .provider import (
-    CatalogSource,
     Chosen,
     Key,
     Link,
@@ -43,6 +42,7 @@ from .provider import (
     parse_requirement,
     resolve,
 )
+from .sources.base import Catalog
 
 API_VERSION = f"{PREFIX}/v1"
 KIND = "Lock"
@@ -130,7 +130,12 @@ def catalog_location(source: str) -> str | None:
     return None if source == BUILTIN else source
 
 
-def from_resolution(resolution: Resolution) -> Lock:
+def from_resolution(resolution: Resolution, catalog: Catalog | None = None) -> Lock:
+    """The lock of ``resolution``. With the ``catalog`` it came from, every entry is first
+    loaded through the catalog's checks, so a forged entry is never locked."""
+    if catalog is not None:
+        for entry in resolution.entries:
+            catalog.load(entry)
     source = source_name(resolution.source)
     items = tuple(
         LockedEntry(r.entry.kind, r.entry.name, r.entry.version, r.entry.digest, source,
@@ -241,7 +246,7 @@ def from_data(data: Any, where: str) -> Lock:
     return Lock(reqs, tekton, items, where)
 
 
-def check_locked(catalog: CatalogSource, lock: Lock) -> list[Entry]:
+def check_locked(catalog: Catalog, lock: Lock) -> list[Entry]:
     """The catalog's entries for exactly what ``lock`` names, in install order.
 
     Raises NotFound when a locked version is gone from the catalog and DigestMismatch
@@ -264,7 +269,7 @@ def check_locked(catalog: CatalogSource, lock: Lock) -> list[Entry]:
     return out
 
 
-def verify(catalog: CatalogSource, lock: Lock) -> list[Entry]:
+def verify(catalog: Catalog, lock: Lock) -> list[Entry]:
     """``lock --check``: the digests still match and the requirements still resolve,
     from this catalog, to exactly the locked versions."""
     entries = check_locked(catalog, lock)
@@ -281,7 +286,7 @@ def verify(catalog: CatalogSource, lock: Lock) -> list[Entry]:
     return entries
 
 
-def newest_for(catalog: CatalogSource, lock: Lock, name: str,
+def newest_for(catalog: Catalog, lock: Lock, name: str,
                kind: str | None = None) -> str | None:
     """The newest version the catalog offers under the lock's constraints on ``name``."""
     item = lock.find(name, kind)

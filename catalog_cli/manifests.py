@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import PREFIX
-from .errors import InputError
+from .errors import EntryMismatch, InputError
 from .model import VERSION_LABEL, Entry, PolicyRule
 
 MANAGED_BY = "app.kubernetes.io/managed-by"
@@ -89,10 +89,10 @@ def _resource(pkg: Package, namespace: str) -> dict[str, Any]:
     doc = copy.deepcopy(pkg.resource)
     meta = doc.setdefault("metadata", {})
     if meta.get("name") != pkg.entry.name:
-        if is_signed(pkg.resource):
-            raise InputError(f"signed resource is named {meta.get('name')!r}, not {pkg.entry.name!r}",
-                             pkg.entry.path)
-        meta["name"] = pkg.entry.name
+        # Never renamed to fit: a document named otherwise is not the entry (sources.verify
+        # refuses it on load; this guards Packages built by hand).
+        raise EntryMismatch(f"metadata.name is {meta.get('name')!r}, the index says {pkg.entry.name!r}: refused",
+                            pkg.entry.path)
     meta["namespace"] = namespace
     for key in ("resourceVersion", "uid", "creationTimestamp", "managedFields", "generation"):
         meta.pop(key, None)

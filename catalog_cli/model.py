@@ -172,10 +172,14 @@ class Named:
 
 @dataclass(frozen=True)
 class ResourceDetail:
-    """What ``info`` shows beyond the index: the interface read from the resource file."""
+    """What ``info`` shows beyond the index: the interface read from the resource file,
+    the rules of the rbac.yaml beside it (what install grants, whatever the index says)
+    and, one line each, where the index's rules or dependencies differ from the files'."""
 
     entry: Entry
     params: tuple[Param, ...]
     workspaces: tuple[Named, ...]
     results: tuple[Named, ...]
     description: str
+    rules: tuple[PolicyRule, ...] = ()
+    mismatches: tuple[str, ...] = ()

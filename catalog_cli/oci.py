@@ -349,7 +349,7 @@ def open_bundle(text: str, *, insecure: bool = False) -> tuple[Any, list[str]]:
     as the source; each entry's digest is the sha256 of its resource file."""
     from . import resources, versions
     from .sources.cache import open_cache
-    from .sources.folder import Catalog
+    from .sources.folder import IndexCatalog as Catalog
 
     bundle = pull(text, insecure=insecure)
     rules: tuple[PolicyRule, ...] = ()

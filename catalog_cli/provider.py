@@ -13,12 +13,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from . import ranges, versions
 from .errors import InputError, NotFound
 from .model import KIND_ORDER, Dependency, Entry, canonical_kind
 from .resolver import MAX_SECONDS, MAX_STEPS, Resolver
+from .sources.base import Catalog
 from .versions import Version
 
 if TYPE_CHECKING:
@@ -63,58 +64,6 @@ def parse_requirement(text: str) -> Requirement:
     return Requirement(head, rng, kind)
 
 
-class CatalogSource(Protocol):
-    """What the provider reads from a catalog (``catalogs.Catalog`` is one)."""
-
-    location: str
-
-    def kinds(self, name: str) -> list[str]: ...
-
-    def versions(self, name: str, kind: str | None = None) -> tuple[Entry, ...]: ...
-
-    def get(self, name: str, version: str | None = None, kind: str | None = None) -> Entry: ...
-
-
-class MemoryCatalog:
-    """A catalog held in memory, for tests and tools that already hold the entries."""
-
-    def __init__(self, entries: Iterable[Entry], location: str = "memory") -> None:
-        self.location = location
-        self._by: dict[str, dict[str, list[Entry]]] = {}
-        for e in entries:
-            self._by.setdefault(e.name, {}).setdefault(e.kind, []).append(e)
-        for kinds in self._by.values():
-            for items in kinds.values():
-                items.sort(key=lambda e: versions.parse(e.version), reverse=True)
-
-    def names(self) -> list[str]:
-        return sorted(self._by)
-
-    def kinds(self, name: str) -> list[str]:
-        return sorted(self._by.get(name, {}), key=lambda k: KIND_ORDER.get(k, 9))
-
-    def versions(self, name: str, kind: str | None = None) -> tuple[Entry, ...]:
-        kinds = self.kinds(name)
-        if not kinds:
-            raise NotFound(f"no {name!r} in catalog {self.location}")
-        kind = kind or kinds[0]
-        if kind not in kinds:
-            are = " and a ".join(kinds)
-            raise NotFound(f"{name!r} is a {are} in catalog {self.location}, not a {kind}")
-        return tuple(self._by[name][kind])
-
-    def get(self, name: str, version: str | None = None, kind: str | None = None) -> Entry:
-        items = self.versions(name, kind)
-        if version is None:
-            return next((e for e in items if not versions.parse(e.version).is_prerelease), items[0])
-        want = versions.parse(version)
-        for e in items:
-            if versions.parse(e.version) == want:
-                return e
-        have = ", ".join(e.version for e in items)
-        raise NotFound(f"{name} has no version {version} (versions: {have})")
-
-
 Req = Requirement | Dependency
 
 
@@ -125,7 +74,7 @@ def _range_text(req: Req) -> str:
 class CatalogProvider:
     """The resolver's view of a catalog (see ``resolver.Provider`` for the contract)."""
 
-    def __init__(self, catalog: CatalogSource, tekton_version: Version | None = None,
+    def __init__(self, catalog: Catalog, tekton_version: Version | None = None,
                  prefer: Mapping[Key, str] | None = None) -> None:
         self.catalog = catalog
         self.tekton_version = tekton_version
@@ -328,7 +277,7 @@ def newest_allowed(candidates: Sequence[Entry], ranges_: Iterable[str],
     return None
 
 
-def resolve(catalog: CatalogSource, requirements: Sequence[Requirement],
+def resolve(catalog: Catalog, requirements: Sequence[Requirement],
             tekton_version: Version | None = None, locked: Lock | None = None, *,
             max_steps: int = MAX_STEPS, max_seconds: float = MAX_SECONDS) -> Resolution:
     """Choose one entry for every requirement and everything it depends on, transitively.

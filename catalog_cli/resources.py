@@ -34,12 +34,15 @@ def summary(description: Any) -> str:
     return " ".join(first.split())
 
 
+def mapping(value: Any) -> dict[str, Any]:
+    """``value`` when it is a mapping, else an empty one: documents are untrusted YAML."""
+    return value if isinstance(value, dict) else {}
+
+
 def metadata(doc: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """``(metadata, labels, annotations)`` of a resource, each a dict even when absent."""
-    meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
-    labels = meta.get("labels") if isinstance(meta.get("labels"), dict) else {}
-    annotations = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
-    return meta, labels, annotations
+    meta = mapping(doc.get("metadata"))
+    return meta, mapping(meta.get("labels")), mapping(meta.get("annotations"))
 
 
 def parse_dependency_annotation(text: str, where: str) -> list[Dependency]:
@@ -65,7 +68,7 @@ def _local_ref(ref: Any) -> str | None:
 
 def implicit_dependencies(doc: dict[str, Any]) -> list[Dependency]:
     """References the resource makes itself: StepActions of steps, Tasks of a Pipeline."""
-    spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
+    spec = mapping(doc.get("spec"))
     deps: list[Dependency] = []
     kind = doc.get("kind")
     if kind == "Task":
@@ -95,7 +98,7 @@ def dependencies(doc: dict[str, Any], where: str) -> tuple[Dependency, ...]:
     if text:
         for dep in parse_dependency_annotation(text, f"{where}: {DEPENDENCIES_ANNOTATION}"):
             implicit = merged.get(dep.name)
-            merged[dep.name] = Dependency(dep.name, dep.range, dep.kind or (implicit and implicit.kind))
+            merged[dep.name] = Dependency(dep.name, dep.range, dep.kind or (implicit.kind if implicit else None))
     return tuple(merged[name] for name in sorted(merged))
 
 
@@ -121,7 +124,7 @@ def parse_rbac(doc: Any, where: str) -> tuple[PolicyRule, ...]:
 def entry_fields(doc: dict[str, Any]) -> dict[str, Any]:
     """The index fields that come from the resource's own metadata and spec."""
     _, labels, annotations = metadata(doc)
-    spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
+    spec = mapping(doc.get("spec"))
     deprecated = str(annotations.get("tekton.dev/deprecated", "")).lower() == "true"
     min_version = annotations.get(MIN_VERSION_ANNOTATION)
     return {
@@ -147,9 +150,11 @@ def _named(items: Any, optional_key: str | None = None) -> tuple[Named, ...]:
     return tuple(out)
 
 
-def detail(entry: Entry, doc: dict[str, Any]) -> ResourceDetail:
-    """The interface of a resource: params, workspaces, results (v1 and v1beta1 shapes)."""
-    spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
+def detail(entry: Entry, doc: dict[str, Any], *, rules: tuple[PolicyRule, ...] = (),
+           mismatches: tuple[str, ...] = ()) -> ResourceDetail:
+    """The interface of a resource: params, workspaces, results (v1 and v1beta1 shapes);
+    ``rules`` and ``mismatches`` are carried as given (see ``sources.verify.detail_of``)."""
+    spec = mapping(doc.get("spec"))
     raw_params = spec.get("params")
     if raw_params is None and isinstance(spec.get("inputs"), dict):  # pre-v1beta1 layout
         raw_params = spec["inputs"].get("params")
@@ -158,7 +163,7 @@ def detail(entry: Entry, doc: dict[str, Any]) -> ResourceDetail:
     if isinstance(schema, dict):  # a template's parameters are a JSON Schema
         required = set(schema.get("required") or ())
         for pname, prop in (schema.get("properties") or {}).items():
-            prop = prop if isinstance(prop, dict) else {}
+            prop = mapping(prop)
             params.append(Param(
                 name=str(pname), type=str(prop.get("type") or "string"),
                 description=" ".join(str(prop.get("description") or "").split()),
@@ -179,4 +184,6 @@ def detail(entry: Entry, doc: dict[str, Any]) -> ResourceDetail:
         workspaces=_named(spec.get("workspaces"), "optional"),
         results=_named(spec.get("results")),
         description=str(spec.get("description") or "").strip(),
+        rules=rules,
+        mismatches=mismatches,
     )

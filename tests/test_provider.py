@@ -15,12 +15,12 @@ from catalog_cli.errors import InputError, NotFound, ResolutionError
 from catalog_cli.model import DEPENDENCIES_ANNOTATION, Dependency, Entry
 from catalog_cli.provider import (
     CatalogProvider,
-    MemoryCatalog,
     Requirement,
     parse_requirement,
     resolve,
 )
 from catalog_cli.resolver import Resolver
+from catalog_cli.sources.memory import MemoryCatalog
 
 from .conftest import TEKTON_CATALOG
 

@@ -30,7 +30,7 @@ def test_install_from_a_repo_records_its_source(tmp_path: Path, kube_server: Any
         assert r.code == 0, r.err
     task = kube_server.kubectl("get", "task", "kubectl-deploy", "-n", kube_namespace, "-o",
                                "jsonpath={.metadata.annotations.catalog\\.dev/source}").stdout
-    assert task == "repos:team,builtin"
+    assert task == "team"  # the origin of the entry (the repo it came from), not the layered catalog
 
 
 def test_a_wrong_digest_is_refused_and_nothing_installed(tmp_path: Path, kube_server: Any,

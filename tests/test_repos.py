@@ -89,10 +89,11 @@ def test_repo_selection_in_render(tmp_path: Path) -> None:
     assert r.code == 0, r.err
     task = next(o for o in r.json()["items"] if o["kind"] == "Task")
     assert "Team kaniko" in task["spec"]["description"]
-    assert task["metadata"]["annotations"]["catalog.dev/source"] == "repos:team,builtin"
+    assert task["metadata"]["annotations"]["catalog.dev/source"] == "team"  # the entry's origin
     r = run_cli("render", "builtin/kaniko", "-o", "json")
     task = next(o for o in r.json()["items"] if o["kind"] == "Task")
     assert "Team kaniko" not in task["spec"]["description"]
+    assert task["metadata"]["annotations"]["catalog.dev/source"] == "builtin"
     assert_one_line_error(run_cli("render", "nosuch/kaniko"), "unknown kind or repo 'nosuch'")
 
 

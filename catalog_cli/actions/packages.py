@@ -1,34 +1,47 @@
-"""From requirements to Packages: resolve, read each resource (digest-checked), add RBAC."""
+"""From requirements to Packages: resolve, then load each entry through the catalog's
+checks (document and rules as the index says, digest-checked), and give each its RBAC."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
+from ..errors import InputError
 from ..manifests import Package, merged_rules
 from ..model import Entry
+from ..sources.base import Catalog
+from ..sources.verify import INSTALLABLE
+from ..versions import Version
+
+if TYPE_CHECKING:
+    from ..lockfile import Lock
+    from ..provider import Resolution
 
 
-def load_packages(catalog: Any, entries: Sequence[Entry]) -> list[Package]:
-    """A Package per entry, in the given (install) order. A Pipeline's ServiceAccount
-    gets the rules of every Task it uses, since a PipelineRun runs them all under it."""
-    by_name = {(e.kind, e.name): e for e in entries}
-    out = []
+def load_packages(catalog: Catalog, entries: Sequence[Entry]) -> list[Package]:
+    """A Package per entry, in the given (install) order, each loaded by ``catalog.load``:
+    its rules are those of its own rbac.yaml, never the index's. A Pipeline's
+    ServiceAccount gets the rules of every Task it uses, since a PipelineRun runs them
+    all under it. Nothing is returned unless every entry passed."""
     for e in entries:
-        if e.kind == "Template":
-            from ..errors import InputError
-
+        if e.kind not in INSTALLABLE:
             raise InputError(f"{e.name} is a Template: `catalog scaffold {e.name}` makes a pipeline from it",
                              e.ref)
-        rules = [e.rbac]
+    loaded = {(e.kind, e.name): catalog.load(e) for e in entries}
+    out = []
+    for e in entries:
+        v = loaded[(e.kind, e.name)]
+        rules = [v.rules]
         if e.kind == "Pipeline":
-            rules += [by_name[("Task", d.name)].rbac for d in e.dependencies if ("Task", d.name) in by_name]
-        out.append(Package(e, catalog.load_resource(e), catalog.location, merged_rules(rules)))
+            rules += [loaded[("Task", d.name)].rules for d in e.dependencies if ("Task", d.name) in loaded]
+        # The origin, not the location: records and annotations must read the same on
+        # every machine, and name the repo an upgrade should stay with.
+        out.append(Package(e, v.document, catalog.origin(e), merged_rules(rules)))
     return out
 
 
-def resolve_entries(catalog: Any, requirements: Sequence[str], tekton: Any,
-                    locked: Any = None) -> tuple[list[Entry], Any]:
+def resolve_entries(catalog: Catalog, requirements: Sequence[str], tekton: Version | None,
+                    locked: Lock | None = None) -> tuple[list[Entry], Resolution]:
     """Resolve user requirement strings against ``catalog``; entries in install order.
     With a lock, its versions are chosen and must come out exactly, digests included."""
     from ..provider import parse_requirement, resolve

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
+
+if TYPE_CHECKING:
+    from ..sources.base import Catalog
 
 CatalogOption = typer.Option(
     None, "--catalog", "-c", envvar="CATALOG_SOURCE", metavar="REPO|PATH|URL",
@@ -45,7 +50,7 @@ def split_ref(ref: str) -> tuple[str | None, str, str | None]:
     return kind, (f"{repo}/{name}" if repo else name), (version or None)
 
 
-def open_for(location: str | None, refs: list[str]) -> tuple[object, list[str]]:
+def open_for(location: str | None, refs: list[str]) -> tuple[Catalog, list[str]]:
     """Open the catalog and route ``REPO/NAME`` references to their repo."""
     from ..sources import open_catalog
     from ..sources.open import select

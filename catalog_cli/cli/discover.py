@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from .common import CatalogOption, split_ref
 from .output import Format, OutputOption, emit, note, print_table
 
+if TYPE_CHECKING:
+    from ..sources.base import Catalog, SearchHit
 
-def _open(location: str | None) -> Any:
+
+def _open(location: str | None) -> Catalog:
     from ..sources import open_catalog
 
     cat = open_catalog(location)
@@ -19,7 +22,7 @@ def _open(location: str | None) -> Any:
     return cat
 
 
-def _hits_table(hits: list[Any]) -> None:
+def _hits_table(hits: list[SearchHit]) -> None:
     rows = []
     for h in hits:
         e = h.latest
@@ -99,6 +102,10 @@ def info(
                        **({"default": p.default} if p.has_default else {})} for p in d.params]
     data["workspaces"] = [{"name": w.name, "description": w.description, "optional": w.optional} for w in d.workspaces]
     data["results"] = [{"name": r.name, "description": r.description} for r in d.results]
+    # What install grants is rbac.yaml's, so that is what info shows; the index's own
+    # copy only matters where it differs, and then install refuses the entry.
+    data["rbac"] = [r.to_dict() for r in d.rules]
+    data["mismatches"] = list(d.mismatches)
     data["versions"] = all_versions
     emit(data, output, names=lambda: [entry.ref], table=lambda: _info_text(data))
 
@@ -132,13 +139,17 @@ def _info_text(d: dict[str, Any]) -> None:
             print(f"\n{title}:")
             rows = [[w["name"] + (" (optional)" if w.get("optional") else ""), w["description"]] for w in d[key]]
             print_table(["name", "description"], rows)
-    print("\nRBAC:" + ("" if d["rbac"] else " none (does not call the Kubernetes API)"))
+    print("\nRBAC (rbac.yaml):" if d["rbac"] else "\nRBAC: none (does not call the Kubernetes API)")
     for r in d["rbac"]:
         groups = ",".join(g or '""' for g in r["apiGroups"])
         print(f"  {groups} {','.join(r['resources'])}: {','.join(r['verbs'])}")
     print("\nDependencies:" + ("" if d["dependencies"] else " none"))
     for dep in d["dependencies"]:
         print(f"  {dep.get('kind', '') + '/' if dep.get('kind') else ''}{dep['name']} {dep['range']}")
+    if d["mismatches"]:
+        print("\nThe index and the files disagree (install refuses this entry):")
+        for line in d["mismatches"]:
+            print(f"  {line}")
 
 
 def register(app: typer.Typer) -> None:

@@ -11,9 +11,12 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+from ..index import check_key
 from ..model import Entry
 
-SCHEMA_VERSION = "5"
+#: Bumped whenever what a cache holds may differ: caches written before the entries were
+#: checked against their keys are rebuilt, not trusted.
+SCHEMA_VERSION = "6"
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -35,7 +38,7 @@ def _joined(values: tuple[str, ...]) -> str:
     return "|" + "|".join(v.lower() for v in values) + "|"
 
 
-def _fill(db: sqlite3.Connection, loaded: Loaded, key: str) -> None:
+def _fill(db: sqlite3.Connection, loaded: IndexData, key: str) -> None:
     entries, warnings = loaded
     db.executescript(_SCHEMA)
     rows = []
@@ -54,7 +57,7 @@ def _fill(db: sqlite3.Connection, loaded: Loaded, key: str) -> None:
 
 
 #: What a loader returns: entries by name, and warnings (as text) met while loading.
-Loaded = tuple[dict[str, tuple[Entry, ...]], list[str]]
+IndexData = tuple[dict[str, tuple[Entry, ...]], list[str]]
 
 
 def warnings_of(db: sqlite3.Connection) -> list[str]:
@@ -62,8 +65,12 @@ def warnings_of(db: sqlite3.Connection) -> list[str]:
     return list(json.loads(row[0])) if row else []
 
 
-def open_cache(location: str, key: str, load: Callable[[], Loaded]) -> sqlite3.Connection:
+def open_cache(location: str, key: str, load: Callable[[], IndexData], *,
+               where: str = "index") -> sqlite3.Connection:
     """A connection to the cache of ``location``, rebuilt with ``load()`` when ``key`` changed.
+
+    Every entry ``load()`` gives must be named as its key and of a known kind
+    (``index.check_key``; ``where`` names the index in the error), whoever built it.
 
     Warnings met while loading are kept with the cache, so they are shown every time,
     not only on the run that built it.
@@ -85,6 +92,10 @@ def open_cache(location: str, key: str, load: Callable[[], Loaded]) -> sqlite3.C
         except sqlite3.DatabaseError:
             pass  # a damaged cache is rebuilt below
     entries = load()
+    # Whatever built the entries (an index file, a bundle), none goes in under another name.
+    for name, items in entries[0].items():
+        for i, e in enumerate(items):
+            check_key(name, i, e.name, e.kind, where)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

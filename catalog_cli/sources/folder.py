@@ -1,4 +1,9 @@
-"""Opening a catalog (the built-in one, a folder, an index file or a URL) and querying it."""
+"""An indexed catalog: one index, its SQLite cache and the files it names.
+
+``IndexCatalog`` is every catalog read from an index: a folder (with or without
+index.yaml), an HTTP repo and an OCI bundle are IndexCatalogs with different
+``FileSource``s. ``open_path`` opens the folder kind; ``sources.open`` picks the kind.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,15 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from .. import index as index_mod
-from .. import resources, versions, yamlio
-from ..errors import DigestMismatch, InputError, NotFound
+from .. import versions
+from ..errors import InputError, NotFound
 from ..model import KIND_ORDER, Entry, ResourceDetail
+from .base import FileSource, SearchHit, Verified, digest_checked, names_file
+from .cache import IndexData, open_cache, warnings_of
+from .verify import detail_of, load_entry
 
 
 def builtin_root() -> Path:
@@ -29,41 +37,9 @@ def builtin_root() -> Path:
 
 
 @dataclass(frozen=True)
-class SearchHit:
-    """A matching resource: its newest entry and every version, newest first."""
-
-    name: str
-    kind: str
-    latest: Entry
-    versions: tuple[str, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        e = self.latest
-        return {
-            "name": self.name,
-            "kind": e.kind,
-            "latest": e.version,
-            "versions": list(self.versions),
-            "displayName": e.display_name,
-            "description": e.description,
-            "categories": list(e.categories),
-            "tags": list(e.tags),
-            "platforms": list(e.platforms),
-            "deprecated": e.deprecated,
-        }
-
-
-class FileSource(Protocol):
-    """Where the files an index names come from: a folder, or a web server.
-
-    ``digest`` is the one the index names; a source may use it to serve a verified
-    copy from a cache. The caller checks the bytes against it whatever the source."""
-
-    def read(self, rel: str, digest: str | None = None) -> bytes: ...
-
-
-@dataclass(frozen=True)
 class LocalFiles:
+    """The files of a catalog on disk; nothing outside ``base`` is read."""
+
     base: Path
 
     def read(self, rel: str, digest: str | None = None) -> bytes:
@@ -78,7 +54,7 @@ class LocalFiles:
 
 
 @dataclass
-class Catalog:
+class IndexCatalog:
     """An opened catalog: a queryable copy of its index, and the files it names."""
 
     location: str
@@ -87,6 +63,8 @@ class Catalog:
     #: The repo name this catalog was opened as (``builtin`` for the built-in one), which
     #: ``NAME/...`` references may name.
     name: str | None = None
+    #: Its :meth:`origin` when it has no repo name (``folder:NAME`` for a folder given by path).
+    origin_name: str | None = None
 
     def _own(self, name: str) -> str:
         """``name`` without a ``REPO/`` prefix naming this catalog; another repo is an error."""
@@ -99,8 +77,6 @@ class Catalog:
 
     @property
     def warnings(self) -> list[str]:
-        from .cache import warnings_of
-
         return warnings_of(self.db)
 
     # -- queries -------------------------------------------------------------------
@@ -195,32 +171,37 @@ class Catalog:
         """``REPO/NAME`` on a one-repo catalog: fine when REPO is this one."""
         self._own(f"{repo}/{name}")
 
+    def origin(self, entry: Entry) -> str:
+        """Its repo name; else the name it was given; else its location when that is a
+        (redacted) URL or a bundle reference, which are the same on every machine."""
+        if self.name:
+            return self.name
+        if self.origin_name:
+            return self.origin_name
+        if self.location.startswith(("http://", "https://", "oci://")):
+            return self.location
+        return f"folder:{Path(self.location).resolve().name}"  # never a path: it differs per machine
+
     # -- files ---------------------------------------------------------------------
     def has_file(self, rel: str, digest: str) -> bool:
         """Whether the index names ``rel`` with ``digest`` (as a resource or a file beside it)."""
-        row = self.db.execute(
-            "SELECT 1 FROM entries WHERE instr(data, ?) > 0 AND instr(data, ?) > 0 LIMIT 1",
-            (json.dumps(rel), json.dumps(digest))).fetchone()
-        return row is not None
+        # instr() narrows to the few rows naming both strings; the pair is checked on the entry.
+        rows = self.db.execute("SELECT data FROM entries WHERE instr(data, ?) > 0 AND instr(data, ?) > 0",
+                               (json.dumps(rel), json.dumps(digest)))
+        return any(names_file(Entry.from_dict(json.loads(row[0])), rel, digest) for row in rows)
 
     def read_file(self, rel: str, digest: str | None) -> bytes:
         """A file of the catalog, refused unless its sha256 is the one the index names."""
-        data = self.files.read(rel, digest)
-        if digest is not None:
-            got = "sha256:" + hashlib.sha256(data).hexdigest()
-            if got != digest:
-                raise DigestMismatch(f"digest {got} does not match the index ({digest})", rel)
-        return data
+        return digest_checked(rel, self.files.read(rel, digest), digest)
+
+    def load(self, entry: Entry) -> Verified:
+        return load_entry(self.read_file, entry)
 
     def load_resource(self, entry: Entry) -> dict[str, Any]:
-        text = self.read_file(entry.path, entry.digest).decode("utf-8")
-        docs = yamlio.loads_all(text, entry.path)
-        if not docs or not isinstance(docs[0], dict):
-            raise InputError("not a Tekton resource", entry.path)
-        return docs[0]
+        return self.load(entry).document
 
     def detail(self, entry: Entry) -> ResourceDetail:
-        return resources.detail(entry, self.load_resource(entry))
+        return detail_of(self.read_file, entry)
 
 
 def _tree_key(root: Path) -> str:
@@ -231,30 +212,30 @@ def _tree_key(root: Path) -> str:
     return h.hexdigest()
 
 
-def open_path(path: Path, name: str | None = None) -> Catalog:
+def open_path(path: Path, name: str | None = None) -> IndexCatalog:
     """A catalog on disk: a folder holding index.yaml, an index file, or a bare tree."""
-    from .cache import Loaded, open_cache
-
     if name is None and path.resolve() == builtin_root().resolve():
         name = "builtin"
     if not path.exists():
         raise NotFound("no such file or directory", str(path))
+    # Where its entries come from, the same on every machine: the folder's own name.
+    origin = f"folder:{(path if path.is_dir() else path.parent).resolve().name}"
     index_file = path / index_mod.INDEX_NAME if path.is_dir() else path
     if index_file.is_file():
         st = index_file.stat()
         key = f"file:{st.st_size}:{st.st_mtime_ns}"
 
-        def load() -> Loaded:
+        def load() -> IndexData:
             return index_mod.load(index_file).entries, []
 
-        db = open_cache(str(index_file.resolve()), key, load)
-        return Catalog(str(path), LocalFiles(index_file.parent), db, name)
+        db = open_cache(str(index_file.resolve()), key, load, where=str(index_file))
+        return IndexCatalog(str(path), LocalFiles(index_file.parent), db, name, origin)
     # A tree with no index.yaml (tektoncd/catalog as it is): index it in memory.
     root = index_mod.catalog_root(path)
 
-    def build() -> Loaded:
+    def build() -> IndexData:
         idx = index_mod.build(root)
         return idx.entries, [str(w) for w in idx.warnings]
 
-    db = open_cache(f"tree:{root.resolve()}", f"tree:{_tree_key(root)}", build)
-    return Catalog(str(path), LocalFiles(root), db, name)
+    db = open_cache(f"tree:{root.resolve()}", f"tree:{_tree_key(root)}", build, where=str(root))
+    return IndexCatalog(str(path), LocalFiles(root), db, name, origin)

@@ -26,11 +26,14 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import CatalogError, NotFound, RemoteError
 from ..progress import reporter
+
+if TYPE_CHECKING:
+    from .folder import IndexCatalog
 
 TIMEOUT_ENV = "CATALOG_HTTP_TIMEOUT"
 RETRIES_ENV = "CATALOG_HTTP_RETRIES"
@@ -293,11 +296,11 @@ class HttpFiles:
         return data
 
 
-def open_remote_repo(repo: Any, offline: bool | None = None) -> Any:
+def open_remote_repo(repo: Any, offline: bool | None = None) -> IndexCatalog:
     """A catalog for ``repo``: its index revalidated (or, offline, taken from the cache)."""
     from .. import index as index_mod
     from .cache import open_cache
-    from .folder import Catalog
+    from .folder import IndexCatalog
 
     offline = offline_default() if offline is None else offline
     base, index_url = urls(repo.url)
@@ -330,10 +333,10 @@ def open_remote_repo(repo: Any, offline: bool | None = None) -> Any:
         return index_mod.from_data(data).entries, []
 
     db = open_cache(f"repo:{repo.name}:{repo.url}", key, load)
-    return Catalog(redact(repo.url), HttpFiles(repo, base, offline, http), db, repo.name)
+    return IndexCatalog(redact(repo.url), HttpFiles(repo, base, offline, http), db, repo.name)
 
 
-def open_url(url: str, offline: bool | None = None) -> Any:
+def open_url(url: str, offline: bool | None = None) -> IndexCatalog:
     """A catalog at ``url``: as the configured repo with that URL (its credentials and
     cache), or as an anonymous one cached under a name made from the URL."""
     from ..repos import Repo, load
@@ -346,4 +349,5 @@ def open_url(url: str, offline: bool | None = None) -> Any:
     catalog = open_remote_repo(Repo(name, want), offline)
     catalog.name = None
     catalog.location = redact(url)
+    catalog.origin_name = redact(want)  # what records name: no credentials, one spelling
     return catalog

@@ -1,18 +1,24 @@
 """Opening a catalog by what the user typed: nothing (every repo, then the built-in
-catalog), a repo's name, ``repos:A,B``, a URL, a folder or an index file."""
+catalog), a repo's name, ``repos:A,B``, a URL, a folder or an index file.
+
+The one module that knows every kind of source: it imports them, none imports it.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from .. import repos
-from ..errors import InputError
+from ..errors import InputError, NotFound
 from ..model import canonical_kind
 from ..repos import Repo
+from .base import Catalog
+from .folder import builtin_root, open_path
+from .http import open_remote_repo, open_url
+from .layered import Layered
 
 
-def open_catalog(location: str | None = None, *, offline: bool | None = None) -> Any:
+def open_catalog(location: str | None = None, *, offline: bool | None = None) -> Catalog:
     """Open a catalog by its location:
 
     - None: the default catalog, every configured repo in order and then the
@@ -30,46 +36,54 @@ def open_catalog(location: str | None = None, *, offline: bool | None = None) ->
     if location.startswith("repos:"):
         return open_named([n for n in location[len("repos:"):].split(",") if n], offline)
     if location.startswith(("http://", "https://")):
-        from .http import open_url
-
         return open_url(location, offline)
     if "/" not in location and repos.is_repo_word(location):
         return open_named([location], offline)
-    from .folder import open_path
-
     return open_path(Path(location))
 
 
-def open_repo(repo: Repo, offline: bool | None = None) -> Any:
-    from .folder import open_path
+def open_origin(origin: str, *, offline: bool | None = None) -> Catalog:
+    """Reopen exactly the source an entry's ``Catalog.origin`` names: the built-in catalog,
+    a configured repo by name (NotFound when it is no longer configured), a URL, a bundle
+    pinned by digest. A ``folder:NAME`` origin was a folder given by path, which only
+    its user can find again: NotFound, saying to pass it with --catalog."""
+    if origin.startswith("folder:"):
+        raise NotFound(f"{origin} is a folder given by path: pass it again with --catalog PATH")
+    if origin.startswith(("http://", "https://")):
+        return open_url(origin, offline)
+    if origin.startswith("oci://"):
+        from ..oci import open_bundle  # not a sources module: registries are oci.py's
 
+        bundle: Catalog = open_bundle(origin)[0]
+        return bundle
+    if origin != repos.BUILTIN:
+        repos.check_name(origin)  # an InputError for what names no repo at all
+    return open_named([origin], offline)
+
+
+def open_repo(repo: Repo, offline: bool | None = None) -> Catalog:
     if repo.remote:
-        from .http import open_remote_repo
-
         return open_remote_repo(repo, offline)
     return open_path(Path(repo.url), name=repo.name)
 
 
-def open_named(names: list[str], offline: bool | None = None) -> Any:
+def open_named(names: list[str], offline: bool | None = None) -> Catalog:
     """The catalog of these repos in this order (``builtin`` for the built-in one)."""
-    from .folder import builtin_root, open_path
-    from .layered import Combined
-
-    members = []
+    members: list[Catalog] = []
     for name in names:
         if name == repos.BUILTIN:
             members.append(open_path(builtin_root(), name=repos.BUILTIN))
         else:
             members.append(open_repo(repos.get(name), offline))
-    return members[0] if len(members) == 1 else Combined(members)
+    return members[0] if len(members) == 1 else Layered(members)
 
 
-def open_default(offline: bool | None = None) -> Any:
+def open_default(offline: bool | None = None) -> Catalog:
     """Every configured repo in order, then the built-in catalog."""
     return open_named([r.name for r in repos.load()] + [repos.BUILTIN], offline)
 
 
-def select(catalog: Any, refs: list[str]) -> list[str]:
+def select(catalog: Catalog, refs: list[str]) -> list[str]:
     """Requirement strings with their ``REPO/`` prefix taken off, each such name pinned
     to its repo in ``catalog`` (``REPO/[KIND/]NAME[@RANGE]``)."""
     out = []

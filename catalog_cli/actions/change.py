@@ -81,6 +81,13 @@ def change(catalog: Any, cluster: Cluster, opts: Options, targets: dict[str, Tar
         stored = obs.record()
         record = stored.record
         changes, problems = plan_packages(obs, record, packages, force=opts.force, adopt=opts.adopt)
+        for pkg in packages:
+            prev = record.packages.get(key_of(pkg))
+            if (prev and prev.version == pkg.entry.version and prev.source == pkg.source
+                    and prev.digest != pkg.entry.digest and not opts.force):
+                problems.append(f"{pkg.source} changed {pkg.entry.name} {prev.version} since it was installed in "
+                                f"{ns} (digest {prev.digest[:19]}… is now {pkg.entry.digest[:19]}…); "
+                                "--force takes the new content")
         after = _after(record, packages, requested, required_by, ns, target.prune)
         gone = [k for k in record.packages if k not in after]
         removals, notes, blocked = plan_removals(obs, record, gone, force=opts.force)

@@ -12,7 +12,6 @@ from ..cluster.transaction import recover
 from ..errors import ClusterError, InputError
 from ..model import PolicyRule
 from ..settings import Settings
-from ..sources.folder import builtin_root
 from .consent import Grant
 from . import preflight
 from .execute import execute
@@ -31,7 +30,7 @@ class Options:
     #: Grant rules that amount to escalation (see actions.consent) from any source.
     allow_sensitive_rbac: bool = False
     #: Sources whose rbac.yaml may grant such rules without --allow-sensitive-rbac.
-    trusted: frozenset[str] = field(default_factory=lambda: frozenset({"builtin", str(builtin_root())}))
+    trusted: frozenset[str] = frozenset({"builtin"})
     #: Library-only: skip the rights pre-flight (tests use it to make a write fail half-way).
     check_access: bool = True
     settings: Settings = field(default_factory=Settings.from_env)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from typing import Any
 
-from ..errors import InputError, NotFound
 from ..cluster.base import Cluster, ObjectRef
-from ..provider import parse_requirement
 from ..cluster.records import Record
+from ..errors import CatalogError, InputError, NotFound
+from ..provider import parse_requirement
+from ..sources.base import Catalog
 from ..versions import parse
 from . import preflight
 from .change import Target, change
@@ -22,21 +22,57 @@ def _records(cluster: Cluster, opts: Options) -> dict[str, Record]:
     return dict(zip(opts.namespaces, records, strict=False))
 
 
+def stay_with_sources(catalog: Catalog, records: Iterable[Record], moving: set[str],
+                      from_: str | None = None) -> list[str]:
+    """Take every installed entry from the source it was installed from, ``moving``
+    ones from ``from_`` when given: a repo added later never slips its own content in
+    through an upgrade. Returns notes naming the repos that now have a name first."""
+    origins: dict[str, str] = {}
+    for record in records:
+        for pkg in record.packages.values():
+            want = from_ if from_ and pkg.name in moving else pkg.source
+            if not want or want.startswith(("/", "repos:")):  # recorded by an older catalog
+                continue
+            seen = origins.setdefault(pkg.name, want)
+            if seen != want:
+                raise InputError(f"{pkg.name} came from {seen} in one namespace and from {want} in another: "
+                                 "upgrade those namespaces one at a time, or say --from REPO", pkg.name)
+    notes = []
+    for name, want in sorted(origins.items()):
+        try:
+            first = catalog.origin(catalog.get(name))
+        except CatalogError:
+            first = None
+        try:
+            catalog.pin(name, want)
+        except NotFound as exc:
+            raise NotFound(f"{name} was installed from {want}, which catalog {catalog.location} does not hold: "
+                           "configure that repo again, or move it with --from REPO", name) from exc
+        if first is not None and first != want and not (from_ and name in moving):
+            notes.append(f"{name}: {first} now has it first; staying with {want}, where it was installed from "
+                         f"(--from {first} moves it there)")
+    return notes
+
+
 def _pinned(record: Record, skip: set[str]) -> list[str]:
     """Every other explicitly installed entry, held at its installed version."""
     return [f"{p.kind}/{p.name}@={p.version}" for p in record.packages.values()
             if p.explicit and p.name not in skip]
 
 
-def upgrade(catalog: Any, cluster: Cluster, names: Sequence[str], opts: Options, *, all_: bool = False,
-            on_write: Callable[[ObjectRef, str], None] | None = None) -> Report:
+def upgrade(catalog: Catalog, cluster: Cluster, names: Sequence[str], opts: Options, *, all_: bool = False,
+            from_: str | None = None, on_write: Callable[[ObjectRef, str], None] | None = None) -> Report:
     """Move the named entries (or all explicitly installed ones) to the newest version
     their requested range, their dependents and the cluster's Tekton allow."""
     notes = start(cluster, opts)
     tekton = preflight.tekton_version(cluster, opts.tekton_version)
     asked = [parse_requirement(n) for n in names]
     targets = {}
-    for ns, record in _records(cluster, opts).items():
+    records = _records(cluster, opts)
+    moving = {r.name for r in asked} | ({p.name for rec in records.values() for p in rec.packages.values()
+                                        if p.explicit} if all_ else set())
+    notes += stay_with_sources(catalog, records.values(), moving, from_)
+    for ns, record in records.items():
         chosen = [p for p in record.packages.values() if p.explicit] if all_ else []
         for req in asked:
             pkg = record.find(req.name, req.kind)
@@ -76,8 +112,8 @@ def previous_version(record: Record, key: str, current: str) -> str | None:
     return None
 
 
-def rollback(catalog: Any, cluster: Cluster, name: str, opts: Options, *, to: str | None = None,
-             on_write: Callable[[ObjectRef, str], None] | None = None) -> Report:
+def rollback(catalog: Catalog, cluster: Cluster, name: str, opts: Options, *, to: str | None = None,
+             from_: str | None = None, on_write: Callable[[ObjectRef, str], None] | None = None) -> Report:
     """Put ``name`` back to the version it had before (or ``to``), in every namespace."""
     notes = start(cluster, opts)
     tekton = preflight.tekton_version(cluster, opts.tekton_version)
@@ -85,7 +121,9 @@ def rollback(catalog: Any, cluster: Cluster, name: str, opts: Options, *, to: st
     if req.range not in ("*", ""):
         raise InputError("give the version with --to, not NAME@VERSION", name)
     targets = {}
-    for ns, record in _records(cluster, opts).items():
+    records = _records(cluster, opts)
+    notes += stay_with_sources(catalog, records.values(), {req.name}, from_)
+    for ns, record in records.items():
         pkg = record.find(req.name, req.kind)
         if pkg is None:
             raise NotFound(f"{req.name} is not installed in namespace {ns}")

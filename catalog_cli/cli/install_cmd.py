@@ -48,6 +48,11 @@ def _render_report(report: Any, output: Format) -> None:
     emit(data, output, table=table, names=lambda: [f"{c.kind.lower()}/{c.name}" for c in report.changes])
 
 
+FromOption = typer.Option(
+    None, "--from", metavar="REPO",
+    help="Take the entries from this repo (builtin: the built-in catalog). Default: the repo each was installed from.")
+
+
 def _render_grants(report: Any) -> None:
     """What each ServiceAccount is (or would be) granted, on stderr: the user's consent
     is only worth something if they can see what it was given to."""
@@ -132,6 +137,7 @@ def upgrade(
     dry_run: str | None = DryRunOption,
     force: bool = ForceOption,
     allow_sensitive_rbac: bool = AllowSensitiveOption,
+    from_: str | None = FromOption,
     tekton_version: str | None = TektonVersionOption,
     catalog: str | None = CatalogOption,
     context: str | None = ContextOption,
@@ -148,7 +154,7 @@ def upgrade(
     cluster = connect(kubeconfig, context)
     opts = options(cluster, namespace, dry_run=dry_run, force=force, tekton_version=tekton_version,
                    allow_sensitive_rbac=allow_sensitive_rbac)
-    _render_report(run(cat, cluster, refs, opts, all_=all_), output)
+    _render_report(run(cat, cluster, refs, opts, all_=all_, from_=from_), output)
 
 
 def rollback(
@@ -158,6 +164,7 @@ def rollback(
     dry_run: str | None = DryRunOption,
     force: bool = ForceOption,
     allow_sensitive_rbac: bool = AllowSensitiveOption,
+    from_: str | None = FromOption,
     tekton_version: str | None = TektonVersionOption,
     catalog: str | None = CatalogOption,
     context: str | None = ContextOption,
@@ -172,7 +179,7 @@ def rollback(
     cluster = connect(kubeconfig, context)
     opts = options(cluster, namespace, dry_run=dry_run, force=force, tekton_version=tekton_version,
                    allow_sensitive_rbac=allow_sensitive_rbac)
-    _render_report(run(cat, cluster, ref, opts, to=to), output)
+    _render_report(run(cat, cluster, ref, opts, to=to, from_=from_), output)
 
 
 def uninstall(

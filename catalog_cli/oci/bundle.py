@@ -1,16 +1,12 @@
-"""Tekton bundles in OCI registries, through oras-py (the ORAS project's Python client).
+"""The Tekton bundle format, over the registry edge in :mod:`.registry`.
 
 A Tekton bundle is an OCI image whose layers each hold one resource: a gzipped tar
 of one file with the resource's YAML, annotated ``dev.tekton.image.apiVersion``,
 ``dev.tekton.image.kind`` (lower case) and ``dev.tekton.image.name``; at most 20
 layers (the bundles resolver's contract). ``publish`` pushes each resource version
-of a catalog as ``REGISTRY/REPO/NAME:VERSION``; ``open_bundle`` pulls one back as a
-catalog that ``install`` can use, with every blob checked against its digest.
-
-Plain HTTP is used only for loopback registries (127.0.0.1, localhost, ::1) or with
-``insecure=True``; TLS is verified otherwise. oras-py's own retries (up to two
-minutes of sleeping) and log lines are replaced by this module's bounded retries
-and errors: the library never prints.
+of a catalog as ``REGISTRY/REPO/NAME:VERSION``; ``pull`` fetches one back with every
+blob checked against its digest (:func:`catalog_cli.sources.bundle.open_bundle` makes
+it a catalog that ``install`` can use).
 """
 
 from __future__ import annotations
@@ -20,13 +16,14 @@ import hashlib
 import io
 import json
 import tarfile
-import time
 from dataclasses import dataclass
 from typing import Any
 
-from . import PREFIX, yamlio
-from .errors import DigestMismatch, InputError, NotFound, RemoteError
-from .model import Entry, PolicyRule
+from .. import PREFIX, yamlio
+from ..errors import InputError
+from ..model import Entry
+from .registry import ImageRef, client, fetch_blob, fetch_manifest, parse_ref
+from .registry import push as push_image
 
 ANNOTATION_API_VERSION = "dev.tekton.image.apiVersion"
 ANNOTATION_KIND = "dev.tekton.image.kind"
@@ -34,114 +31,9 @@ ANNOTATION_NAME = "dev.tekton.image.name"
 MAX_LAYERS = 20
 LAYER_MEDIA_TYPE = "application/vnd.oci.image.layer.v1.tar+gzip"
 CONFIG_MEDIA_TYPE = "application/vnd.oci.image.config.v1+json"
-MANIFEST_MEDIA_TYPE = "application/vnd.oci.image.manifest.v1+json"
 RBAC_ANNOTATION = f"{PREFIX}/rbac"
 DIGEST_ANNOTATION = f"{PREFIX}/digest"
 MAX_LAYER_BYTES = 4 * 1024 * 1024
-LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
-
-
-@dataclass(frozen=True)
-class BundleRef:
-    registry: str  # host[:port]
-    repository: str
-    tag: str | None = None
-    digest: str | None = None
-
-    @property
-    def host(self) -> str:
-        return self.registry.rsplit(":", 1)[0] if self.registry.count(":") == 1 else self.registry
-
-    def __str__(self) -> str:
-        tail = f"@{self.digest}" if self.digest else f":{self.tag or 'latest'}"
-        return f"{self.registry}/{self.repository}{tail}"
-
-    def with_digest(self, digest: str) -> BundleRef:
-        return BundleRef(self.registry, self.repository, None, digest)
-
-
-def parse_ref(text: str, *, need_tag: bool = True) -> BundleRef:
-    """``[oci://]REGISTRY/REPO[:TAG|@sha256:...]``; the registry part is required."""
-    raw = text[len("oci://"):] if text.startswith("oci://") else text
-    registry, sep, rest = raw.partition("/")
-    if not sep or not rest or not ("." in registry or ":" in registry or registry == "localhost"):
-        raise InputError("expected REGISTRY/REPOSITORY[:TAG|@DIGEST], e.g. 127.0.0.1:5000/tasks/git-clone:0.2", text)
-    digest = None
-    if "@" in rest:
-        rest, _, digest = rest.partition("@")
-        if not digest.startswith("sha256:") or len(digest) != 71:
-            raise InputError("a digest is sha256: and 64 hex digits", text)
-    tag = None
-    if ":" in rest.rsplit("/", 1)[-1]:
-        rest, _, tag = rest.rpartition(":")
-    if not rest or rest != rest.lower() or " " in rest:
-        raise InputError("a repository is lower case, without spaces", text)
-    if need_tag and tag is None and digest is None:
-        tag = "latest"
-    return BundleRef(registry, rest, tag, digest)
-
-
-def plain_http(registry: str, insecure: bool = False) -> bool:
-    """Whether to speak plain HTTP to ``registry``: loopback, or when asked."""
-    host = registry.rsplit(":", 1)[0] if registry.count(":") == 1 else registry
-    return insecure or host in LOOPBACK
-
-
-def _registry(ref: BundleRef, insecure: bool) -> Any:
-    """An oras-py Registry with our timeouts and bounded retries, and silent."""
-    import oras.logger  # type: ignore[import-untyped]
-    import oras.provider  # type: ignore[import-untyped]
-    import requests
-    from requests.adapters import HTTPAdapter
-
-    from .sources.http import BACKOFF, RETRIES, RETRIES_ENV, TIMEOUT, TIMEOUT_ENV, _env_number
-
-    oras.logger.logger.log_handler = []  # oras-py logs to stderr by default
-    timeout = _env_number(TIMEOUT_ENV, TIMEOUT)
-    retries = int(_env_number(RETRIES_ENV, RETRIES))
-    # Without oras-py's own retry decorator (five tries, sleeping up to 83 s each).
-    raw = getattr(oras.provider.Registry.do_request, "__wrapped__", oras.provider.Registry.do_request)
-
-    class _Adapter(HTTPAdapter):
-        def send(self, request: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-            kwargs["timeout"] = kwargs.get("timeout") or timeout
-            return super().send(request, **kwargs)
-
-    class _Registry(oras.provider.Registry):  # type: ignore[misc]
-        def do_request(self, url: str, method: str = "GET", data: Any = None, headers: Any = None,
-                       json: Any = None, stream: bool = False) -> Any:
-            reason = ""
-            for attempt in range(retries + 1):
-                if attempt:
-                    time.sleep(BACKOFF * 2 ** (attempt - 1))
-                try:
-                    resp = raw(self, url, method, data, dict(headers or {}), json, stream)
-                except requests.exceptions.ReadTimeout:
-                    raise RemoteError(f"no answer within {timeout:g} s", str(ref)) from None
-                except requests.exceptions.RequestException as exc:
-                    reason = type(exc).__name__
-                    continue
-                except ValueError as exc:  # oras-py: "Cannot respond to request for authentication."
-                    raise RemoteError(f"registry refused the credentials: {exc}", str(ref)) from None
-                if resp.status_code == 429 or resp.status_code >= 500:
-                    reason = f"HTTP {resp.status_code}"
-                    continue
-                return resp
-            raise RemoteError(f"cannot reach the registry: {reason} ({retries + 1} attempts)", str(ref))
-
-    reg = _Registry(hostname=ref.registry, insecure=plain_http(ref.registry, insecure))
-    adapter = _Adapter(max_retries=0)
-    reg.session.mount("http://", adapter)
-    reg.session.mount("https://", adapter)
-    return reg
-
-
-def _check(resp: Any, what: str, ref: BundleRef) -> Any:
-    if resp.status_code == 404:
-        raise NotFound(f"{what}: not found in the registry", str(ref))
-    if resp.status_code not in (200, 201, 202):
-        raise RemoteError(f"{what}: registry answered HTTP {resp.status_code}", str(ref))
-    return resp
 
 
 # -- layers ------------------------------------------------------------------------------
@@ -197,7 +89,7 @@ def resource_of(data: bytes, where: str) -> Resource:
     return Resource(data, str(doc["apiVersion"]), str(doc["kind"]), str(name))
 
 
-def push_bundle(ref: BundleRef, resources: list[Resource], annotations: dict[str, str] | None = None,
+def push_bundle(ref: ImageRef, resources: list[Resource], annotations: dict[str, str] | None = None,
                 *, insecure: bool = False) -> str:
     """Push one bundle (one layer per resource); returns its manifest digest."""
     import tempfile
@@ -213,7 +105,7 @@ def push_bundle(ref: BundleRef, resources: list[Resource], annotations: dict[str
         if key in seen:
             raise InputError(f"two {r.kind}s named {r.name} in one bundle", str(ref))
         seen.add(key)
-    reg = _registry(ref, insecure)
+    reg = client(ref, insecure)
     with tempfile.TemporaryDirectory(prefix="catalog-bundle-") as tmp:
         files, per_layer, diff_ids = [], {}, []
         for i, r in enumerate(resources):
@@ -230,13 +122,7 @@ def push_bundle(ref: BundleRef, resources: list[Resource], annotations: dict[str
         config = Path(tmp) / "config.json"
         config.write_text(json.dumps({"architecture": "", "os": "", "config": {},
                                       "rootfs": {"type": "layers", "diff_ids": diff_ids}}))
-        try:
-            resp = reg.push(str(ref), files=files, manifest_config=f"{config}:{CONFIG_MEDIA_TYPE}",
-                            annotation_file=str(ann), disable_path_validation=True, quiet=True)
-        except ValueError as exc:  # oras-py reports refused uploads so
-            raise RemoteError(f"push refused: {exc}", str(ref)) from None
-    digest = resp.headers.get("Docker-Content-Digest")
-    return str(digest) if digest else ""
+        return push_image(reg, ref, files, f"{config}:{CONFIG_MEDIA_TYPE}", str(ann))
 
 
 # -- publishing a catalog -------------------------------------------------------------------
@@ -268,7 +154,7 @@ def publish(catalog: Any, target: str, names: list[str], *, all_versions: bool =
     for e in entries:
         data = catalog.read_file(e.path, e.digest)
         res = resource_of(data, e.path)
-        ref = BundleRef(base.registry, f"{base.repository}/{e.name}", e.version)
+        ref = ImageRef(base.registry, f"{base.repository}/{e.name}", e.version)
         annotations = {
             "org.opencontainers.image.title": e.name,
             "org.opencontainers.image.version": e.version,
@@ -295,7 +181,7 @@ class Layer:
 
 @dataclass(frozen=True)
 class Bundle:
-    ref: BundleRef  # with the manifest digest
+    ref: ImageRef  # with the manifest digest
     annotations: dict[str, str]
     layers: tuple[Layer, ...]
 
@@ -303,15 +189,8 @@ class Bundle:
 def pull(text: str, *, insecure: bool = False) -> Bundle:
     """Fetch a bundle: the manifest, then each layer, each checked against its digest."""
     ref = parse_ref(text)
-    reg = _registry(ref, insecure)
-    container = reg.get_container(str(ref))
-    url = f"{reg.prefix}://{container.manifest_url()}"
-    accept = {"Accept": f"{MANIFEST_MEDIA_TYPE}, application/vnd.docker.distribution.manifest.v2+json"}
-    resp = _check(reg.do_request(url, "GET", headers=accept), "manifest", ref)
-    body = resp.content
-    digest = "sha256:" + hashlib.sha256(body).hexdigest()
-    if ref.digest and ref.digest != digest:
-        raise DigestMismatch(f"manifest digest {digest} is not the one asked for", str(ref))
+    reg = client(ref, insecure)
+    body, digest = fetch_manifest(reg, ref)
     manifest = json.loads(body)
     layers = []
     for i, layer in enumerate(manifest.get("layers") or []):
@@ -321,63 +200,12 @@ def pull(text: str, *, insecure: bool = False) -> Bundle:
             raise InputError("layer lacks the dev.tekton.image.* annotations: not a Tekton bundle", where)
         if int(layer.get("size") or 0) > MAX_LAYER_BYTES:
             raise InputError(f"layer is over {MAX_LAYER_BYTES:,} bytes", where)
-        blob = _check(reg.get_blob(container, layer["digest"]), where, ref).content
-        got = "sha256:" + hashlib.sha256(blob).hexdigest()
-        if got != layer["digest"]:
-            raise DigestMismatch(f"blob digest {got} does not match the manifest ({layer['digest']})", where)
+        blob = fetch_blob(reg, ref, layer["digest"], where)
         layers.append(Layer(ann[ANNOTATION_API_VERSION], ann[ANNOTATION_KIND], ann[ANNOTATION_NAME],
                             read_layer(blob, where)))
     if not layers:
         raise InputError("bundle has no layers", str(ref))
     return Bundle(ref.with_digest(digest), dict(manifest.get("annotations") or {}), tuple(layers))
-
-
-class _MemoryFiles:
-    def __init__(self, files: dict[str, bytes]) -> None:
-        self.files = files
-
-    def read(self, rel: str, digest: str | None = None) -> bytes:
-        if rel not in self.files:
-            raise NotFound("not in the bundle", rel)
-        return self.files[rel]
-
-
-def open_bundle(text: str, *, insecure: bool = False) -> tuple[Any, list[str]]:
-    """A catalog holding a bundle's resources, and the requirement for each of them.
-
-    Its location is the bundle reference pinned by digest, which ``install`` records
-    as the source; each entry's digest is the sha256 of its resource file."""
-    from . import resources, versions
-    from .sources.cache import open_cache
-    from .sources.folder import Catalog
-
-    bundle = pull(text, insecure=insecure)
-    rules: tuple[PolicyRule, ...] = ()
-    if bundle.annotations.get(RBAC_ANNOTATION):
-        try:
-            rules = resources.parse_rbac(json.loads(bundle.annotations[RBAC_ANNOTATION]), RBAC_ANNOTATION)
-        except ValueError as exc:
-            raise InputError(f"bad {RBAC_ANNOTATION} annotation: {exc}", str(bundle.ref)) from exc
-    files: dict[str, bytes] = {}
-    entries: dict[str, tuple[Entry, ...]] = {}
-    for layer in bundle.layers:
-        res = resource_of(layer.data, f"{bundle.ref} {layer.kind}/{layer.name}")
-        doc = yamlio.loads_all(layer.data.decode("utf-8"), layer.name)[0]
-        fields = resources.entry_fields(doc)
-        label = fields.pop("version_label")
-        version = str(label) if label and versions.is_version(str(label)) else (
-            bundle.annotations.get("org.opencontainers.image.version") or "0.0.0")
-        rel = f"{res.kind.lower()}/{res.name}/{version}/{res.name}.yaml"
-        files[rel] = layer.data
-        entry = Entry(name=res.name, kind=res.kind, version=version, path=rel,
-                      digest="sha256:" + hashlib.sha256(layer.data).hexdigest(),
-                      dependencies=resources.dependencies(doc, rel),
-                      rbac=rules if len(bundle.layers) == 1 else (), **fields)
-        entries[res.name] = (*entries.get(res.name, ()), entry)
-    location = f"oci://{bundle.ref}"
-    db = open_cache(location, str(bundle.ref.digest), lambda: (entries, []))
-    reqs = [f"{e.kind.lower()}/{e.name}@{e.version}" for items in entries.values() for e in items]
-    return Catalog(location, _MemoryFiles(files), db, None), reqs
 
 
 # -- rendering pipelines against bundles ------------------------------------------------------
@@ -389,8 +217,8 @@ def bundle_task_refs(objects: list[dict[str, Any]], base: str,
     out unless named in ``keep``."""
     import copy
 
-    from .manifests import PACKAGE_LABEL
-    from .model import VERSION_LABEL
+    from ..manifests import PACKAGE_LABEL
+    from ..model import VERSION_LABEL
 
     versions_of = {}
     for o in objects:

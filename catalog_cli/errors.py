@@ -66,3 +66,15 @@ class ResolutionError(CatalogError):
     """No set of versions satisfies the requirements."""
 
     exit_code = 8
+
+
+class UnsafePath(CatalogError):
+    """A file or folder the tool would read or write through a link, or that someone
+    else controls (its own state, or a folder it was asked to fill)."""
+
+    exit_code = 2
+
+
+class Unwritable(UnsafePath):
+    """A folder of the tool's own state that cannot be made (permissions, read-only
+    file system): a cache may fall back to memory; everything else refuses."""

@@ -7,7 +7,6 @@ naming the file (and line), never a traceback or a hang.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -197,12 +196,8 @@ def dump(data: Any) -> str:
 
 
 def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old file or the new, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    """Write ``text`` to ``path`` so that readers see the old file or the new, never half
+    (:func:`catalog_cli.fsutil.atomic_write`, for a file the user asked for)."""
+    from .fsutil import atomic_write as write
+
+    write(path, text)

@@ -12,8 +12,10 @@ The one module that speaks HTTP for catalogs:
   (URLs in messages lose their user:password part and their query);
 - a cache per repo under ``$XDG_CACHE_HOME/catalog/repos/<name>/``: index.yaml,
   meta.json (URL, ETag, fetch time, sha256 of the index) and ``files/``, each file
-  stored under its sha256 only after it matched the index. Every write goes to a
-  temporary file renamed into place, so a failure never leaves half an index.
+  stored under its sha256 only after it matched the index. Every write goes through
+  :func:`fsutil.atomic_write` (0600 files in 0700 folders, a temporary file renamed
+  into place, no link followed), so a failure never leaves half an index; every
+  read refuses a link, so a planted one reads as a cache miss and is replaced.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,6 +32,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from .. import fsutil
 from ..errors import CatalogError, NotFound, RemoteError
 from ..progress import reporter
 
@@ -170,14 +174,23 @@ def cache_dir(repo: Any) -> Path:
     return cache_root() / str(repo.name)
 
 
-def _atomic_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+def _store(path: Path, data: bytes) -> None:
+    """Write a file of the cache: private, whole, never through a link on the way."""
+    from .cache import cache_home
+
+    fsutil.atomic_write(path, data, private=True, base=cache_home())
+
+
+def _load(path: Path) -> bytes | None:
+    """A file of the cache, or None when it is missing, unreadable or a link. Its folders
+    are checked first (a linked folder is refused, not read)."""
+    from .cache import cache_home
+
+    fsutil.private_dir(path.parent, base=cache_home())
     try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+        return fsutil.read_private(path)
+    except OSError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -205,10 +218,12 @@ def age_text(seconds: float) -> str:
 def read_cache(repo: Any) -> Cached | None:
     """The cached index of ``repo``, or None when absent, damaged or for another URL."""
     folder = cache_dir(repo)
+    raw, body = _load(folder / "meta.json"), _load(folder / INDEX)
+    if raw is None or body is None:
+        return None
     try:
-        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        body = (folder / INDEX).read_bytes()
-    except (OSError, ValueError):
+        meta = json.loads(raw)
+    except ValueError:
         return None
     if meta.get("url") != repo.url or meta.get("sha256") != hashlib.sha256(body).hexdigest():
         return None  # the index was replaced without its meta: fetch it afresh
@@ -218,7 +233,7 @@ def read_cache(repo: Any) -> Cached | None:
 def _write_meta(repo: Any, body: bytes, etag: str | None) -> None:
     meta = {"url": repo.url, "etag": etag, "fetched_at": time.time(),
             "sha256": hashlib.sha256(body).hexdigest()}
-    _atomic_bytes(cache_dir(repo) / "meta.json", json.dumps(meta, indent=1).encode())
+    _store(cache_dir(repo) / "meta.json", json.dumps(meta, indent=1).encode())
 
 
 def urls(repo_url: str) -> tuple[str, str]:
@@ -264,7 +279,7 @@ def update(repo: Any, http: Http | None = None, *, label: bool = False) -> Updat
         return Update(repo.name, "unchanged", len(cached.index))
     text = resp.body.decode("utf-8", errors="replace")
     index_mod.parse_text(text, redact(index_url))  # refuse a bad index before it replaces a good one
-    _atomic_bytes(cache_dir(repo) / INDEX, resp.body)
+    _store(cache_dir(repo) / INDEX, resp.body)
     _write_meta(repo, resp.body, resp.etag)
     return Update(repo.name, "updated", len(resp.body))
 
@@ -279,17 +294,20 @@ class HttpFiles:
     http: Http | None = None
 
     def read(self, rel: str, digest: str | None = None) -> bytes:
-        stored = cache_dir(self.repo) / "files" / digest.replace(":", "-") if digest else None
-        if stored is not None and stored.is_file():
-            return stored.read_bytes()
+        # The digest names a file in the cache: only a well-formed one may (no path in it).
+        ok = digest is not None and re.fullmatch(r"sha256:[0-9a-f]{64}", digest) is not None
+        stored = cache_dir(self.repo) / "files" / digest.replace(":", "-") if ok and digest else None
+        cached = _load(stored) if stored is not None else None
+        if cached is not None:
+            return cached
         if self.offline:
             raise RemoteError(f"offline, and not in the cache of repo {self.repo.name}", rel)
         if self.http is None:
             self.http = _client(self.repo)
         data = self.http.get(f"{self.base_url}/{rel}", label=rel).body
         if stored is not None and digest == "sha256:" + hashlib.sha256(data).hexdigest():
-            with contextlib.suppress(OSError):  # an unwritable cache costs a download next time
-                _atomic_bytes(stored, data)
+            with contextlib.suppress(OSError, fsutil.Unwritable):  # costs a download next time
+                _store(stored, data)
         return data
 
 

@@ -208,6 +208,10 @@ def make(name: str, url: str, auth: Auth = Auth()) -> Repo:
     check_name(name)
     if auth.kind and not url.startswith(("http://", "https://")):
         raise InputError("credentials only make sense for an http(s) repo", name)
+    if auth.kind:
+        from .sources.http import check_transport
+
+        check_transport(url)
     return Repo(name, normalise_url(url), auth)
 
 

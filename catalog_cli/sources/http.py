@@ -9,7 +9,11 @@ The one module that speaks HTTP for catalogs:
   long helps nobody);
 - ETag / If-None-Match: an unchanged index costs one request answered 304;
 - credentials as headers built from the repo's configuration, never in a message
-  (URLs in messages lose their user:password part and their query);
+  (URLs in messages lose their user:password part and their query), and only over
+  https or to a loopback address: a repo with credentials and a plain-http URL to
+  another host is refused before any request (:func:`check_transport`), and every
+  request, redirects included, is checked again: the Authorization header never
+  leaves the repo's origin and never goes over plain http to another machine;
 - a cache per repo under ``$XDG_CACHE_HOME/catalog/repos/<name>/``: index.yaml,
   meta.json (URL, ETag, fetch time, sha256 of the index) and ``files/``, each file
   stored under its sha256 only after it matched the index. Every write goes through
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import ipaddress
 import json
 import os
 import re
@@ -33,7 +38,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from .. import fsutil
-from ..errors import CatalogError, NotFound, RemoteError
+from ..errors import CatalogError, InputError, NotFound, RemoteError
 from ..progress import reporter
 
 TIMEOUT_ENV = "CATALOG_HTTP_TIMEOUT"
@@ -67,6 +72,32 @@ def redact(url: str) -> str:
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or an address, IPv6 with or without brackets) is this machine."""
+    host = host.strip("[]").rstrip(".").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_transport(url: str) -> None:
+    """Refuse to use credentials with ``url`` unless it is https or loopback: over plain
+    http to another machine anyone on the path reads them."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" or (parts.scheme == "http" and is_loopback(parts.hostname or "")):
+        return
+    raise InputError("credentials go only over https or to a loopback address, not over plain "
+                     f"{parts.scheme or 'text'}: use an https URL (or drop the credentials)", redact(url))
+
+
+def _origin(url: Any) -> tuple[str, str, int | None]:
+    default = {"http": 80, "https": 443}.get(url.scheme)
+    return (url.scheme, url.host, url.port or default)
+
+
 class Refused(RemoteError):
     """The server would not serve us (HTTP 401 or 403): a cached copy is no answer to that."""
 
@@ -82,13 +113,30 @@ class Http:
     """An httpx client with the timeouts, retries and headers above."""
 
     def __init__(self, headers: Mapping[str, str] | None = None, *, timeout: float | None = None,
-                 retries: int | None = None) -> None:
+                 retries: int | None = None, origin: str | None = None) -> None:
+        """``headers`` go with every request to ``origin`` (the repo's URL), and only there."""
         import httpx
 
         self.timeout = timeout if timeout is not None else _env_number(TIMEOUT_ENV, TIMEOUT)
         self.retries = int(retries if retries is not None else _env_number(RETRIES_ENV, RETRIES))
+        self._credentials = any(k.lower() == "authorization" for k in headers or {})
+        self._origin = _origin(httpx.URL(origin)) if origin else None
         self._client = httpx.Client(timeout=httpx.Timeout(self.timeout), follow_redirects=True,
-                                    verify=True, headers=dict(headers or {}))
+                                    verify=True, headers=dict(headers or {}),
+                                    event_hooks={"request": [self._guard]})
+
+    def _guard(self, request: Any) -> None:
+        """Run by httpx before every request it sends, redirects included. httpx itself
+        drops Authorization on a cross-origin redirect (tested); this does not rely on
+        it, and also refuses to follow a repo with credentials to plain http elsewhere."""
+        if not self._credentials:
+            return
+        url = request.url
+        if url.scheme != "https" and not is_loopback(url.host):
+            raise RemoteError("refusing to follow a repo with credentials to plain http on another "
+                              "machine (a redirect?)", redact(str(url)))
+        if self._origin is not None and _origin(url) != self._origin:
+            request.headers.pop("Authorization", None)
 
     def close(self) -> None:
         self._client.close()
@@ -246,7 +294,9 @@ def urls(repo_url: str) -> tuple[str, str]:
 
 
 def _client(repo: Any) -> Http:
-    return Http(repo.auth.headers(repo.name))
+    if repo.auth.kind:
+        check_transport(repo.url)  # again here: the config may have been edited by hand
+    return Http(repo.auth.headers(repo.name), origin=repo.url)
 
 
 @dataclass(frozen=True)

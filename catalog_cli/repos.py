@@ -195,6 +195,9 @@ def get(name: str) -> Repo:
 def normalise_url(url: str) -> str:
     """URLs as given (without a trailing slash); folders made absolute and checked."""
     if url.startswith(("http://", "https://")):
+        from .sources.http import refuse_userinfo
+
+        refuse_userinfo(url)
         return url.rstrip("/")
     if "://" in url:
         raise InputError("a repo is an http(s) URL or a local folder", url)

@@ -203,6 +203,12 @@ def _outcome(gen: Generated, folder: Path, dry_run: bool) -> Outcome:
 
 
 def _record(gen: Generated, catalog_location: str | None) -> Record:
+    if catalog_location and catalog_location.startswith(("http://", "https://")):
+        from ..sources.http import redact
+
+        # The answers file is committed: a signed URL's query must not go with it. The
+        # redacted URL still finds the configured repo (and its query) on --update.
+        catalog_location = redact(catalog_location)
     return Record(gen.template.name, gen.template.version, gen.variant, dict(gen.answers), gen.pinned,
                   {p: sha256(t) for p, t in sorted(gen.files.items())}, catalog_location)
 

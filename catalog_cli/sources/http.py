@@ -64,12 +64,28 @@ def offline_default() -> bool:
 
 
 def redact(url: str) -> str:
-    """``url`` fit for a message: no user:password, no query (signed URLs carry secrets)."""
+    """``url`` fit for a message or a file: no user:password, no query (signed URLs carry
+    secrets), no fragment. The full URL lives only in the 0600 repos.yaml."""
     parts = urlsplit(url)
     host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
     if parts.port:
         host = f"{host}:{parts.port}"
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def url_key(url: str) -> str:
+    """How a cache remembers the full URL it was filled from without storing it."""
+    return "sha256:" + hashlib.sha256(url.encode()).hexdigest()
+
+
+def refuse_userinfo(url: str) -> None:
+    """A URL with ``user:password@`` puts a secret where every message and log shows it."""
+    parts = urlsplit(url)
+    if parts.username is not None or parts.password is not None:
+        raise InputError("a repo URL may not carry a user name or password: give them as "
+                         "--username-env and --password-env, or a token as --token-env", redact(url))
 
 
 def is_loopback(host: str) -> bool:
@@ -273,24 +289,28 @@ def read_cache(repo: Any) -> Cached | None:
         meta = json.loads(raw)
     except ValueError:
         return None
-    if meta.get("url") != repo.url or meta.get("sha256") != hashlib.sha256(body).hexdigest():
-        return None  # the index was replaced without its meta: fetch it afresh
-    return Cached(body, meta["url"], meta.get("etag"), float(meta.get("fetched_at", 0)))
+    if meta.get("url_key") != url_key(repo.url) or meta.get("sha256") != hashlib.sha256(body).hexdigest():
+        return None  # another URL's index, or replaced without its meta: fetch it afresh
+    return Cached(body, redact(repo.url), meta.get("etag"), float(meta.get("fetched_at", 0)))
 
 
 def _write_meta(repo: Any, body: bytes, etag: str | None) -> None:
-    meta = {"url": repo.url, "etag": etag, "fetched_at": time.time(),
-            "sha256": hashlib.sha256(body).hexdigest()}
+    # The URL is kept redacted, for people reading the file, and compared by its hash.
+    meta = {"url": redact(repo.url), "url_key": url_key(repo.url), "etag": etag,
+            "fetched_at": time.time(), "sha256": hashlib.sha256(body).hexdigest()}
     _store(cache_dir(repo) / "meta.json", json.dumps(meta, indent=1).encode())
 
 
-def urls(repo_url: str) -> tuple[str, str]:
-    """(base URL of the files, URL of the index) of a repo URL."""
-    if repo_url.endswith((".yaml", ".yml", ".json")):
-        base = repo_url.rsplit("/", 1)[0]
-        return base, repo_url
-    base = repo_url.rstrip("/")
-    return base, f"{base}/{INDEX}"
+def urls(repo_url: str) -> tuple[str, str, str]:
+    """(base URL of the files, URL of the index, query) of a repo URL. A query (a token
+    or an Azure SAS in the URL) goes with every request, index and files alike."""
+    parts = urlsplit(repo_url)
+    bare = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    query = f"?{parts.query}" if parts.query else ""
+    if bare.endswith((".yaml", ".yml", ".json")):
+        return bare.rsplit("/", 1)[0], bare + query, query
+    base = bare.rstrip("/")
+    return base, f"{base}/{INDEX}{query}", query
 
 
 def _client(repo: Any) -> Http:
@@ -317,7 +337,7 @@ def update(repo: Any, http: Http | None = None, *, label: bool = False) -> Updat
     http = http or _client(repo)
     try:
         cached = read_cache(repo)
-        _, index_url = urls(repo.url)
+        _, index_url, _ = urls(repo.url)
         resp = http.get(index_url, etag=cached.etag if cached else None,
                         limit=index_mod.MAX_INDEX_BYTES, label=f"{repo.name}: index" if label else None)
     finally:
@@ -342,6 +362,7 @@ class HttpFiles:
     base_url: str
     offline: bool
     http: Http | None = None
+    query: str = ""
 
     def read(self, rel: str, digest: str | None = None) -> bytes:
         # The digest names a file in the cache: only a well-formed one may (no path in it).
@@ -354,7 +375,7 @@ class HttpFiles:
             raise RemoteError(f"offline, and not in the cache of repo {self.repo.name}", rel)
         if self.http is None:
             self.http = _client(self.repo)
-        data = self.http.get(f"{self.base_url}/{rel}", label=rel).body
+        data = self.http.get(f"{self.base_url}/{rel}{self.query}", label=rel).body
         if stored is not None and digest == "sha256:" + hashlib.sha256(data).hexdigest():
             with contextlib.suppress(OSError, fsutil.Unwritable):  # costs a download next time
                 _store(stored, data)
@@ -367,8 +388,9 @@ def open_remote_repo(repo: Any, offline: bool | None = None) -> Any:
     from .cache import open_cache
     from .folder import Catalog
 
+    refuse_userinfo(repo.url)  # also when the config was written by hand
     offline = offline_default() if offline is None else offline
-    base, index_url = urls(repo.url)
+    base, index_url, query = urls(repo.url)
     http = None
     if offline:
         cached = read_cache(repo)
@@ -398,7 +420,7 @@ def open_remote_repo(repo: Any, offline: bool | None = None) -> Any:
         return index_mod.from_data(data).entries, []
 
     db = open_cache(f"repo:{repo.name}:{repo.url}", key, load)
-    return Catalog(redact(repo.url), HttpFiles(repo, base, offline, http), db, repo.name)
+    return Catalog(redact(repo.url), HttpFiles(repo, base, offline, http, query), db, repo.name)
 
 
 def open_url(url: str, offline: bool | None = None) -> Any:
@@ -406,9 +428,11 @@ def open_url(url: str, offline: bool | None = None) -> Any:
     cache), or as an anonymous one cached under a name made from the URL."""
     from ..repos import Repo, load
 
+    refuse_userinfo(url)
     want = url.rstrip("/")
     for repo in load():
-        if repo.url.rstrip("/") == want:
+        # Locks, answers files and messages name a repo by its redacted URL: that matches too.
+        if want in (repo.url.rstrip("/"), redact(repo.url).rstrip("/")):
             return open_remote_repo(repo, offline)
     name = "_url-" + hashlib.sha256(want.encode()).hexdigest()[:16]
     catalog = open_remote_repo(Repo(name, want), offline)

@@ -34,6 +34,9 @@ CONFIG_MEDIA_TYPE = "application/vnd.oci.image.config.v1+json"
 RBAC_ANNOTATION = f"{PREFIX}/rbac"
 DIGEST_ANNOTATION = f"{PREFIX}/digest"
 MAX_LAYER_BYTES = 4 * 1024 * 1024
+#: A layer's tar around its one file: headers, padding, the end-of-archive blocks
+#: (tarfile pads to 10 KiB records).
+LAYER_SLACK = 64 * 1024
 
 
 # -- layers ------------------------------------------------------------------------------
@@ -49,23 +52,26 @@ def layer_bytes(filename: str, data: bytes) -> tuple[bytes, str]:
 
 
 def read_layer(blob: bytes, where: str) -> bytes:
-    """The one file of a bundle layer (gzipped or plain tar), within the size limit."""
+    """The one file of a bundle layer (gzipped or plain tar), within the size limit:
+    measured as it decompresses, headers checked before tarfile reads them (see
+    :mod:`catalog_cli.archives`), so a small blob cannot expand into gigabytes."""
+    from ..archives import Inflating, open_tar_stream
+
+    data, files = b"", 0
     try:
-        raw = gzip.decompress(blob) if blob[:2] == b"\x1f\x8b" else blob
-    except (OSError, EOFError) as exc:
-        raise InputError(f"layer is not valid gzip: {exc}", where) from exc
-    if len(raw) > MAX_LAYER_BYTES + 4096:
-        raise InputError(f"layer is over {MAX_LAYER_BYTES:,} bytes", where)
-    try:
-        with tarfile.open(fileobj=io.BytesIO(raw), mode="r:") as tar:
-            files = [m for m in tar.getmembers() if m.isreg()]
-            if len(files) != 1:
-                raise InputError(f"a bundle layer holds one file, this one {len(files)}", where)
-            f = tar.extractfile(files[0])
-            assert f is not None
-            return f.read()
+        raw = Inflating(io.BytesIO(blob), MAX_LAYER_BYTES + LAYER_SLACK, where)
+        with open_tar_stream(raw, where) as tar:
+            for member in tar:
+                if member.isreg():
+                    files += 1
+                    f = tar.extractfile(member)
+                    if files == 1 and f is not None:
+                        data = f.read()
     except tarfile.TarError as exc:
         raise InputError(f"layer is not a tar archive: {exc}", where) from exc
+    if files != 1:
+        raise InputError(f"a bundle layer holds one file, this one {files}", where)
+    return data
 
 
 @dataclass(frozen=True)
@@ -198,9 +204,12 @@ def pull(text: str, *, insecure: bool = False) -> Bundle:
         where = f"{ref} layer {i}"
         if not all(ann.get(k) for k in (ANNOTATION_API_VERSION, ANNOTATION_KIND, ANNOTATION_NAME)):
             raise InputError("layer lacks the dev.tekton.image.* annotations: not a Tekton bundle", where)
-        if int(layer.get("size") or 0) > MAX_LAYER_BYTES:
+        size = layer.get("size")
+        if not isinstance(size, int) or size < 0:
+            raise InputError("layer has no size in the manifest", where)
+        if size > MAX_LAYER_BYTES:
             raise InputError(f"layer is over {MAX_LAYER_BYTES:,} bytes", where)
-        blob = fetch_blob(reg, ref, layer["digest"], where)
+        blob = fetch_blob(reg, ref, layer["digest"], size, where)
         layers.append(Layer(ann[ANNOTATION_API_VERSION], ann[ANNOTATION_KIND], ann[ANNOTATION_NAME],
                             read_layer(blob, where)))
     if not layers:

@@ -4,6 +4,11 @@ Everything that speaks to a registry is here, and nothing of Tekton is: image
 references, when plain HTTP is allowed, a client with this tool's timeouts and
 bounded retries, manifests and blobs fetched and checked, and pushes.
 
+Manifests and blobs are read as streams and never past a cap: a manifest past
+MAX_MANIFEST_BYTES, a blob past the size its manifest declares (checked against
+Content-Length first, then as the bytes arrive), so a registry that lies about a
+size costs at most one byte more than the truth.
+
 Plain HTTP is used only for loopback registries (127.0.0.1, localhost, ::1) or with
 ``insecure=True``; TLS is verified otherwise. oras-py's own retries (up to two
 minutes of sleeping) and log lines are replaced by this module's bounded retries
@@ -19,6 +24,9 @@ from typing import Any
 
 from ..errors import DigestMismatch, InputError, NotFound, RemoteError
 
+#: What registries themselves accept (distribution refuses larger manifests).
+MAX_MANIFEST_BYTES = 4 * 1024 * 1024
+CHUNK = 64 * 1024
 MANIFEST_MEDIA_TYPE = "application/vnd.oci.image.manifest.v1+json"
 DOCKER_MANIFEST_MEDIA_TYPE = "application/vnd.docker.distribution.manifest.v2+json"
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
@@ -129,26 +137,51 @@ def check(resp: Any, what: str, ref: ImageRef) -> Any:
     return resp
 
 
+def _read_capped(resp: Any, limit: int, over: str, where: str) -> bytes:
+    """The body of a streamed response, never read past ``limit`` (+1 byte, to see that
+    it is over: then ``over`` is the error). Raw bytes: no transfer decoding, so what is
+    hashed is what was sent, and no decompression happens here."""
+    try:
+        length = resp.headers.get("Content-Length") or ""
+        if length.isdigit() and int(length) > limit:
+            raise InputError(over, where)
+        body = bytearray()
+        while True:
+            chunk = resp.raw.read(min(CHUNK, limit + 1 - len(body)), decode_content=False)
+            if not chunk:
+                return bytes(body)
+            body += chunk
+            if len(body) > limit:
+                raise InputError(over, where)
+    finally:
+        resp.close()
+
+
 def fetch_manifest(reg: Any, ref: ImageRef) -> tuple[bytes, str]:
     """The manifest's bytes and their digest, which must be the one ``ref`` pins."""
     container = reg.get_container(str(ref))
     url = f"{reg.prefix}://{container.manifest_url()}"
-    accept = {"Accept": f"{MANIFEST_MEDIA_TYPE}, {DOCKER_MANIFEST_MEDIA_TYPE}"}
-    body = check(reg.do_request(url, "GET", headers=accept), "manifest", ref).content
+    accept = {"Accept": f"{MANIFEST_MEDIA_TYPE}, {DOCKER_MANIFEST_MEDIA_TYPE}", "Accept-Encoding": "identity"}
+    resp = check(reg.do_request(url, "GET", headers=accept, stream=True), "manifest", ref)
+    body = _read_capped(resp, MAX_MANIFEST_BYTES, f"manifest is over {MAX_MANIFEST_BYTES:,} bytes: refused",
+                        str(ref))
     digest = "sha256:" + hashlib.sha256(body).hexdigest()
     if ref.digest and ref.digest != digest:
         raise DigestMismatch(f"manifest digest {digest} is not the one asked for", str(ref))
     return body, digest
 
 
-def fetch_blob(reg: Any, ref: ImageRef, digest: str, where: str) -> bytes:
-    """The blob ``digest`` of ``ref``'s repository, checked against that digest."""
+def fetch_blob(reg: Any, ref: ImageRef, digest: str, size: int, where: str) -> bytes:
+    """The blob ``digest`` of ``ref``'s repository, ``size`` bytes as its manifest says,
+    checked against that digest."""
     container = reg.get_container(str(ref))
-    blob = check(reg.get_blob(container, digest), where, ref).content
+    url = f"{reg.prefix}://{container.get_blob_url(digest)}"
+    resp = check(reg.do_request(url, "GET", headers={"Accept-Encoding": "identity"}, stream=True), where, ref)
+    blob = _read_capped(resp, size, f"blob is larger than the manifest says ({size:,} bytes): refused", where)
     got = "sha256:" + hashlib.sha256(blob).hexdigest()
     if got != digest:
         raise DigestMismatch(f"blob digest {got} does not match the manifest ({digest})", where)
-    return bytes(blob)
+    return blob
 
 
 def push(reg: Any, ref: ImageRef, files: list[str], config: str, annotation_file: str) -> str:

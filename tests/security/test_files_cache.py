@@ -105,7 +105,7 @@ def test_a_linked_cache_folder_is_refused(tmp_path: Path, folder: str) -> None:
     link(Path(os.environ["XDG_CACHE_HOME"]) / folder, outside)
     with serve(BUILTIN) as srv:
         r = run_cli("repo", "add", "team", srv.url)
-    assert_one_line_error(r, "link")
+    assert_one_line_error(r, "found a link")
     assert list(outside.iterdir()) == []
 
 
@@ -114,7 +114,7 @@ def test_a_linked_repos_yaml_is_refused(tmp_path: Path) -> None:
     link(config_home() / "repos.yaml", target)
     for args in (["repo", "add", "team", str(BUILTIN)], ["repo", "list"], ["list"]):
         r = run_cli(*args)
-        assert_one_line_error(r, "repos.yaml", "link")
+        assert_one_line_error(r, "repos.yaml", "is a symbolic link")
     assert untouched(target)
 
 
@@ -123,7 +123,7 @@ def test_a_linked_config_folder_is_refused(tmp_path: Path) -> None:
     outside.mkdir()
     link(config_home(), outside)
     r = run_cli("repo", "add", "team", str(BUILTIN))
-    assert_one_line_error(r, "link")
+    assert_one_line_error(r, "is a symbolic link")
     assert list(outside.iterdir()) == []
 
 

@@ -54,7 +54,7 @@ def refused(tmp_path: Path, folder: Path, *args: str) -> None:
     before = state(tmp_path)
     for dry in ([], ["--dry-run"]):
         r = run_cli("scaffold", "--update", "--dir", str(folder), *args, *dry)
-        assert_one_line_error(r, "link")
+        assert_one_line_error(r, "is a symbolic link")
         assert SECRET.strip() not in r.out + r.err
     assert state(tmp_path) == before
 
@@ -105,5 +105,5 @@ def test_a_new_scaffold_does_not_write_through_a_link(tmp_path: Path) -> None:
     (folder / "pipeline.yaml").symlink_to(victim)
     before = state(tmp_path)
     r = run_cli(*scaffold_args("java-maven-jib", "0.2", "triggers", folder), "--force")
-    assert_one_line_error(r, "pipeline.yaml", "link")
+    assert_one_line_error(r, "pipeline.yaml", "is a symbolic link")
     assert state(tmp_path) == before and victim.read_text() == SECRET

@@ -73,3 +73,15 @@ class EntryMismatch(DigestMismatch):
     entry named otherwise than its key, a document of another kind, apiVersion or name
     than its entry, RBAC or dependencies that differ from the index's. The catalog is
     forged or broken; nothing of it is installed. Exit code 6, as a digest mismatch."""
+
+
+class UnsafePath(CatalogError):
+    """A file or folder the tool would read or write through a link, or that someone
+    else controls (its own state, or a folder it was asked to fill)."""
+
+    exit_code = 2
+
+
+class Unwritable(UnsafePath):
+    """A folder of the tool's own state that cannot be made (permissions, read-only
+    file system): a cache may fall back to memory; everything else refuses."""

@@ -1,15 +1,22 @@
-"""Writing files: the one place that knows how to replace a file whole, and how to keep
-the tool's own state (cache, config, journal) private.
+"""Writing files: the one place that knows how to replace a file whole, how to keep the
+tool's own state (cache, config, journal) private, and how to stay inside a folder.
 
 - :func:`atomic_write` replaces a file so that readers see the old bytes or the new,
   never half (a temporary file beside it, renamed into place).
+- :func:`replacing` is the same for a writer that needs a file name (SQLite, tarfile):
+  it hands out the temporary file and renames it into place when the block succeeds.
 - :func:`private_dir` makes (or checks) a folder only its owner may enter (0700),
-  refusing a symlink or a folder someone else owns where it should be.
-- :func:`atomic_write` with ``private=True`` writes a 0600 file inside such a folder.
+  refusing a symlink or a folder someone else owns where it should be; with ``base``
+  (the cache or config folder), every folder from ``base`` down is held to that.
+- ``private=True`` on the writers: a 0600 file inside such a folder.
+- :func:`read_private` reads a file of the tool's own state, never through a link.
+- :func:`inside` joins a relative path under a folder, refusing ``..``, absolute
+  paths and any link on the way (for folders the user owns but a template,
+  archive or commit filled).
 
 A rename replaces a symlink at the target rather than following it, and the temporary
-file is created with ``O_EXCL | O_NOFOLLOW``, so a link planted in a cache folder
-never redirects a write.
+file is created with ``O_EXCL | O_NOFOLLOW`` under a random name, so a link planted in
+a cache folder never redirects a write.
 """
 
 from __future__ import annotations
@@ -17,49 +24,93 @@ from __future__ import annotations
 import os
 import secrets
 import stat
-from pathlib import Path
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
 
-from .errors import CatalogError
+from .errors import UnsafePath, Unwritable
+
+__all__ = ["UnsafePath", "Unwritable", "atomic_write", "inside", "private_dir", "read_private", "replacing"]
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
-class UnsafePath(CatalogError):
-    """A folder or file of the tool's own state that someone else could control."""
-
-    exit_code = 2
-
-
-def private_dir(path: Path) -> Path:
-    """``path`` as a folder of the current user's, mode 0700, made with its parents when
-    missing. A symlink, a non-folder or a folder owned by another user is refused."""
+def _private_folder(path: Path) -> None:
     try:
-        os.makedirs(path, mode=0o700, exist_ok=True)
-        st = os.lstat(path)
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        pass
     except OSError as exc:
-        raise UnsafePath(f"cannot make the folder: {exc.strerror}", str(path)) from exc
+        raise Unwritable(f"cannot make the folder: {exc.strerror}", str(path)) from exc
+    st = os.lstat(path)
     if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode):
         raise UnsafePath("expected a folder, found a link or a file: refusing to write through it", str(path))
     if hasattr(os, "getuid") and st.st_uid != os.getuid():
         raise UnsafePath("the folder belongs to another user: refusing to write into it", str(path))
     if stat.S_IMODE(st.st_mode) & 0o077:
-        os.chmod(path, 0o700)
+        try:
+            os.chmod(path, 0o700)
+        except OSError as exc:
+            raise Unwritable(f"cannot make the folder private: {exc.strerror}", str(path)) from exc
+
+
+def private_dir(path: Path, *, base: Path | None = None) -> Path:
+    """``path`` as a folder of the current user's, mode 0700, made when missing. A symlink,
+    a non-folder or a folder owned by another user is refused (:class:`UnsafePath`); a
+    folder that cannot be made is :class:`Unwritable`.
+
+    With ``base`` (an ancestor of ``path``), every folder from ``base`` down to ``path`` is
+    made and checked so: a link in the middle would otherwise carry the writes elsewhere.
+    Folders above ``base`` are the user's own business and made as usual."""
+    chain = [path]
+    if base is not None:
+        parts = path.relative_to(base).parts  # a ValueError here is a caller's mistake
+        chain = [base, *(base.joinpath(*parts[:i]) for i in range(1, len(parts) + 1))]
+    try:
+        chain[0].parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise Unwritable(f"cannot make the folder: {exc.strerror}", str(chain[0].parent)) from exc
+    for folder in chain:
+        _private_folder(folder)
     return path
 
 
-def atomic_write(path: Path, data: bytes | str, *, private: bool = False) -> None:
-    """Replace ``path`` with ``data`` whole. ``private``: the folder is made 0700 (see
-    :func:`private_dir`) and the file 0600; otherwise the file gets the usual 0644 less
-    the umask, like any file the user writes."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    folder = path.parent
+def _new_file(folder: Path, name: str, private: bool) -> tuple[Path, int]:
+    tmp = folder / f".{name}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600 if private else 0o666)
+    return tmp, fd
+
+
+def _prepare(path: Path, private: bool, base: Path | None) -> None:
     if private:
-        private_dir(folder)
+        private_dir(path.parent, base=base)
     else:
-        folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".{path.name}.{secrets.token_hex(6)}.tmp"
-    mode = 0o600 if private else 0o666
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, mode)
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+
+@contextmanager
+def replacing(path: Path, *, private: bool = False, base: Path | None = None) -> Iterator[Path]:
+    """A new, empty temporary file beside ``path`` for a writer that wants a name; renamed
+    over ``path`` (a link there is replaced, not followed) when the block ends, removed
+    when it raises. ``private`` and ``base`` as for :func:`atomic_write`."""
+    _prepare(path, private, base)
+    tmp, fd = _new_file(path.parent, path.name, private)
+    os.close(fd)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def atomic_write(path: Path, data: bytes | str, *, private: bool = False, base: Path | None = None) -> None:
+    """Replace ``path`` with ``data`` whole. ``private``: the folder is made 0700 (see
+    :func:`private_dir`, with ``base``) and the file 0600; otherwise the file gets the
+    usual 0666 less the umask, like any file the user writes."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    _prepare(path, private, base)
+    tmp, fd = _new_file(path.parent, path.name, private)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(raw)
@@ -70,7 +121,29 @@ def atomic_write(path: Path, data: bytes | str, *, private: bool = False) -> Non
 
 
 def read_private(path: Path) -> bytes:
-    """The bytes of a file of the tool's own state, never through a symlink."""
+    """The bytes of a file of the tool's own state, never through a symlink (a link
+    raises OSError, as a missing file does: callers treat both as absent)."""
     fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
     with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise IsADirectoryError(f"not a regular file: {path}")
         return f.read()
+
+
+def inside(root: Path, rel: str) -> Path:
+    """``root / rel`` for a relative POSIX path that stays inside ``root``: no absolute
+    path, no ``..``, and no existing link anywhere from ``root`` down (``root`` itself
+    included), so that neither a read nor a write nor a delete can land outside."""
+    parts = PurePosixPath(rel).parts
+    if not parts or rel.startswith("/") or "\\" in rel or ".." in parts:
+        raise UnsafePath("not a relative path inside the folder", rel)
+    for at in (root, *(root.joinpath(*parts[:i]) for i in range(1, len(parts) + 1))):
+        try:
+            st = os.lstat(at)
+        except FileNotFoundError:
+            break  # nothing further down exists yet: no link either
+        except OSError as exc:
+            raise UnsafePath(f"cannot inspect: {exc.strerror}", str(at)) from exc
+        if stat.S_ISLNK(st.st_mode):
+            raise UnsafePath("is a symbolic link: refusing to read, write or delete through it", str(at))
+    return root.joinpath(*parts)

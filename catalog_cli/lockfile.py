@@ -151,7 +151,9 @@ def dumps(lock: Lock) -> str:
 
 
 def write(lock: Lock, path: Path) -> None:
-    yamlio.atomic_write(path, dumps(lock))
+    from .fsutil import atomic_write
+
+    atomic_write(path, dumps(lock))
 
 
 def read(path: Path) -> Lock:

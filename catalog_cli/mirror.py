@@ -4,9 +4,12 @@
 (each read through the catalog, so digest-checked) and ``images.txt``, every image
 reference the resources run, with its digest where it has one. ``import_archive``
 unpacks such an archive as a local repo, refusing anything an archive could use to
-write outside its folder or fill a disk: absolute paths, ``..``, links, devices,
-oversized members, too many or too large in total; then checks every file against
-the index. Nothing lands in the destination until everything passed.
+write outside its folder or fill a disk or memory: absolute paths, ``..``, links,
+devices, oversized members, too many or too large in total, a decompressed stream
+larger than all that allows, and extended headers (PAX, GNU long names) claiming
+more than a name needs, refused from their 512-byte header before tarfile reads
+them (see :mod:`catalog_cli.archives`); then checks every file against the index.
+Nothing lands in the destination until everything passed.
 """
 
 from __future__ import annotations
@@ -15,11 +18,14 @@ import io
 import os
 import shutil
 import tarfile
+import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from . import fsutil
 from . import index as index_mod
+from .archives import MAX_EXTENDED_TOTAL, Inflating, open_tar_stream
 from .errors import DigestMismatch, InputError, NotFound
 from .model import Entry, FileDigest
 
@@ -43,6 +49,13 @@ class Limits:
     member: int = MAX_MEMBER_BYTES
     total: int = MAX_TOTAL_BYTES
     members: int = MAX_MEMBERS
+
+    @property
+    def stream(self) -> int:
+        """The decompressed tar stream: the members' data, a header and padding per
+        member, extended headers, the end blocks. Anything beyond is not an archive
+        these limits allow (a directory's skipped data, say), and is refused."""
+        return self.total + self.members * 1024 + MAX_EXTENDED_TOTAL + 20 * 512
 
 
 def _owner(catalog: Any, name: str) -> tuple[Any, str, str]:
@@ -162,18 +175,12 @@ def export(catalog: Any, names: list[str], out: Path) -> Exported:
 
 
 def _write_tar(out: Path, members: dict[str, bytes]) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    try:
-        with tarfile.open(tmp, "w:gz", format=tarfile.PAX_FORMAT) as tar:
-            for name in sorted(members):
-                data = members[name]
-                info = tarfile.TarInfo(name)
-                info.size, info.mode, info.mtime = len(data), 0o644, 0
-                tar.addfile(info, io.BytesIO(data))
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with fsutil.replacing(out) as tmp, tarfile.open(tmp, "w:gz", format=tarfile.PAX_FORMAT) as tar:
+        for name in sorted(members):
+            data = members[name]
+            info = tarfile.TarInfo(name)
+            info.size, info.mode, info.mtime = len(data), 0o644, 0
+            tar.addfile(info, io.BytesIO(data))
 
 
 # -- import ---------------------------------------------------------------------------
@@ -199,7 +206,8 @@ def _extract(archive: Path, into: Path, limits: Limits) -> set[str]:
     names: set[str] = set()
     total = count = 0
     try:
-        with tarfile.open(archive, "r|*") as tar:
+        with archive.open("rb") as raw, open_tar_stream(Inflating(raw, limits.stream, str(archive)),
+                                                         str(archive)) as tar:
             for member in tar:
                 count += 1
                 if count > limits.members:
@@ -247,9 +255,9 @@ def import_archive(archive: Path, dest: Path, limits: Limits = Limits()) -> Impo
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise InputError("destination exists and is not an empty folder", str(dest))
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.import-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
+    # A fresh, unguessable folder beside the destination (nothing planted there can be
+    # followed), given the usual mode once it becomes the repo.
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.import-", dir=dest.parent))
     try:
         names = _extract(archive, tmp, limits)
         if index_mod.INDEX_NAME not in names:
@@ -271,6 +279,9 @@ def import_archive(archive: Path, dest: Path, limits: Limits = Limits()) -> Impo
         images = tuple((tmp / IMAGES).read_text(encoding="utf-8").split()) if IMAGES in names else ()
         if dest.exists():
             dest.rmdir()
+        umask = os.umask(0o022)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)
         os.rename(tmp, dest)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -19,8 +19,10 @@ Precedence, written once here and in the README:
 
 Credentials are references to environment variables (``token_env``,
 ``username_env``/``password_env``); a literal token is stored only when the user
-asks (``repo add --token-stdin``), and the file is always written with mode 0600.
-Neither the values nor the headers built from them are ever part of a message.
+asks (``repo add --token-stdin``), and the file is always written with mode 0600
+in a 0700 folder, never through a link (a linked repos.yaml or config folder is
+refused: it could put a token where others read it). Neither the values nor the
+headers built from them are ever part of a message.
 """
 
 from __future__ import annotations
@@ -32,8 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import PREFIX, yamlio
-from .errors import InputError, NotFound
+from . import PREFIX, fsutil, yamlio
+from .errors import InputError, NotFound, UnsafePath
 from .model import canonical_kind
 
 BUILTIN = "builtin"
@@ -149,6 +151,10 @@ def _parse_auth(data: Any, where: str) -> Auth:
 def load() -> list[Repo]:
     """The configured repos, in order of precedence; none when there is no config."""
     path = config_path()
+    for p in (path.parent, path):
+        if p.is_symlink():
+            raise UnsafePath("is a symbolic link: catalog keeps its config (which may hold a token) "
+                             "only in a real file and folder of yours", str(p))
     if not path.is_file():
         return []
     data = yamlio.load_one(path)
@@ -159,6 +165,8 @@ def load() -> list[Repo]:
         where = f"{path}: repos[{i}]"
         if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not isinstance(item.get("url"), str):
             raise InputError("each repo needs a name and a url", where)
+        if not _NAME.match(item["name"]):  # it names a cache folder that `repo remove` deletes
+            raise InputError("a repo name is lower case letters, digits, '-', '_' and '.'", where)
         out.append(Repo(item["name"], item["url"], _parse_auth(item.get("auth"), where)))
     return out
 
@@ -166,17 +174,9 @@ def load() -> list[Repo]:
 def save(repos: list[Repo]) -> Path:
     """Write the config atomically, readable by its owner only (it may hold a token)."""
     path = config_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = yamlio.dump({"apiVersion": API_VERSION, "kind": "RepoConfig",
                         "repos": [r.to_dict() for r in repos]})
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    fsutil.atomic_write(path, text, private=True, base=config_home())
     return path
 
 
@@ -195,6 +195,9 @@ def get(name: str) -> Repo:
 def normalise_url(url: str) -> str:
     """URLs as given (without a trailing slash); folders made absolute and checked."""
     if url.startswith(("http://", "https://")):
+        from .sources.http import refuse_userinfo
+
+        refuse_userinfo(url)
         return url.rstrip("/")
     if "://" in url:
         raise InputError("a repo is an http(s) URL or a local folder", url)
@@ -208,6 +211,10 @@ def make(name: str, url: str, auth: Auth = Auth()) -> Repo:
     check_name(name)
     if auth.kind and not url.startswith(("http://", "https://")):
         raise InputError("credentials only make sense for an http(s) repo", name)
+    if auth.kind:
+        from .sources.http import check_transport
+
+        check_transport(url)
     return Repo(name, normalise_url(url), auth)
 
 

@@ -1,13 +1,12 @@
 """Reading YAML safely: one place that knows file limits, aliases and PyYAML's errors.
 
 Every YAML file the tool reads comes through here, so that malformed, empty,
-oversized or alias-bomb input becomes one :class:`InputError` naming the file
-(and line), never a traceback or a hang.
+oversized, too deeply nested or alias-bomb input becomes one :class:`InputError`
+naming the file (and line), never a traceback or a hang.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,12 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 MAX_RESOURCE_BYTES = 4 * 1024 * 1024
 #: How many nodes a document may have once its aliases are expanded.
 MAX_EXPANDED_NODES = 200_000
+#: How deeply containers may nest (the document's root is level 0). libyaml stops at
+#: 1,000, but the code that walks documents (lint's checks, jsonschema, json, deepcopy)
+#: recurses and dies near 300; no Kubernetes object comes close to 100. Lint, index,
+#: info, render and every other reader refuse the same documents because all of them
+#: load through this module.
+MAX_DEPTH = 100
 
 _ANCHOR = re.compile(r"(^|[\s\[\{,:-])&[^\s\[\]{},]+")
 
@@ -55,35 +60,83 @@ def _where(name: str, mark: Any) -> str:
     return f"{name}:{mark.line + 1}" if mark is not None else name
 
 
-def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
-    key = id(node)
-    if key in memo:
-        return memo[key]
-    memo[key] = 1  # a recursive alias counts once instead of looping
-    total = 1
+def _too_deep(name: str, mark: Any = None) -> InputError:
+    return InputError(f"nested deeper than {MAX_DEPTH} levels", _where(name, mark))
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.SequenceNode):
-        total += sum(_expanded_size(child, memo) for child in node.value)
-    elif isinstance(node, yaml.MappingNode):
-        total += sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
-    memo[key] = total
-    return total
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
+def _check_nodes(root: yaml.Node, name: str, aliases: bool) -> None:
+    """Refuse a composed document that is recursive, too deep, or (with ``aliases``: the
+    text has anchors) whose aliases expand to too many nodes. Iterative, so that a deep
+    document cannot exhaust Python's stack; linear in the nodes, since each shared node
+    is measured once and its expanded size and height remembered: an alias bomb costs
+    no more to measure than to parse."""
+    size: dict[int, int] = {}
+    height: dict[int, int] = {}  # levels of containers at and below a node; 0 for a scalar
+    entered: set[int] = set()  # nodes on the current path: meeting one again is a cycle
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, leaving = stack.pop()
+        key = id(node)
+        if leaving:
+            kids = _children(node)
+            size[key] = 1 + sum(size[id(k)] for k in kids)
+            height[key] = 1 + max((height[id(k)] for k in kids), default=0)
+            entered.discard(key)
+            continue
+        if key in size:
+            continue
+        if key in entered:
+            raise InputError("a YAML alias refers to a node that contains it (a recursive alias)",
+                             _where(name, node.start_mark))
+        if not isinstance(node, (yaml.SequenceNode, yaml.MappingNode)):
+            size[key], height[key] = 1, 0
+            continue
+        entered.add(key)
+        stack.append((node, True))
+        stack += [(k, False) for k in _children(node) if id(k) not in size]
+    if aliases and size[id(root)] > MAX_EXPANDED_NODES:
+        raise InputError(f"YAML aliases expand to over {MAX_EXPANDED_NODES:,} nodes (an alias bomb?)",
+                         _where(name, root.start_mark))
+    if height[id(root)] > MAX_DEPTH + 1:
+        # Name the line where the limit is crossed: follow the deepest branch down to it.
+        node = root
+        for _ in range(MAX_DEPTH + 1):
+            node = max(_children(node), key=lambda k: height[id(k)])
+        raise _too_deep(name, node.start_mark)
+
+
+def _check_data(doc: Any, name: str) -> None:
+    """Refuse constructed data nested deeper than MAX_DEPTH (the fast path has no aliases,
+    so it is a tree). Iterative, like :func:`_check_nodes`."""
+    stack: list[tuple[Any, int]] = [(doc, 0)] if isinstance(doc, (dict, list)) else []
+    while stack:
+        value, level = stack.pop()
+        if level > MAX_DEPTH:
+            raise _too_deep(name)
+        items = value.values() if isinstance(value, dict) else value
+        stack += [(v, level + 1) for v in items if isinstance(v, (dict, list))]
 
 
 def compose_all(text: str, name: str) -> list[yaml.Node]:
-    """The node trees of every document in ``text``, with line marks, alias-checked."""
+    """The node trees of every document in ``text``, with line marks, checked: not
+    recursive, not deeper than MAX_DEPTH, aliases within MAX_EXPANDED_NODES."""
     try:
         nodes = [n for n in yaml.compose_all(text, Loader=SafeLoader) if n is not None]
     except yaml.MarkedYAMLError as exc:
         raise InputError(f"invalid YAML: {exc.problem}", _where(name, exc.problem_mark)) from exc
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML: {exc}", name) from exc
-    if _ANCHOR.search(text):
-        for node in nodes:
-            if _expanded_size(node, {}) > MAX_EXPANDED_NODES:
-                raise InputError(
-                    f"YAML aliases expand to over {MAX_EXPANDED_NODES:,} nodes (an alias bomb?)",
-                    _where(name, node.start_mark),
-                )
+    aliases = bool(_ANCHOR.search(text))
+    for node in nodes:
+        _check_nodes(node, name, aliases)
     return nodes
 
 
@@ -103,12 +156,15 @@ def loads_all(text: str, name: str) -> list[Any]:
     if not _ANCHOR.search(text):
         # No anchors means no aliases: the fast path constructs straight from the C parser.
         try:
-            return [d for d in yaml.load_all(text, Loader=SafeLoader) if d is not None]
+            docs = [d for d in yaml.load_all(text, Loader=SafeLoader) if d is not None]
         except yaml.MarkedYAMLError as exc:
             where = _where(name, exc.problem_mark)
             raise InputError(f"invalid YAML: {exc.problem}", where) from exc
         except yaml.YAMLError as exc:
             raise InputError(f"invalid YAML: {exc}", name) from exc
+        for doc in docs:
+            _check_data(doc, name)
+        return docs
     return [construct(node, name) for node in compose_all(text, name)]
 
 
@@ -140,12 +196,8 @@ def dump(data: Any) -> str:
 
 
 def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old file or the new, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    """Write ``text`` to ``path`` so that readers see the old file or the new, never half
+    (:func:`catalog_cli.fsutil.atomic_write`, for a file the user asked for)."""
+    from .fsutil import atomic_write as write
+
+    write(path, text)

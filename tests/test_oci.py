@@ -20,7 +20,8 @@ from typing import Any
 
 import pytest
 
-from catalog_cli import oci
+from catalog_cli.oci import bundle as oci
+from catalog_cli.oci import registry as oci_registry
 from catalog_cli.sources import open_catalog
 from catalog_cli.errors import DigestMismatch, InputError, RemoteError
 
@@ -73,7 +74,7 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
 
 def manifest(host: str, repo: str, tag: str) -> tuple[dict[str, Any], str]:
     req = urllib.request.Request(f"http://{host}/v2/{repo}/manifests/{tag}",
-                                 headers={"Accept": oci.MANIFEST_MEDIA_TYPE})
+                                 headers={"Accept": oci_registry.MANIFEST_MEDIA_TYPE})
     with urllib.request.urlopen(req, timeout=5) as resp:
         return json.loads(resp.read()), resp.headers["Docker-Content-Digest"]
 
@@ -88,7 +89,7 @@ def test_publish_pushes_one_bundle_per_resource(registry: dict[str, Any]) -> Non
     entry = builtin.get("kaniko")
     m, digest = manifest(host, "cat/kaniko", entry.version)
     assert pushed["kaniko"]["digest"] == digest
-    assert m["mediaType"] == oci.MANIFEST_MEDIA_TYPE
+    assert m["mediaType"] == oci_registry.MANIFEST_MEDIA_TYPE
     assert m["config"]["mediaType"] == oci.CONFIG_MEDIA_TYPE
     (layer,) = m["layers"]
     assert layer["mediaType"] == oci.LAYER_MEDIA_TYPE
@@ -133,21 +134,21 @@ def test_a_corrupted_blob_is_refused(registry: dict[str, Any]) -> None:
 def test_limits_and_refs_are_checked_before_any_network() -> None:
     res = [oci.Resource(b"x", "tekton.dev/v1", "Task", f"t{i}") for i in range(21)]
     with pytest.raises(InputError, match="at most 20"):
-        oci.push_bundle(oci.parse_ref("127.0.0.1:9/x:1"), res)
+        oci.push_bundle(oci_registry.parse_ref("127.0.0.1:9/x:1"), res)
     dup = [oci.Resource(b"x", "tekton.dev/v1", "Task", "t")] * 2
     with pytest.raises(InputError, match="two Tasks named t"):
-        oci.push_bundle(oci.parse_ref("127.0.0.1:9/x:1"), dup)
+        oci.push_bundle(oci_registry.parse_ref("127.0.0.1:9/x:1"), dup)
     for bad in ("git-clone", "registry.io", "Registry.io/Repo:1", "r.io/x@sha256:abc"):
         with pytest.raises(InputError):
-            oci.parse_ref(bad)
-    ref = oci.parse_ref("oci://127.0.0.1:5000/team/git-clone:0.2")
+            oci_registry.parse_ref(bad)
+    ref = oci_registry.parse_ref("oci://127.0.0.1:5000/team/git-clone:0.2")
     assert (ref.registry, ref.repository, ref.tag) == ("127.0.0.1:5000", "team/git-clone", "0.2")
 
 
 def test_plain_http_only_for_loopback_or_when_asked() -> None:
-    assert oci.plain_http("127.0.0.1:5000") and oci.plain_http("localhost:5000") and oci.plain_http("[::1]")
-    assert not oci.plain_http("registry.example.com") and not oci.plain_http("10.0.0.1:5000")
-    assert oci.plain_http("registry.example.com", insecure=True)
+    assert oci_registry.plain_http("127.0.0.1:5000") and oci_registry.plain_http("localhost:5000") and oci_registry.plain_http("[::1]")
+    assert not oci_registry.plain_http("registry.example.com") and not oci_registry.plain_http("10.0.0.1:5000")
+    assert oci_registry.plain_http("registry.example.com", insecure=True)
 
 
 def test_a_registry_that_is_down_is_one_error_in_bounded_time() -> None:

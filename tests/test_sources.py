@@ -230,9 +230,9 @@ def test_origin_names_the_source_never_a_local_path(tree: Path, tmp_path: Path) 
     assert layered.origin(layered.get("kubectl-deploy")) == "builtin"
     assert layered.origin(layered.get("builtin/git-clone")) == "builtin"  # shadowed by team's git-clone
     with serve(tree) as url:
-        secret_url = url.replace("http://", "http://user:secret@") + "/"
+        secret_url = url + "/?sig=s3cr3t"  # a signed query; credentials in URLs are refused outright
         remote = open_catalog(secret_url)
-        assert remote.origin(remote.get("kaniko")) == url  # redacted: no user:password, no slash
+        assert remote.origin(remote.get("kaniko")) == url  # redacted: no query, no slash
         assert open_origin(url).get("kaniko") == remote.get("kaniko")
     assert MemoryCatalog([], name="mem").origin(remote.get("kaniko")) == "mem"
     assert open_origin("team").get("kaniko") == folder.get("kaniko")

@@ -114,7 +114,7 @@ def install(
     bundles = [r for r in refs or [] if r.startswith("oci://")] + ([bundle] if bundle else [])
     if bundles:
         from ..errors import InputError
-        from ..oci import open_bundle
+        from ..sources.bundle import open_bundle
 
         if len(bundles) > 1 or len(refs or []) > len(bundles) - (1 if bundle else 0) or locked:
             raise InputError("a bundle is installed on its own: one oci:// reference (or --bundle), "
@@ -281,7 +281,7 @@ def render(
     cat, refs = open_for(catalog, refs)
     objs = run(cat, refs, namespace, tekton_version)
     if bundles:
-        from ..oci import bundle_task_refs
+        from ..oci.bundle import bundle_task_refs
         from ..provider import parse_requirement
 
         objs = bundle_task_refs(objs, bundles, frozenset(parse_requirement(r).name for r in refs))

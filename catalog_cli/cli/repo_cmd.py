@@ -31,6 +31,7 @@ def add(
 
     from .. import repos
     from ..errors import InputError
+    from ..sources.http import redact
 
     token = None
     if token_stdin:
@@ -51,19 +52,21 @@ def add(
     order = repos.add(repo, priority, replace=force)
     where = order.index(repo) + 1
     found = "" if no_fetch else f", {count} resources"
-    note(f"added repo {name} ({repo.url}{found}), position {where} of {len(order)}")
+    note(f"added repo {name} ({redact(repo.url) if repo.remote else repo.url}{found}), "
+         f"position {where} of {len(order)}")
 
 
 @repo_app.command("list")
 def list_(output: Format = OutputOption) -> None:
     """The repos in order of precedence, with where their credentials come from."""
     from .. import repos
-    from ..sources.http import read_cache
+    from ..sources.http import read_cache, redact
 
     rows = []
     for i, r in enumerate(repos.load(), 1):
         cached = read_cache(r) if r.remote else None
-        rows.append({"priority": i, "name": r.name, "url": r.url, "auth": r.auth.describe(),
+        rows.append({"priority": i, "name": r.name, "url": redact(r.url) if r.remote else r.url,
+                     "auth": r.auth.describe(),
                      "cached": cached.age if cached else ("-" if not r.remote else "never")})
     rows.append({"priority": len(rows) + 1, "name": repos.BUILTIN, "url": "(shipped with catalog)",
                  "auth": "none", "cached": "-"})
@@ -76,9 +79,10 @@ def list_(output: Format = OutputOption) -> None:
 def remove(name: str = typer.Argument(..., help="The repo to forget (its cache goes too).")) -> None:
     """Remove a repo from the configuration and delete its cache."""
     from .. import repos
+    from ..sources.http import redact
 
     repo = repos.remove(name)
-    note(f"removed repo {repo.name} ({repo.url})")
+    note(f"removed repo {repo.name} ({redact(repo.url) if repo.remote else repo.url})")
 
 
 @repo_app.command("update")

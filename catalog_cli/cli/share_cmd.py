@@ -27,7 +27,7 @@ def publish(
 ) -> None:
     """Push resources to an OCI registry as Tekton bundles (for the bundles resolver)."""
     from ..sources import open_catalog
-    from ..oci import publish as run
+    from ..oci.bundle import publish as run
     from ..progress import reporter
 
     cat = open_catalog(catalog)

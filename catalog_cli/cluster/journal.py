@@ -116,7 +116,7 @@ class Journal:
 
     def _open(self) -> int:
         if self._fd is None:
-            private_dir(self.folder)
+            private_dir(self.folder, base=self.folder.parent)  # catalog/ and catalog/journal/
             tmp = self.folder / f".{self.key}-{os.getpid()}-{secrets.token_hex(4)}.tmp"
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | _NOFOLLOW, 0o600)
             # Locked before it gets a name that recovery looks for: a recovering command

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, NotFound
-from ..yamlio import compose_all, construct, read_text
+from ..yamlio import MAX_DEPTH, compose_all, construct, read_text
 from .model import Finding, Resource, Severity
 
 #: Kinds that are linted. Other Tekton kinds (runs, triggers) are accepted and skipped.
@@ -28,8 +28,6 @@ TEKTON_KINDS = LINTED_KINDS | {
 YAML_SUFFIXES = (".yaml", ".yml")
 HELPER_DIRS = frozenset({"samples", "tests"})
 _SKIP_DIRS = frozenset({".git", "node_modules", "__pycache__"})
-#: Deeper documents are refused: checks and the schema validator walk them recursively.
-MAX_DEPTH = 100
 
 
 @dataclass(frozen=True)

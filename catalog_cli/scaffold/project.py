@@ -3,6 +3,12 @@
 Both compute every file's new content first and write only at the end, each file
 atomically and the answers file last, so bad input writes nothing; with
 ``dry_run`` they compute the same result and write nothing at all.
+
+The folder is usually committed to git, so whoever can push to the service's
+repository decides what is in it, links included. Every path is read, written
+and deleted through :func:`catalog_cli.fsutil.inside`: a link anywhere from the
+folder down (the folder itself, a subfolder, a file, the answers file) is
+refused with one line before anything is read, so nothing outside is touched.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import versions, yamlio
+from .. import fsutil, versions, yamlio
 from ..errors import InputError, NotFound
 from . import answers as answers_mod
 from .answers import ANSWERS_FILE, Asker, Record, read_record, render_record, sha256
@@ -70,7 +76,8 @@ class Outcome:
         }
 
 
-def _read(path: Path) -> str | None:
+def _read(folder: Path, rel: str) -> str | None:
+    path = fsutil.inside(folder, rel)
     return yamlio.read_text(path) if path.is_file() else None
 
 
@@ -82,7 +89,7 @@ def create(catalog: Any, name: str, *, folder: Path, version: str | None = None,
     (use update) and, without ``force``, files that exist with other content."""
     if variant not in VARIANTS:
         raise InputError(f"unknown variant {variant!r} ({', '.join(VARIANTS)})")
-    if (folder / ANSWERS_FILE).exists():
+    if fsutil.inside(folder, ANSWERS_FILE).exists():
         rec = read_record(folder)
         raise InputError(f"already scaffolded from {rec.template} {rec.version}: "
                          "use `catalog scaffold --update`", str(folder))
@@ -93,7 +100,7 @@ def create(catalog: Any, name: str, *, folder: Path, version: str | None = None,
     out = _outcome(gen, folder, dry_run)
     clashes = []
     for path, text in gen.files.items():
-        local = _read(folder / path)
+        local = _read(folder, path)
         if local is None:
             out.changes.append(FileChange(path, "create", diff=unified(path, None, text)))
         elif local == text:
@@ -116,6 +123,7 @@ def update(catalog: Any, folder: Path, *, version: str | None = None,
            ask: Asker | None = None, dry_run: bool = False) -> Outcome:
     """Regenerate ``folder`` from the newest template version (or ``version``) and merge
     three-way with local edits: the base is what the recorded version generated."""
+    fsutil.inside(folder, ANSWERS_FILE)  # refuse a linked folder or answers file before reading it
     record = read_record(folder)
     notes = []
     try:
@@ -149,7 +157,7 @@ def update(catalog: Any, folder: Path, *, version: str | None = None,
 
 
 def _update_one(out: Outcome, path: str, base: str | None, recorded: str | None, new: str | None) -> None:
-    local = _read(out.folder / path)
+    local = _read(out.folder, path)
     # The user never touched the file when it still has the hash it was generated with.
     untouched = local is not None and recorded is not None and sha256(local) == recorded
     trusted_base = base if base is not None and recorded is not None and sha256(base) == recorded else None
@@ -203,14 +211,19 @@ def _outcome(gen: Generated, folder: Path, dry_run: bool) -> Outcome:
 
 
 def _record(gen: Generated, catalog_location: str | None) -> Record:
+    if catalog_location and catalog_location.startswith(("http://", "https://")):
+        from ..sources.http import redact
+
+        # The answers file is committed: a signed URL's query must not go with it. The
+        # redacted URL still finds the configured repo (and its query) on --update.
+        catalog_location = redact(catalog_location)
     return Record(gen.template.name, gen.template.version, gen.variant, dict(gen.answers), gen.pinned,
                   {p: sha256(t) for p, t in sorted(gen.files.items())}, catalog_location)
 
 
 def _finish(out: Outcome, record: Record) -> None:
     """Add the answers file to the plan, then write everything unless this is a dry run."""
-    path = out.folder / ANSWERS_FILE
-    before = _read(path)
+    before = _read(out.folder, ANSWERS_FILE)
     text = render_record(record)
     if before != text:
         out.changes.append(FileChange(ANSWERS_FILE, "create" if before is None else "update",
@@ -218,12 +231,12 @@ def _finish(out: Outcome, record: Record) -> None:
     if out.dry_run:
         return
     for change in out.changes:
-        target = out.folder / change.path
+        target = fsutil.inside(out.folder, change.path)  # again: the tree may have changed
         if change.path == ANSWERS_FILE or change.action in ("unchanged", "keep"):
             continue
         if change.action == "delete":
             target.unlink()
         else:
-            yamlio.atomic_write(target, out.files[change.path])
+            fsutil.atomic_write(target, out.files[change.path])
     if before != text:
-        yamlio.atomic_write(path, text)
+        fsutil.atomic_write(fsutil.inside(out.folder, ANSWERS_FILE), text)

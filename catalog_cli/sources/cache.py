@@ -75,14 +75,21 @@ def open_cache(location: str, key: str, load: Callable[[], IndexData], *,
     Warnings met while loading are kept with the cache, so they are shown every time,
     not only on the run that built it.
 
-    The file is written beside its final name and renamed into place, so a crash never
-    leaves a half-built cache; an unwritable cache directory falls back to memory.
+    The file is built under a random name beside its final one (0600, in a 0700 folder,
+    see :mod:`catalog_cli.fsutil`) and renamed into place, so a crash never leaves a
+    half-built cache and a planted link is replaced, never written through; an
+    unwritable cache directory falls back to memory.
     """
+    import contextlib
     import hashlib
+
+    from .. import fsutil
 
     folder = cache_home() / "index"
     path = folder / (hashlib.sha256(location.encode()).hexdigest()[:32] + ".sqlite")
-    if path.exists():
+    with contextlib.suppress(fsutil.Unwritable):  # then memory, below; a linked folder is refused
+        fsutil.private_dir(folder, base=cache_home())
+    if path.is_file() and not path.is_symlink():
         try:
             db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
             meta = dict(db.execute("SELECT key, value FROM meta"))
@@ -97,17 +104,15 @@ def open_cache(location: str, key: str, load: Callable[[], IndexData], *,
         for i, e in enumerate(items):
             check_key(name, i, e.name, e.kind, where)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.unlink(missing_ok=True)
-        db = sqlite3.connect(tmp)
-        try:
-            _fill(db, entries, key)
-        finally:
-            db.close()
-        os.replace(tmp, path)
+        with fsutil.replacing(path, private=True, base=cache_home()) as tmp:
+            db = sqlite3.connect(tmp)
+            try:
+                db.execute("PRAGMA journal_mode=OFF")  # no -journal file beside it: the file is new
+                _fill(db, entries, key)
+            finally:
+                db.close()
         return sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-    except OSError:
+    except (OSError, fsutil.Unwritable):
         db = sqlite3.connect(":memory:", check_same_thread=False)
         _fill(db, entries, key)
         return db

@@ -9,19 +9,27 @@ The one module that speaks HTTP for catalogs:
   long helps nobody);
 - ETag / If-None-Match: an unchanged index costs one request answered 304;
 - credentials as headers built from the repo's configuration, never in a message
-  (URLs in messages lose their user:password part and their query);
+  (URLs in messages lose their user:password part and their query), and only over
+  https or to a loopback address: a repo with credentials and a plain-http URL to
+  another host is refused before any request (:func:`check_transport`), and every
+  request, redirects included, is checked again: the Authorization header never
+  leaves the repo's origin and never goes over plain http to another machine;
 - a cache per repo under ``$XDG_CACHE_HOME/catalog/repos/<name>/``: index.yaml,
   meta.json (URL, ETag, fetch time, sha256 of the index) and ``files/``, each file
-  stored under its sha256 only after it matched the index. Every write goes to a
-  temporary file renamed into place, so a failure never leaves half an index.
+  stored under its sha256 only after it matched the index. Every write goes through
+  :func:`fsutil.atomic_write` (0600 files in 0700 folders, a temporary file renamed
+  into place, no link followed), so a failure never leaves half an index; every
+  read refuses a link, so a planted one reads as a cache miss and is replaced.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import ipaddress
 import json
 import os
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,7 +37,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from ..errors import CatalogError, NotFound, RemoteError
+from .. import fsutil
+from ..errors import CatalogError, InputError, NotFound, RemoteError
 from ..progress import reporter
 
 if TYPE_CHECKING:
@@ -58,12 +67,54 @@ def offline_default() -> bool:
 
 
 def redact(url: str) -> str:
-    """``url`` fit for a message: no user:password, no query (signed URLs carry secrets)."""
+    """``url`` fit for a message or a file: no user:password, no query (signed URLs carry
+    secrets), no fragment. The full URL lives only in the 0600 repos.yaml."""
     parts = urlsplit(url)
     host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
     if parts.port:
         host = f"{host}:{parts.port}"
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def url_key(url: str) -> str:
+    """How a cache remembers the full URL it was filled from without storing it."""
+    return "sha256:" + hashlib.sha256(url.encode()).hexdigest()
+
+
+def refuse_userinfo(url: str) -> None:
+    """A URL with ``user:password@`` puts a secret where every message and log shows it."""
+    parts = urlsplit(url)
+    if parts.username is not None or parts.password is not None:
+        raise InputError("a repo URL may not carry a user name or password: give them as "
+                         "--username-env and --password-env, or a token as --token-env", redact(url))
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or an address, IPv6 with or without brackets) is this machine."""
+    host = host.strip("[]").rstrip(".").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_transport(url: str) -> None:
+    """Refuse to use credentials with ``url`` unless it is https or loopback: over plain
+    http to another machine anyone on the path reads them."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" or (parts.scheme == "http" and is_loopback(parts.hostname or "")):
+        return
+    raise InputError("credentials go only over https or to a loopback address, not over plain "
+                     f"{parts.scheme or 'text'}: use an https URL (or drop the credentials)", redact(url))
+
+
+def _origin(url: Any) -> tuple[str, str, int | None]:
+    default = {"http": 80, "https": 443}.get(url.scheme)
+    return (url.scheme, url.host, url.port or default)
 
 
 class Refused(RemoteError):
@@ -81,13 +132,30 @@ class Http:
     """An httpx client with the timeouts, retries and headers above."""
 
     def __init__(self, headers: Mapping[str, str] | None = None, *, timeout: float | None = None,
-                 retries: int | None = None) -> None:
+                 retries: int | None = None, origin: str | None = None) -> None:
+        """``headers`` go with every request to ``origin`` (the repo's URL), and only there."""
         import httpx
 
         self.timeout = timeout if timeout is not None else _env_number(TIMEOUT_ENV, TIMEOUT)
         self.retries = int(retries if retries is not None else _env_number(RETRIES_ENV, RETRIES))
+        self._credentials = any(k.lower() == "authorization" for k in headers or {})
+        self._origin = _origin(httpx.URL(origin)) if origin else None
         self._client = httpx.Client(timeout=httpx.Timeout(self.timeout), follow_redirects=True,
-                                    verify=True, headers=dict(headers or {}))
+                                    verify=True, headers=dict(headers or {}),
+                                    event_hooks={"request": [self._guard]})
+
+    def _guard(self, request: Any) -> None:
+        """Run by httpx before every request it sends, redirects included. httpx itself
+        drops Authorization on a cross-origin redirect (tested); this does not rely on
+        it, and also refuses to follow a repo with credentials to plain http elsewhere."""
+        if not self._credentials:
+            return
+        url = request.url
+        if url.scheme != "https" and not is_loopback(url.host):
+            raise RemoteError("refusing to follow a repo with credentials to plain http on another "
+                              "machine (a redirect?)", redact(str(url)))
+        if self._origin is not None and _origin(url) != self._origin:
+            request.headers.pop("Authorization", None)
 
     def close(self) -> None:
         self._client.close()
@@ -173,14 +241,23 @@ def cache_dir(repo: Any) -> Path:
     return cache_root() / str(repo.name)
 
 
-def _atomic_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+def _store(path: Path, data: bytes) -> None:
+    """Write a file of the cache: private, whole, never through a link on the way."""
+    from .cache import cache_home
+
+    fsutil.atomic_write(path, data, private=True, base=cache_home())
+
+
+def _load(path: Path) -> bytes | None:
+    """A file of the cache, or None when it is missing, unreadable or a link. Its folders
+    are checked first (a linked folder is refused, not read)."""
+    from .cache import cache_home
+
+    fsutil.private_dir(path.parent, base=cache_home())
     try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+        return fsutil.read_private(path)
+    except OSError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -208,33 +285,41 @@ def age_text(seconds: float) -> str:
 def read_cache(repo: Any) -> Cached | None:
     """The cached index of ``repo``, or None when absent, damaged or for another URL."""
     folder = cache_dir(repo)
-    try:
-        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        body = (folder / INDEX).read_bytes()
-    except (OSError, ValueError):
+    raw, body = _load(folder / "meta.json"), _load(folder / INDEX)
+    if raw is None or body is None:
         return None
-    if meta.get("url") != repo.url or meta.get("sha256") != hashlib.sha256(body).hexdigest():
-        return None  # the index was replaced without its meta: fetch it afresh
-    return Cached(body, meta["url"], meta.get("etag"), float(meta.get("fetched_at", 0)))
+    try:
+        meta = json.loads(raw)
+    except ValueError:
+        return None
+    if meta.get("url_key") != url_key(repo.url) or meta.get("sha256") != hashlib.sha256(body).hexdigest():
+        return None  # another URL's index, or replaced without its meta: fetch it afresh
+    return Cached(body, redact(repo.url), meta.get("etag"), float(meta.get("fetched_at", 0)))
 
 
 def _write_meta(repo: Any, body: bytes, etag: str | None) -> None:
-    meta = {"url": repo.url, "etag": etag, "fetched_at": time.time(),
-            "sha256": hashlib.sha256(body).hexdigest()}
-    _atomic_bytes(cache_dir(repo) / "meta.json", json.dumps(meta, indent=1).encode())
+    # The URL is kept redacted, for people reading the file, and compared by its hash.
+    meta = {"url": redact(repo.url), "url_key": url_key(repo.url), "etag": etag,
+            "fetched_at": time.time(), "sha256": hashlib.sha256(body).hexdigest()}
+    _store(cache_dir(repo) / "meta.json", json.dumps(meta, indent=1).encode())
 
 
-def urls(repo_url: str) -> tuple[str, str]:
-    """(base URL of the files, URL of the index) of a repo URL."""
-    if repo_url.endswith((".yaml", ".yml", ".json")):
-        base = repo_url.rsplit("/", 1)[0]
-        return base, repo_url
-    base = repo_url.rstrip("/")
-    return base, f"{base}/{INDEX}"
+def urls(repo_url: str) -> tuple[str, str, str]:
+    """(base URL of the files, URL of the index, query) of a repo URL. A query (a token
+    or an Azure SAS in the URL) goes with every request, index and files alike."""
+    parts = urlsplit(repo_url)
+    bare = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    query = f"?{parts.query}" if parts.query else ""
+    if bare.endswith((".yaml", ".yml", ".json")):
+        return bare.rsplit("/", 1)[0], bare + query, query
+    base = bare.rstrip("/")
+    return base, f"{base}/{INDEX}{query}", query
 
 
 def _client(repo: Any) -> Http:
-    return Http(repo.auth.headers(repo.name))
+    if repo.auth.kind:
+        check_transport(repo.url)  # again here: the config may have been edited by hand
+    return Http(repo.auth.headers(repo.name), origin=repo.url)
 
 
 @dataclass(frozen=True)
@@ -255,7 +340,7 @@ def update(repo: Any, http: Http | None = None, *, label: bool = False) -> Updat
     http = http or _client(repo)
     try:
         cached = read_cache(repo)
-        _, index_url = urls(repo.url)
+        _, index_url, _ = urls(repo.url)
         resp = http.get(index_url, etag=cached.etag if cached else None,
                         limit=index_mod.MAX_INDEX_BYTES, label=f"{repo.name}: index" if label else None)
     finally:
@@ -267,7 +352,7 @@ def update(repo: Any, http: Http | None = None, *, label: bool = False) -> Updat
         return Update(repo.name, "unchanged", len(cached.index))
     text = resp.body.decode("utf-8", errors="replace")
     index_mod.parse_text(text, redact(index_url))  # refuse a bad index before it replaces a good one
-    _atomic_bytes(cache_dir(repo) / INDEX, resp.body)
+    _store(cache_dir(repo) / INDEX, resp.body)
     _write_meta(repo, resp.body, resp.etag)
     return Update(repo.name, "updated", len(resp.body))
 
@@ -280,19 +365,23 @@ class HttpFiles:
     base_url: str
     offline: bool
     http: Http | None = None
+    query: str = ""
 
     def read(self, rel: str, digest: str | None = None) -> bytes:
-        stored = cache_dir(self.repo) / "files" / digest.replace(":", "-") if digest else None
-        if stored is not None and stored.is_file():
-            return stored.read_bytes()
+        # The digest names a file in the cache: only a well-formed one may (no path in it).
+        ok = digest is not None and re.fullmatch(r"sha256:[0-9a-f]{64}", digest) is not None
+        stored = cache_dir(self.repo) / "files" / digest.replace(":", "-") if ok and digest else None
+        cached = _load(stored) if stored is not None else None
+        if cached is not None:
+            return cached
         if self.offline:
             raise RemoteError(f"offline, and not in the cache of repo {self.repo.name}", rel)
         if self.http is None:
             self.http = _client(self.repo)
-        data = self.http.get(f"{self.base_url}/{rel}", label=rel).body
+        data = self.http.get(f"{self.base_url}/{rel}{self.query}", label=rel).body
         if stored is not None and digest == "sha256:" + hashlib.sha256(data).hexdigest():
-            with contextlib.suppress(OSError):  # an unwritable cache costs a download next time
-                _atomic_bytes(stored, data)
+            with contextlib.suppress(OSError, fsutil.Unwritable):  # costs a download next time
+                _store(stored, data)
         return data
 
 
@@ -302,8 +391,9 @@ def open_remote_repo(repo: Any, offline: bool | None = None) -> IndexCatalog:
     from .cache import open_cache
     from .folder import IndexCatalog
 
+    refuse_userinfo(repo.url)  # also when the config was written by hand
     offline = offline_default() if offline is None else offline
-    base, index_url = urls(repo.url)
+    base, index_url, query = urls(repo.url)
     http = None
     if offline:
         cached = read_cache(repo)
@@ -333,7 +423,7 @@ def open_remote_repo(repo: Any, offline: bool | None = None) -> IndexCatalog:
         return index_mod.from_data(data).entries, []
 
     db = open_cache(f"repo:{repo.name}:{repo.url}", key, load)
-    return IndexCatalog(redact(repo.url), HttpFiles(repo, base, offline, http), db, repo.name)
+    return IndexCatalog(redact(repo.url), HttpFiles(repo, base, offline, http, query), db, repo.name)
 
 
 def open_url(url: str, offline: bool | None = None) -> IndexCatalog:
@@ -341,13 +431,15 @@ def open_url(url: str, offline: bool | None = None) -> IndexCatalog:
     cache), or as an anonymous one cached under a name made from the URL."""
     from ..repos import Repo, load
 
+    refuse_userinfo(url)
     want = url.rstrip("/")
     for repo in load():
-        if repo.url.rstrip("/") == want:
+        # Locks, answers files and messages name a repo by its redacted URL: that matches too.
+        if want in (repo.url.rstrip("/"), redact(repo.url).rstrip("/")):
             return open_remote_repo(repo, offline)
     name = "_url-" + hashlib.sha256(want.encode()).hexdigest()[:16]
     catalog = open_remote_repo(Repo(name, want), offline)
     catalog.name = None
     catalog.location = redact(url)
-    catalog.origin_name = redact(want)  # what records name: no credentials, one spelling
+    catalog.origin_name = redact(want).rstrip("/")  # what records name: no credentials, one spelling
     return catalog

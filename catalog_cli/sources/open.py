@@ -52,7 +52,7 @@ def open_origin(origin: str, *, offline: bool | None = None) -> Catalog:
     if origin.startswith(("http://", "https://")):
         return open_url(origin, offline)
     if origin.startswith("oci://"):
-        from ..oci import open_bundle  # not a sources module: registries are oci.py's
+        from .bundle import open_bundle
 
         bundle: Catalog = open_bundle(origin)[0]
         return bundle

@@ -1,0 +1,67 @@
+"""A Tekton bundle seen as a catalog: what ``install oci://...`` installs from."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from .. import resources, versions, yamlio
+from ..errors import InputError, NotFound
+from ..model import Entry, FileDigest, PolicyRule
+from ..oci.bundle import RBAC_ANNOTATION, pull, resource_of
+
+
+class _MemoryFiles:
+    def __init__(self, files: dict[str, bytes]) -> None:
+        self.files = files
+
+    def read(self, rel: str, digest: str | None = None) -> bytes:
+        if rel not in self.files:
+            raise NotFound("not in the bundle", rel)
+        return self.files[rel]
+
+
+def open_bundle(text: str, *, insecure: bool = False) -> tuple[Any, list[str]]:
+    """A catalog holding a bundle's resources, and the requirement for each of them.
+
+    Its location is the bundle reference pinned by digest, which ``install`` records
+    as the source; each entry's digest is the sha256 of its resource file."""
+    from .cache import open_cache
+    from .folder import IndexCatalog as Catalog
+
+    bundle = pull(text, insecure=insecure)
+    rules: tuple[PolicyRule, ...] = ()
+    if bundle.annotations.get(RBAC_ANNOTATION):
+        try:
+            rules = resources.parse_rbac(json.loads(bundle.annotations[RBAC_ANNOTATION]), RBAC_ANNOTATION)
+        except ValueError as exc:
+            raise InputError(f"bad {RBAC_ANNOTATION} annotation: {exc}", str(bundle.ref)) from exc
+    files: dict[str, bytes] = {}
+    entries: dict[str, tuple[Entry, ...]] = {}
+    for layer in bundle.layers:
+        res = resource_of(layer.data, f"{bundle.ref} {layer.kind}/{layer.name}")
+        doc = yamlio.loads_all(layer.data.decode("utf-8"), layer.name)[0]
+        fields = resources.entry_fields(doc)
+        label = fields.pop("version_label")
+        version = str(label) if label and versions.is_version(str(label)) else (
+            bundle.annotations.get("org.opencontainers.image.version") or "0.0.0")
+        rel = f"{res.kind.lower()}/{res.name}/{version}/{res.name}.yaml"
+        files[rel] = layer.data
+        named = [FileDigest(rel, "sha256:" + hashlib.sha256(layer.data).hexdigest())]
+        if rules and len(bundle.layers) == 1:
+            # The manifest's rules (covered by its digest) are served as the rbac.yaml
+            # beside the document, so they take the same verified path as a folder's.
+            rbac_rel = rel.rsplit("/", 1)[0] + "/rbac.yaml"
+            raw = bundle.annotations[RBAC_ANNOTATION].encode()
+            files[rbac_rel] = raw
+            named.append(FileDigest(rbac_rel, "sha256:" + hashlib.sha256(raw).hexdigest()))
+        entry = Entry(name=res.name, kind=res.kind, version=version, path=rel,
+                      digest=named[0].digest, files=tuple(named),
+                      dependencies=resources.dependencies(doc, rel),
+                      rbac=rules if len(bundle.layers) == 1 else (), **fields)
+        entries[res.name] = (*entries.get(res.name, ()), entry)
+    location = f"oci://{bundle.ref}"
+    db = open_cache(location, str(bundle.ref.digest), lambda: (entries, []), where=location)
+    reqs = [f"{e.kind.lower()}/{e.name}@{e.version}" for items in entries.values() for e in items]
+    return Catalog(location, _MemoryFiles(files), db, None), reqs

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class CatalogError(Exception):
     """Base of every error the tool reports to a user.
@@ -85,3 +87,14 @@ class UnsafePath(CatalogError):
 class Unwritable(UnsafePath):
     """A folder of the tool's own state that cannot be made (permissions, read-only
     file system): a cache may fall back to memory; everything else refuses."""
+
+
+class NoSolution(ResolutionError):
+    """No set of candidates satisfies the requirements; ``str()`` explains why, one
+    reason a line, in the manner of PubGrub. ``incompatibility`` is the failure the
+    resolver derived (a ``resolver.Incompatibility``; untyped here so that the error
+    tree imports nothing)."""
+
+    def __init__(self, message: str, incompatibility: Any) -> None:
+        super().__init__(message)
+        self.incompatibility = incompatibility

@@ -7,6 +7,7 @@ environment, working directory or progress reporter would change the next test.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from catalog_cli import progress
+from catalog_cli import errors, progress
 from catalog_cli.cli.main import CatalogGroup
 from catalog_cli.errors import CatalogError, NotFound
 
@@ -133,3 +134,15 @@ def test_run_cli_applies_cwd_env_and_input_then_restores_them(tmp_path: Path,
 
 def test_errors_from_the_real_app_are_one_line() -> None:
     assert_one_line_error(run_cli("info", "no-such-task"), "catalog: error:", "no-such-task")
+
+
+def test_the_error_diagram_names_every_error_with_its_exit_code() -> None:
+    # errors.py's docstring is where people look up an exit code: it must not drift.
+    diagram = {}
+    for line in (errors.__doc__ or "").splitlines():
+        m = re.match(r"^[\s|`-]*([A-Z]\w+)\s+(\d+)\s", line)
+        if m:
+            diagram[m.group(1)] = int(m.group(2))
+    tree = {name: cls for name, cls in vars(errors).items()
+            if isinstance(cls, type) and issubclass(cls, errors.CatalogError)}
+    assert diagram == {name: cls.exit_code for name, cls in tree.items()}

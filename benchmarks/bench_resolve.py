@@ -37,7 +37,9 @@ sys.path.insert(0, str(ROOT))
 from catalog_cli import index, versions
 from catalog_cli.errors import ResolutionError
 from catalog_cli.model import Dependency, Entry
-from catalog_cli.provider import MemoryCatalog, Requirement, resolve
+from catalog_cli.provider import resolve
+from catalog_cli.requirements import Requirement
+from catalog_cli.sources.memory import MemoryCatalog
 
 CLOSURE = 100
 RANGES = (">=0.2", "*", "<0.9", ">=0.1 <0.8", "0.x", "^0.3 || ^0.4 || >=0.5")

@@ -1,6 +1,34 @@
-"""The one error tree. Library code raises these; the CLI turns each into one line."""
+"""The one error tree. Library code raises these; the CLI turns each into one line,
+``catalog: error: <where>: <message>`` on stderr, and exits with its code::
+
+    CatalogError              1  base; anything a user must hear about
+    |-- InputError            2  a file, argument or option that is not what it must be
+    |-- UnsafePath            2  a file or folder reached through a link, or someone else's
+    |   `-- Unwritable        2  a folder of the tool's own state that cannot be made
+    |-- NotFound              3  a name, version, path or URL that does not exist
+    |-- IndexStale            4  ``index --check``: the committed index is out of date
+    |-- RemoteError           5  a catalog server or registry down, slow or answering wrongly
+    |   `-- Refused           5  HTTP 401/403: a cached copy is no answer to that
+    |-- DigestMismatch        6  a fetched file whose sha256 is not the index's
+    |   `-- EntryMismatch     6  a file that is not what its entry says: a forged or broken catalog
+    |-- ClusterError          7  the Kubernetes API refused or failed a request
+    |   `-- Forbidden         7  the caller lacks rights the change needs; nothing was written
+    `-- ResolutionError       8  no versions fit, a dependency cycle, or the search gave up
+        `-- NoSolution        8  no versions fit; the message explains why, one reason a line
+
+Other exits: 0 success; 1 when a command reports what it found (``lint`` findings,
+``search`` with no match, ``diff`` with differences, scaffold conflicts); 2 for
+usage errors (Typer's own message); 130 when interrupted (Ctrl-C).
+
+Exceptions of yaml, jsonschema, httpx and kubernetes are translated into these where
+they enter (``raise ... from exc``), so nothing else reaches the user. This module
+imports nothing of the package: every layer, the generic resolver included, may
+import it.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class CatalogError(Exception):
@@ -27,6 +55,18 @@ class InputError(CatalogError):
     exit_code = 2
 
 
+class UnsafePath(CatalogError):
+    """A file or folder the tool would read or write through a link, or that someone
+    else controls (its own state, or a folder it was asked to fill)."""
+
+    exit_code = 2
+
+
+class Unwritable(UnsafePath):
+    """A folder of the tool's own state that cannot be made (permissions, read-only
+    file system): a cache may fall back to memory; everything else refuses."""
+
+
 class NotFound(CatalogError):
     """A name, version, path or URL that does not exist."""
 
@@ -45,10 +85,21 @@ class RemoteError(CatalogError):
     exit_code = 5
 
 
+class Refused(RemoteError):
+    """The server would not serve us (HTTP 401 or 403): a cached copy is no answer to that."""
+
+
 class DigestMismatch(CatalogError):
     """A fetched file whose sha256 is not the one the index names."""
 
     exit_code = 6
+
+
+class EntryMismatch(DigestMismatch):
+    """A catalog whose files are not what its index says, digests matching or not: an
+    entry named otherwise than its key, a document of another kind, apiVersion or name
+    than its entry, RBAC or dependencies that differ from the index's. The catalog is
+    forged or broken; nothing of it is installed. Exit code 6, as a digest mismatch."""
 
 
 class ClusterError(CatalogError):
@@ -62,26 +113,22 @@ class ClusterError(CatalogError):
         self.status = status
 
 
+class Forbidden(ClusterError):
+    """The caller lacks rights the change needs; nothing was written."""
+
+
 class ResolutionError(CatalogError):
     """No set of versions satisfies the requirements."""
 
     exit_code = 8
 
 
-class EntryMismatch(DigestMismatch):
-    """A catalog whose files are not what its index says, digests matching or not: an
-    entry named otherwise than its key, a document of another kind, apiVersion or name
-    than its entry, RBAC or dependencies that differ from the index's. The catalog is
-    forged or broken; nothing of it is installed. Exit code 6, as a digest mismatch."""
+class NoSolution(ResolutionError):
+    """No set of candidates satisfies the requirements; ``str()`` explains why, one
+    reason a line, in the manner of PubGrub. ``incompatibility`` is the failure the
+    resolver derived (a ``resolver.Incompatibility``; untyped here so that the error
+    tree imports nothing)."""
 
-
-class UnsafePath(CatalogError):
-    """A file or folder the tool would read or write through a link, or that someone
-    else controls (its own state, or a folder it was asked to fill)."""
-
-    exit_code = 2
-
-
-class Unwritable(UnsafePath):
-    """A folder of the tool's own state that cannot be made (permissions, read-only
-    file system): a cache may fall back to memory; everything else refuses."""
+    def __init__(self, message: str, incompatibility: Any) -> None:
+        super().__init__(message)
+        self.incompatibility = incompatibility

@@ -30,18 +30,9 @@ from typing import Any
 from . import PREFIX, versions, yamlio
 from .errors import CatalogError, DigestMismatch, InputError, NotFound, ResolutionError
 from .model import Entry, canonical_kind
-from .provider import (
-    Chosen,
-    Key,
-    Link,
-    Requirement,
-    Resolution,
-    explain_choice,
-    find_key,
-    newest_allowed,
-    parse_requirement,
-    resolve,
-)
+from .provider import newest_allowed, resolve
+from .requirements import Key, Requirement, parse_requirement
+from .resolution import Chosen, Link, Resolution, explain_choice, find_key
 from .sources.base import Catalog
 
 API_VERSION = f"{PREFIX}/v1"

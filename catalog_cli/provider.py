@@ -2,67 +2,30 @@
 
 This is the one module that knows both sides: catalog entries, semver ranges and
 Tekton's ``pipelines.minVersion`` on one hand, the generic resolver's protocol on the
-other. Packages are ``(kind, name)`` pairs: Kubernetes names are per kind, so a
-``git-clone`` Task and a ``git-clone`` StepAction are different packages. A
-dependency without a kind means the name's first kind (Task, then Pipeline, then
-StepAction), as everywhere else in the tool.
+other. Packages are ``(kind, name)`` pairs (``requirements.Key``): Kubernetes names
+are per kind, so a ``git-clone`` Task and a ``git-clone`` StepAction are different
+packages. A dependency without a kind means the name's first kind (Task, then
+Pipeline, then StepAction), as everywhere else in the tool. What users write is
+parsed in :mod:`.requirements`; what ``resolve()`` returns is a
+:class:`~.resolution.Resolution`.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from . import ranges, versions
 from .errors import InputError, NotFound
-from .model import KIND_ORDER, Dependency, Entry, canonical_kind
+from .model import Dependency, Entry, canonical_kind
+from .requirements import Key, Requirement
+from .resolution import Link, Resolution, Resolved
 from .resolver import MAX_SECONDS, MAX_STEPS, Resolver
 from .sources.base import Catalog
 from .versions import Version
 
 if TYPE_CHECKING:
     from .lockfile import Lock
-
-#: A package: (kind, name).
-Key = tuple[str, str]
-
-_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-
-
-@dataclass(frozen=True)
-class Requirement:
-    """What a user asks for: ``[kind/]name[@range]``; the range defaults to any."""
-
-    name: str
-    range: str = "*"
-    kind: str | None = None
-
-    def __str__(self) -> str:
-        head = f"{self.kind}/{self.name}" if self.kind else self.name
-        return head if self.range in ("*", "") else f"{head}@{self.range}"
-
-
-def parse_requirement(text: str) -> Requirement:
-    """``kubectl-deploy@^0.2``, ``task/git-clone``, ``git-clone@>=0.1 <1`` (also
-    ``git-clone >=0.1 <1``); an InputError naming the text when it is none of these."""
-    raw = text.strip()
-    head, at, rng = raw.partition("@")
-    if not at and " " in raw:
-        head, _, rng = raw.partition(" ")
-    head, rng = head.strip(), rng.strip() or "*"
-    kind = None
-    if "/" in head:
-        kind_text, _, head = head.partition("/")
-        kind = canonical_kind(kind_text)
-        if kind is None:
-            raise InputError(f"unknown kind {kind_text!r} (Task, Pipeline or StepAction)", text)
-    if not _NAME.match(head):
-        raise InputError(f"{head!r} is not a resource name (lower case, digits and '-')", text)
-    ranges.parse(rng, text)
-    return Requirement(head, rng, kind)
-
 
 Req = Requirement | Dependency
 
@@ -131,129 +94,6 @@ class CatalogProvider:
 
     def describe(self, requirement: Req) -> str:
         return _range_text(requirement)
-
-
-# -- the result install uses ---------------------------------------------------------
-@dataclass(frozen=True)
-class Link:
-    """One reason an entry is needed: who asked (None: the user) and with what range."""
-
-    by: Key | None
-    range: str  # as written; "*" for any
-    requirement: str | None = None  # the user's text, when ``by`` is None
-
-
-@dataclass(frozen=True)
-class Resolved:
-    entry: Entry
-    required_by: tuple[Link, ...]
-    dependencies: tuple[Key, ...]
-    newest: str | None = None  # the newest version every requirer and the cluster allow
-
-
-class Resolution(Mapping[Key, Entry]):
-    """The chosen entry of each (kind, name), dependencies before dependents."""
-
-    def __init__(self, items: Mapping[Key, Resolved], requirements: Sequence[Requirement],
-                 tekton_version: Version | None, source: str, steps: int = 0) -> None:
-        self.resolved = dict(items)
-        self.requirements = tuple(requirements)
-        self.tekton_version = tekton_version
-        self.source = source
-        self.steps = steps
-
-    def __getitem__(self, key: Key) -> Entry:
-        return self.resolved[key].entry
-
-    def __iter__(self) -> Iterator[Key]:
-        return iter(self.resolved)
-
-    def __len__(self) -> int:
-        return len(self.resolved)
-
-    @property
-    def entries(self) -> list[Entry]:
-        """In install order."""
-        return [r.entry for r in self.resolved.values()]
-
-    def find(self, name: str, kind: str | None = None) -> Key:
-        return find_key(self.resolved, name, kind)
-
-    def why(self, name: str, kind: str | None = None) -> list[str]:
-        """Each chain of requirers from the user's requirements to ``name``, and why
-        this version: one line each."""
-        key = self.find(name, kind)
-        item = self.resolved[key]
-        chosen = Chosen(item.entry.version, item.required_by,
-                        {k: (v.entry.version, v.required_by) for k, v in self.resolved.items()})
-        return explain_choice(key, chosen, self.tekton_version, item.newest)
-
-
-@dataclass(frozen=True)
-class Chosen:
-    """What ``why`` needs of a resolution (from memory or from a lock file)."""
-
-    version: str
-    required_by: tuple[Link, ...]
-    graph: Mapping[Key, tuple[str, tuple[Link, ...]]]
-
-
-def find_key(items: Mapping[Key, object], name: str, kind: str | None = None) -> Key:
-    matches = [k for k in items if k[1] == name and (kind is None or k[0] == kind)]
-    if not matches:
-        raise NotFound(f"{name} is not part of the resolution")
-    return min(matches, key=lambda k: KIND_ORDER.get(k[0], 9))
-
-
-def chains(key: Key, graph: Mapping[Key, tuple[str, tuple[Link, ...]]]) -> list[list[Link]]:
-    """Every path of requirers from a user requirement down to ``key`` (user first)."""
-    out: list[list[Link]] = []
-
-    def walk(k: Key, below: list[Link], seen: frozenset[Key]) -> None:
-        for link in graph[k][1]:
-            if link.by is None:
-                out.append([link, *below])
-            elif link.by not in seen and len(out) < 50:
-                walk(link.by, [link, *below], seen | {link.by})
-
-    walk(key, [], frozenset({key}))
-    return out
-
-
-def explain_choice(key: Key, chosen: Chosen, tekton: Version | str | None,
-                   newest: str | None) -> list[str]:
-    """``why`` in words: one line per chain of requirers, then one on the version."""
-
-    def label(k: Key) -> str:
-        # The kind only when a name has two kinds here (a git-clone Task and StepAction).
-        shadowed = any(o[1] == k[1] and KIND_ORDER.get(o[0], 9) < KIND_ORDER.get(k[0], 9)
-                       for o in chosen.graph)
-        return f"{k[0] + '/' if shadowed else ''}{k[1]} {chosen.graph[k][0]}"
-
-    def by(link: Link) -> str:
-        assert link.by is not None
-        return label(link.by) + ("" if link.range in ("", "*") else f" ({link.range})")
-
-    lines = []
-    for path in chains(key, chosen.graph):
-        user, links = path[0], path[:0:-1]  # links: the nearest requirer first
-        if not links:
-            lines.append(f"{label(key)}: you asked for {user.requirement}")
-            continue
-        text = f"required by {by(links[0])}"
-        text += "".join(f", which is required by {by(link)}" for link in links[1:])
-        lines.append(f"{label(key)}: {text}, which you asked for ({user.requirement})")
-    rngs = sorted({ln.range for ln in chosen.required_by if ln.range not in ("", "*")})
-    limits = " and ".join(rngs + ([f"Tekton {tekton}"] if tekton else []))
-    under = f" satisfying {limits}" if limits else ""
-    if newest is None:  # not known (a lock file read without its catalog)
-        lines.append(f"{label(key)}: the locked version{under}")
-    elif newest == chosen.version:
-        lines.append(f"{label(key)}: the newest version{under}")
-    else:
-        lines.append(f"{label(key)}: not the newest version{under} ({newest} is): "
-                     "it was locked, or the other requirements rule the newer ones out")
-    return lines
 
 
 def tekton_reason(entry: Entry, tekton: Version | None) -> str | None:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite from a clean clone: makes a virtualenv, installs the
-# project with its test dependencies, builds the local kube-apiserver the first time
-# (scripts/localkube.sh; skipped when already built), then runs pytest.
+# project with its test dependencies, runs ruff and mypy (either failing fails the
+# run), builds the local kube-apiserver the first time (scripts/localkube.sh; skipped
+# when already built), then runs pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,10 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e '.[test]'
+
+# Lint and types first: they take seconds, the tests minutes (config in pyproject.toml).
+"$venv/bin/python" -m ruff check .
+"$venv/bin/python" -m mypy
 
 # A real OCI registry on loopback for the Tekton bundle tests (tests/test_oci.py starts it).
 if ! dpkg -s docker-registry >/dev/null 2>&1; then

@@ -1,11 +1,10 @@
-"""Shared test helpers: run the real ``catalog`` command, find the corpus."""
+"""Shared test helpers: run the ``catalog`` command, find the corpus."""
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,13 +32,29 @@ class Result:
 
 def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
             input: str | None = None) -> Result:
-    """Run ``catalog ARGS`` in a fresh interpreter, exactly as a user's shell would."""
-    proc = subprocess.run(
-        [sys.executable, "-c", "from catalog_cli.cli.main import run; run()", *args],
-        capture_output=True, text=True, cwd=cwd or ROOT, input=input,
-        env={**os.environ, **(env or {})}, timeout=120, check=False,
-    )
-    return Result(proc.returncode, proc.stdout, proc.stderr)
+    """Run ``catalog ARGS`` in this process, through the app's own exit point (the
+    same code the ``catalog`` script runs), with ``env`` added to the environment,
+    ``cwd`` as the working directory and ``input`` on stdin; all three are restored
+    afterwards. stdout and stderr are captured apart, and neither is a terminal.
+
+    A fresh interpreter per call cost most of the suite's time; tests/test_smoke.py
+    keeps a few runs of the real script, and tests that need a terminal or a signal
+    start their own process."""
+    from typer.testing import CliRunner
+
+    from catalog_cli.cli.main import app
+
+    before = os.getcwd()
+    os.chdir(cwd or ROOT)
+    try:
+        res = CliRunner().invoke(app, list(args), input=input, env=env, prog_name="catalog")
+    finally:
+        os.chdir(before)
+    err = res.stderr
+    if res.exception is not None and not isinstance(res.exception, SystemExit):
+        # A bug escaped the exit point: show its traceback where the interpreter would.
+        err += "".join(traceback.format_exception(res.exception))
+    return Result(res.exit_code, res.stdout, err)
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,8 @@ import yaml
 from catalog_cli import lockfile, versions
 from catalog_cli.errors import DigestMismatch, InputError, NotFound, ResolutionError
 from catalog_cli.model import Dependency, Entry
-from catalog_cli.provider import Requirement, parse_requirement, resolve
+from catalog_cli.provider import resolve
+from catalog_cli.requirements import Requirement, parse_requirement
 from catalog_cli.sources.memory import MemoryCatalog
 
 

@@ -13,12 +13,8 @@ from catalog_cli import versions
 from catalog_cli.sources import open_catalog
 from catalog_cli.errors import InputError, NotFound, ResolutionError
 from catalog_cli.model import DEPENDENCIES_ANNOTATION, Dependency, Entry
-from catalog_cli.provider import (
-    CatalogProvider,
-    Requirement,
-    parse_requirement,
-    resolve,
-)
+from catalog_cli.provider import CatalogProvider, resolve
+from catalog_cli.requirements import Requirement, parse_requirement
 from catalog_cli.resolver import Resolver
 from catalog_cli.sources.memory import MemoryCatalog
 

@@ -13,11 +13,13 @@ import pytest
 import yaml
 
 from catalog_cli import errors, versions
+from catalog_cli.errors import NoSolution
 from catalog_cli.lockfile import Lock, LockedEntry
 from catalog_cli.model import Entry
-from catalog_cli.provider import Requirement, parse_requirement, resolve
+from catalog_cli.provider import resolve
+from catalog_cli.requirements import Requirement, parse_requirement
+from catalog_cli.resolver import Resolver
 from catalog_cli.sources.memory import MemoryCatalog
-from catalog_cli.resolver import NoSolution, Resolver
 from catalog_cli.resources import parse_dependency_annotation
 
 DATA = Path(__file__).parent / "data" / "resolver"

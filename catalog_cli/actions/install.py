@@ -7,7 +7,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..cluster.base import Cluster, ObjectRef
-from ..provider import parse_requirement
+from ..requirements import parse_requirement
 from . import preflight
 from .change import Target, change
 from .common import Options, Report, start

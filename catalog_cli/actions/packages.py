@@ -15,7 +15,7 @@ from ..versions import Version
 
 if TYPE_CHECKING:
     from ..lockfile import Lock
-    from ..provider import Resolution
+    from ..resolution import Resolution
 
 
 def load_packages(catalog: Catalog, entries: Sequence[Entry]) -> list[Package]:
@@ -44,7 +44,8 @@ def resolve_entries(catalog: Catalog, requirements: Sequence[str], tekton: Versi
                     locked: Lock | None = None) -> tuple[list[Entry], Resolution]:
     """Resolve user requirement strings against ``catalog``; entries in install order.
     With a lock, its versions are chosen and must come out exactly, digests included."""
-    from ..provider import parse_requirement, resolve
+    from ..provider import resolve
+    from ..requirements import parse_requirement
 
     reqs = [parse_requirement(r) for r in requirements]
     resolution = resolve(catalog, reqs, tekton, locked)

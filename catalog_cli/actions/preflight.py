@@ -6,14 +6,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..errors import ClusterError, InputError
+from ..errors import Forbidden as Forbidden  # re-exported: callers say preflight.Forbidden
 from ..cluster.base import RESOURCES, Access, Cluster
 from ..model import PolicyRule
 from ..versions import Version, is_version, parse
 from .plan import Change
-
-
-class Forbidden(ClusterError):
-    """The caller lacks rights the change needs; nothing was written."""
 
 
 def tekton_version(cluster: Cluster, override: str | None = None) -> Version:

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..cluster.base import Cluster, ObjectRef
 from ..manifests import objects_for
-from ..provider import parse_requirement
+from ..requirements import parse_requirement
 from ..versions import parse
 from .packages import load_packages, resolve_entries
 

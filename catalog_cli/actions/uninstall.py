@@ -7,7 +7,7 @@ from typing import Any
 
 from ..errors import NotFound
 from ..cluster.base import Cluster, ObjectRef
-from ..provider import parse_requirement
+from ..requirements import parse_requirement
 from ..cluster.records import Installed
 from .common import Options, Report, commit, per_namespace, removed_rows, start
 from .plan import NamespacePlan, Observer, plan_removals

@@ -8,7 +8,7 @@ from dataclasses import replace
 from ..cluster.base import Cluster, ObjectRef
 from ..cluster.records import Record
 from ..errors import CatalogError, InputError, NotFound
-from ..provider import parse_requirement
+from ..requirements import parse_requirement
 from ..sources.base import Catalog
 from ..versions import parse
 from . import preflight

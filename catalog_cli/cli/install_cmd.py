@@ -282,7 +282,7 @@ def render(
     objs = run(cat, refs, namespace, tekton_version)
     if bundles:
         from ..oci.bundle import bundle_task_refs
-        from ..provider import parse_requirement
+        from ..requirements import parse_requirement
 
         objs = bundle_task_refs(objs, bundles, frozenset(parse_requirement(r).name for r in refs))
     if output is Format.json:

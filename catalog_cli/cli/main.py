@@ -1,16 +1,56 @@
-"""The ``catalog`` command: global options, command registration, and the one error handler."""
+"""The ``catalog`` command: global options, command registration, and the one exit point."""
 
 from __future__ import annotations
 
 import os
 import sys
+import traceback
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
+from ..errors import CatalogError
 from . import discover, index_cmd, install_cmd, lint_cmd, repo_cmd, resolve_cmd, scaffold_cmd, share_cmd
+
+#: ``--offline`` reaches the library through this variable until the sources take
+#: ``Settings`` (issue 10): ``sources.http`` reads it, and so does ``Settings.from_env``.
+OFFLINE_ENV = "CATALOG_OFFLINE"
+DEBUG_ENV = "CATALOG_DEBUG"
+#: The exit code of a run stopped by Ctrl-C, as shells report a process killed by SIGINT.
+INTERRUPTED = 130
+
+
+class CatalogGroup(TyperGroup):
+    """The root command, and the one place where errors leave the program.
+
+    In ``invoke``, so the same for the ``catalog`` script and for an app called
+    in-process (Typer's ``CliRunner``): a CatalogError becomes the line
+    ``catalog: error: ...`` on stderr and its exit code (after its traceback, with
+    ``--debug`` or ``$CATALOG_DEBUG``); Ctrl-C takes any progress bar off the terminal
+    and exits 130 with ``catalog: interrupted``. Any other exception is a bug and
+    keeps its traceback.
+    """
+
+    # ``ctx`` is click's Context, which recent Typer vendors with no public name.
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CatalogError as exc:
+            _stop_progress()
+            if ctx.params.get("debug") or os.environ.get(DEBUG_ENV):
+                traceback.print_exc(file=sys.stderr)
+            print(f"catalog: error: {exc}", file=sys.stderr)
+            raise typer.Exit(exc.exit_code) from exc
+        except KeyboardInterrupt:
+            _stop_progress()
+            print("catalog: interrupted", file=sys.stderr)
+            raise typer.Exit(INTERRUPTED) from None
+
 
 app = typer.Typer(
     name="catalog",
+    cls=CatalogGroup,
     help="A package manager for Tekton: find, lint, resolve and install versioned Tasks.",
     no_args_is_help=True,
     add_completion=False,
@@ -19,23 +59,26 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-_state = {"debug": False}
-
 
 @app.callback()
 def _main(
+    ctx: typer.Context,
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
     offline: bool = typer.Option(
         False, "--offline", help="Use cached repo indexes and files only (says how old they are)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars and no notes on stderr."),
 ) -> None:
-    _state["debug"] = debug or bool(os.environ.get("CATALOG_DEBUG"))
-    if offline:
-        os.environ["CATALOG_OFFLINE"] = "1"  # read by the library (remote.offline_default)
+    # Everything set here is undone when the run ends (ctx.call_on_close), so that a
+    # run in-process (tests, CliRunner) leaves nothing behind for the next one.
     from ..progress import set_reporter
     from .progress_ui import StderrReporter
 
-    set_reporter(StderrReporter(quiet=quiet))
+    previous = set_reporter(StderrReporter(quiet=quiet))
+    ctx.call_on_close(lambda: set_reporter(previous))
+    if offline:
+        before = os.environ.get(OFFLINE_ENV)
+        os.environ[OFFLINE_ENV] = "1"
+        ctx.call_on_close(lambda: _restore_env(OFFLINE_ENV, before))
 
 
 discover.register(app)
@@ -49,21 +92,15 @@ share_cmd.register(app)
 
 
 def run() -> None:
-    """Entry point: run the app, turning every CatalogError into one line and its exit code."""
-    from ..errors import CatalogError
+    """Entry point of the ``catalog`` script; errors are handled inside the app."""
+    app()
 
-    try:
-        app()
-    except CatalogError as exc:
-        _stop_progress()
-        if _state["debug"]:
-            raise
-        print(f"catalog: error: {exc}", file=sys.stderr)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        _stop_progress()
-        print("catalog: interrupted", file=sys.stderr)
-        sys.exit(130)
+
+def _restore_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
 
 
 def _stop_progress() -> None:

@@ -66,6 +66,9 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, title:
     for row in cells:
         for i, c in enumerate(row):
             widths[i] = max(widths[i], len(c))
-    fmt_row = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)).rstrip()  # noqa: E731
+
+    def fmt_row(row: Sequence[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)).rstrip()
+
     lines = [fmt_row([h.upper() for h in headers])] + [fmt_row(r) for r in cells]
     sys.stdout.write("\n".join(lines) + "\n")

@@ -59,7 +59,8 @@ def lock(
     """Resolve requirements and all their dependencies; write exact versions and digests."""
     from .. import lockfile, versions
     from ..errors import InputError
-    from ..provider import parse_requirement, resolve
+    from ..provider import resolve
+    from ..requirements import parse_requirement
 
     if check:
         if requirements:

@@ -206,12 +206,16 @@ class LintContext:
     def catalog_tasks(self) -> frozenset[str]:
         """Task names the built-in catalog offers: a Pipeline may refer to them without
         linting them alongside (a scaffolded pipeline does)."""
-        try:
-            from ..sources import open_catalog
+        from ..errors import CatalogError
+        from ..sources import open_catalog
 
+        try:
             cat = open_catalog(None)
             return frozenset(n for n in cat.names() if "Task" in cat.kinds(n))
-        except Exception:  # lint works without a readable catalog
+        except CatalogError:
+            # The user's repos (a broken repos.yaml, a server down and nothing cached)
+            # are not what is being linted: without them, references to catalog Tasks
+            # are reported as unknown. Anything else is a bug and must show.
             return frozenset()
 
 

@@ -50,7 +50,8 @@ def resolve_dependencies(catalog: Any, template: Template,
         return tuple(out)
     if not template.dependencies:
         return ()
-    from ..provider import Requirement, resolve
+    from ..provider import resolve
+    from ..requirements import Requirement
 
     reqs = [Requirement(d.name, d.range, canonical_kind(d.kind) if d.kind else None)
             for d in template.dependencies]

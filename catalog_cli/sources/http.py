@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from .. import fsutil
-from ..errors import CatalogError, InputError, NotFound, RemoteError
+from ..errors import CatalogError, InputError, NotFound, Refused, RemoteError
 from ..progress import reporter
 
 if TYPE_CHECKING:
@@ -115,10 +115,6 @@ def check_transport(url: str) -> None:
 def _origin(url: Any) -> tuple[str, str, int | None]:
     default = {"http": 80, "https": 443}.get(url.scheme)
     return (url.scheme, url.host, url.port or default)
-
-
-class Refused(RemoteError):
-    """The server would not serve us (HTTP 401 or 403): a cached copy is no answer to that."""
 
 
 @dataclass(frozen=True)

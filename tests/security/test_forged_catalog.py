@@ -23,7 +23,8 @@ from catalog_cli import lockfile, repos, yamlio
 from catalog_cli.actions.render import render
 from catalog_cli.errors import CatalogError
 from catalog_cli.mirror import export
-from catalog_cli.provider import parse_requirement, resolve
+from catalog_cli.provider import resolve
+from catalog_cli.requirements import parse_requirement
 from catalog_cli.sources import open_catalog
 
 from ..conftest import assert_one_line_error, run_cli

@@ -1,148 +1,33 @@
-"""Why no solution exists: the incompatibilities PubGrub derives, and the report
-that turns their derivation graph into sentences a person can follow.
+"""Why no solution exists: the derivation graph of the failure PubGrub proved (see
+:mod:`.terms`), turned into sentences a person can follow.
 
-An incompatibility is a set of terms that cannot all hold ("deploy-pipeline >=2.0
-and not kubectl-deploy ^1.0"). External ones come from the provider (a dependency,
-an unavailable version, a range no version matches); derived ones come from two
-others during conflict resolution. The report follows pub's (Dart) error
-reporting: each derived fact is one "Because ..., ..." line; a fact used twice is
-numbered and referred to by its number.
+It follows pub's (Dart) error reporting: each derived fact is one "Because ..., ..."
+line; a fact used twice is numbered and referred to by its number. Packages and
+versions are named through :class:`Names`, so this module, like the solver, knows
+nothing of catalogs or version strings.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
-
-class _RootKey:
-    def __repr__(self) -> str:
-        return "<root>"
-
-
-#: The package standing for the user's requirements.
-ROOT: Any = _RootKey()
+from .terms import (
+    ROOT,
+    ConflictCause,
+    DependencyCause,
+    Incompatibility,
+    NoVersionsCause,
+    Term,
+    UnavailableCause,
+    satisfies,
+)
 
 FAILED = "the requirements cannot be satisfied"
 #: Past this many lines an explanation shows its first and last lines and a summary.
 MAX_LINES = 40
 
 
-@dataclass(frozen=True, slots=True)
-class Term:
-    """``key`` in ``mask`` (positive), or not in it (negative: absent also satisfies).
-
-    ``label`` says the set in the requirement's own words (``^1.0``); it is kept only
-    while the set is unchanged.
-    """
-
-    key: Any
-    mask: int
-    positive: bool
-    label: str | None = None
-
-    def negate(self) -> Term:
-        return Term(self.key, self.mask, not self.positive, self.label)
-
-
-def intersect(a: Term, b: Term) -> Term:
-    if a.positive and b.positive:
-        mask, positive = a.mask & b.mask, True
-    elif a.positive:
-        mask, positive = a.mask & ~b.mask, True
-    elif b.positive:
-        mask, positive = b.mask & ~a.mask, True
-    else:
-        mask, positive = a.mask | b.mask, False
-    label = a.label if (a.mask, a.positive) == (mask, positive) else (
-        b.label if (b.mask, b.positive) == (mask, positive) else None)
-    return Term(a.key, mask, positive, label)
-
-
-def satisfies(a: Term, b: Term) -> bool:
-    """Whether every way of satisfying ``a`` satisfies ``b`` (a is a subset of b)."""
-    if b.positive:
-        return a.positive and not a.mask & ~b.mask
-    if a.positive:
-        return not a.mask & b.mask
-    return not b.mask & ~a.mask
-
-
-def disjoint(a: Term, b: Term) -> bool:
-    if a.positive and b.positive:
-        return not a.mask & b.mask
-    if a.positive:
-        return not a.mask & ~b.mask
-    if b.positive:
-        return not b.mask & ~a.mask
-    return False  # both are satisfied by the package being absent
-
-
-# -- incompatibilities ---------------------------------------------------------------
-@dataclass(frozen=True)
-class RootCause:
-    """``not root``: the user's requirements must hold."""
-
-
-@dataclass(frozen=True)
-class DependencyCause:
-    """``{P in S, not Q in R}``: every version of P in S depends on Q in R."""
-
-
-@dataclass(frozen=True)
-class NoVersionsCause:
-    """``{P in S}``: no candidate of P is in S."""
-
-
-@dataclass(frozen=True)
-class UnavailableCause:
-    """``{P in S}``: the candidates in S cannot be used, for ``reason``."""
-
-    reason: str
-
-
-@dataclass(frozen=True)
-class ConflictCause:
-    """Derived from two incompatibilities during conflict resolution."""
-
-    conflict: Incompatibility
-    other: Incompatibility
-
-
-Cause = RootCause | DependencyCause | NoVersionsCause | UnavailableCause | ConflictCause
-
-
-@dataclass(eq=False)
-class Incompatibility:
-    """Terms that cannot all be true at once, and how we know."""
-
-    terms: tuple[Term, ...]
-    cause: Cause
-
-    @classmethod
-    def of(cls, terms: Sequence[Term], cause: Cause) -> Incompatibility:
-        if isinstance(cause, ConflictCause) and len(terms) > 1:
-            # The root is always selected: "root and X" says no more than "X".
-            rest = [t for t in terms if not (t.positive and t.key is ROOT)]
-            terms = rest or list(terms)
-        merged: dict[Any, Term] = {}
-        for t in terms:
-            merged[t.key] = intersect(merged[t.key], t) if t.key in merged else t
-        return cls(tuple(merged.values()), cause)
-
-    @property
-    def is_failure(self) -> bool:
-        return not self.terms or (
-            len(self.terms) == 1 and self.terms[0].positive and self.terms[0].key is ROOT)
-
-    def term(self, key: Any) -> Term | None:
-        return next((t for t in self.terms if t.key == key), None)
-
-
-
-
-# -- the report ----------------------------------------------------------------------
 class Names(Protocol):
     """How the report names packages and their versions."""
 
@@ -153,8 +38,9 @@ class Names(Protocol):
         ...
 
 
-class Report:
-    """Render the derivation of a failure, one reason a line."""
+class Explanation:
+    """Render the derivation of a failure, one reason a line:
+    ``Explanation(names).render(incompatibility)``."""
 
     def __init__(self, names: Names) -> None:
         self.names = names

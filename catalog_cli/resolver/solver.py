@@ -1,45 +1,37 @@
 """Dependency resolution: PubGrub (Dart's pub, uv) over a small provider protocol.
 
-The algorithm never sees a version string, a range, an index or a cluster. A
-:class:`Provider` names packages (any hashable key), lists each package's
-candidates newest first, says which candidates a requirement allows, what a
-candidate depends on, and whether a candidate is unavailable (and why). Sets of
-versions are bit masks over a package's candidate list, so every set operation is
-an integer operation.
-
-PubGrub learns from each conflict: it derives a new *incompatibility* (a set of
-terms that cannot all hold) and jumps back to the decision that caused it, so a
-conflict is never rediscovered; the chain of derivations is what
-:mod:`catalog_cli.explain` turns into an explanation when no solution exists.
-See https://github.com/dart-lang/pub/blob/master/doc/solver.md for the algorithm.
+The algorithm never sees a version string, a range, an index or a cluster: it asks
+a :class:`~.protocol.Provider` and works on bit masks over each package's candidate
+list (:mod:`.terms`). PubGrub learns from each conflict: it derives a new
+*incompatibility* (a set of terms that cannot all hold) and jumps back to the
+decision that caused it, so a conflict is never rediscovered; the chain of
+derivations is what :mod:`.report` turns into an explanation when no solution
+exists. See https://github.com/dart-lang/pub/blob/master/doc/solver.md for the
+algorithm.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic
 
-from .errors import ResolutionError
-from .explain import (
+from ..errors import NoSolution, ResolutionError
+from .partial import Assignment, PartialSolution
+from .protocol import C, K, Provider, R, Result
+from .report import Explanation
+from .terms import (
     ROOT,
     ConflictCause,
     DependencyCause,
     Incompatibility,
     NoVersionsCause,
-    Report,
     RootCause,
     Term,
     UnavailableCause,
-    disjoint,
     intersect,
-    satisfies,
 )
-
-K = TypeVar("K", bound=Hashable)
-C = TypeVar("C")
-R = TypeVar("R", bound=Hashable)
 
 #: Defaults for the budget: far above what any real catalog needs (a 100-package
 #: closure takes a few hundred steps), low enough that a pathological one stops.
@@ -47,84 +39,6 @@ MAX_STEPS = 100_000
 MAX_SECONDS = 20.0
 
 
-class Provider(Protocol[K, C, R]):
-    """What the resolver needs to know about packages. Keys (``K``) and requirements
-    (``R``) must be hashable; candidates (``C``) are opaque.
-
-    Every method is called at most once per argument and cached by the resolver,
-    except ``allows`` (once per requirement and candidate) and the text methods.
-    """
-
-    def identify(self, requirement: R, parent: C | None) -> K:
-        """The key of the package ``requirement`` names. ``parent`` is the candidate
-        that has the requirement (None for the user's own requirements). Raise a
-        CatalogError naming ``parent`` when the requirement is invalid (a range that
-        does not parse, a name no catalog has): that is bad input, not a conflict."""
-        ...
-
-    def candidates(self, key: K) -> Sequence[C]:
-        """Every candidate of a package, newest first. The order is also how sets of
-        candidates are described to people (``>=1.2`` is "1.2 and everything newer")."""
-        ...
-
-    def allows(self, requirement: R, candidate: C) -> bool:
-        """Whether ``candidate`` (of the package ``requirement`` names) satisfies it."""
-        ...
-
-    def dependencies(self, candidate: C) -> Sequence[R]:
-        """The requirements of a candidate. Called for every candidate of a package
-        whose first candidate is tried (equal requirements of sibling versions are
-        merged into one fact, "foo >=2.0 depends on bar ^1"), so it must be cheap and
-        must not validate: ``identify`` does that, only for candidates really tried."""
-        ...
-
-    def unavailable(self, candidate: C) -> str | None:
-        """Why a candidate cannot be used at all (e.g. "needs Tekton >=0.60 while the
-        cluster runs 0.50"), or None. Candidates with the same reason are grouped."""
-        ...
-
-    def preferred(self, key: K) -> C | None:
-        """A candidate to try before the newest allowed one (a locked version), or None."""
-        ...
-
-    def name(self, key: K) -> str:
-        """How people call the package, for messages."""
-        ...
-
-    def version(self, candidate: C) -> str:
-        """The candidate's version as people write it, for messages."""
-        ...
-
-    def describe(self, requirement: R) -> str:
-        """The range of a requirement as written (``^1.0``), or "" when it allows any."""
-        ...
-
-
-# -- result --------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Result(Generic[K, C, R]):
-    """A solution: the chosen candidate of each package, dependencies before dependents.
-
-    ``required_by[key]`` lists who asked for it: ``(None, requirement)`` for the user's
-    own requirements, ``(parent_key, requirement)`` for dependencies.
-    """
-
-    chosen: dict[K, C]
-    dependencies: dict[K, tuple[K, ...]]
-    required_by: dict[K, tuple[tuple[K | None, R], ...]]
-    steps: int
-
-
-class NoSolution(ResolutionError):
-    """No set of candidates satisfies the requirements; ``str()`` explains why,
-    one reason a line, in the manner of PubGrub."""
-
-    def __init__(self, message: str, incompatibility: Incompatibility) -> None:
-        super().__init__(message)
-        self.incompatibility = incompatibility
-
-
-# -- the solver ----------------------------------------------------------------------
 @dataclass
 class _Package:
     candidates: Sequence[Any]
@@ -133,84 +47,6 @@ class _Package:
     dep_masks: dict[Any, int] | None = None  # requirement -> versions that have it
     reasons: list[str | None] | None = None
     preferred: Any = None
-
-
-@dataclass(slots=True)
-class _Assignment:
-    term: Term
-    level: int
-    index: int
-    cause: Incompatibility | None  # None: a decision
-
-
-@dataclass
-class _Solution:
-    assignments: list[_Assignment] = field(default_factory=list)
-    by_key: dict[Any, list[_Assignment]] = field(default_factory=dict)
-    decisions: dict[Any, int] = field(default_factory=dict)  # key -> candidate index
-    positive: dict[Any, Term] = field(default_factory=dict)
-    negative: dict[Any, Term] = field(default_factory=dict)
-
-    @property
-    def level(self) -> int:
-        return len(self.decisions)
-
-    def decide(self, key: Any, index: int) -> None:
-        self.decisions[key] = index
-        term = Term(key, 1 << index, True)
-        self._assign(_Assignment(term, self.level, len(self.assignments), None))
-
-    def derive(self, term: Term, cause: Incompatibility) -> None:
-        self._assign(_Assignment(term, self.level, len(self.assignments), cause))
-
-    def _assign(self, a: _Assignment) -> None:
-        self.assignments.append(a)
-        self.by_key.setdefault(a.term.key, []).append(a)
-        self._register(a.term)
-
-    def _register(self, term: Term) -> None:
-        key = term.key
-        if key in self.positive:
-            self.positive[key] = intersect(self.positive[key], term)
-            return
-        old = self.negative.get(key)
-        merged = term if old is None else intersect(term, old)
-        if merged.positive:
-            self.negative.pop(key, None)
-            self.positive[key] = merged
-        else:
-            self.negative[key] = merged
-
-    def backtrack(self, level: int) -> None:
-        touched = set()
-        while self.assignments and self.assignments[-1].level > level:
-            a = self.assignments.pop()
-            touched.add(a.term.key)
-            self.by_key[a.term.key].pop()
-            if a.cause is None:
-                del self.decisions[a.term.key]
-        for key in touched:
-            self.positive.pop(key, None)
-            self.negative.pop(key, None)
-            for a in self.by_key[key]:
-                self._register(a.term)
-
-    def relation(self, term: Term) -> int:
-        """1 satisfied, -1 contradicted, 0 inconclusive."""
-        have = self.positive.get(term.key) or self.negative.get(term.key)
-        if have is None:
-            return 0
-        if satisfies(have, term):
-            return 1
-        return -1 if disjoint(have, term) else 0
-
-    def satisfier(self, term: Term) -> _Assignment:
-        acc: Term | None = None
-        for a in self.by_key[term.key]:
-            acc = a.term if acc is None else intersect(acc, a.term)
-            if satisfies(acc, term):
-                return a
-        raise AssertionError(f"{term} is not satisfied")  # pragma: no cover
 
 
 class Resolver(Generic[K, C, R]):
@@ -238,7 +74,7 @@ class Resolver(Generic[K, C, R]):
         self._order: dict[Any, int] = {}
         self._conflicts: dict[Any, int] = {}
         self._requirements: Sequence[R] = ()
-        self._solution = _Solution()
+        self._solution = PartialSolution()
         self.steps = 0
         self._deadline = 0.0
 
@@ -377,7 +213,7 @@ class Resolver(Generic[K, C, R]):
         while not inc.is_failure:
             self._step()
             recent_term: Term | None = None
-            recent: _Assignment | None = None
+            recent: Assignment | None = None
             difference: Term | None = None
             previous_level = 1
             for t in inc.terms:
@@ -472,7 +308,7 @@ class Resolver(Generic[K, C, R]):
         return "you" if key is ROOT else self.provider.name(key)
 
     def _failure(self, inc: Incompatibility) -> NoSolution:
-        return NoSolution(Report(_Names(self)).render(inc), inc)
+        return NoSolution(Explanation(_Names(self)).render(inc), inc)
 
     def _result(self) -> Result[K, C, R]:
         sol = self._solution

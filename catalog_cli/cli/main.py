@@ -19,6 +19,15 @@ OFFLINE_ENV = "CATALOG_OFFLINE"
 DEBUG_ENV = "CATALOG_DEBUG"
 #: The exit code of a run stopped by Ctrl-C, as shells report a process killed by SIGINT.
 INTERRUPTED = 130
+TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process SIGTERM ended
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a CI job cancelled, a pod stopped): undone like Ctrl-C, then exit 143."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Terminated()
 
 
 class CatalogGroup(TyperGroup):
@@ -42,10 +51,11 @@ class CatalogGroup(TyperGroup):
                 traceback.print_exc(file=sys.stderr)
             print(f"catalog: error: {exc}", file=sys.stderr)
             raise typer.Exit(exc.exit_code) from exc
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             _stop_progress()
-            print("catalog: interrupted", file=sys.stderr)
-            raise typer.Exit(INTERRUPTED) from None
+            terminated = isinstance(exc, Terminated)
+            print(f"catalog: {'terminated' if terminated else 'interrupted'}", file=sys.stderr)
+            raise typer.Exit(TERMINATED if terminated else INTERRUPTED) from None
 
 
 app = typer.Typer(
@@ -92,7 +102,11 @@ share_cmd.register(app)
 
 
 def run() -> None:
-    """Entry point of the ``catalog`` script; errors are handled inside the app."""
+    """Entry point of the ``catalog`` script; errors are handled inside the app. SIGTERM
+    is turned into an interrupt, so a change under way is undone before the exit."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _on_sigterm)
     app()
 
 

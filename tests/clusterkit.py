@@ -4,6 +4,7 @@ install record as kubectl sees it, and the catalog command run as admin or alice
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,16 @@ OUR_KINDS = "tasks,pipelines,stepactions,serviceaccounts,roles,rolebindings,conf
 
 
 def snapshot(kube_server: Any, ns: str) -> dict[str, str]:
-    """Everything in the namespace that catalog could touch: name -> resourceVersion."""
-    out = kube_server.kubectl("get", OUR_KINDS, "-n", ns, "-o", "yaml").stdout
-    items = yaml.safe_load(out)["items"]
+    """Everything in the namespace that catalog could touch: name -> resourceVersion.
+
+    First waits for the controller manager to give each ServiceAccount its token
+    Secret: that update changes their resourceVersions, and must not pass for ours."""
+    deadline = time.monotonic() + 30
+    while True:
+        items = yaml.safe_load(kube_server.kubectl("get", OUR_KINDS, "-n", ns, "-o", "yaml").stdout)["items"]
+        if time.monotonic() > deadline or all(i.get("secrets") for i in items if i["kind"] == "ServiceAccount"):
+            break
+        time.sleep(0.2)
     return {f"{i['kind']}/{i['metadata']['name']}": i["metadata"]["resourceVersion"] for i in items
             if i["metadata"]["name"] not in ("default", "kube-root-ca.crt")
             and not i["metadata"]["name"].startswith("default-token")}

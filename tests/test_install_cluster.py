@@ -22,6 +22,7 @@ from catalog_cli.settings import Settings
 from catalog_cli.cluster.base import Cluster, ObjectRef
 from catalog_cli.cluster.client import KubeCluster
 
+from .clusterkit import live, snapshot
 from .conftest import BUILTIN, run_cli
 
 pytestmark = pytest.mark.kube
@@ -54,22 +55,6 @@ def admin(kube_server: Any) -> Cluster:
 @pytest.fixture
 def alice(kube_server: Any) -> Cluster:
     return KubeCluster(str(kube_server.limited_kubeconfig))
-
-
-def snapshot(kube_server: Any, ns: str) -> dict[str, Any]:
-    """Everything in the namespace that install could touch, as kubectl sees it."""
-    out = kube_server.kubectl("get", "tasks,pipelines,serviceaccounts,roles,rolebindings,configmaps",
-                              "-n", ns, "-o", "yaml").stdout
-    items = yaml.safe_load(out)["items"]
-    return {f"{i['kind']}/{i['metadata']['name']}": i["metadata"]["resourceVersion"] for i in items
-            if i["metadata"]["name"] not in ("default", "kube-root-ca.crt")
-            and not i["metadata"]["name"].startswith("default-token")}
-
-
-def live(kube_server: Any, kind: str, ns: str, name: str) -> dict[str, Any] | None:
-    proc = kube_server.kubectl("get", kind, name, "-n", ns, "-o", "yaml", "--show-managed-fields",
-                               check=False)
-    return yaml.safe_load(proc.stdout) if proc.returncode == 0 else None
 
 
 def opts(ns: str, **kw: Any) -> Options:

@@ -22,6 +22,7 @@ def ready(kube_server: Any, kube_namespace: str, tmp_path: Path) -> str:
     return kube_namespace
 
 
+
 @pytest.mark.parametrize("mode", ["client", "server"])
 @pytest.mark.parametrize("verb", [
     ["install", "yq-update", "kaniko"],

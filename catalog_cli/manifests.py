@@ -93,9 +93,12 @@ def _resource(pkg: Package, namespace: str) -> dict[str, Any]:
         # refuses it on load; this guards Packages built by hand).
         raise EntryMismatch(f"metadata.name is {meta.get('name')!r}, the index says {pkg.entry.name!r}: refused",
                             pkg.entry.path)
+    # Only what a catalog may say of an object: ownerReferences could hand it to the
+    # garbage collector, finalizers could make it undeletable, and the server's fields
+    # (uid, resourceVersion, managedFields...) are the server's.
+    for key in [k for k in meta if k not in ("name", "labels", "annotations")]:
+        meta.pop(key)
     meta["namespace"] = namespace
-    for key in ("resourceVersion", "uid", "creationTimestamp", "managedFields", "generation"):
-        meta.pop(key, None)
     if not is_signed(pkg.resource):
         meta["labels"] = {**(meta.get("labels") or {}), **_labels(pkg)}
         meta["annotations"] = {**(meta.get("annotations") or {}), **_annotations(pkg)}

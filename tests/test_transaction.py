@@ -205,3 +205,29 @@ def test_journal_lines_cut_short_are_skipped(tmp_path: Path) -> None:
     crash(tx)
     recover(cluster, tmp_path)
     assert names(cluster) == set()
+
+
+def test_a_write_the_server_refused_is_not_undone(tmp_path: Path) -> None:
+    cluster = FakeCluster(namespaces={"team-a"})
+    mine = cluster.add(task("a", image="mine"), manager="kubectl")
+    tx = Transaction(cluster, open_journal(cluster, tmp_path), patience=0)
+    stale = dict(task("a", image="new"), metadata={**task("a")["metadata"], "uid": "not-the-one"})  # type: ignore[dict-item]
+    with pytest.raises(ClusterError):
+        tx.apply(stale, mine, force=False)
+    assert tx.steps == []
+    crash(tx)
+    assert recover(cluster, tmp_path) == []  # the refused write left nothing to undo
+    live = cluster.get(ObjectRef("Task", "team-a", "a"))
+    assert live is not None and live["spec"]["steps"][0]["image"] == "mine"
+
+
+def test_undo_never_overwrites_an_object_replaced_since(tmp_path: Path) -> None:
+    cluster = FakeCluster(namespaces={"team-a"})
+    ours = cluster.add(task("a", image="old"), manager="catalog")
+    tx = Transaction(cluster, open_journal(cluster, tmp_path), patience=0)
+    tx.apply(task("a", image="new"), ours, force=False)
+    del cluster.objects[ObjectRef("Task", "team-a", "a")]
+    cluster.add(task("a", image="theirs"), manager="kubectl")
+    assert tx.rollback() == ([], [])
+    live = cluster.get(ObjectRef("Task", "team-a", "a"))
+    assert live is not None and live["spec"]["steps"][0]["image"] == "theirs"

@@ -134,6 +134,13 @@ def _contains(live: Any, want: Any) -> bool:
     return bool(live == want)
 
 
+def _same_uid(desired: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:
+    """``desired`` bound to the object planned against: with its uid in the applied body,
+    the server refuses the write (422 or 409) should the object have been replaced since."""
+    meta = dict(desired.get("metadata") or {}, uid=(live.get("metadata") or {}).get("uid"))
+    return dict(desired, metadata=meta)
+
+
 def plan_packages(obs: Observer, record: Record, packages: list[Package], *, force: bool,
                   adopt: bool) -> tuple[list[Change], list[str]]:
     """Changes that make ``packages`` present in the namespace, and objects that block them."""
@@ -149,7 +156,7 @@ def plan_packages(obs: Observer, record: Record, packages: list[Package], *, for
             if not owned(live, record, key):
                 hub = installed_by_hub(live)
                 if adopt:
-                    changes.append(Change(ref, "adopt", key, obj, live))
+                    changes.append(Change(ref, "adopt", key, _same_uid(obj, live), live))
                 elif hub:
                     problems.append(f"{ref} was installed by tkn hub (version {hub}); --adopt takes it over")
                 else:
@@ -165,7 +172,7 @@ def plan_packages(obs: Observer, record: Record, packages: list[Package], *, for
             if same_version and _same(obj, live) and not edited:
                 changes.append(Change(ref, "unchanged", key, obj, live))
             else:
-                changes.append(Change(ref, "update", key, obj, live))
+                changes.append(Change(ref, "update", key, _same_uid(obj, live), live))
     return changes, problems
 
 

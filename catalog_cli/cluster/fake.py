@@ -100,6 +100,11 @@ class FakeCluster:
         self._enter("patch", ref)
         with self._lock:
             live = self.objects.get(_norm(ref))
+            uid = (obj.get("metadata") or {}).get("uid")
+            if uid and live is None:
+                raise ClusterError("Conflict: uid mismatch: no existing object", str(ref), 409)
+            if uid and live is not None and live["metadata"]["uid"] != uid:
+                raise ClusterError("Invalid: metadata.uid: field is immutable", str(ref), 422)
             if live is None:
                 self._enter("create", ref)
                 merged = copy.deepcopy(obj)

@@ -220,6 +220,9 @@ def pending(folder: Path, key: str) -> Iterator[list[Pending]]:
                     elif line.get("op") == "made":
                         _note_uid(steps, line)
                         continue
+                    elif line.get("op") == "failed":
+                        _drop(steps, line)
+                        continue
                     step = decode(line)
                     if step is not None:
                         steps.append(step)
@@ -229,6 +232,19 @@ def pending(folder: Path, key: str) -> Iterator[list[Pending]]:
     finally:
         for p in found:
             p.release(delete=False)
+
+
+def _drop(steps: list[Step], line: dict[str, Any]) -> None:
+    """A ``failed`` line: the server refused the write just before it; nothing to undo."""
+    try:
+        ref = ObjectRef(*(str(x) for x in line["ref"]))
+    except (KeyError, TypeError):
+        return
+    for i in range(len(steps) - 1, -1, -1):
+        s = steps[i]
+        if isinstance(s, ObjectStep) and s.ref == ref:
+            del steps[i]
+            return
 
 
 def _note_uid(steps: list[Step], line: dict[str, Any]) -> None:

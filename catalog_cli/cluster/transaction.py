@@ -58,7 +58,11 @@ class Transaction:
         # The intent goes first: a write that reached the server just before the
         # process died or the connection broke is undone too.
         self._intend(ObjectStep(ref, before))
-        live = self.cluster.apply(obj, force=force)
+        try:
+            live = self.cluster.apply(obj, force=force)
+        except ClusterError as exc:
+            self._not_made(ref, exc)
+            raise
         uid = (live.get("metadata") or {}).get("uid", "")
         with self._lock:
             self.journal.made(ref, uid)
@@ -71,9 +75,26 @@ class Transaction:
             self._on_write(ref, "applied")
         return live
 
+    def _not_made(self, ref: ObjectRef, exc: ClusterError) -> None:
+        """The server answered that it refused the write: there is nothing to undo. (With
+        no answer at all the write may have happened, and the step stays.)"""
+        if exc.status is None:
+            return
+        with self._lock:
+            self.journal.write({"op": "failed", "ref": [ref.kind, ref.namespace, ref.name]})
+            for i in range(len(self.steps) - 1, -1, -1):
+                s = self.steps[i]
+                if isinstance(s, ObjectStep) and s.ref == ref:
+                    del self.steps[i]
+                    break
+
     def delete(self, ref: ObjectRef, before: dict[str, Any]) -> None:
         self._intend(ObjectStep(ref, before))
-        self.cluster.delete(ref, uid=(before.get("metadata") or {}).get("uid"))
+        try:
+            self.cluster.delete(ref, uid=(before.get("metadata") or {}).get("uid"))
+        except ClusterError as exc:
+            self._not_made(ref, exc)
+            raise
         if self._on_write:
             self._on_write(ref, "deleted")
 
@@ -147,6 +168,8 @@ def undo_object(cluster: Cluster, step: ObjectStep) -> None:
     if live is None:
         cluster.create(restorable(step.before))
         return
+    if (live.get("metadata") or {}).get("uid") != (step.before.get("metadata") or {}).get("uid"):
+        return  # replaced by someone since: theirs now, never overwritten by an undo
     restored = copy.deepcopy(step.before)
     restored.pop("status", None)
     restored.setdefault("metadata", {})["resourceVersion"] = live["metadata"]["resourceVersion"]

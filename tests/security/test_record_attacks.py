@@ -197,3 +197,36 @@ def test_a_name_that_is_a_task_and_a_stepaction_must_be_said_whole(kube_server: 
     assert r.code == 0, r.err
     assert exists(kube_server, "task", "twin", ns)
     assert not exists(kube_server, "stepaction", "twin", ns)
+
+
+def test_an_object_replaced_between_plan_and_write_is_not_overwritten(kube_server: Any, kube_namespace: str,
+                                                                      tmp_path: Path) -> None:
+    """TOCTOU: catalog planned to update its kaniko Task; before the write, someone replaced
+    it with their own. The write carries the planned object's uid, so the server refuses
+    it, and everything this run wrote is undone."""
+    from catalog_cli.actions.common import Options
+    from catalog_cli.actions.upgrade import upgrade
+    from catalog_cli.cluster.client import KubeCluster
+    from catalog_cli.errors import ClusterError
+    from catalog_cli.settings import Settings
+    from catalog_cli.sources import open_catalog
+
+    ns = kube_namespace
+    assert catalog(kube_server, "install", "git-clone@0.1", "kaniko@0.1", "-n", ns, state=tmp_path).code == 0
+    theirs = {"apiVersion": "tekton.dev/v1", "kind": "Task", "metadata": {"name": "kaniko", "namespace": ns},
+              "spec": {"steps": [{"name": "mine", "image": "alpine", "script": "echo mine"}]}}
+    swapped: list[bool] = []
+
+    def swap(ref: Any, what: str) -> None:
+        if not swapped:
+            swapped.append(True)
+            kube_server.kubectl("delete", "task", "kaniko", "-n", ns)
+            kube_server.kubectl("create", "-f", "-", input=yaml.safe_dump(theirs))
+
+    opts = Options((ns,), settings=Settings.from_env().but(state_home=tmp_path / "s"))
+    with pytest.raises(ClusterError, match="every change was undone"):
+        upgrade(open_catalog(None), KubeCluster(str(kube_server.admin_kubeconfig)), ["git-clone@0.2", "kaniko@0.2"],
+                opts, on_write=swap)
+    task = live(kube_server, "task", ns, "kaniko")
+    assert task["spec"]["steps"][0]["name"] == "mine"
+    assert live(kube_server, "task", ns, "git-clone")["metadata"]["labels"]["app.kubernetes.io/version"] == "0.1"

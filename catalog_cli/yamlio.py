@@ -187,10 +187,12 @@ def load_one(path: Path, *, limit: int = MAX_RESOURCE_BYTES) -> Any:
     return docs[0]
 
 
-def dump(data: Any) -> str:
-    """Block-style YAML with keys in the order given: the one way the tool writes YAML."""
+def dump(data: Any, *, ascii_only: bool = False) -> str:
+    """Block-style YAML with keys in the order given: the one way the tool writes YAML.
+    ``ascii_only`` writes every other character as an escape in a quoted string (the
+    same data, read back)."""
     return yaml.dump(
-        data, Dumper=SafeDumper, sort_keys=False, default_flow_style=False, allow_unicode=True,
+        data, Dumper=SafeDumper, sort_keys=False, default_flow_style=False, allow_unicode=not ascii_only,
         width=100,
     )
 

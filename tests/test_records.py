@@ -76,7 +76,7 @@ def test_the_records_own_namespace_field_is_ignored() -> None:
     ([{"kind": "Task", "name": "git-clone", "spec_hash": "", "uid": ""}], "without the uid"),
 ])
 def test_a_record_naming_what_catalog_never_makes_is_tampering(objects: list[dict[str, str]], why: str) -> None:
-    pkg = {"name": "git-clone", "kind": "Task", "version": "0.1", "digest": "d", "source": "builtin",
+    pkg = {"name": "git-clone", "kind": "Task", "version": "0.1", "digest": "sha256:" + "d" * 64, "source": "builtin",
            "requested": "*", "objects": objects}
     with pytest.raises(TamperedRecord, match=why) as info:
         record_from_object("team-a", stored_text({"Task/git-clone": pkg}))
@@ -84,7 +84,7 @@ def test_a_record_naming_what_catalog_never_makes_is_tampering(objects: list[dic
 
 
 def test_an_entry_under_another_name_is_tampering() -> None:
-    pkg = {"name": "git-clone", "kind": "Task", "version": "0.1", "digest": "d", "source": "builtin",
+    pkg = {"name": "git-clone", "kind": "Task", "version": "0.1", "digest": "sha256:" + "d" * 64, "source": "builtin",
            "requested": "*", "objects": []}
     with pytest.raises(TamperedRecord, match="does not name itself"):
         record_from_object("team-a", stored_text({"Task/harmless": pkg}))

@@ -71,7 +71,7 @@ def test_a_crash_after_the_record_was_written_removes_the_record_too(tmp_path: P
     cluster = FakeCluster(namespaces={"team-a"})
     tx = Transaction(cluster, open_journal(cluster, tmp_path), patience=0)
     live = tx.apply(task("a"), None, force=False)
-    pkg = Installed("a", "Task", "0.1", "sha256:x", "builtin", "*",
+    pkg = Installed("a", "Task", "0.1", "sha256:" + "e" * 64, "builtin", "*",
                     (ObjectRecord("Task", "a", "", live["metadata"]["uid"]),))
     tx.write_record("team-a", RecordStore(cluster).read("team-a"), {"Task/a": pkg}, "install")
     crash(tx)

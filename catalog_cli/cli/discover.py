@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from .common import CatalogOption, split_ref
-from .output import Format, OutputOption, emit, note, print_table
+from .output import Format, OutputOption, emit, note, out, print_table
 
 if TYPE_CHECKING:
     from ..sources.base import Catalog, SearchHit
@@ -117,39 +117,39 @@ def _short(text: str, width: int = 40) -> str:
 def _info_text(d: dict[str, Any]) -> None:
     import json
 
-    out = [f"{d['name']} {d['version']}  ({d['kind']}{', deprecated' if d['deprecated'] else ''})"]
+    lines = [f"{d['name']} {d['version']}  ({d['kind']}{', deprecated' if d['deprecated'] else ''})"]
     if d["displayName"]:
-        out.append(d["displayName"])
-    out += ["", d["description"], ""]
-    out.append(f"Versions:     {', '.join(d['versions'])}")
-    out.append(f"Categories:   {', '.join(d['categories']) or '-'}")
-    out.append(f"Tags:         {', '.join(d['tags']) or '-'}")
-    out.append(f"Platforms:    {', '.join(d['platforms']) or '-'}")
-    out.append(f"Min Tekton:   {d['minPipelinesVersion'] or '-'}")
-    out.append(f"Digest:       {d['digest']}")
-    print("\n".join(out))
+        lines.append(d["displayName"])
+    lines += ["", d["description"], ""]
+    lines.append(f"Versions:     {', '.join(d['versions'])}")
+    lines.append(f"Categories:   {', '.join(d['categories']) or '-'}")
+    lines.append(f"Tags:         {', '.join(d['tags']) or '-'}")
+    lines.append(f"Platforms:    {', '.join(d['platforms']) or '-'}")
+    lines.append(f"Min Tekton:   {d['minPipelinesVersion'] or '-'}")
+    lines.append(f"Digest:       {d['digest']}")
+    out("\n".join(lines))
     if d["params"]:
-        print("\nParams:")
+        out("\nParams:")
         print_table(["name", "type", "default", "description"], [
             [p["name"], p["type"], _short(json.dumps(p["default"])) if "default" in p else "(required)",
              p["description"]]
             for p in d["params"]])
     for title, key in (("Workspaces", "workspaces"), ("Results", "results")):
         if d[key]:
-            print(f"\n{title}:")
+            out(f"\n{title}:")
             rows = [[w["name"] + (" (optional)" if w.get("optional") else ""), w["description"]] for w in d[key]]
             print_table(["name", "description"], rows)
-    print("\nRBAC (rbac.yaml):" if d["rbac"] else "\nRBAC: none (does not call the Kubernetes API)")
+    out("\nRBAC (rbac.yaml):" if d["rbac"] else "\nRBAC: none (does not call the Kubernetes API)")
     for r in d["rbac"]:
         groups = ",".join(g or '""' for g in r["apiGroups"])
-        print(f"  {groups} {','.join(r['resources'])}: {','.join(r['verbs'])}")
-    print("\nDependencies:" + ("" if d["dependencies"] else " none"))
+        out(f"  {groups} {','.join(r['resources'])}: {','.join(r['verbs'])}")
+    out("\nDependencies:" + ("" if d["dependencies"] else " none"))
     for dep in d["dependencies"]:
-        print(f"  {dep.get('kind', '') + '/' if dep.get('kind') else ''}{dep['name']} {dep['range']}")
+        out(f"  {dep.get('kind', '') + '/' if dep.get('kind') else ''}{dep['name']} {dep['range']}")
     if d["mismatches"]:
-        print("\nThe index and the files disagree (install refuses this entry):")
+        out("\nThe index and the files disagree (install refuses this entry):")
         for line in d["mismatches"]:
-            print(f"  {line}")
+            out(f"  {line}")
 
 
 def register(app: typer.Typer) -> None:

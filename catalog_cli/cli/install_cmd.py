@@ -20,7 +20,7 @@ from .cluster_opts import (
     options,
 )
 from .common import CatalogOption, open_for
-from .output import Format, OutputOption, emit, note, print_table
+from .output import Format, OutputOption, emit, note, print_table, safe
 
 
 def _render_report(report: Any, output: Format) -> None:
@@ -254,7 +254,7 @@ def diff(
         for item in run(cluster, objects(cat, refs, ns, tekton)):
             if item["state"] != "same":
                 differs = True
-                print(item["diff"], end="")
+                print(safe(item["diff"]), end="")
     if differs:
         raise typer.Exit(1)
     note("no differences")

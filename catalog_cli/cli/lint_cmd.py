@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from .output import Format, emit, note
+from .output import Format, emit, note, safe
 
 if TYPE_CHECKING:
     from ..lint import LintReport
@@ -53,7 +53,7 @@ def lint(
 def _table(report: LintReport) -> None:
     # One finding a line, "file:line" first, as compilers do, so editors can jump to it.
     sys.stdout.write("".join(
-        f"{f.file}:{f.line}  {f.severity!s:<7}  {f.rule}  {f.message}\n" for f in report.findings
+        safe(f"{f.file}:{f.line}  {f.severity!s:<7}  {f.rule}  {f.message}") + "\n" for f in report.findings
     ))
 
 

@@ -49,7 +49,9 @@ class CatalogGroup(TyperGroup):
             _stop_progress()
             if ctx.params.get("debug") or os.environ.get(DEBUG_ENV):
                 traceback.print_exc(file=sys.stderr)
-            print(f"catalog: error: {exc}", file=sys.stderr)
+            from .output import safe
+
+            print(f"catalog: error: {safe(str(exc))}", file=sys.stderr)
             raise typer.Exit(exc.exit_code) from exc
         except KeyboardInterrupt as exc:
             _stop_progress()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -23,9 +24,33 @@ OutputOption = typer.Option(
 )
 
 
+#: Characters never written to a terminal as they are: C0 and C1 controls but newline
+#: and tab (escape sequences could retitle the window, clear the screen, rewrite what
+#: was shown, or on some terminals worse), and bidirectional overrides (text that reads
+#: otherwise than it is). Names, descriptions, messages and records come from catalogs
+#: and clusters other people write.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe(text: str) -> str:
+    """``text`` with every character a terminal would act on shown as an escape."""
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def out(text: str) -> None:
+    """A line of human output on stdout, made safe for a terminal."""
+    print(safe(text))
+
+
 def note(message: str) -> None:
     """A human note: stderr, so that stdout stays parseable."""
-    print(message, file=sys.stderr)
+    print(safe(message), file=sys.stderr)
+
+
+def to_json(data: Any, **kwargs: Any) -> str:
+    """JSON that keeps non-ASCII text readable but escapes what a terminal would act on
+    (json.dumps escapes C0 controls only)."""
+    return safe(json.dumps(data, ensure_ascii=False, **kwargs))
 
 
 def emit(
@@ -37,29 +62,33 @@ def emit(
 ) -> None:
     """Print ``data`` in ``fmt``; ``table`` and ``names`` render the human forms."""
     if fmt is Format.json:
-        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(to_json(data, indent=2) + "\n")
     elif fmt is Format.yaml:
         from ..yamlio import dump
 
-        sys.stdout.write(dump(data))
+        text = dump(data)
+        # PyYAML writes some characters a terminal acts on as they are (bidi overrides):
+        # then every non-ASCII character is written escaped, which reads back the same.
+        sys.stdout.write(dump(data, ascii_only=True) if _UNSAFE.search(text) else text)
     elif fmt is Format.name and names is not None:
-        sys.stdout.write("".join(f"{n}\n" for n in names()))
+        sys.stdout.write("".join(f"{safe(n)}\n" for n in names()))
     elif table is not None:
         table()
     else:
-        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(to_json(data, indent=2) + "\n")
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, title: str | None = None) -> None:
     """A plain, aligned table; rich only when stdout is a terminal, so pipes get clean text."""
-    cells = [[("" if c is None else str(c)) for c in row] for row in rows]
+    cells = [[safe("" if c is None else str(c)) for c in row] for row in rows]
     if sys.stdout.isatty():
         from rich.console import Console
         from rich.table import Table
+        from rich.text import Text
 
         tbl = Table(*headers, title=title, box=None, header_style="bold", pad_edge=False)
         for row in cells:
-            tbl.add_row(*row)
+            tbl.add_row(*(Text(c) for c in row))  # Text: a cell's "[...]" is not rich markup
         Console().print(tbl)
         return
     widths = [len(h) for h in headers]

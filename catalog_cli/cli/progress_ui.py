@@ -6,6 +6,7 @@ import sys
 from typing import Any
 
 from ..progress import SilentBar
+from .output import safe
 
 
 class _Bar:
@@ -54,6 +55,7 @@ class StderrReporter:
     def note(self, text: str) -> None:
         if self.quiet:
             return
+        text = safe(text)
         if self._progress is not None:
             self._progress.console.print(text, markup=False, highlight=False)
         else:
@@ -62,7 +64,9 @@ class StderrReporter:
     def bar(self, label: str, total: float | None = None, *, unit: str = "") -> Any:
         if not self.bars:
             return SilentBar()
-        task = self.progress.add_task(label, total=total)
+        from rich.markup import escape
+
+        task = self.progress.add_task(escape(safe(label)), total=total)  # labels name files of catalogs
         self._open += 1
         self.progress.refresh()  # shown at once, even for a task shorter than a refresh
         return _Bar(self, task)

@@ -8,7 +8,7 @@ from typing import Any
 import typer
 
 from .common import CatalogOption, split_ref
-from .output import Format, OutputOption, emit, note, print_table
+from .output import Format, OutputOption, emit, note, out, print_table
 
 FileOption = typer.Option(Path("catalog.lock"), "--file", "-f", help="The lock file.")
 
@@ -126,7 +126,7 @@ def why(
         "requiredBy": current.to_data()["resolved"][current.resolved.index(item)]["requiredBy"],
         "newest": newest, "explanation": lines,
     }
-    emit(data, output, table=lambda: print("\n".join(lines)), names=lambda: [item.name])
+    emit(data, output, table=lambda: out("\n".join(lines)), names=lambda: [item.name])
 
 
 def register(app: typer.Typer) -> None:

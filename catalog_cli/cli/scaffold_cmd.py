@@ -10,7 +10,7 @@ import typer
 
 from .cluster_opts import ContextOption, KubeconfigOption, TektonVersionOption
 from .common import CatalogOption
-from .output import Format, emit, note, print_table
+from .output import Format, emit, note, print_table, safe
 
 _PAST = {"create": "created", "update": "updated", "merge": "merged", "conflict": "conflict",
          "delete": "deleted", "keep": "kept", "unchanged": "unchanged"}
@@ -112,7 +112,7 @@ def _render(outcome: Any, applied: Any, output: Format) -> None:
 
     def table() -> None:
         if outcome.dry_run:
-            sys.stdout.write(outcome.diff)
+            sys.stdout.write(safe(outcome.diff))
         else:
             print_table(["file", "action", "note"],
                         [[c.path, _PAST.get(c.action, c.action), c.note] for c in outcome.changes])

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from .common import CatalogOption
-from .output import Format, OutputOption, emit, note, print_table
+from .output import Format, OutputOption, emit, note, out, print_table
 
 mirror_app = typer.Typer(
     help="Move a catalog to an air-gapped site: one archive with the index, its files and "
@@ -106,7 +106,7 @@ def bump(
         raise InputError("give one of --major, --minor, --patch")
     b = run(path, ref, parts[0])
     data = {"name": b.name, "kind": b.kind, "from": b.old, "to": b.new, "folder": str(b.folder)}
-    emit(data, output, names=lambda: [str(b.folder)], table=lambda: print(f"{b.name} {b.old} -> {b.new}: {b.folder}"))
+    emit(data, output, names=lambda: [str(b.folder)], table=lambda: out(f"{b.name} {b.old} -> {b.new}: {b.folder}"))
     if not b.label_rewritten:
         note(f"warning: no app.kubernetes.io/version label in {b.name}.yaml; add one saying {b.new!r}")
     note("now edit it, then run `catalog index` to add it to index.yaml")

@@ -31,6 +31,7 @@ from typing import Any
 from .. import PREFIX
 from ..errors import CatalogError, ClusterError, InputError
 from ..model import KIND_ORDER
+from ..versions import is_version
 from ..manifests import MANAGED_BY, MANAGER, PACKAGE_LABEL, is_signed, made_for
 from .base import FIELD_MANAGER, Cluster, ObjectRef
 
@@ -41,6 +42,7 @@ HISTORY_LIMIT = 10
 WRITE_ATTEMPTS = 20
 
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 
 class TamperedRecord(CatalogError):
@@ -175,6 +177,9 @@ def _check_entry(key: str, pkg: Installed, where: str) -> None:
         raise InputError(f"install record is damaged: entry {key!r} has a field that is not text", where)
     if not _NAME.match(pkg.name) or key != pkg.key:
         raise TamperedRecord(f"entry {key!r} does not name itself ({pkg.key}); {tampered}", where)
+    if not is_version(pkg.version) or not _DIGEST.match(pkg.digest):
+        raise TamperedRecord(f"entry {key} has version {pkg.version!r} and digest {pkg.digest!r}, which catalog "
+                             f"never records; {tampered}", where)
     allowed = made_for(pkg.kind, pkg.name)
     if not allowed:
         raise TamperedRecord(f"entry {key!r} is of kind {pkg.kind!r}, which catalog never installs; "

@@ -93,7 +93,7 @@ def test_a_forged_entry_for_someone_elses_task_deletes_nothing(kube_server: Any,
 
     def forge(data: dict[str, Any]) -> None:
         data["packages"]["Task/team-task"] = {
-            "name": "team-task", "kind": "Task", "version": "0.1", "digest": "sha256:0", "source": "builtin",
+            "name": "team-task", "kind": "Task", "version": "0.1", "digest": "sha256:" + "0" * 64, "source": "builtin",
             "requested": "*", "required_by": [], "adopted_from": "",
             "objects": [{"kind": "Task", "name": "team-task", "spec_hash": "", "uid": uid}]}
 

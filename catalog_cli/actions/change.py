@@ -104,9 +104,16 @@ def change(catalog: Any, cluster: Cluster, opts: Options, targets: dict[str, Tar
                             by_key[c.package].rules)
               for plan in plans for c in plan.changes
               if c.ref.kind == "Role" and c.action in ("create", "update", "adopt")]
-    consent.check(grants, allow=opts.allow_sensitive_rbac, trusted=opts.trusted)
+    risks = [consent.Risk(plan.namespace, c.ref.kind, by_key[c.package].entry.name, by_key[c.package].source,
+                          tuple(consent.risky(c.desired)))
+             for plan in plans for c in plan.changes
+             if c.desired is not None and c.ref.kind in ("Task", "Pipeline", "StepAction")
+             and c.action in ("create", "update", "adopt")]
+    risks = [r for r in risks if r.reasons]
+    consent.check(grants, allow=opts.allow_sensitive_rbac, trusted=opts.trusted, risks=risks)
     report = commit(cluster, plans, opts, action, rules, on_write)
     report.grants = grants
+    report.risks = risks
     would = "would " if opts.dry_run else ""
     for plan in plans:
         report.notes += plan.notes

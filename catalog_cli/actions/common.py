@@ -12,7 +12,7 @@ from ..cluster.transaction import recover
 from ..errors import ClusterError, InputError
 from ..model import PolicyRule
 from ..settings import Settings
-from .consent import Grant
+from .consent import Grant, Risk
 from . import preflight
 from .execute import execute
 from .plan import NamespacePlan
@@ -55,6 +55,7 @@ class Report:
     packages: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     grants: list[Grant] = field(default_factory=list)
+    risks: list[Risk] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -68,6 +69,7 @@ class Report:
             "packages": self.packages,
             "objects": [c.__dict__ for c in self.changes],
             "grants": [g.to_dict() for g in self.grants],
+            "risks": [r.to_dict() for r in self.risks],
             "notes": self.notes,
         }
 

@@ -30,6 +30,10 @@ _WRITES = {"create", "update", "patch"}
 _READS = {"get", "list", "watch"}
 
 
+#: Capabilities that give a container the node, or other containers' secrets.
+_CAPABILITIES = {"ALL", "SYS_ADMIN", "SYS_PTRACE", "SYS_MODULE", "NET_ADMIN", "DAC_READ_SEARCH", "BPF"}
+
+
 class ConsentRequired(CatalogError):
     """Rules amounting to escalation from a source not trusted for them."""
 
@@ -56,6 +60,48 @@ def sensitive(rule: PolicyRule) -> list[str]:
     return list(dict.fromkeys(reasons))
 
 
+def risky(document: dict[str, Any]) -> list[str]:
+    """What a resource's own spec asks of the node when it runs, in words: privileged
+    containers, powerful added capabilities, hostPath volumes (in steps, sidecars, step
+    templates, StepActions and Tasks embedded in Pipelines alike)."""
+    reasons: list[str] = []
+    todo: list[Any] = [document.get("spec")]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, list):
+            todo += node
+            continue
+        if not isinstance(node, dict):
+            continue
+        sc = node.get("securityContext")
+        if isinstance(sc, dict):
+            if sc.get("privileged") is True:
+                reasons.append("privileged containers")
+            caps = (sc.get("capabilities") or {}).get("add") if isinstance(sc.get("capabilities"), dict) else None
+            for cap in caps if isinstance(caps, list) else ():
+                if str(cap).upper().removeprefix("CAP_") in _CAPABILITIES:
+                    reasons.append(f"capability {str(cap).upper()}")
+        if "hostPath" in node:
+            reasons.append("hostPath volumes (the node's files)")
+        todo += [v for v in node.values() if isinstance(v, (dict, list))]
+    return list(dict.fromkeys(reasons))
+
+
+@dataclass(frozen=True)
+class Risk:
+    """A resource whose spec asks for more of the node than a container gets by default."""
+
+    namespace: str
+    kind: str
+    package: str
+    source: str
+    reasons: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"namespace": self.namespace, "kind": self.kind, "package": self.package,
+                "source": self.source, "reasons": list(self.reasons)}
+
+
 @dataclass(frozen=True)
 class Grant:
     """The rules a ServiceAccount will hold, from which package and source."""
@@ -75,18 +121,18 @@ class Grant:
                 "source": self.source, "rules": [r.to_dict() for r in self.rules], "sensitive": self.sensitive}
 
 
-def check(grants: Iterable[Grant], *, allow: bool, trusted: Iterable[str]) -> None:
-    """Raise ConsentRequired naming every grant that needs consent it does not have."""
+def check(grants: Iterable[Grant], *, allow: bool, trusted: Iterable[str], risks: Iterable[Risk] = ()) -> None:
+    """Raise ConsentRequired naming every grant and risky spec that needs consent it does not have."""
     if allow:
         return
     trust = set(trusted)
-    need = [g for g in grants if g.sensitive and g.source not in trust]
-    if not need:
-        return
     parts = sorted({f"{g.package} (from {g.source}) would let ServiceAccount {g.service_account} "
-                    f"{', '.join(g.sensitive)}" for g in need})
-    raise ConsentRequired(f"{'; '.join(parts)}: rights that amount to escalation; nothing was changed. "
-                          "Read its rbac.yaml (catalog info), then pass --allow-sensitive-rbac to grant them")
+                    f"{', '.join(g.sensitive)}" for g in grants if g.sensitive and g.source not in trust})
+    parts += sorted({f"{r.kind} {r.package} (from {r.source}) runs with {', '.join(r.reasons)}"
+                     for r in risks if r.reasons and r.source not in trust})
+    if parts:
+        raise ConsentRequired(f"{'; '.join(parts)}: rights that amount to escalation; nothing was changed. "
+                              "Read it (catalog info), then pass --allow-sensitive-rbac to grant them")
 
 
 def rule_text(rule: PolicyRule) -> str:

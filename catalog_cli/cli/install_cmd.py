@@ -66,6 +66,8 @@ def _render_grants(report: Any) -> None:
             note(f"  {rule_text(rule)}" + (f"   ! {'; '.join(why)}" if why else ""))
         if not g.rules:
             note("  nothing (no rbac.yaml)")
+    for r in report.risks:
+        note(f"{r.kind} {r.package} in {r.namespace} ({r.source}) runs with: {', '.join(r.reasons)}   !")
 
 
 @contextmanager

@@ -107,3 +107,53 @@ def test_every_grant_is_shown_even_from_the_trusted_builtin_catalog(kube_server:
     assert "apps/deployments: get list watch create patch" in r.err
     assert "(runs pods)" in r.err
     assert "would install" in r.out
+
+
+@pytest.mark.parametrize("spec, why", [
+    ({"steps": [{"name": "s", "image": "a", "securityContext": {"privileged": True}}]}, "privileged containers"),
+    ({"stepTemplate": {"securityContext": {"capabilities": {"add": ["SYS_ADMIN"]}}}, "steps": []},
+     "capability SYS_ADMIN"),
+    ({"sidecars": [{"name": "d", "image": "docker:dind", "securityContext": {"privileged": True}}]},
+     "privileged containers"),
+    ({"volumes": [{"name": "sock", "hostPath": {"path": "/var/run/docker.sock"}}]}, "hostPath volumes"),
+    ({"tasks": [{"name": "t", "taskSpec": {"steps": [{"name": "s", "image": "a",
+                                                      "securityContext": {"privileged": True}}]}}]},
+     "privileged containers"),
+])
+def test_specs_that_ask_for_the_node_are_named(spec: dict[str, Any], why: str) -> None:
+    from catalog_cli.actions.consent import risky
+
+    assert any(why in r for r in risky({"kind": "Task", "spec": spec}))
+
+
+def test_the_builtin_tasks_ask_for_nothing_of_the_node() -> None:
+    from catalog_cli.actions.consent import risky
+    from catalog_cli.sources import open_catalog
+
+    cat = open_catalog("builtin")
+    for name in cat.names():
+        for entry in cat.versions(name):
+            if entry.kind != "Template":
+                assert risky(cat.load_resource(entry)) == [], entry.ref
+
+
+@pytest.mark.kube
+def test_a_privileged_task_from_a_repo_needs_consent(kube_server: Any, kube_namespace: str, tmp_path: Path) -> None:
+    root = tmp_path / "cat"
+    folder = root / "task" / "dind" / "0.1"
+    folder.mkdir(parents=True)
+    (folder / "dind.yaml").write_text(yaml.safe_dump({
+        "apiVersion": "tekton.dev/v1", "kind": "Task",
+        "metadata": {"name": "dind", "labels": {"app.kubernetes.io/version": "0.1"}},
+        "spec": {"steps": [{"name": "s", "image": "docker:dind", "script": "true"}],
+                 "volumes": [{"name": "root", "hostPath": {"path": "/"}}],
+                 "sidecars": [{"name": "d", "image": "docker:dind", "securityContext": {"privileged": True}}]}}))
+    write(root)
+    before = snapshot(kube_server, kube_namespace)
+    r = catalog(kube_server, "install", "dind", "-n", kube_namespace, "--catalog", str(root), state=tmp_path)
+    assert_one_line_error(r, "Task dind", "privileged containers", "hostPath volumes", "--allow-sensitive-rbac")
+    assert snapshot(kube_server, kube_namespace) == before
+    r = catalog(kube_server, "install", "dind", "-n", kube_namespace, "--catalog", str(root),
+                "--allow-sensitive-rbac", state=tmp_path)
+    assert r.code == 0, r.err
+    assert "runs with: hostPath volumes (the node's files), privileged containers" in r.err

@@ -111,6 +111,9 @@ class Repo:
     name: str
     url: str  # an http(s) URL, or an absolute folder or index.yaml path
     auth: Auth = Auth()
+    #: Its rbac.yaml files may grant rights that amount to escalation without
+    #: --allow-sensitive-rbac (as the built-in catalog's may): the team that writes it is trusted.
+    trust_sensitive_rbac: bool = False
 
     @property
     def remote(self) -> bool:
@@ -120,6 +123,8 @@ class Repo:
         d: dict[str, Any] = {"name": self.name, "url": self.url}
         if self.auth.kind:
             d["auth"] = self.auth.to_dict()
+        if self.trust_sensitive_rbac:
+            d["trust"] = ["sensitive-rbac"]
         return d
 
 
@@ -167,7 +172,10 @@ def load() -> list[Repo]:
             raise InputError("each repo needs a name and a url", where)
         if not _NAME.match(item["name"]):  # it names a cache folder that `repo remove` deletes
             raise InputError("a repo name is lower case letters, digits, '-', '_' and '.'", where)
-        out.append(Repo(item["name"], item["url"], _parse_auth(item.get("auth"), where)))
+        trust = item.get("trust") or []
+        if not isinstance(trust, list) or any(t != "sensitive-rbac" for t in trust):
+            raise InputError("trust is a list that may hold 'sensitive-rbac'", where)
+        out.append(Repo(item["name"], item["url"], _parse_auth(item.get("auth"), where), "sensitive-rbac" in trust))
     return out
 
 
@@ -207,7 +215,13 @@ def normalise_url(url: str) -> str:
     return str(path.resolve())
 
 
-def make(name: str, url: str, auth: Auth = Auth()) -> Repo:
+def trusted_for_sensitive_rbac() -> frozenset[str]:
+    """The sources whose rbac.yaml may grant escalating rules without asking: the
+    built-in catalog and every repo added with --trust-sensitive-rbac."""
+    return frozenset({BUILTIN, *(r.name for r in load() if r.trust_sensitive_rbac)})
+
+
+def make(name: str, url: str, auth: Auth = Auth(), *, trust_sensitive_rbac: bool = False) -> Repo:
     check_name(name)
     if auth.kind and not url.startswith(("http://", "https://")):
         raise InputError("credentials only make sense for an http(s) repo", name)
@@ -215,7 +229,7 @@ def make(name: str, url: str, auth: Auth = Auth()) -> Repo:
         from .sources.http import check_transport
 
         check_transport(url)
-    return Repo(name, normalise_url(url), auth)
+    return Repo(name, normalise_url(url), auth, trust_sensitive_rbac)
 
 
 def add(repo: Repo, priority: int | None = None, *, replace: bool = False) -> list[Repo]:

@@ -42,5 +42,8 @@ def options(cluster: Any, namespaces: list[str], *, dry_run: str | None = None, 
     if dry_run not in (None, "client", "server", "none"):
         raise InputError(f"--dry-run must be client or server, not {dry_run!r}")
     ns = tuple(dict.fromkeys(namespaces)) or (cluster.default_namespace,)
+    from ..repos import trusted_for_sensitive_rbac
+
     return Options(ns, force=force, adopt=adopt, dry_run=None if dry_run == "none" else dry_run,
-                   tekton_version=tekton_version, allow_sensitive_rbac=allow_sensitive_rbac)
+                   tekton_version=tekton_version, allow_sensitive_rbac=allow_sensitive_rbac,
+                   trusted=trusted_for_sensitive_rbac())

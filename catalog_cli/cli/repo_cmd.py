@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from .output import Format, OutputOption, emit, note, print_table
@@ -25,6 +27,10 @@ def add(
     token_stdin: bool = typer.Option(False, "--token-stdin", help="Read a bearer token from stdin and store it in repos.yaml (mode 0600)."),
     force: bool = typer.Option(False, "--force", help="Replace a repo of the same name."),
     no_fetch: bool = typer.Option(False, "--no-fetch", help="Do not fetch the index now (check nothing)."),
+    trust_sensitive_rbac: bool = typer.Option(
+        False, "--trust-sensitive-rbac",
+        help="Let this repo's rbac.yaml grant rights that amount to escalation (reading Secrets, running pods, "
+             "exec) without --allow-sensitive-rbac on each install: only for a repo your own platform team writes."),
 ) -> None:
     """Add a repo; its index is fetched (and checked) first, so a bad URL adds nothing."""
     import sys
@@ -43,7 +49,7 @@ def add(
     auth = repos.Auth(token_env, username_env, password_env, token)
     if auth.kind == "basic" and not (username_env and password_env):
         raise InputError("basic auth needs both --username-env and --password-env")
-    repo = repos.make(name, url, auth)
+    repo = repos.make(name, url, auth, trust_sensitive_rbac=trust_sensitive_rbac)
     if not no_fetch:
         from ..sources.open import open_repo
 
@@ -62,17 +68,17 @@ def list_(output: Format = OutputOption) -> None:
     from .. import repos
     from ..sources.http import read_cache, redact
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for i, r in enumerate(repos.load(), 1):
         cached = read_cache(r) if r.remote else None
         rows.append({"priority": i, "name": r.name, "url": redact(r.url) if r.remote else r.url,
-                     "auth": r.auth.describe(),
+                     "auth": r.auth.describe(), "trust": ["sensitive-rbac"] if r.trust_sensitive_rbac else [],
                      "cached": cached.age if cached else ("-" if not r.remote else "never")})
     rows.append({"priority": len(rows) + 1, "name": repos.BUILTIN, "url": "(shipped with catalog)",
-                 "auth": "none", "cached": "-"})
+                 "auth": "none", "trust": ["sensitive-rbac"], "cached": "-"})
     emit(rows, output, names=lambda: [str(r["name"]) for r in rows], table=lambda: print_table(
-        ["priority", "name", "url", "auth", "fetched"],
-        [[r["priority"], r["name"], r["url"], r["auth"], r["cached"]] for r in rows]))
+        ["priority", "name", "url", "auth", "trust", "fetched"],
+        [[r["priority"], r["name"], r["url"], r["auth"], ",".join(r["trust"]) or "-", r["cached"]] for r in rows]))
 
 
 @repo_app.command("remove")

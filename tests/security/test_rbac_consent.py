@@ -157,3 +157,20 @@ def test_a_privileged_task_from_a_repo_needs_consent(kube_server: Any, kube_name
                 "--allow-sensitive-rbac", state=tmp_path)
     assert r.code == 0, r.err
     assert "runs with: hostPath volumes (the node's files), privileged containers" in r.err
+
+
+@pytest.mark.kube
+def test_a_repo_trusted_for_sensitive_rbac_needs_no_flag(kube_server: Any, kube_namespace: str,
+                                                         tmp_path: Path) -> None:
+    from ..conftest import run_cli
+
+    root = greedy_catalog(tmp_path / "cat")
+    assert run_cli("repo", "add", "platform", str(root)).code == 0
+    r = catalog(kube_server, "install", "greedy", "-n", kube_namespace, "--dry-run=client", state=tmp_path)
+    assert r.code == 1 and "greedy (from platform)" in r.err
+    assert run_cli("repo", "add", "platform", str(root), "--force", "--trust-sensitive-rbac").code == 0
+    listed = run_cli("repo", "list", "-o", "json").json()
+    assert [r["trust"] for r in listed if r["name"] == "platform"] == [["sensitive-rbac"]]
+    r = catalog(kube_server, "install", "greedy", "-n", kube_namespace, state=tmp_path)
+    assert r.code == 0, r.err
+    assert "! read Secrets" in r.err  # trusted, and still shown

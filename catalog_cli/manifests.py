@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,6 +68,47 @@ def made_for(kind: str, name: str) -> frozenset[tuple[str, str]]:
     if kind in ("Task", "Pipeline"):
         own |= {(k, runner_name(name)) for k in ("ServiceAccount", "Role", "RoleBinding")}
     return frozenset(own)
+
+
+#: The entry ``scaffold --install`` records for a service: the objects generated from a
+#: template, which the template (not catalog) names.
+SERVICE = "Service"
+#: What a service's entry may name, in apply order: who runs and what it may do, then
+#: what runs, then what starts runs. Never a Secret, a Namespace or a ConfigMap.
+SERVICE_KINDS = ("ServiceAccount", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding", "Pipeline",
+                 "TriggerBinding", "TriggerTemplate", "Trigger", "EventListener")
+SERVICE_CLUSTER_KINDS = frozenset({"ClusterRole", "ClusterRoleBinding"})
+_DNS = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+
+
+def cluster_prefix(namespace: str) -> str:
+    """How the names of a service's cluster-scoped objects begin. ':' is in no namespace
+    and no service name, so no two (namespace, service) pairs can make the same name, and
+    a record in one namespace can never name another namespace's cluster-scoped objects."""
+    return f"{namespace}:"
+
+
+def may_name(entry_kind: str, entry_name: str, namespace: str, kind: str, name: str) -> bool:
+    """Whether the entry ``entry_kind/entry_name`` in ``namespace`` may name the object
+    ``kind`` ``name``: for a catalog entry exactly what :func:`made_for` says; for a
+    service any well-formed name of its kinds, the cluster-scoped ones only with the
+    namespace's prefix (:func:`cluster_prefix`)."""
+    if entry_kind != SERVICE:
+        return (kind, name) in made_for(entry_kind, entry_name)
+    if kind not in SERVICE_KINDS:
+        return False
+    if kind in SERVICE_CLUSTER_KINDS:
+        prefix = cluster_prefix(namespace)
+        return name.startswith(prefix) and bool(_DNS.match(name[len(prefix):]))
+    return bool(_DNS.match(name))
+
+
+def service_object(obj: dict[str, Any], service: str) -> dict[str, Any]:
+    """A generated object as ``scaffold --install`` applies it: with catalog's labels."""
+    doc = copy.deepcopy(obj)
+    meta = doc.setdefault("metadata", {})
+    meta["labels"] = {**(meta.get("labels") or {}), MANAGED_BY: MANAGER, PACKAGE_LABEL: service}
+    return doc
 
 
 def _labels(pkg: Package) -> dict[str, str]:

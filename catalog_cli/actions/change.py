@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..cluster.base import Cluster, ObjectRef
-from ..manifests import Package, objects_for
+from ..manifests import SERVICE, Package, objects_for
 from ..cluster.records import Installed, ObjectRecord, Record
 from . import consent
 from .common import Options, Report, check_reading, commit, per_namespace, removed_rows
@@ -35,7 +35,8 @@ def key_of(pkg: Package) -> str:
 def _after(record: Record, packages: list[Package], requested: dict[str, str],
            required_by: dict[str, tuple[str, ...]], namespace: str, prune: bool) -> dict[str, Installed]:
     wanted = {key_of(p) for p in packages}
-    out = {k: v for k, v in record.packages.items() if not prune or k in wanted}
+    # A scaffolded service is no catalog entry to resolve: pruning never drops it.
+    out = {k: v for k, v in record.packages.items() if not prune or k in wanted or v.kind == SERVICE}
     for pkg in packages:
         key = key_of(pkg)
         prev = out.get(key)
@@ -53,8 +54,12 @@ def _after(record: Record, packages: list[Package], requested: dict[str, str],
 
 
 def change(catalog: Any, cluster: Cluster, opts: Options, targets: dict[str, Target], action: str,
-           tekton: Any, on_write: Callable[[ObjectRef, str], None] | None = None) -> tuple[Report, list[NamespacePlan]]:
-    """Make every namespace hold its target; all namespaces change, or none."""
+           tekton: Any, on_write: Callable[[ObjectRef, str], None] | None = None,
+           extend: Callable[[NamespacePlan], tuple[list[consent.Grant], list[consent.Risk]]] | None = None,
+           ) -> tuple[Report, list[NamespacePlan]]:
+    """Make every namespace hold its target; all namespaces change, or none. ``extend``
+    may add to each plan (scaffold --install adds a service's objects and entry, so they
+    are written in the same transaction) and returns the grants and risks those make."""
     resolved: dict[tuple[str, ...], tuple[list[Package], Any]] = {}
     for t in targets.values():
         if t.requirements not in resolved:
@@ -110,28 +115,36 @@ def change(catalog: Any, cluster: Cluster, opts: Options, targets: dict[str, Tar
              if c.desired is not None and c.ref.kind in ("Task", "Pipeline", "StepAction")
              and c.action in ("create", "update", "adopt")]
     risks = [r for r in risks if r.reasons]
+    for plan in plans if extend else ():
+        more_grants, more_risks = extend(plan)
+        grants += more_grants
+        risks += [r for r in more_risks if r.reasons]
+        rules += [r for g in more_grants for r in g.rules]
     consent.check(grants, allow=opts.allow_sensitive_rbac, trusted=opts.trusted, risks=risks)
     report = commit(cluster, plans, opts, action, rules, on_write)
     report.grants = grants
     report.risks = risks
-    would = "would " if opts.dry_run else ""
     for plan in plans:
         report.notes += plan.notes
         packages, _ = resolved[targets[plan.namespace].requirements]
         for pkg in packages:
             key = key_of(pkg)
-            acts = {c.action for c in plan.changes if c.package == key}
-            before = plan.record.packages.get(key)
-            if acts <= {"unchanged"}:
-                status = "unchanged"
-            elif before is None:
-                status = f"{would}install" if would else "installed"
-            elif before.version != pkg.entry.version:
-                status = f"{would}{'move ' if would else ''}{before.version} -> {pkg.entry.version}"
-            else:
-                status = f"{would}update" if would else "updated"
             report.packages.append({"namespace": plan.namespace, "name": pkg.entry.name, "kind": pkg.entry.kind,
-                                    "version": pkg.entry.version, "status": status,
+                                    "version": pkg.entry.version, "status": status_of(plan, key, opts.dry_run),
                                     "requested": bool(plan.packages[key].requested)})
         report.packages += removed_rows(plan, opts.dry_run)
     return report, plans
+
+
+def status_of(plan: NamespacePlan, key: str, dry_run: str | None) -> str:
+    """What happens (or, in a dry run, would happen) to the entry ``key`` in ``plan``."""
+    would = "would " if dry_run else ""
+    acts = {c.action for c in plan.changes if c.package == key}
+    before, after = plan.record.packages.get(key), plan.packages[key]
+    if acts <= {"unchanged"}:
+        return "unchanged"
+    if before is None:
+        return f"{would}install" if would else "installed"
+    if before.version != after.version:
+        return f"{would}{'move ' if would else ''}{before.version} -> {after.version}"
+    return f"{would}update" if would else "updated"

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..cluster.base import Cluster, ObjectRef
-from ..cluster.records import Installed, ObjectRecord
+from ..cluster.records import Installed, ObjectRecord, object_ref
 from ..cluster.transaction import Transaction, open_journal
 from ..errors import CatalogError, ClusterError
 from ..manifests import spec_hash
@@ -26,7 +26,7 @@ def _record_objects(plan: NamespacePlan, applied: dict[ObjectRef, dict[str, Any]
     for key, pkg in plan.packages.items():
         objs = []
         for o in pkg.objects:
-            live = applied.get(ObjectRef(o.kind, plan.namespace, o.name))
+            live = applied.get(object_ref(pkg, o, plan.namespace))
             if live is not None:
                 objs.append(ObjectRecord(o.kind, o.name, spec_hash(live), live["metadata"].get("uid", "")))
             else:

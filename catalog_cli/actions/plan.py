@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ClusterError
-from ..cluster.base import RESOURCES, Cluster, ObjectRef
+from ..cluster.base import CLUSTER_SCOPED, RESOURCES, Cluster, ObjectRef
 from ..manifests import Package, objects_for, spec_hash
 from ..model import VERSION_LABEL
-from ..cluster.records import Installed, ObjectRecord, Record, RecordStore, Stored, is_ours
+from ..cluster.records import Installed, ObjectRecord, Record, RecordStore, Stored, is_ours, object_ref
 
 HUB_LABELS = ("hub.tekton.dev/catalog",)
 HUB_PREFIX = "artifacthub.io/"
@@ -89,6 +89,8 @@ class Observer:
         self._cache: dict[str, dict[str, dict[str, Any]]] = {}
 
     def get(self, ref: ObjectRef) -> dict[str, Any] | None:
+        if ref.kind in CLUSTER_SCOPED:  # one object, not a list of the whole cluster's
+            return self.cluster.get(ref)
         if ref.kind not in self._cache:
             try:
                 items = self.cluster.list(ref.kind, self.namespace)
@@ -147,33 +149,36 @@ def plan_packages(obs: Observer, record: Record, packages: list[Package], *, for
     changes, problems = [], []
     for pkg in packages:
         key = f"{pkg.entry.kind}/{pkg.entry.name}"
+        prev = record.packages.get(key)
+        same_version = prev is not None and prev.digest == pkg.entry.digest
         for obj in objects_for(pkg, obs.namespace):
-            ref = ObjectRef.of(obj)
-            live = obs.get(ref)
-            if live is None:
-                changes.append(Change(ref, "create", key, obj, None))
-                continue
-            if not owned(live, record, key):
-                hub = installed_by_hub(live)
-                if adopt:
-                    changes.append(Change(ref, "adopt", key, _same_uid(obj, live), live))
-                elif hub:
-                    problems.append(f"{ref} was installed by tkn hub (version {hub}); --adopt takes it over")
-                else:
-                    problems.append(f"{ref} exists and was not made by catalog; --adopt takes it over")
-                continue
-            edited = drifted(live, record, key)
-            if edited and not force:
-                problems.append(f"{ref} was edited since catalog installed it; --force overwrites "
-                                "(catalog diff shows how)")
-                continue
-            prev = record.packages.get(key)
-            same_version = prev is not None and prev.digest == pkg.entry.digest
-            if same_version and _same(obj, live) and not edited:
-                changes.append(Change(ref, "unchanged", key, obj, live))
-            else:
-                changes.append(Change(ref, "update", key, _same_uid(obj, live), live))
+            change, problem = plan_object(obs, record, key, obj, same_version=same_version, force=force,
+                                          adopt=adopt)
+            changes += [change] if change else []
+            problems += [problem] if problem else []
     return changes, problems
+
+
+def plan_object(obs: Observer, record: Record, key: str, obj: dict[str, Any], *, same_version: bool,
+                force: bool, adopt: bool) -> tuple[Change | None, str | None]:
+    """The change that makes ``obj`` (of the entry ``key``) present, or why it may not be made."""
+    ref = ObjectRef.of(obj)
+    live = obs.get(ref)
+    if live is None:
+        return Change(ref, "create", key, obj, None), None
+    if not owned(live, record, key):
+        hub = installed_by_hub(live)
+        if adopt:
+            return Change(ref, "adopt", key, _same_uid(obj, live), live), None
+        if hub:
+            return None, f"{ref} was installed by tkn hub (version {hub}); --adopt takes it over"
+        return None, f"{ref} exists and was not made by catalog; --adopt takes it over"
+    edited = drifted(live, record, key)
+    if edited and not force:
+        return None, f"{ref} was edited since catalog installed it; --force overwrites (catalog diff shows how)"
+    if same_version and _same(obj, live) and not edited:
+        return Change(ref, "unchanged", key, obj, live), None
+    return Change(ref, "update", key, _same_uid(obj, live), live), None
 
 
 def plan_removals(obs: Observer, record: Record, keys: list[str], *,
@@ -186,7 +191,7 @@ def plan_removals(obs: Observer, record: Record, keys: list[str], *,
     for key in keys:
         pkg = record.packages[key]
         for o in reversed(pkg.objects):
-            ref = ObjectRef(o.kind, obs.namespace, o.name)
+            ref = object_ref(pkg, o, obs.namespace)
             live = obs.get(ref)
             if live is None:
                 gone.append(str(ref))

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..errors import ClusterError, InputError
 from ..errors import Forbidden as Forbidden  # re-exported: callers say preflight.Forbidden
-from ..cluster.base import RESOURCES, Access, Cluster
+from ..cluster.base import CLUSTER_SCOPED, RESOURCES, Access, Cluster
 from ..model import PolicyRule
 from ..versions import Version, is_version, parse
 from .plan import Change
@@ -46,13 +46,14 @@ def needed(namespace: str, changes: Iterable[Change], record_write: bool) -> set
     want: set[Access] = set()
     for c in changes:
         group, plural = _group(c.ref.kind), RESOURCES[c.ref.kind][1]
-        want.add(Access("list", group, plural, namespace))
+        scope = "" if c.ref.kind in CLUSTER_SCOPED else namespace  # a right in no namespace
+        want.add(Access("get" if scope != namespace else "list", group, plural, scope))
         if c.action in ("create",):
-            want |= {Access("create", group, plural, namespace), Access("patch", group, plural, namespace)}
+            want |= {Access("create", group, plural, scope), Access("patch", group, plural, scope)}
         elif c.action in ("update", "adopt"):
-            want.add(Access("patch", group, plural, namespace))
+            want.add(Access("patch", group, plural, scope))
         elif c.action == "delete":
-            want.add(Access("delete", group, plural, namespace))
+            want.add(Access("delete", group, plural, scope))
     if record_write:
         want |= {Access(v, "", "configmaps", namespace) for v in ("get", "create", "patch")}
     return want

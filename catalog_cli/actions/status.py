@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..cluster.base import Cluster, ObjectRef
-from ..cluster.records import Installed, is_ours
+from ..cluster.base import Cluster
+from ..cluster.records import Installed, is_ours, object_ref
 from ..errors import CatalogError
-from ..manifests import spec_hash
+from ..manifests import SERVICE, spec_hash
 from ..model import Entry
 from .common import Options, per_namespace, start
 from .plan import Observer, installed_by_hub
@@ -36,17 +36,19 @@ def source_of(catalog: Any, origin: str) -> Any:
 
 
 def _entries(catalog: Any, pkg: Installed) -> tuple[Entry | None, Entry | None]:
-    """(the installed version's entry, the newest entry) in the package's own source."""
+    """(the installed version's entry, the newest entry) in the package's own source; for
+    a scaffolded service, of the template it was generated from (``requested``)."""
     src = source_of(catalog, pkg.source)
     if src is None:
         return None, None
+    name, kind = (pkg.requested.partition("@")[0], "Template") if pkg.kind == SERVICE else (pkg.name, pkg.kind)
     try:
-        items = src.versions(pkg.name, pkg.kind)
+        items = src.versions(name, kind)
     except CatalogError:
         return None, None
     same = next((e for e in items if e.version == pkg.version), None)
     try:
-        newest = src.get(pkg.name, None, pkg.kind)
+        newest = src.get(name, None, kind)
     except CatalogError:
         newest = None
     return same, newest
@@ -55,7 +57,7 @@ def _entries(catalog: Any, pkg: Installed) -> tuple[Entry | None, Entry | None]:
 def _drift(obs: Observer, ns: str, pkg: Installed, same: Entry | None) -> list[str]:
     drift = []
     for o in pkg.objects:
-        live = obs.get(ObjectRef(o.kind, ns, o.name))
+        live = obs.get(object_ref(pkg, o, ns))
         if live is None:
             drift.append(f"{o.kind} {o.name} missing")
         elif not is_ours(live, o, pkg.name):

@@ -7,7 +7,8 @@ from typing import Any
 
 from ..errors import NotFound
 from ..cluster.base import Cluster, ObjectRef
-from ..requirements import parse_requirement
+from ..manifests import SERVICE
+from ..requirements import Requirement, parse_requirement
 from ..cluster.records import Installed
 from .common import Options, Report, commit, per_namespace, removed_rows, start
 from .plan import NamespacePlan, Observer, plan_removals
@@ -28,10 +29,18 @@ def _orphans(packages: dict[str, Installed], removed: set[str]) -> set[str]:
     return gone
 
 
+def _asked(text: str) -> Requirement:
+    """``NAME``, ``KIND/NAME``, or ``service/NAME`` for a service ``scaffold --install`` made."""
+    kind, sep, name = text.strip().partition("/")
+    if sep and kind.lower() in ("service", "services"):
+        return Requirement(parse_requirement(name).name, "*", SERVICE)
+    return parse_requirement(text)
+
+
 def uninstall(catalog: Any, cluster: Cluster, names: Sequence[str], opts: Options,
               on_write: Callable[[ObjectRef, str], None] | None = None) -> Report:
     notes = start(cluster, opts)
-    asked = [parse_requirement(n) for n in names]
+    asked = [_asked(n) for n in names]
 
     def one(ns: str) -> NamespacePlan:
         obs = Observer(cluster, ns)

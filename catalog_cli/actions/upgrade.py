@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 from ..cluster.base import Cluster, ObjectRef
-from ..cluster.records import Record
+from ..cluster.records import Installed, Record
+from ..manifests import SERVICE
 from ..errors import CatalogError, InputError, NotFound
 from ..requirements import parse_requirement
 from ..sources.base import Catalog
@@ -31,7 +32,7 @@ def stay_with_sources(catalog: Catalog, records: Iterable[Record], moving: set[s
     for record in records:
         for pkg in record.packages.values():
             want = from_ if from_ and pkg.name in moving else pkg.source
-            if not want or want.startswith(("/", "repos:")):  # recorded by an older catalog
+            if not want or want.startswith(("/", "repos:")) or pkg.kind == SERVICE:  # older, or no entry
                 continue
             seen = origins.setdefault(pkg.name, want)
             if seen != want:
@@ -55,9 +56,17 @@ def stay_with_sources(catalog: Catalog, records: Iterable[Record], moving: set[s
 
 
 def _pinned(record: Record, skip: set[str]) -> list[str]:
-    """Every other explicitly installed entry, held at its installed version."""
+    """Every other explicitly installed entry, held at its installed version (scaffolded
+    services are no catalog entries: they stay as they are)."""
     return [f"{p.kind}/{p.name}@={p.version}" for p in record.packages.values()
-            if p.explicit and p.name not in skip]
+            if p.explicit and p.name not in skip and p.kind != SERVICE]
+
+
+def _not_a_service(pkg: Installed, ns: str) -> Installed:
+    if pkg.kind == SERVICE:
+        raise InputError(f"{pkg.name} in {ns} is a service scaffolded from {pkg.requested}: "
+                         "`catalog scaffold --update --install` moves it", pkg.key)
+    return pkg
 
 
 def upgrade(catalog: Catalog, cluster: Cluster, names: Sequence[str], opts: Options, *, all_: bool = False,
@@ -70,15 +79,15 @@ def upgrade(catalog: Catalog, cluster: Cluster, names: Sequence[str], opts: Opti
     targets = {}
     records = _records(cluster, opts)
     moving = {r.name for r in asked} | ({p.name for rec in records.values() for p in rec.packages.values()
-                                        if p.explicit} if all_ else set())
+                                        if p.explicit and p.kind != SERVICE} if all_ else set())
     notes += stay_with_sources(catalog, records.values(), moving, from_)
     for ns, record in records.items():
-        chosen = [p for p in record.packages.values() if p.explicit] if all_ else []
+        chosen = [p for p in record.packages.values() if p.explicit and p.kind != SERVICE] if all_ else []
         for req in asked:
             pkg = record.find(req.name, req.kind)
             if pkg is None:
                 raise NotFound(f"{req.name} is not installed in namespace {ns}")
-            chosen.append(pkg)
+            chosen.append(_not_a_service(pkg, ns))
         if not chosen:
             continue
         moving = {p.name for p in chosen}
@@ -93,7 +102,7 @@ def upgrade(catalog: Catalog, cluster: Cluster, names: Sequence[str], opts: Opti
     report, plans = change(catalog, cluster, sub, targets, "upgrade", tekton, on_write)
     for plan in plans:
         for pkg in plan.packages.values():
-            if not pkg.explicit:
+            if not pkg.explicit or pkg.kind == SERVICE:
                 continue
             newest = catalog.get(pkg.name, None, pkg.kind).version
             if parse(newest) > parse(pkg.version):
@@ -127,6 +136,7 @@ def rollback(catalog: Catalog, cluster: Cluster, name: str, opts: Options, *, to
         pkg = record.find(req.name, req.kind)
         if pkg is None:
             raise NotFound(f"{req.name} is not installed in namespace {ns}")
+        _not_a_service(pkg, ns)
         version = to or previous_version(record, pkg.key, pkg.version)
         if version is None:
             raise NotFound(f"{req.name} has no earlier version in the history of namespace {ns}")

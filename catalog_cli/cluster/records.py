@@ -9,8 +9,10 @@ reason on its own to touch an object (DESIGN.md, "Trust model"):
 
 - a record is read only from the namespace being operated on, and its own
   ``namespace`` field is ignored;
-- it may name only the objects catalog makes for each entry (:func:`made_for`), each
-  with the uid the server gave it; anything else is reported as tampering;
+- it may name only the objects catalog makes for each entry (:func:`may_name`: for a
+  scaffolded service, only the kinds scaffold applies, and cluster-scoped objects only
+  with the namespace's prefix), each with the uid the server gave it; anything else is
+  reported as tampering;
 - an object it names is treated as ours only when the live object also has that uid,
   was written by catalog's field manager and carries catalog's labels (:func:`is_ours`);
 - it is written with its ``resourceVersion`` as a precondition, and a conflict is
@@ -32,8 +34,8 @@ from .. import PREFIX
 from ..errors import CatalogError, ClusterError, InputError
 from ..model import KIND_ORDER
 from ..versions import is_version
-from ..manifests import MANAGED_BY, MANAGER, PACKAGE_LABEL, is_signed, made_for
-from .base import FIELD_MANAGER, Cluster, ObjectRef
+from ..manifests import MANAGED_BY, MANAGER, PACKAGE_LABEL, SERVICE, is_signed, made_for, may_name
+from .base import CLUSTER_SCOPED, FIELD_MANAGER, Cluster, ObjectRef
 
 RECORD_NAME = "catalog-installs"
 RECORD_KEY = "record.json"
@@ -161,7 +163,7 @@ class Record:
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise InputError(f"install record is damaged: {exc}", where) from exc
         for key, pkg in packages.items():
-            _check_entry(key, pkg, where)
+            _check_entry(key, pkg, where, namespace)
         return cls(namespace, packages, history)
 
 
@@ -169,7 +171,7 @@ def _text(value: Any) -> bool:
     return isinstance(value, str)
 
 
-def _check_entry(key: str, pkg: Installed, where: str) -> None:
+def _check_entry(key: str, pkg: Installed, where: str, namespace: str) -> None:
     """Refuse an entry that names anything but what catalog makes for it."""
     tampered = "the record was edited by someone else; nothing was changed (inspect it with " \
                f"kubectl get configmap {RECORD_NAME} -o yaml)"
@@ -180,20 +182,30 @@ def _check_entry(key: str, pkg: Installed, where: str) -> None:
     if not is_version(pkg.version) or not _DIGEST.match(pkg.digest):
         raise TamperedRecord(f"entry {key} has version {pkg.version!r} and digest {pkg.digest!r}, which catalog "
                              f"never records; {tampered}", where)
-    allowed = made_for(pkg.kind, pkg.name)
-    if not allowed:
+    if pkg.kind != SERVICE and not made_for(pkg.kind, pkg.name):
         raise TamperedRecord(f"entry {key!r} is of kind {pkg.kind!r}, which catalog never installs; "
                              f"{tampered}", where)
     for o in pkg.objects:
         if not (_text(o.kind) and _text(o.name) and _text(o.uid) and _text(o.spec_hash)):
             raise InputError(f"install record is damaged: an object of {key!r} has a field that is not text",
                              where)
-        if (o.kind, o.name) not in allowed:
+        if not may_name(pkg.kind, pkg.name, namespace, o.kind, o.name):
             raise TamperedRecord(f"entry {key} names {o.kind} {o.name}, which catalog never makes for it; "
                                  f"{tampered}", where)
         if not o.uid:
             raise TamperedRecord(f"entry {key} names {o.kind} {o.name} without the uid catalog recorded; "
                                  f"{tampered}", where)
+
+
+def object_ref(pkg: Installed, o: ObjectRecord, namespace: str) -> ObjectRef:
+    """Where the object ``o`` of entry ``pkg`` is when catalog works on ``namespace``: in
+    it, or cluster-wide for a service's prefixed ClusterRole or ClusterRoleBinding (the
+    only cluster-scoped objects catalog ever changes or deletes). TamperedRecord for an
+    object the entry may not name."""
+    if not may_name(pkg.kind, pkg.name, namespace, o.kind, o.name):
+        raise TamperedRecord(f"entry {pkg.key} names {o.kind} {o.name}, which catalog never makes for it",
+                             f"ConfigMap {RECORD_NAME} in {namespace}")
+    return ObjectRef(o.kind, "" if o.kind in CLUSTER_SCOPED else namespace, o.name)
 
 
 def is_ours(live: dict[str, Any], recorded: ObjectRecord, package: str) -> bool:

@@ -26,6 +26,10 @@ CASES = [
     ("dockerfile-kaniko", "0.1", "triggers"),
     ("dockerfile-kaniko", "0.2", "triggers"),
     ("dockerfile-kaniko", "0.2", "pipelines-as-code"),
+    ("java-maven-jib", "0.3", "triggers"),
+    ("java-maven-jib", "0.3", "pipelines-as-code"),
+    ("dockerfile-kaniko", "0.3", "triggers"),
+    ("dockerfile-kaniko", "0.3", "pipelines-as-code"),
 ]
 
 

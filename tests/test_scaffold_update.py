@@ -1,5 +1,6 @@
 """``catalog scaffold --update``: a folder generated from java-maven-jib 0.1, brought to 0.2,
-with no edits, with edits the merge keeps, with a real conflict, and as a dry run."""
+with no edits, with edits the merge keeps, with a real conflict, and as a dry run; and from
+0.2 to the newest version, which renames only the cluster-scoped objects."""
 
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 def test_untouched_folder_becomes_exactly_the_new_version(old: Path, tmp_path: Path) -> None:
-    r = run_cli("scaffold", "--update", "--dir", str(old))
+    r = run_cli("scaffold", "java-maven-jib@0.2", "--update", "--dir", str(old))
     assert r.code == 0, r.err
     assert "java-maven-jib 0.1 -> 0.2" in r.err
     want = fresh(tmp_path, "0.2")
@@ -68,7 +69,7 @@ def test_local_edits_are_kept(old: Path, builtin: Any) -> None:
          "      value: $(params.git-revision)\n    - name: depth\n      value: '0'\n")
     edit(old / "pipelinerun.yaml", "storage: 1Gi", "storage: 5Gi")
     edit(old / "triggers.yaml", "    value: $(body.after)", "    value: $(body.head_commit.id)")
-    outcome = update(builtin, old)
+    outcome = update(builtin, old, version="0.2")
     actions = {c.path: c.action for c in outcome.changes}
     assert actions["pipeline.yaml"] == "merge"
     assert actions["pipelinerun.yaml"] == "unchanged"  # 0.2 did not change it: the edit stays
@@ -86,7 +87,7 @@ def test_local_edits_are_kept(old: Path, builtin: Any) -> None:
 
 def test_a_conflict_is_reported_with_both_sides(old: Path) -> None:
     edit(old / "pipeline.yaml", "    app.kubernetes.io/version: '0.1'", "    app.kubernetes.io/version: 0.1-orders")
-    r = run_cli("scaffold", "--update", "--dir", str(old))
+    r = run_cli("scaffold", "java-maven-jib@0.2", "--update", "--dir", str(old))
     assert r.code == 1, r
     assert "conflict in pipeline.yaml at line" in r.err
     assert "app.kubernetes.io/version: 0.1-orders" in r.err  # yours
@@ -109,7 +110,7 @@ def test_a_conflict_is_not_installed(old: Path) -> None:
 def test_dry_run_shows_the_diff_and_writes_nothing(old: Path) -> None:
     edit(old / "pipeline.yaml", "    app.kubernetes.io/version: '0.1'", "    app.kubernetes.io/version: mine")
     before = snapshot(old)
-    r = run_cli("scaffold", "--update", "--dry-run", "--dir", str(old))
+    r = run_cli("scaffold", "java-maven-jib@0.2", "--update", "--dry-run", "--dir", str(old))
     assert r.code == 1  # the conflict it would leave
     assert snapshot(old) == before
     assert "--- a/pipeline.yaml\n+++ b/pipeline.yaml\n" in r.out
@@ -192,7 +193,7 @@ def test_scaffold_dry_run_writes_nothing(tmp_path: Path) -> None:
 
 
 def test_json_output_names_every_file(old: Path) -> None:
-    r = run_cli("scaffold", "--update", "--dir", str(old), "-o", "json")
+    r = run_cli("scaffold", "java-maven-jib@0.2", "--update", "--dir", str(old), "-o", "json")
     assert r.code == 0, r.err
     data = r.json()
     assert (data["template"], data["fromVersion"], data["version"]) == ("java-maven-jib", "0.1", "0.2")
@@ -229,7 +230,7 @@ def test_create_then_update_through_the_library(tmp_path: Path, builtin: Any) ->
     out = tmp_path / ".tekton"
     create(builtin, "java-maven-jib", version="0.1", folder=out,
            given={"name": "orders", "git-url": "https://x.example/o.git", "image": "r.example/o"})
-    outcome = update(builtin, out, dry_run=True)
+    outcome = update(builtin, out, version="0.2", dry_run=True)
     assert outcome.from_version == "0.1" and outcome.version == "0.2"
     assert "+  - name: maven-args\n" in outcome.diff
 
@@ -238,7 +239,7 @@ def test_create_then_update_through_the_library(tmp_path: Path, builtin: Any) ->
 def test_kaniko_template_updates_too(variant: str, tmp_path: Path) -> None:
     out = tmp_path / "svc"
     assert run_cli(*scaffold_args("dockerfile-kaniko", "0.1", variant, out)).code == 0
-    r = run_cli("scaffold", "--update", "--dir", str(out), "--set", "build-target=runtime")
+    r = run_cli("scaffold", "dockerfile-kaniko@0.2", "--update", "--dir", str(out), "--set", "build-target=runtime")
     assert r.code == 0, r.err
     want = tmp_path / "want"
     assert run_cli(*scaffold_args("dockerfile-kaniko", "0.2", variant, want), "--set", "build-target=runtime").code == 0
@@ -265,3 +266,21 @@ def test_update_when_the_old_version_left_the_catalog(tmp_path: Path) -> None:
     actions = {f["path"]: f["action"] for f in data["files"]}
     assert actions["pipeline.yaml"] == "update" and actions["pipelinerun.yaml"] == "conflict"
     assert "storage: 5Gi" in (out / "pipelinerun.yaml").read_text()
+
+
+@pytest.mark.parametrize("template", ["java-maven-jib", "dockerfile-kaniko"])
+def test_0_3_renames_only_the_cluster_scoped_objects(template: str, tmp_path: Path) -> None:
+    """0.3 names the listener's ClusterRole and ClusterRoleBinding NAMESPACE:NAME-listener
+    (two services can no longer share one); nothing else changes."""
+    out = tmp_path / ".tekton"
+    assert run_cli(*scaffold_args(template, "0.2", "triggers", out)).code == 0
+    r = run_cli("scaffold", "--update", "--dir", str(out), "-o", "json")
+    assert r.code == 0, r.err
+    data = r.json()
+    assert (data["fromVersion"], data["version"]) == ("0.2", "0.3")
+    changed = {f["path"] for f in data["files"] if f["action"] != "unchanged"}
+    assert changed == {"triggers-rbac.yaml", "pipeline.yaml", ANSWERS_FILE}  # the Pipeline: its version label
+    docs = {d["kind"]: d for d in yaml.safe_load_all((out / "triggers-rbac.yaml").read_text())}
+    assert docs["ClusterRole"]["metadata"]["name"] == "team-a:orders-listener"
+    assert docs["ClusterRoleBinding"]["metadata"]["name"] == "team-a:orders-listener"
+    assert docs["ClusterRoleBinding"]["roleRef"]["name"] == "team-a:orders-listener"

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from .conftest import run_cli
+from .clusterkit import record_of
+from .conftest import assert_one_line_error, run_cli
 from .test_scaffold_cases import CASES, case_id, scaffold_args
 
 pytestmark = pytest.mark.kube
@@ -23,7 +24,7 @@ def cluster_objects(kube_server: Any, kube_namespace: str) -> Iterator[str]:
     """The namespace; and, afterwards, the cluster-scoped objects named after it removed."""
     yield kube_namespace
     for kind in ("clusterrolebinding", "clusterrole"):
-        kube_server.kubectl("delete", kind, f"{kube_namespace}-orders-listener", "--ignore-not-found")
+        kube_server.kubectl("delete", kind, f"{kube_namespace}:orders-listener", "--ignore-not-found")
 
 
 def pruned(sent: Any, got: Any, path: str = "") -> list[str]:
@@ -98,18 +99,32 @@ def test_every_generated_object_passes_a_server_dry_run(case: tuple[str, str, st
     assert names(kube_server, "pipelines", kube_namespace) == []
 
 
+def version_of(kube_server: Any, kind: str, name: str, ns: str) -> str:
+    obj = yaml.safe_load(kube_server.kubectl("get", kind, name, "-n", ns, "-o", "yaml").stdout)
+    return str(obj["metadata"]["labels"]["app.kubernetes.io/version"])
+
+
 def test_install_puts_tasks_and_objects_in_the_namespace(kube_server: Any, cluster_objects: str,
                                                          tmp_path: Path) -> None:
     ns = cluster_objects
     out = tmp_path / ".tekton"
     admin = str(kube_server.admin_kubeconfig)
+    # Before 0.3 the listener's cluster-scoped names lack the namespace prefix: refused whole.
     args = scaffold_args("java-maven-jib", "0.1", "triggers", out, **{"--namespace": ns})
     r = run_cli(*args, "--install", "--kubeconfig", admin)
+    assert_one_line_error(r, "triggers-rbac.yaml", f"ClusterRole {ns}-orders-listener",
+                          "catalog scaffold --update")
+    assert names(kube_server, "tasks", ns) == [] and not out.exists()
+    # Scaffolded from 0.1 without installing, then updated to the newest and installed.
+    assert run_cli(*args).code == 0
+    r = run_cli("scaffold", "--update", "--dir", str(out), "--install", "--kubeconfig", admin)
     assert r.code == 0, r.err
     assert names(kube_server, "tasks", ns) == TASKS
-    task = yaml.safe_load(kube_server.kubectl("get", "task", "git-clone", "-n", ns, "-o", "yaml").stdout)
-    assert task["metadata"]["labels"]["app.kubernetes.io/version"] == "0.1"
+    assert version_of(kube_server, "task", "git-clone", ns) == "0.2"
     assert names(kube_server, "pipelines", ns) == ["orders"]
+    pipeline = yaml.safe_load(kube_server.kubectl("get", "pipeline", "orders", "-n", ns, "-o", "yaml").stdout)
+    assert "rollout-timeout" in [p["name"] for p in pipeline["spec"]["params"]]
+    assert pipeline["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "catalog"
     assert names(kube_server, "eventlisteners", ns) == ["orders"]
     assert names(kube_server, "triggerbindings", ns) == ["orders-push"]
     assert names(kube_server, "triggertemplates", ns) == ["orders"]
@@ -117,14 +132,29 @@ def test_install_puts_tasks_and_objects_in_the_namespace(kube_server: Any, clust
         names(kube_server, "serviceaccounts", ns))
     assert {"orders-pipeline", "orders-listener"} <= set(names(kube_server, "roles", ns))
     assert names(kube_server, "pipelineruns", ns) == []  # never started by an install
-    kube_server.kubectl("get", "clusterrole", f"{ns}-orders-listener")
+    kube_server.kubectl("get", "clusterrole", f"{ns}:orders-listener")
     assert "not applied: pipelinerun.yaml: PipelineRun orders-" in r.err
+    assert f"service orders 0.3 in {ns}: installed" in r.err
 
-    # Update to 0.2 and install again: the tasks move to 0.2 and the Pipeline follows.
+
+def test_update_and_install_again_moves_tasks_and_service(kube_server: Any, cluster_objects: str,
+                                                          tmp_path: Path) -> None:
+    """Pipelines-as-Code makes no cluster-scoped objects, so 0.1 installs; --update moves
+    the Tasks and the service's record entry to the new versions, in one change."""
+    ns = cluster_objects
+    out = tmp_path / ".tekton"
+    admin = str(kube_server.admin_kubeconfig)
+    r = run_cli(*scaffold_args("java-maven-jib", "0.1", "pipelines-as-code", out, **{"--namespace": ns}),
+                "--install", "--kubeconfig", admin)
+    assert r.code == 0, r.err
+    assert version_of(kube_server, "task", "git-clone", ns) == "0.1"
+    assert record_of(kube_server, ns)["packages"]["Service/orders"]["version"] == "0.1"
     r = run_cli("scaffold", "--update", "--dir", str(out), "--install", "--kubeconfig", admin)
     assert r.code == 0, r.err
-    task = yaml.safe_load(kube_server.kubectl("get", "task", "git-clone", "-n", ns, "-o", "yaml").stdout)
-    assert task["metadata"]["labels"]["app.kubernetes.io/version"] == "0.2"
+    assert f"service orders 0.3 in {ns}: 0.1 -> 0.3" in r.err
+    assert version_of(kube_server, "task", "git-clone", ns) == "0.2"
+    entry = record_of(kube_server, ns)["packages"]["Service/orders"]
+    assert (entry["version"], entry["requested"]) == ("0.3", "java-maven-jib@0.3")
     pipeline = yaml.safe_load(kube_server.kubectl("get", "pipeline", "orders", "-n", ns, "-o", "yaml").stdout)
     assert "rollout-timeout" in [p["name"] for p in pipeline["spec"]["params"]]
 
@@ -135,7 +165,8 @@ def test_install_dry_run_changes_nothing(kube_server: Any, cluster_objects: str,
     args = scaffold_args("dockerfile-kaniko", "0.2", "pipelines-as-code", out, **{"--namespace": ns})
     r = run_cli(*args, "--install", "--dry-run", "--kubeconfig", str(kube_server.admin_kubeconfig))
     assert r.code == 0, r.err
-    assert "applied (server dry run): Pipeline orders" in r.err
+    assert "would create: Pipeline orders" in r.err
+    assert record_of(kube_server, ns) is None
     assert not out.exists()
     assert names(kube_server, "tasks", ns) == []
     assert names(kube_server, "pipelines", ns) == []
@@ -144,12 +175,13 @@ def test_install_dry_run_changes_nothing(kube_server: Any, cluster_objects: str,
 def test_install_without_rights_changes_nothing(kube_server: Any, cluster_objects: str, tmp_path: Path) -> None:
     ns = cluster_objects
     out = tmp_path / ".tekton"
-    args = scaffold_args("java-maven-jib", "0.2", "triggers", out, **{"--namespace": ns})
+    args = scaffold_args("java-maven-jib", "0.3", "triggers", out, **{"--namespace": ns})
     r = run_cli(*args, "--install", "--kubeconfig", str(kube_server.limited_kubeconfig))
     assert r.code == 7, r
     assert "you may not" in r.err and "nothing was changed" in r.err
     assert names(kube_server, "tasks", ns) == []
     assert names(kube_server, "pipelines", ns) == []
+    assert not out.exists()
 
 
 def test_namespace_given_on_update_moves_the_files(kube_server: Any, cluster_objects: str, tmp_path: Path) -> None:
@@ -163,17 +195,18 @@ def test_namespace_given_on_update_moves_the_files(kube_server: Any, cluster_obj
 
 
 def test_install_of_files_for_another_namespace_is_refused(kube_server: Any, tmp_path: Path) -> None:
-    from catalog_cli.sources import open_catalog
-    from catalog_cli.errors import InputError
+    from catalog_cli.actions.common import Options
+    from catalog_cli.actions.scaffold import install
     from catalog_cli.cluster.client import KubeCluster
+    from catalog_cli.errors import InputError
     from catalog_cli.scaffold import create
-    from catalog_cli.scaffold.deploy import install
+    from catalog_cli.sources import open_catalog
 
     cat = open_catalog(None)
     outcome = create(cat, "java-maven-jib", folder=tmp_path, dry_run=True, given={
         "name": "orders", "git-url": "https://x.example/o.git", "image": "r.example/o", "namespace": "team-a"})
     with pytest.raises(InputError) as info:
-        install(cat, KubeCluster(str(kube_server.admin_kubeconfig)), outcome, "team-b")
+        install(cat, KubeCluster(str(kube_server.admin_kubeconfig)), outcome, Options(("team-b",)))
     assert "generated for namespace 'team-a'" in str(info.value)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from .cluster_opts import ContextOption, KubeconfigOption, TektonVersionOption
+from .cluster_opts import AllowSensitiveOption, ContextOption, KubeconfigOption, TektonVersionOption
 from .common import CatalogOption
 from .output import Format, emit, note, print_table, safe
 
@@ -37,9 +37,15 @@ def scaffold(
         help="Show the diff and write nothing; with --install, the API server checks the objects "
              "(server-side dry run) and nothing is applied."),
     force: bool = typer.Option(
-        False, "--force", help="Overwrite files that exist with other content; with --install, take over fields."),
+        False, "--force",
+        help="Overwrite files that exist with other content; with --install, objects edited since installed."),
     install: bool = typer.Option(
-        False, "--install", help="Also install the template's tasks and apply the generated objects (-n NS)."),
+        False, "--install",
+        help="Also install the template's tasks and the generated objects (-n NS), as one install: "
+             "recorded, shown in status, removed by `catalog uninstall service/NAME`."),
+    adopt: bool = typer.Option(
+        False, "--adopt", help="With --install: take over objects of the same names that catalog did not make."),
+    allow_sensitive_rbac: bool = AllowSensitiveOption,
     tekton_version: str | None = TektonVersionOption,
     catalog: str | None = CatalogOption,
     context: str | None = ContextOption,
@@ -64,7 +70,7 @@ def scaffold(
         if kind not in (None, "Template"):
             raise InputError(f"{kind} is not a template", "TEMPLATE")
     given = {"name": name, "git-url": git_url, "image": image, "namespace": namespace}
-    ask = _prompt if sys.stdin.isatty() else None
+    ask = _Replay(_prompt if sys.stdin.isatty() else None)
     if update:
         if pipelines_as_code:
             raise InputError("--pipelines-as-code chooses the variant of a new scaffold; --update keeps the recorded one")
@@ -72,30 +78,62 @@ def scaffold(
         if template is not None and template != rec.template:
             raise InputError(f"{folder} was generated from {rec.template}, not {template}", "TEMPLATE")
         cat = open_catalog(catalog or rec.catalog)  # the catalog it was scaffolded from
-        outcome = lib.update(cat, folder, version=version, given=given, sets=sets, ask=ask,
-                             dry_run=dry_run)
+
+        def generate(dry: bool) -> Any:
+            return lib.update(cat, folder, version=version, given=given, sets=sets, ask=ask.asker, dry_run=dry)
     else:
         if template is None:
             raise InputError("name the template to scaffold from (catalog search --kind template), or use --update")
         variant = lib.PIPELINES_AS_CODE if pipelines_as_code else lib.TRIGGERS
         cat = open_catalog(catalog)
-        outcome = lib.create(cat, template, folder=folder, version=version, variant=variant, given=given,
-                             sets=sets, ask=ask, dry_run=dry_run, force=force,
-                             catalog_location=catalog)
-    applied = None
+
+        def generate(dry: bool) -> Any:
+            return lib.create(cat, template, folder=folder, version=version, variant=variant, given=given,
+                              sets=sets, ask=ask.asker, dry_run=dry, force=force, catalog_location=catalog)
+    # With --install, the files are written only once the install succeeded: a refused
+    # install leaves the folder as it was.
+    outcome = generate(dry_run or install)
+    report = None
     if install and not outcome.conflicts:
-        from ..scaffold.deploy import install as deploy
-        from .cluster_opts import connect
+        from ..actions.scaffold import install as deploy
+        from .cluster_opts import connect, options
 
         cluster = connect(kubeconfig, context)
         ns = namespace or outcome.answers.get("namespace") or cluster.default_namespace
-        applied = deploy(cat, cluster, outcome, ns, dry_run="server" if dry_run else None,
-                         tekton_version=tekton_version, force=force)
-    _render(outcome, applied, output)
+        opts = options(cluster, [ns], dry_run="server" if dry_run else None, force=force, adopt=adopt,
+                       tekton_version=tekton_version, allow_sensitive_rbac=allow_sensitive_rbac)
+        report = deploy(cat, cluster, outcome, opts)
+    if install and not dry_run:
+        ask.replay()
+        outcome = generate(False)
+    _render(outcome, report, output)
     if outcome.conflicts:
         if install:
             note("not installed: resolve the conflicts first")
         raise typer.Exit(1)
+
+
+class _Replay:
+    """The terminal's answers, asked once: generating twice (to check, then to write)
+    gets the same answers the second time without asking again."""
+
+    def __init__(self, ask: Any) -> None:
+        self.ask, self.said, self.replaying = ask, [], False
+
+    @property
+    def asker(self) -> Any:
+        return self if self.ask is not None else None
+
+    def replay(self) -> None:
+        self.replaying = True
+
+    def __call__(self, param: Any, error: str | None) -> str:
+        if self.replaying and self.said:
+            return str(self.said.pop(0))
+        answer = self.ask(param, error)
+        if not self.replaying:
+            self.said.append(answer)
+        return str(answer)
 
 
 def _prompt(param: Any, error: str | None) -> str:
@@ -105,10 +143,10 @@ def _prompt(param: Any, error: str | None) -> str:
     return str(typer.prompt(label, err=True))  # stderr: stdout stays parseable
 
 
-def _render(outcome: Any, applied: Any, output: Format) -> None:
+def _render(outcome: Any, report: Any, output: Format) -> None:
     data = outcome.to_dict()
-    if applied is not None:
-        data["install"] = applied.to_dict()
+    if report is not None:
+        data["install"] = report.to_dict()
 
     def table() -> None:
         if outcome.dry_run:
@@ -131,15 +169,23 @@ def _render(outcome: Any, applied: Any, output: Format) -> None:
         if outcome.conflicts:
             note(f"{len(outcome.conflicts)} conflict(s): edit the files between the <<<<<<< and >>>>>>> "
                  "markers" + ("" if outcome.dry_run else "; the answers file already records the new version"))
-        if applied is not None:
-            if applied.tasks is not None:
-                for p in applied.tasks.packages:
-                    note(f"task {p['name']} {p['version']} in {p['namespace']}: {p['status']}")
-            for ref, action in applied.objects:
-                note(f"{action}: {ref}")
-            for s in applied.skipped:
-                note(f"not applied: {s}")
+        if report is not None:
+            _render_install(report)
     emit(data, output, table=table)
+
+
+def _render_install(report: Any) -> None:
+    from .install_cmd import _render_grants
+
+    for p in report.packages:
+        note(f"{p['kind'].lower()} {p['name']} {p['version']} in {p['namespace']}: {p['status']}")
+    would = "would " if report.dry_run else ""
+    for c in report.changes:
+        if c.package.startswith("Service/") and c.action != "unchanged":
+            note(f"{would}{c.action if would else _PAST.get(c.action, c.action + 'ed')}: {c.kind} {c.name}")
+    _render_grants(report)
+    for n in report.notes:
+        note(n)
 
 
 def register(app: typer.Typer) -> None:

@@ -12,7 +12,8 @@ Modules, one concern each:
 - :mod:`.generate`: a template version + answers -> the text of every file;
 - :mod:`.merge`: the three-way merge of one file;
 - :mod:`.project`: ``create`` and ``update`` on a folder;
-- :mod:`.deploy`: ``--install``: the template's tasks and the generated objects into a namespace.
+- :mod:`.deploy`: which generated objects ``--install`` may apply, checked (the install
+  itself, through the install path, is :mod:`catalog_cli.actions.scaffold`).
 """
 
 from __future__ import annotations

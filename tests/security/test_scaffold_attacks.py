@@ -26,7 +26,7 @@ import yaml
 
 from catalog_cli.index import write
 
-from ..clusterkit import catalog, exists, record_of
+from ..clusterkit import catalog, edit_record, exists, record_of
 from ..conftest import ROOT, assert_one_line_error
 
 pytestmark = pytest.mark.kube
@@ -199,6 +199,7 @@ def test_a_hostile_template_is_refused_and_changes_nothing(kube_server: Any, tea
         r = catalog(kube_server, "scaffold", "svc", "--name", "orders", "-n", team, "--catalog", str(root),
                     "--dir", str(out), "--install", *dry, state=tmp_path / "state")
         assert_one_line_error(r, *needles)
+        assert r.code == (1 if "--allow-sensitive-rbac" in needles else 2)  # consent, or bad input
         assert snapshot(kube_server, team) == before
         assert not out.exists()  # no files either: a refused install writes nothing
     assert record_of(kube_server, team) is None
@@ -342,12 +343,12 @@ def start(kube_server: Any, state: Path, ns: str, out: Path) -> subprocess.Popen
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def kill_when(kube_server: Any, proc: subprocess.Popen[str], ns: str, kind: str) -> None:
-    """SIGKILL as soon as an object of ``kind`` labelled as catalog's exists for ``ns``."""
+def kill_when(kube_server: Any, proc: subprocess.Popen[str], path: str) -> None:
+    """SIGKILL as soon as the object at API ``path`` exists (one cheap GET per poll)."""
     deadline = time.monotonic() + 60
-    while not any(i["kind"] == kind for i in ours(kube_server, ns)):
-        assert time.monotonic() < deadline and proc.poll() is None, f"the install wrote no {kind}"
-        time.sleep(0.01)
+    while kube_server.request("GET", path)[0] != 200:
+        assert time.monotonic() < deadline and proc.poll() is None, f"the install wrote no {path}"
+        time.sleep(0.005)
     proc.send_signal(signal.SIGKILL)
     proc.wait(30)
 
@@ -369,19 +370,60 @@ def test_kill_9_mid_scaffold_install_leaves_no_orphans(kube_server: Any, team: s
     assert proc.wait(120) == 0, proc.stderr.read() if proc.stderr else ""
     whole = time.monotonic() - began
     reset(kube_server, ns, state)
-    # Killed while writing the Tasks, then among the service's objects, then at random.
+    # Killed right after the first Task, right after the ClusterRoleBinding, then at random.
     rng = random.Random(20261130)
-    plan: list[str | float] = ["Task", "ClusterRoleBinding"] + [rng.uniform(0.2, whole) for _ in range(4)]
+    plan: list[str | float] = [f"/apis/tekton.dev/v1/namespaces/{ns}/tasks/git-clone",
+                               f"/apis/{RBAC}/v1/clusterrolebindings/{ns}:orders-listener"]
+    plan += [rng.uniform(0.2, whole) for _ in range(4)]
+    mid_write = 0
     for attempt, when in enumerate(plan):
         proc = start(kube_server, state, ns, tmp_path / f"try-{attempt}")
         if isinstance(when, str):
-            kill_when(kube_server, proc, ns, when)
-            assert orphans(kube_server, ns), f"attempt {attempt}: the kill came after the install ended"
+            kill_when(kube_server, proc, when)
         else:
             time.sleep(when)
             proc.send_signal(signal.SIGKILL)
             proc.wait(30)
+        mid_write += bool(orphans(kube_server, ns))
         r = catalog(kube_server, "status", "-n", ns, state=state)
         assert r.code == 0, f"attempt {attempt}: {r.err}"
         assert orphans(kube_server, ns) == [], f"attempt {attempt} ({when})"
         reset(kube_server, ns, state)
+    # The kills must have landed while objects were being written, or this proves nothing.
+    assert mid_write >= 2, f"only {mid_write} of {len(plan)} kills hit the install half-way"
+
+
+def test_a_forged_service_entry_deletes_nothing_it_may_not(kube_server: Any, two_namespaces: list[str],
+                                                           tmp_path: Path) -> None:
+    """alice (may edit ConfigMaps in the first namespace) adds the second namespace's
+    ClusterRole to a service's entry, then a ClusterRole with the first's prefix that
+    catalog never made: admin's uninstall deletes neither."""
+    (first, second), state = two_namespaces, tmp_path / "state"
+    for ns, svc in zip(two_namespaces, ["b-c", "c"], strict=True):
+        r = scaffold(kube_server, ns, tmp_path / svc, name=svc, state=state)
+        assert r.code == 0, r.err
+    kube_server.grant(first, [{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list", "update"]}])
+    theirs = yaml.safe_load(kube_server.kubectl("get", "clusterrole", f"{second}:c-listener", "-o", "yaml").stdout)
+
+    def forge(uid: str, name: str) -> Any:
+        def change(data: dict[str, Any]) -> None:
+            data["packages"]["Service/b-c"]["objects"].append(
+                {"kind": "ClusterRole", "name": name, "spec_hash": "", "uid": uid})
+        return change
+
+    edit_record(kube_server, first, forge(theirs["metadata"]["uid"], f"{second}:c-listener"))
+    r = catalog(kube_server, "uninstall", "service/b-c", "-n", first, state=state)
+    assert_one_line_error(r, "catalog-installs", f"ClusterRole {second}:c-listener", "edited by someone else")
+    assert exists(kube_server, "clusterrole", f"{second}:c-listener")
+    assert exists(kube_server, "clusterrole", f"{first}:b-c-listener")
+    # Undo the forgery (as admin), then forge an object with the right prefix that catalog never made.
+    edit_record(kube_server, first, lambda d: d["packages"]["Service/b-c"]["objects"].pop(), user="admin")
+    kube_server.kubectl("create", "clusterrole", f"{first}:victim", "--verb=get", "--resource=pods")
+    victim = yaml.safe_load(kube_server.kubectl("get", "clusterrole", f"{first}:victim", "-o", "yaml").stdout)
+    edit_record(kube_server, first, forge(victim["metadata"]["uid"], f"{first}:victim"))
+    r = catalog(kube_server, "uninstall", "service/b-c", "-n", first, state=state)
+    assert r.code == 0, r.err
+    assert f"ClusterRole {first}:victim is no longer the object catalog made; left alone" in r.err
+    assert exists(kube_server, "clusterrole", f"{first}:victim")
+    assert not exists(kube_server, "clusterrole", f"{first}:b-c-listener")
+    assert exists(kube_server, "clusterrole", f"{second}:c-listener")

@@ -179,3 +179,22 @@ def test_only_a_service_entry_may_name_cluster_scoped_objects() -> None:
     task = entry([("Task", "git-clone"), ("ClusterRole", f"{NS}:git-clone")], kind="Task", name="git-clone")
     with pytest.raises(TamperedRecord, match=f"ClusterRole {NS}:git-clone"):
         parse(task)
+
+
+@pytest.mark.parametrize("groups, resources, verbs, why", [
+    (["rbac.authorization.k8s.io"], ["clusterrolebindings"], ["create"], "change clusterrolebindings"),
+    (["rbac.authorization.k8s.io"], ["clusterroles"], ["patch"], "change clusterroles"),
+    (["admissionregistration.k8s.io"], ["mutatingwebhookconfigurations"], ["create"], "change any object"),
+    (["admissionregistration.k8s.io"], ["validatingwebhookconfigurations"], ["patch"], "see every object"),
+    ([""], ["nodes/proxy"], ["get"], "exec into any pod"),
+    (["certificates.k8s.io"], ["certificatesigningrequests/approval"], ["update"], "approve certificates"),
+])
+def test_what_a_clusterrole_could_grant_cluster_wide_needs_consent(groups: list[str], resources: list[str],
+                                                                  verbs: list[str], why: str) -> None:
+    """A scaffold's ClusterRole reaches every namespace: these rules are escalation there."""
+    from catalog_cli.actions.consent import sensitive
+    from catalog_cli.model import PolicyRule
+
+    assert any(why in r for r in sensitive(PolicyRule(tuple(groups), tuple(resources), tuple(verbs))))
+    reading = PolicyRule(tuple(groups), tuple(resources), ("list", "watch"))
+    assert sensitive(reading) == []

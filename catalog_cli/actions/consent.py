@@ -27,6 +27,17 @@ _WORKLOADS = {
     ("tekton.dev", "taskruns"), ("tekton.dev", "pipelineruns"),
 }
 _WRITES = {"create", "update", "patch"}
+_RBAC = ("roles", "rolebindings", "clusterroles", "clusterrolebindings")
+#: Rights that reach every namespace at once, which a scaffold's ClusterRole could hold.
+_CLUSTER_WIDE: dict[tuple[str, str], tuple[set[str], str]] = {
+    ("admissionregistration.k8s.io", "mutatingwebhookconfigurations"): (
+        {"create", "update", "patch"}, "change any object as it is written"),
+    ("admissionregistration.k8s.io", "validatingwebhookconfigurations"): (
+        {"create", "update", "patch"}, "see every object as it is written"),
+    ("", "nodes/proxy"): ({"get", "create"}, "nodes/proxy (exec into any pod)"),
+    ("certificates.k8s.io", "certificatesigningrequests/approval"): (
+        {"update", "patch"}, "approve certificates (be any user)"),
+}
 _READS = {"get", "list", "watch"}
 
 
@@ -55,8 +66,10 @@ def sensitive(rule: PolicyRule) -> list[str]:
                 reasons.append("mint ServiceAccount tokens")
             elif (group, base) in _WORKLOADS and not sub and verbs & _WRITES:
                 reasons.append(f"{'/'.join(v for v in sorted(verbs & _WRITES))} {base} (runs pods)")
-            elif group == "rbac.authorization.k8s.io" and base in ("roles", "rolebindings") and verbs & _WRITES:
+            elif group == "rbac.authorization.k8s.io" and base in _RBAC and verbs & _WRITES:
                 reasons.append(f"change {base}")
+            elif (group, resource) in _CLUSTER_WIDE and verbs & _CLUSTER_WIDE[(group, resource)][0]:
+                reasons.append(_CLUSTER_WIDE[(group, resource)][1])
     return list(dict.fromkeys(reasons))
 
 

@@ -48,12 +48,21 @@ _PATHS = [("/apis/tekton.dev/v1/pipelines", "Pipeline", False), ("/apis/tekton.d
           (f"/apis/{RBAC}/v1/clusterrolebindings", "ClusterRoleBinding", True)]
 
 
+def _version(item: dict[str, Any]) -> str:
+    meta = item["metadata"]
+    if item["kind"] == "ServiceAccount":  # the token controller adds a secret to a new one, a moment later
+        return meta["uid"] + json.dumps(meta.get("labels") or {}, sort_keys=True)
+    return str(meta["resourceVersion"])
+
+
 def snapshot(kube_server: Any, ns: str) -> dict[str, str]:
-    """Every object scaffold could touch, in the namespace and cluster-wide: name -> resourceVersion."""
+    """Every object scaffold could touch, in the namespace and cluster-wide: name -> version
+    (not what the namespace's controllers make on their own)."""
     out = {}
     for kinds, where in ((SERVICE_KINDS, ["-n", ns]), (CLUSTER_KINDS, [])):
         items = yaml.safe_load(kube_server.kubectl("get", kinds, *where, "-o", "yaml").stdout)["items"]
-        out.update({f"{i['kind']}/{i['metadata']['name']}": i["metadata"]["resourceVersion"] for i in items})
+        out.update({f"{i['kind']}/{i['metadata']['name']}": _version(i) for i in items
+                    if i["metadata"]["name"] not in ("default", "kube-root-ca.crt")})
     return out
 
 

@@ -61,8 +61,9 @@ def install(catalog: Any, cluster: Cluster, outcome: Any, opts: Options,
     namespace = opts.namespaces[0]
     selection = select(outcome, namespace)
     template = catalog.get(outcome.template, outcome.version, TEMPLATE)
-    source_of = getattr(catalog, "source_of", None)
-    service = Service(selection, template, str(source_of(template) if source_of else catalog.location))
+    # The repo the template came from, named as every record names its sources (the
+    # trust for its rules, and what status compares with).
+    service = Service(selection, template, catalog.origin(template))
     notes = start(cluster, opts)
     tekton = preflight.tekton_version(cluster, opts.tekton_version)
     check_reading(cluster, opts, {g.kind for g in selection.objects if g.kind not in CLUSTER_SCOPED}, [])

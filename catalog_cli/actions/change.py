@@ -115,8 +115,8 @@ def change(catalog: Any, cluster: Cluster, opts: Options, targets: dict[str, Tar
              if c.desired is not None and c.ref.kind in ("Task", "Pipeline", "StepAction")
              and c.action in ("create", "update", "adopt")]
     risks = [r for r in risks if r.reasons]
-    for plan in plans if extend else ():
-        more_grants, more_risks = extend(plan)
+    for plan in plans:
+        more_grants, more_risks = extend(plan) if extend is not None else ([], [])
         grants += more_grants
         risks += [r for r in more_risks if r.reasons]
         rules += [r for g in more_grants for r in g.rules]

@@ -29,7 +29,7 @@ from ..scaffold.deploy import Selection, grants_of, select
 from . import preflight
 from .change import Target, change, status_of
 from .common import Options, Report, check_reading, start
-from .consent import Grant
+from .consent import Grant, Risk, risky
 from .plan import NamespacePlan, Observer, plan_object, plan_removals
 
 TEMPLATE = "Template"
@@ -69,7 +69,7 @@ def install(catalog: Any, cluster: Cluster, outcome: Any, opts: Options,
     check_reading(cluster, opts, {g.kind for g in selection.objects if g.kind not in CLUSTER_SCOPED}, [])
     reqs = tuple(f"{key}@={versions.parse(v).sem}" for key, v in sorted(outcome.dependencies.items()))
 
-    def extend(plan: NamespacePlan) -> list[Grant]:
+    def extend(plan: NamespacePlan) -> tuple[list[Grant], list[Risk]]:
         return _plan_service(cluster, plan, service, opts)
 
     report, plans = change(catalog, cluster, opts, {namespace: Target(reqs)}, "scaffold", tekton, on_write,
@@ -81,9 +81,11 @@ def install(catalog: Any, cluster: Cluster, outcome: Any, opts: Options,
     return report
 
 
-def _plan_service(cluster: Cluster, plan: NamespacePlan, service: Service, opts: Options) -> list[Grant]:
+def _plan_service(cluster: Cluster, plan: NamespacePlan, service: Service,
+                  opts: Options) -> tuple[list[Grant], list[Risk]]:
     """Add to ``plan`` what makes the service's objects present (and removes those its
-    template version no longer makes), and its record entry; return its grants."""
+    template version no longer makes), and its record entry; return its grants, and what
+    the pods it starts (a listener's, the runs a trigger makes) would ask of the node."""
     obs = Observer(cluster, plan.namespace)
     record, key = plan.record, service.key
     prev = record.packages.get(key)
@@ -118,7 +120,10 @@ def _plan_service(cluster: Cluster, plan: NamespacePlan, service: Service, opts:
         name=service.name, kind=SERVICE, version=service.template.version, digest=service.template.digest,
         source=service.source, requested=f"{service.template.name}@{service.template.version}",
         objects=tuple(objects), adopted_from=adopted)
-    return _grants(plan.namespace, service, actions)
+    risks = [Risk(plan.namespace, g.kind, g.name, service.source, tuple(why))
+             for g in service.selection.objects
+             if actions.get((g.kind, g.name)) in ("create", "update", "adopt") and (why := risky(g.obj))]
+    return _grants(plan.namespace, service, actions), risks
 
 
 def _grants(namespace: str, service: Service, actions: dict[tuple[str, str], str]) -> list[Grant]:

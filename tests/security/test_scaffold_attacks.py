@@ -178,6 +178,12 @@ HOSTILE = [
          "metadata": {"name": "((name))", "namespace": "((namespace))"},
          "spec": {"serviceAccountName": "team-sa", "triggers": []}}],
      ["objects.yaml", "EventListener orders", "team-sa"]),
+    ("a-listener-pod-mounting-the-nodes-files", [
+        sa(), {"apiVersion": "triggers.tekton.dev/v1beta1", "kind": "EventListener",
+               "metadata": {"name": "((name))", "namespace": "((namespace))"},
+               "spec": {"serviceAccountName": "((name))-sa", "triggers": [], "resources": {"kubernetesResource": {
+                   "spec": {"template": {"spec": {"volumes": [{"name": "root", "hostPath": {"path": "/"}}]}}}}}}}],
+     ["EventListener orders", "hostPath", "--allow-sensitive-rbac"]),
     ("a-trigger-template-creating-rbac", [
         {"apiVersion": "triggers.tekton.dev/v1beta1", "kind": "TriggerTemplate",
          "metadata": {"name": "((name))", "namespace": "((namespace))"},

@@ -41,9 +41,6 @@ LAYERS: list[tuple[str, str, str]] = [
 #: the issue that removes them. The test fails when one is gone too, so that this
 #: table only lists real debts.
 KNOWN: dict[tuple[str, str], str] = {
-    # scaffold --install applies objects outside the transaction; the verb moves to
-    # actions/ and scaffold keeps the rendering.
-    ("catalog_cli.scaffold.deploy", "catalog_cli.actions"): "issue 10",
     # lint opens the user's repos itself to learn the catalog's Task names; its
     # caller should hand them in.
     ("catalog_cli.lint.model", "catalog_cli.sources"): "issue 10",

@@ -144,7 +144,7 @@ def test_an_object_of_a_task_entry_is_never_the_services(builtin: Any, tmp_path:
 
 
 def entry(objects: list[tuple[str, str]], kind: str = "Service", name: str = "orders") -> dict[str, Any]:
-    return {"name": name, "kind": kind, "version": "0.3", "digest": "sha256:0", "source": "builtin",
+    return {"name": name, "kind": kind, "version": "0.3", "digest": "sha256:" + "0" * 64, "source": "builtin",
             "requested": "java-maven-jib@0.3",
             "objects": [{"kind": k, "name": n, "spec_hash": "", "uid": "u"} for k, n in objects]}
 

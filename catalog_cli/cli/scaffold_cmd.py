@@ -118,7 +118,9 @@ class _Replay:
     gets the same answers the second time without asking again."""
 
     def __init__(self, ask: Any) -> None:
-        self.ask, self.said, self.replaying = ask, [], False
+        self.ask = ask
+        self.said: list[str] = []
+        self.replaying = False
 
     @property
     def asker(self) -> Any:

@@ -22,6 +22,9 @@ from .model import VERSION_LABEL, Entry, PolicyRule
 MANAGED_BY = "app.kubernetes.io/managed-by"
 MANAGER = "catalog"
 PACKAGE_LABEL = f"{PREFIX}/package"
+#: The kind of entry the object was made for (Task, Pipeline, StepAction, Service): a
+#: Task and a scaffolded service may share a name, their objects may not pass for each other.
+KIND_LABEL = f"{PREFIX}/entry-kind"
 DIGEST_ANNOTATION = f"{PREFIX}/digest"
 SOURCE_ANNOTATION = f"{PREFIX}/source"
 #: Tekton Trusted Resources sign labels and annotations: leave signed objects untouched.
@@ -107,7 +110,7 @@ def service_object(obj: dict[str, Any], service: str) -> dict[str, Any]:
     """A generated object as ``scaffold --install`` applies it: with catalog's labels."""
     doc = copy.deepcopy(obj)
     meta = doc.setdefault("metadata", {})
-    meta["labels"] = {**(meta.get("labels") or {}), MANAGED_BY: MANAGER, PACKAGE_LABEL: service}
+    meta["labels"] = {**(meta.get("labels") or {}), MANAGED_BY: MANAGER, PACKAGE_LABEL: service, KIND_LABEL: SERVICE}
     return doc
 
 
@@ -115,6 +118,7 @@ def _labels(pkg: Package) -> dict[str, str]:
     return {
         MANAGED_BY: MANAGER,
         PACKAGE_LABEL: pkg.entry.name,
+        KIND_LABEL: pkg.entry.kind,
         VERSION_LABEL: pkg.entry.version,
     }
 

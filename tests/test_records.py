@@ -100,15 +100,30 @@ def live_task(uid: str = "uid-1", manager: str = "catalog", labels: dict[str, st
 
 def test_ours_needs_uid_manager_and_labels() -> None:
     rec = ObjectRecord("Task", "git-clone", "", "uid-1")
-    assert is_ours(live_task(), rec, "git-clone")
-    assert not is_ours(live_task(uid="other"), rec, "git-clone")
-    assert not is_ours(live_task(manager="kubectl"), rec, "git-clone")
-    assert not is_ours(live_task(labels={}), rec, "git-clone")
-    assert not is_ours(live_task(), rec, "kaniko")
-    assert not is_ours(live_task(), ObjectRecord("Task", "git-clone", "", ""), "git-clone")
+    mine = installed()
+    assert is_ours(live_task(), rec, mine)
+    assert not is_ours(live_task(uid="other"), rec, mine)
+    assert not is_ours(live_task(manager="kubectl"), rec, mine)
+    assert not is_ours(live_task(labels={}), rec, mine)
+    assert not is_ours(live_task(), rec, installed("kaniko"))
+    assert not is_ours(live_task(), ObjectRecord("Task", "git-clone", "", ""), mine)
     signed = live_task(labels={})
     signed["metadata"]["annotations"] = {"tekton.dev/signature": "MEUC..."}  # type: ignore[index]
-    assert is_ours(signed, rec, "git-clone")
+    assert is_ours(signed, rec, mine)
+
+
+def test_a_tasks_objects_never_pass_for_a_services_of_the_same_name() -> None:
+    from dataclasses import replace
+
+    from catalog_cli.manifests import KIND_LABEL
+
+    rec = ObjectRecord("ServiceAccount", "catalog-git-clone", "", "uid-1")
+    service = replace(installed(), kind="Service")
+    labelled = {MANAGED_BY: MANAGER, PACKAGE_LABEL: "git-clone", KIND_LABEL: "Task"}
+    assert not is_ours(live_task(labels=labelled), rec, service)
+    assert not is_ours(live_task(), rec, service)  # made before the kind label: never a Service's
+    assert is_ours(live_task(labels=labelled), rec, installed())
+    assert is_ours(live_task(labels={**labelled, KIND_LABEL: "Service"}), rec, service)
 
 
 def test_record_writes_never_lose_a_concurrent_entry() -> None:

@@ -72,7 +72,7 @@ def owned(obj: dict[str, Any], record: Record, package_key: str) -> bool:
     """Whether ``obj`` is the object catalog made and recorded under this package."""
     pkg = record.packages.get(package_key)
     rec = recorded(record, package_key, str(obj.get("kind")), str((obj.get("metadata") or {}).get("name")))
-    return pkg is not None and rec is not None and is_ours(obj, rec, pkg.name)
+    return pkg is not None and rec is not None and is_ours(obj, rec, pkg)
 
 
 def drifted(obj: dict[str, Any], record: Record, package_key: str) -> bool:
@@ -195,7 +195,7 @@ def plan_removals(obs: Observer, record: Record, keys: list[str], *,
             live = obs.get(ref)
             if live is None:
                 gone.append(str(ref))
-            elif not is_ours(live, o, pkg.name):
+            elif not is_ours(live, o, pkg):
                 notes.append(f"{ref} is no longer the object catalog made; left alone")
             elif o.spec_hash and spec_hash(live) != o.spec_hash and not force:
                 problems.append(f"{ref} was edited since catalog installed it; --force removes it anyway")

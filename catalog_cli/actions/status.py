@@ -60,7 +60,7 @@ def _drift(obs: Observer, ns: str, pkg: Installed, same: Entry | None) -> list[s
         live = obs.get(object_ref(pkg, o, ns))
         if live is None:
             drift.append(f"{o.kind} {o.name} missing")
-        elif not is_ours(live, o, pkg.name):
+        elif not is_ours(live, o, pkg):
             drift.append(f"{o.kind} {o.name} replaced")
         elif o.spec_hash and spec_hash(live) != o.spec_hash:
             drift.append(f"{o.kind} {o.name} edited")

@@ -34,7 +34,7 @@ from .. import PREFIX
 from ..errors import CatalogError, ClusterError, InputError
 from ..model import KIND_ORDER
 from ..versions import is_version
-from ..manifests import MANAGED_BY, MANAGER, PACKAGE_LABEL, SERVICE, is_signed, made_for, may_name
+from ..manifests import KIND_LABEL, MANAGED_BY, MANAGER, PACKAGE_LABEL, SERVICE, is_signed, made_for, may_name
 from .base import CLUSTER_SCOPED, FIELD_MANAGER, Cluster, ObjectRef
 
 RECORD_NAME = "catalog-installs"
@@ -208,10 +208,10 @@ def object_ref(pkg: Installed, o: ObjectRecord, namespace: str) -> ObjectRef:
     return ObjectRef(o.kind, "" if o.kind in CLUSTER_SCOPED else namespace, o.name)
 
 
-def is_ours(live: dict[str, Any], recorded: ObjectRecord, package: str) -> bool:
-    """Whether the live object is the one catalog made and recorded: the recorded uid,
-    written by catalog's field manager, and (unless Trusted Resources signed it, which
-    forbids new labels) labelled as catalog's, for this package."""
+def is_ours(live: dict[str, Any], recorded: ObjectRecord, pkg: Installed) -> bool:
+    """Whether the live object is the one catalog made and recorded for ``pkg``: the
+    recorded uid, written by catalog's field manager, and (unless Trusted Resources
+    signed it, which forbids new labels) labelled as catalog's, for this entry and kind."""
     meta = live.get("metadata") or {}
     if not recorded.uid or meta.get("uid") != recorded.uid:
         return False
@@ -221,7 +221,10 @@ def is_ours(live: dict[str, Any], recorded: ObjectRecord, package: str) -> bool:
     if is_signed(live):
         return True
     labels = meta.get("labels") or {}
-    return bool(labels.get(MANAGED_BY) == MANAGER and labels.get(PACKAGE_LABEL) == package)
+    kind = labels.get(KIND_LABEL)
+    # Objects installed before the kind label existed carry none; no Service did.
+    kind_matches = kind == pkg.kind or (kind is None and pkg.kind != SERVICE)
+    return bool(labels.get(MANAGED_BY) == MANAGER and labels.get(PACKAGE_LABEL) == pkg.name and kind_matches)
 
 
 def record_object(record: Record, namespace: str, resource_version: str | None = None) -> dict[str, Any]:

@@ -230,3 +230,23 @@ def test_an_object_replaced_between_plan_and_write_is_not_overwritten(kube_serve
     task = live(kube_server, "task", ns, "kaniko")
     assert task["spec"]["steps"][0]["name"] == "mine"
     assert live(kube_server, "task", ns, "git-clone")["metadata"]["labels"]["app.kubernetes.io/version"] == "0.1"
+
+
+def test_a_forged_service_entry_cannot_take_a_tasks_objects(kube_server: Any, installed: str,
+                                                           tmp_path: Path) -> None:
+    """A scaffolded service may name ServiceAccounts and Roles; a forged Service entry
+    named like an installed Task must still not reach that Task's own objects."""
+    ns = installed
+    sa = live(kube_server, "serviceaccount", ns, "catalog-kubectl-deploy")
+
+    def forge(data: dict[str, Any]) -> None:
+        data["packages"]["Service/kubectl-deploy"] = {
+            "name": "kubectl-deploy", "kind": "Service", "version": "0.3", "digest": "sha256:" + "1" * 64,
+            "source": "builtin", "requested": "java-maven-jib@0.3", "required_by": [], "adopted_from": "",
+            "objects": [{"kind": "ServiceAccount", "name": "catalog-kubectl-deploy", "spec_hash": "",
+                         "uid": sa["metadata"]["uid"]}]}
+
+    edit_record(kube_server, ns, forge)
+    r = catalog(kube_server, "uninstall", "service/kubectl-deploy", "-n", ns, state=tmp_path)
+    assert exists(kube_server, "serviceaccount", "catalog-kubectl-deploy", ns)
+    assert "left alone" in r.err

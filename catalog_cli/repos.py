@@ -37,6 +37,7 @@ from typing import Any
 from . import PREFIX, fsutil, yamlio
 from .errors import InputError, NotFound, UnsafePath
 from .model import canonical_kind
+from .urls import check_transport, refuse_userinfo
 
 BUILTIN = "builtin"
 CONFIG_NAME = "repos.yaml"
@@ -203,8 +204,6 @@ def get(name: str) -> Repo:
 def normalise_url(url: str) -> str:
     """URLs as given (without a trailing slash); folders made absolute and checked."""
     if url.startswith(("http://", "https://")):
-        from .sources.http import refuse_userinfo
-
         refuse_userinfo(url)
         return url.rstrip("/")
     if "://" in url:
@@ -226,8 +225,6 @@ def make(name: str, url: str, auth: Auth = Auth(), *, trust_sensitive_rbac: bool
     if auth.kind and not url.startswith(("http://", "https://")):
         raise InputError("credentials only make sense for an http(s) repo", name)
     if auth.kind:
-        from .sources.http import check_transport
-
         check_transport(url)
     return Repo(name, normalise_url(url), auth, trust_sensitive_rbac)
 

@@ -44,9 +44,6 @@ KNOWN: dict[tuple[str, str], str] = {
     # lint opens the user's repos itself to learn the catalog's Task names; its
     # caller should hand them in.
     ("catalog_cli.lint.model", "catalog_cli.sources"): "issue 10",
-    # scaffold redacts the catalog URL it records with sources.http.redact, a URL
-    # helper that belongs below sources/.
-    ("catalog_cli.scaffold.project", "catalog_cli.sources.http"): "issue 10",
 }
 
 

@@ -37,7 +37,7 @@ def add(
 
     from .. import repos
     from ..errors import InputError
-    from ..sources.http import redact
+    from ..urls import redact
 
     token = None
     if token_stdin:
@@ -66,7 +66,8 @@ def add(
 def list_(output: Format = OutputOption) -> None:
     """The repos in order of precedence, with where their credentials come from."""
     from .. import repos
-    from ..sources.http import read_cache, redact
+    from ..sources.http import read_cache
+    from ..urls import redact
 
     rows: list[dict[str, Any]] = []
     for i, r in enumerate(repos.load(), 1):
@@ -85,7 +86,7 @@ def list_(output: Format = OutputOption) -> None:
 def remove(name: str = typer.Argument(..., help="The repo to forget (its cache goes too).")) -> None:
     """Remove a repo from the configuration and delete its cache."""
     from .. import repos
-    from ..sources.http import redact
+    from ..urls import redact
 
     repo = repos.remove(name)
     note(f"removed repo {repo.name} ({redact(repo.url) if repo.remote else repo.url})")

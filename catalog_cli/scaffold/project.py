@@ -212,7 +212,7 @@ def _outcome(gen: Generated, folder: Path, dry_run: bool) -> Outcome:
 
 def _record(gen: Generated, catalog_location: str | None) -> Record:
     if catalog_location and catalog_location.startswith(("http://", "https://")):
-        from ..sources.http import redact
+        from ..urls import redact
 
         # The answers file is committed: a signed URL's query must not go with it. The
         # redacted URL still finds the configured repo (and its query) on --update.

@@ -251,7 +251,7 @@ def remove(name: str) -> Repo:
     """Forget a repo and delete its cache."""
     import shutil
 
-    from .sources.http import cache_dir
+    from .sources.repo_cache import cache_dir
 
     repos = load()
     repo = get(name)

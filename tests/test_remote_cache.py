@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from catalog_cli import repos
-from catalog_cli.sources import http as remote
+from catalog_cli.sources import remote, repo_cache
 from catalog_cli.errors import InputError
 from catalog_cli.progress import Recorder, set_reporter
 
@@ -110,7 +110,7 @@ def test_index_replaced_without_its_meta_is_refetched(cat: Path) -> None:
         repo = repos.make("team", srv.url)
         remote.update(repo)
         (cache_of("team") / "index.yaml").write_bytes(b"# half\n")
-        assert remote.read_cache(repo) is None
+        assert repo_cache.read_cache(repo) is None
         srv.clear()
         assert remote.update(repo).status == "updated"
         assert srv.state.requests == [("/index.yaml", 200)]
@@ -144,7 +144,7 @@ def test_notes_go_through_the_reporter(cat: Path) -> None:
 @pytest.mark.parametrize("seconds, text", [(5, "5 s ago"), (125, "2 min ago"), (3 * 3600 + 5, "3 h ago"),
                                            (50 * 3600, "2 d ago")])
 def test_age_text(seconds: float, text: str) -> None:
-    assert remote.age_text(seconds) == text
+    assert repo_cache.age_text(seconds) == text
 
 
 def test_unset_credentials_variable_is_an_input_error() -> None:

@@ -66,7 +66,7 @@ def add(
 def list_(output: Format = OutputOption) -> None:
     """The repos in order of precedence, with where their credentials come from."""
     from .. import repos
-    from ..sources.http import read_cache
+    from ..sources.repo_cache import read_cache
     from ..urls import redact
 
     rows: list[dict[str, Any]] = []
@@ -99,7 +99,7 @@ def update(
 ) -> None:
     """Fetch the index of each repo (an unchanged index costs one 304). Exit 5 if any failed."""
     from .. import repos
-    from ..sources import http as remote
+    from ..sources import remote
     from ..errors import CatalogError, RemoteError
     from ..progress import reporter
 

@@ -14,7 +14,7 @@ from ..model import canonical_kind
 from ..repos import Repo
 from .base import Catalog
 from .folder import builtin_root, open_path
-from .http import open_remote_repo, open_url
+from .remote import open_remote_repo, open_url
 from .layered import Layered
 
 

@@ -1,0 +1,169 @@
+"""Catalogs served over HTTP(S): any static web server holding index.yaml and its files.
+
+A configured repo (or a URL) opened as a catalog: its index revalidated with one
+request (or, offline, taken from :mod:`.repo_cache`), its files fetched through
+:class:`.http.Http` and kept in the cache once they match their digest.
+Credentials come from the repo's configuration and go only over https or to a
+loopback address: a repo with credentials and a plain-http URL to another host is
+refused before any request (:func:`~catalog_cli.urls.check_transport`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+from .. import fsutil
+from ..errors import CatalogError, Refused, RemoteError
+from ..progress import reporter
+from ..urls import check_transport, redact, refuse_userinfo
+from .http import Http, offline_default
+from .repo_cache import INDEX, cache_dir, load_file, read_cache, store_file, write_meta
+
+if TYPE_CHECKING:
+    from .folder import IndexCatalog
+
+
+def urls(repo_url: str) -> tuple[str, str, str]:
+    """(base URL of the files, URL of the index, query) of a repo URL. A query (a token
+    or an Azure SAS in the URL) goes with every request, index and files alike."""
+    parts = urlsplit(repo_url)
+    bare = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    query = f"?{parts.query}" if parts.query else ""
+    if bare.endswith((".yaml", ".yml", ".json")):
+        return bare.rsplit("/", 1)[0], bare + query, query
+    base = bare.rstrip("/")
+    return base, f"{base}/{INDEX}{query}", query
+
+
+def _client(repo: Any) -> Http:
+    if repo.auth.kind:
+        check_transport(repo.url)  # again here: the config may have been edited by hand
+    return Http(repo.auth.headers(repo.name), origin=repo.url)
+
+
+@dataclass(frozen=True)
+class Update:
+    """What ``repo update`` did for one repo."""
+
+    name: str
+    status: str  # updated | unchanged
+    size: int
+
+
+def update(repo: Any, http: Http | None = None, *, label: bool = False) -> Update:
+    """Fetch ``repo``'s index (one 304 when unchanged); the cache is replaced only by a
+    complete index that parses, and never half-written."""
+    from .. import index as index_mod
+
+    own = http is None
+    http = http or _client(repo)
+    try:
+        cached = read_cache(repo)
+        _, index_url, _ = urls(repo.url)
+        resp = http.get(index_url, etag=cached.etag if cached else None,
+                        limit=index_mod.MAX_INDEX_BYTES, label=f"{repo.name}: index" if label else None)
+    finally:
+        if own:
+            http.close()
+    if cached is not None and (resp.status == 304 or resp.body == cached.index):
+        # A server without ETags answers 200 with the same bytes: still unchanged.
+        write_meta(repo, cached.index, resp.etag or cached.etag)
+        return Update(repo.name, "unchanged", len(cached.index))
+    text = resp.body.decode("utf-8", errors="replace")
+    index_mod.parse_text(text, redact(index_url))  # refuse a bad index before it replaces a good one
+    store_file(cache_dir(repo) / INDEX, resp.body)
+    write_meta(repo, resp.body, resp.etag)
+    return Update(repo.name, "updated", len(resp.body))
+
+
+@dataclass
+class HttpFiles:
+    """The files of a remote repo, served from the cache when their digest is known."""
+
+    repo: Any
+    base_url: str
+    offline: bool
+    http: Http | None = None
+    query: str = ""
+
+    def read(self, rel: str, digest: str | None = None) -> bytes:
+        # The digest names a file in the cache: only a well-formed one may (no path in it).
+        ok = digest is not None and re.fullmatch(r"sha256:[0-9a-f]{64}", digest) is not None
+        stored = cache_dir(self.repo) / "files" / digest.replace(":", "-") if ok and digest else None
+        cached = load_file(stored) if stored is not None else None
+        if cached is not None:
+            return cached
+        if self.offline:
+            raise RemoteError(f"offline, and not in the cache of repo {self.repo.name}", rel)
+        if self.http is None:
+            self.http = _client(self.repo)
+        data = self.http.get(f"{self.base_url}/{rel}{self.query}", label=rel).body
+        if stored is not None and digest == "sha256:" + hashlib.sha256(data).hexdigest():
+            with contextlib.suppress(OSError, fsutil.Unwritable):  # costs a download next time
+                store_file(stored, data)
+        return data
+
+
+def open_remote_repo(repo: Any, offline: bool | None = None) -> IndexCatalog:
+    """A catalog for ``repo``: its index revalidated (or, offline, taken from the cache)."""
+    from .. import index as index_mod
+    from .cache import open_cache
+    from .folder import IndexCatalog
+
+    refuse_userinfo(repo.url)  # also when the config was written by hand
+    offline = offline_default() if offline is None else offline
+    base, index_url, query = urls(repo.url)
+    http = None
+    if offline:
+        cached = read_cache(repo)
+        if cached is None:
+            raise RemoteError(f"offline, and no cached index of repo {repo.name}: "
+                              "run `catalog repo update` while online", redact(index_url))
+        reporter().note(f"using cached index of repo {repo.name} from {cached.age}")
+    else:
+        http = _client(repo)  # one client (one TLS setup) for the index and the files
+        try:
+            update(repo, http)
+        except OSError as exc:
+            raise CatalogError(f"cannot write the cache: {exc.strerror}", str(cache_dir(repo))) from exc
+        except RemoteError as exc:
+            cached = read_cache(repo)
+            if cached is None or isinstance(exc, Refused):
+                raise
+            reporter().note(f"repo {repo.name}: {exc}; using its cached index from {cached.age}")
+        cached = read_cache(repo)
+        if cached is None:
+            raise CatalogError("the cache of this repo could not be written", str(cache_dir(repo)))
+    body = cached.index
+    key = "sha256:" + hashlib.sha256(body).hexdigest()
+
+    def load() -> Any:
+        data = index_mod.parse_text(body.decode("utf-8", errors="replace"), redact(index_url))
+        return index_mod.from_data(data).entries, []
+
+    db = open_cache(f"repo:{repo.name}:{repo.url}", key, load)
+    return IndexCatalog(redact(repo.url), HttpFiles(repo, base, offline, http, query), db, repo.name)
+
+
+def open_url(url: str, offline: bool | None = None) -> IndexCatalog:
+    """A catalog at ``url``: as the configured repo with that URL (its credentials and
+    cache), or as an anonymous one cached under a name made from the URL."""
+    from ..repos import Repo, load
+
+    refuse_userinfo(url)
+    want = url.rstrip("/")
+    for repo in load():
+        # Locks, answers files and messages name a repo by its redacted URL: that matches too.
+        if want in (repo.url.rstrip("/"), redact(repo.url).rstrip("/")):
+            return open_remote_repo(repo, offline)
+    name = "_url-" + hashlib.sha256(want.encode()).hexdigest()[:16]
+    catalog = open_remote_repo(Repo(name, want), offline)
+    catalog.name = None
+    catalog.location = redact(url)
+    catalog.origin_name = redact(want).rstrip("/")  # what records name: no credentials, one spelling
+    return catalog

@@ -1,4 +1,5 @@
-"""Configured repositories: ``$XDG_CONFIG_HOME/catalog/repos.yaml``, and opening them.
+"""Configured repositories: ``repos.yaml`` under ``Settings.config_home``
+(``$XDG_CONFIG_HOME/catalog``), and their precedence.
 
 A repo is a name for a catalog: a URL (any static web server holding index.yaml and
 the files it names) or a local folder (a catalog tree, with or without index.yaml).
@@ -18,7 +19,7 @@ Precedence, written once here and in the README:
 - ``--catalog NAME`` uses only that repo; a folder of the same name is ``./NAME``.
 
 Credentials are references to environment variables (``token_env``,
-``username_env``/``password_env``); a literal token is stored only when the user
+``username_env``/``password_env``), read from ``Settings.env``; a literal token is stored only when the user
 asks (``repo add --token-stdin``), and the file is always written with mode 0600
 in a 0700 folder, never through a link (a linked repos.yaml or config folder is
 refused: it could put a token where others read it). Neither the values nor the
@@ -28,8 +29,8 @@ headers built from them are ever part of a message.
 from __future__ import annotations
 
 import base64
-import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ from typing import Any
 from . import PREFIX, fsutil, yamlio
 from .errors import InputError, NotFound, UnsafePath
 from .model import canonical_kind
+from .settings import Settings
 from .urls import check_transport, refuse_userinfo
 
 BUILTIN = "builtin"
@@ -45,13 +47,8 @@ API_VERSION = f"{PREFIX}/v1"
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$")
 
 
-def config_home() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    return Path(base) / "catalog"
-
-
-def config_path() -> Path:
-    return config_home() / CONFIG_NAME
+def config_path(settings: Settings) -> Path:
+    return settings.config_home / CONFIG_NAME
 
 
 @dataclass(frozen=True)
@@ -71,26 +68,28 @@ class Auth:
             return "basic"
         return None
 
-    def describe(self) -> str:
-        """What ``repo list`` shows: where a secret comes from, never the secret."""
+    def describe(self, config: Path) -> str:
+        """What ``repo list`` shows: where a secret comes from (``config``: the repos.yaml
+        it was read from), never the secret."""
         if self.token_env:
             return f"bearer (from ${self.token_env})"
         if self.token:
-            return f"bearer (stored in {config_path()})"
+            return f"bearer (stored in {config})"
         if self.kind == "basic":
             return f"basic (from ${self.username_env} and ${self.password_env})"
         return "none"
 
-    def headers(self, repo: str) -> dict[str, str]:
-        """The Authorization header; an InputError naming the variable when it is unset."""
+    def headers(self, repo: str, env: Mapping[str, str]) -> dict[str, str]:
+        """The Authorization header, from the variables of ``env`` (``Settings.env``) it
+        names; an InputError naming the variable when it is unset."""
         if self.kind is None:
             return {}
         if self.token:
             return {"Authorization": f"Bearer {self.token}"}
         if self.token_env:
-            return {"Authorization": f"Bearer {_env(self.token_env, repo)}"}
-        user = _env(self.username_env or "", repo)
-        password = _env(self.password_env or "", repo)
+            return {"Authorization": f"Bearer {_env(env, self.token_env, repo)}"}
+        user = _env(env, self.username_env or "", repo)
+        password = _env(env, self.password_env or "", repo)
         pair = base64.b64encode(f"{user}:{password}".encode()).decode()
         return {"Authorization": f"Basic {pair}"}
 
@@ -100,8 +99,8 @@ class Auth:
         return {k: v for k, v in d.items() if v}
 
 
-def _env(name: str, repo: str) -> str:
-    value = os.environ.get(name) if name else None
+def _env(env: Mapping[str, str], name: str, repo: str) -> str:
+    value = env.get(name) if name else None
     if not value:
         raise InputError(f"environment variable {name or '(none)'} is not set (credentials of repo {repo})")
     return value
@@ -154,9 +153,9 @@ def _parse_auth(data: Any, where: str) -> Auth:
     return auth
 
 
-def load() -> list[Repo]:
+def load(settings: Settings) -> list[Repo]:
     """The configured repos, in order of precedence; none when there is no config."""
-    path = config_path()
+    path = config_path(settings)
     for p in (path.parent, path):
         if p.is_symlink():
             raise UnsafePath("is a symbolic link: catalog keeps its config (which may hold a token) "
@@ -180,44 +179,45 @@ def load() -> list[Repo]:
     return out
 
 
-def save(repos: list[Repo]) -> Path:
+def save(repos: list[Repo], settings: Settings) -> Path:
     """Write the config atomically, readable by its owner only (it may hold a token)."""
-    path = config_path()
+    path = config_path(settings)
     text = yamlio.dump({"apiVersion": API_VERSION, "kind": "RepoConfig",
                         "repos": [r.to_dict() for r in repos]})
-    fsutil.atomic_write(path, text, private=True, base=config_home())
+    fsutil.atomic_write(path, text, private=True, base=settings.config_home)
     return path
 
 
-def find(name: str) -> Repo | None:
-    return next((r for r in load() if r.name == name), None)
+def find(name: str, settings: Settings) -> Repo | None:
+    return next((r for r in load(settings) if r.name == name), None)
 
 
-def get(name: str) -> Repo:
-    repo = find(name)
+def get(name: str, settings: Settings) -> Repo:
+    repo = find(name, settings)
     if repo is None:
-        have = ", ".join(r.name for r in load()) or "none configured"
+        have = ", ".join(r.name for r in load(settings)) or "none configured"
         raise NotFound(f"no repo named {name!r} (repos: {have})")
     return repo
 
 
 def normalise_url(url: str) -> str:
-    """URLs as given (without a trailing slash); folders made absolute and checked."""
+    """URLs as given (without a trailing slash); folders made absolute and checked (a
+    ``~`` in them is the shell's, or the CLI's, to expand)."""
     if url.startswith(("http://", "https://")):
         refuse_userinfo(url)
         return url.rstrip("/")
     if "://" in url:
         raise InputError("a repo is an http(s) URL or a local folder", url)
-    path = Path(url).expanduser()
+    path = Path(url)
     if not path.exists():
         raise NotFound("no such file or directory", url)
     return str(path.resolve())
 
 
-def trusted_for_sensitive_rbac() -> frozenset[str]:
+def trusted_for_sensitive_rbac(settings: Settings) -> frozenset[str]:
     """The sources whose rbac.yaml may grant escalating rules without asking: the
     built-in catalog and every repo added with --trust-sensitive-rbac."""
-    return frozenset({BUILTIN, *(r.name for r in load() if r.trust_sensitive_rbac)})
+    return frozenset({BUILTIN, *(r.name for r in load(settings) if r.trust_sensitive_rbac)})
 
 
 def make(name: str, url: str, auth: Auth = Auth(), *, trust_sensitive_rbac: bool = False) -> Repo:
@@ -229,9 +229,9 @@ def make(name: str, url: str, auth: Auth = Auth(), *, trust_sensitive_rbac: bool
     return Repo(name, normalise_url(url), auth, trust_sensitive_rbac)
 
 
-def add(repo: Repo, priority: int | None = None, *, replace: bool = False) -> list[Repo]:
+def add(repo: Repo, settings: Settings, priority: int | None = None, *, replace: bool = False) -> list[Repo]:
     """Add ``repo`` at position ``priority`` (1-based; default: last). Returns the new list."""
-    repos = load()
+    repos = load(settings)
     if any(r.name == repo.name for r in repos):
         if not replace:
             raise InputError("a repo of that name exists (repo remove it first, or --force)", repo.name)
@@ -243,24 +243,24 @@ def add(repo: Repo, priority: int | None = None, *, replace: bool = False) -> li
         raise InputError("--priority counts from 1 (first)", str(priority))
     at = len(repos) if priority is None else min(priority - 1, len(repos))
     repos.insert(at, repo)
-    save(repos)
+    save(repos, settings)
     return repos
 
 
-def remove(name: str) -> Repo:
+def remove(name: str, settings: Settings) -> Repo:
     """Forget a repo and delete its cache."""
     import shutil
 
     from .sources.repo_cache import cache_dir
 
-    repos = load()
-    repo = get(name)
-    save([r for r in repos if r.name != name])
-    shutil.rmtree(cache_dir(repo), ignore_errors=True)
+    repos = load(settings)
+    repo = get(name, settings)
+    save([r for r in repos if r.name != name], settings)
+    shutil.rmtree(cache_dir(repo, settings), ignore_errors=True)
     return repo
 
 
 # -- names -----------------------------------------------------------------------------
-def is_repo_word(word: str) -> bool:
+def is_repo_word(word: str, settings: Settings) -> bool:
     """Whether ``word`` names a repo (configured, or the built-in catalog)."""
-    return word == BUILTIN or (bool(_NAME.match(word)) and find(word) is not None)
+    return word == BUILTIN or (bool(_NAME.match(word)) and find(word, settings) is not None)

@@ -66,6 +66,15 @@ def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.delenv("CATALOG_SOURCE", raising=False)
 
 
+@pytest.fixture
+def settings(_isolated_dirs: None) -> Any:
+    """The Settings the CLI would build in this test's environment (its own cache and
+    config folders): for tests that call the library, which reads no environment."""
+    from catalog_cli.settings import Settings
+
+    return Settings.from_env()
+
+
 def assert_one_line_error(r: Result, *needles: str) -> None:
     """A bad input's contract: non-zero exit, one line on stderr naming the culprit, no traceback."""
     assert r.code != 0, r

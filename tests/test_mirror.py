@@ -12,6 +12,7 @@ import pytest
 from catalog_cli import mirror, repos
 from catalog_cli.sources import open_catalog
 from catalog_cli.errors import DigestMismatch, InputError
+from catalog_cli.settings import Settings
 
 from .conftest import BUILTIN, assert_one_line_error, run_cli
 
@@ -42,7 +43,7 @@ def reg(name: str, data: bytes) -> tuple[tarfile.TarInfo, bytes]:
     return info, data
 
 
-def test_round_trip_through_the_cli(tmp_path: Path) -> None:
+def test_round_trip_through_the_cli(tmp_path: Path, settings: Settings) -> None:
     out = tmp_path / "m.tar.gz"
     r = run_cli("mirror", "export", "kubectl-deploy", "-o", str(out))
     assert r.code == 0, r.err
@@ -52,7 +53,7 @@ def test_round_trip_through_the_cli(tmp_path: Path) -> None:
     assert not any(n.startswith("task/kaniko/") for n in names)
     r = run_cli("mirror", "import", str(out), str(tmp_path / "site"), "--name", "site")
     assert r.code == 0, r.err
-    assert [x.name for x in repos.load()] == ["site"]
+    assert [x.name for x in repos.load(settings)] == ["site"]
     r = run_cli("--offline", "info", "site/kubectl-deploy", "-o", "json")
     assert r.code == 0, r.err
 

@@ -14,6 +14,7 @@ from catalog_cli import repos
 from catalog_cli.sources import remote, repo_cache
 from catalog_cli.errors import InputError
 from catalog_cli.progress import Recorder, set_reporter
+from catalog_cli.settings import Settings
 
 from .conftest import BUILTIN, assert_one_line_error, run_cli
 from .faultserve import serve
@@ -74,8 +75,8 @@ def test_offline_uses_the_cache_and_says_how_old(cat: Path) -> None:
     assert r.code == 5 and "offline, and not in the cache of repo team" in r.err
 
 
-def test_offline_without_a_cache_is_one_line() -> None:
-    repos.add(repos.make("team", "http://127.0.0.1:9/"))
+def test_offline_without_a_cache_is_one_line(settings: Settings) -> None:
+    repos.add(repos.make("team", "http://127.0.0.1:9/"), settings)
     r = run_cli("--offline", "list")
     assert_one_line_error(r, "no cached index of repo team", "catalog repo update")
     assert r.code == 5
@@ -104,15 +105,15 @@ def test_a_bad_index_never_replaces_a_good_cache(cat: Path) -> None:
         assert not [p for p in cache_of("team").iterdir() if p.name.endswith(".tmp")]
 
 
-def test_index_replaced_without_its_meta_is_refetched(cat: Path) -> None:
+def test_index_replaced_without_its_meta_is_refetched(cat: Path, settings: Settings) -> None:
     """A crash between the two renames leaves a new index with an old ETag: never trusted."""
     with serve(cat) as srv:
         repo = repos.make("team", srv.url)
-        remote.update(repo)
+        remote.update(repo, settings)
         (cache_of("team") / "index.yaml").write_bytes(b"# half\n")
-        assert repo_cache.read_cache(repo) is None
+        assert repo_cache.read_cache(repo, settings) is None
         srv.clear()
-        assert remote.update(repo).status == "updated"
+        assert remote.update(repo, settings).status == "updated"
         assert srv.state.requests == [("/index.yaml", 200)]
 
 
@@ -127,15 +128,15 @@ def test_verified_files_are_cached_by_digest(cat: Path) -> None:
     assert len(files) == 1 and files[0].name.startswith("sha256-")
 
 
-def test_notes_go_through_the_reporter(cat: Path) -> None:
+def test_notes_go_through_the_reporter(cat: Path, settings: Settings) -> None:
     with serve(cat) as srv:
         repo = repos.make("team", srv.url)
-        repos.add(repo)
-        remote.update(repo)
+        repos.add(repo, settings)
+        remote.update(repo, settings)
     rec = Recorder()
     old = set_reporter(rec)
     try:
-        remote.open_remote_repo(repo, offline=True)
+        remote.open_remote_repo(repo, settings.but(offline=True))
     finally:
         set_reporter(old)
     assert rec.notes == ["using cached index of repo team from 0 s ago"]
@@ -149,4 +150,4 @@ def test_age_text(seconds: float, text: str) -> None:
 
 def test_unset_credentials_variable_is_an_input_error() -> None:
     with pytest.raises(InputError, match="MISSING_VAR is not set"):
-        repos.Auth(token_env="MISSING_VAR").headers("team")
+        repos.Auth(token_env="MISSING_VAR").headers("team", {})

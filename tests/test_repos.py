@@ -12,6 +12,7 @@ import yaml
 
 from catalog_cli import repos
 from catalog_cli.errors import InputError
+from catalog_cli.settings import Settings
 
 from .conftest import BUILTIN, TEKTON_CATALOG, assert_one_line_error, run_cli
 from .faultserve import serve
@@ -155,22 +156,19 @@ def test_a_stored_token_is_private_and_hidden(tmp_path: Path) -> None:
 
 def test_basic_auth_from_the_environment(tmp_path: Path) -> None:
     auth = repos.Auth(username_env="U", password_env="P")
-    os.environ.update(U="me", P="pw")
-    try:
-        assert auth.headers("r") == {"Authorization": "Basic bWU6cHc="}
-        assert auth.describe() == "basic (from $U and $P)"
-    finally:
-        del os.environ["U"], os.environ["P"]
+    # The library reads credentials from the environment it is handed (Settings.env).
+    assert auth.headers("r", {"U": "me", "P": "pw"}) == {"Authorization": "Basic bWU6cHc="}
+    assert auth.describe(tmp_path / "repos.yaml") == "basic (from $U and $P)"
     with pytest.raises(InputError):
         repos.make("team", str(BUILTIN), repos.Auth(token_env="T"))  # credentials for a folder
 
 
-def test_priority_and_replace_in_the_library(tmp_path: Path) -> None:
+def test_priority_and_replace_in_the_library(settings: Settings) -> None:
     a, b, c = (repos.make(n, str(BUILTIN)) for n in ("a", "b", "c"))
-    repos.add(a)
-    repos.add(b)
-    assert [r.name for r in repos.add(c, 1)] == ["c", "a", "b"]
+    repos.add(a, settings)
+    repos.add(b, settings)
+    assert [r.name for r in repos.add(c, settings, 1)] == ["c", "a", "b"]
     with pytest.raises(InputError):
-        repos.add(a)
-    assert [r.name for r in repos.add(a, replace=True)] == ["c", "a", "b"]
-    assert [r.name for r in repos.add(a, 99, replace=True)] == ["c", "b", "a"]
+        repos.add(a, settings)
+    assert [r.name for r in repos.add(a, settings, replace=True)] == ["c", "a", "b"]
+    assert [r.name for r in repos.add(a, settings, 99, replace=True)] == ["c", "b", "a"]

@@ -188,13 +188,14 @@ def test_layered_takes_a_name_from_its_first_member_only(tree: Path) -> None:
     ("evil", Entry("evil", "ClusterRoleBinding", "0.1", "a.yaml", "sha256:" + "0" * 64),
      "entries.evil[0].kind 'ClusterRoleBinding' is none of Task, Pipeline, StepAction, Template"),
 ])
-def test_no_loader_puts_an_entry_in_a_cache_under_another_key(key: str, entry: Entry, needle: str) -> None:
+def test_no_loader_puts_an_entry_in_a_cache_under_another_key(key: str, entry: Entry, needle: str,
+                                                               settings: Any) -> None:
     """Bundles build their entries in code, not from an index file: the cache checks them too."""
     from catalog_cli.errors import EntryMismatch
     from catalog_cli.sources.cache import open_cache
 
     with pytest.raises(EntryMismatch) as caught:
-        open_cache(f"test:{key}", "k", lambda: ({key: (entry,)}, []), where="oci://r/x@sha256:0")
+        open_cache(f"test:{key}", "k", lambda: ({key: (entry,)}, []), settings, where="oci://r/x@sha256:0")
     assert str(caught.value) == f"oci://r/x@sha256:0: {needle}: refused"
 
 
@@ -212,7 +213,7 @@ def test_load_gives_the_checked_document_and_the_rules_of_rbac_yaml(catalog: Cat
 
 
 # -- provenance: origin() and open_origin() ----------------------------------------------
-def test_origin_names_the_source_never_a_local_path(tree: Path, tmp_path: Path) -> None:
+def test_origin_names_the_source_never_a_local_path(tree: Path, tmp_path: Path, settings: Any) -> None:
     from catalog_cli import repos
     from catalog_cli.sources import open_origin
 
@@ -224,7 +225,7 @@ def test_origin_names_the_source_never_a_local_path(tree: Path, tmp_path: Path) 
     assert by_file.origin(by_file.get("kaniko")) == f"folder:{tree.name}"
     builtin = open_catalog("builtin")
     assert builtin.origin(builtin.get("kubectl-deploy")) == "builtin"
-    repos.add(repos.make("team", str(tree)))
+    repos.add(repos.make("team", str(tree)), settings)
     layered = open_catalog(None)
     assert layered.origin(layered.get("kaniko")) == "team"
     assert layered.origin(layered.get("kubectl-deploy")) == "builtin"

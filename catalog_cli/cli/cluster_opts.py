@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from ..settings import Settings
 
 NamespaceOption = typer.Option(
     [], "--namespace", "-n", help="Namespace; repeat for several. Default: the context's namespace."
@@ -34,8 +37,9 @@ AllowSensitiveOption = typer.Option(
          "from sources not trusted for them.")
 
 
-def options(cluster: Any, namespaces: list[str], *, dry_run: str | None = None, force: bool = False,
-            adopt: bool = False, tekton_version: str | None = None, allow_sensitive_rbac: bool = False) -> Any:
+def options(cluster: Any, namespaces: list[str], settings: Settings, *, dry_run: str | None = None,
+            force: bool = False, adopt: bool = False, tekton_version: str | None = None,
+            allow_sensitive_rbac: bool = False) -> Any:
     from ..actions.common import Options
     from ..errors import InputError
 
@@ -46,4 +50,4 @@ def options(cluster: Any, namespaces: list[str], *, dry_run: str | None = None, 
 
     return Options(ns, force=force, adopt=adopt, dry_run=None if dry_run == "none" else dry_run,
                    tekton_version=tekton_version, allow_sensitive_rbac=allow_sensitive_rbac,
-                   trusted=trusted_for_sensitive_rbac())
+                   trusted=trusted_for_sensitive_rbac(settings), settings=settings)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
+    from ..settings import Settings
     from ..sources.base import Catalog
 
 CatalogOption = typer.Option(
@@ -16,7 +17,17 @@ CatalogOption = typer.Option(
 )
 
 
-def split_ref(ref: str) -> tuple[str | None, str, str | None]:
+def settings_of(ctx: typer.Context) -> Settings:
+    """The run's settings, built once by the root command (``cli/main.py``) from the
+    environment and the global options; child commands inherit its ``obj``."""
+    from ..settings import Settings
+
+    obj = ctx.obj
+    # Only a sub-app run on its own (never the ``catalog`` command) lacks them.
+    return obj if isinstance(obj, Settings) else Settings.from_env()
+
+
+def split_ref(ref: str, settings: Settings) -> tuple[str | None, str, str | None]:
     """``[REPO/][KIND/]name[@version]`` -> (kind, name, version), absent parts None.
 
     The first part is a kind when it names one (``task/git-clone``), otherwise a repo
@@ -33,7 +44,7 @@ def split_ref(ref: str) -> tuple[str | None, str, str | None]:
         raise InputError("expected [REPO/][KIND/]NAME", ref)
     if len(parts) == 3 or (len(parts) == 2 and canonical_kind(parts[0]) is None):
         repo = parts.pop(0)
-        if not is_repo_word(repo):
+        if not is_repo_word(repo, settings):
             kind_text = repo if len(parts) == 1 else parts[0]
             if len(parts) == 1:
                 raise InputError(f"unknown kind {kind_text!r} (Task, Pipeline or StepAction) "
@@ -50,10 +61,10 @@ def split_ref(ref: str) -> tuple[str | None, str, str | None]:
     return kind, (f"{repo}/{name}" if repo else name), (version or None)
 
 
-def open_for(location: str | None, refs: list[str]) -> tuple[Catalog, list[str]]:
+def open_for(location: str | None, refs: list[str], settings: Settings) -> tuple[Catalog, list[str]]:
     """Open the catalog and route ``REPO/NAME`` references to their repo."""
     from ..sources import open_catalog
     from ..sources.open import select
 
-    catalog = open_catalog(location)
-    return catalog, select(catalog, refs)
+    catalog = open_catalog(location, settings)
+    return catalog, select(catalog, refs, settings)

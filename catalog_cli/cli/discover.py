@@ -6,17 +6,18 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from .common import CatalogOption, split_ref
+from .common import CatalogOption, settings_of, split_ref
 from .output import Format, OutputOption, emit, note, out, print_table
 
 if TYPE_CHECKING:
+    from ..settings import Settings
     from ..sources.base import Catalog, SearchHit
 
 
-def _open(location: str | None) -> Catalog:
+def _open(location: str | None, settings: Settings) -> Catalog:
     from ..sources import open_catalog
 
-    cat = open_catalog(location)
+    cat = open_catalog(location, settings)
     for w in cat.warnings:
         note(f"warning: {w}")
     return cat
@@ -33,6 +34,7 @@ def _hits_table(hits: list[SearchHit]) -> None:
 
 
 def list_(
+    ctx: typer.Context,
     catalog: str | None = CatalogOption,
     kind: str | None = typer.Option(None, "--kind", help="Only this kind (Task, Pipeline, StepAction)."),
     installed: bool = typer.Option(False, "--installed", help="What catalog installed in the cluster (as status)."),
@@ -45,13 +47,14 @@ def list_(
     if installed:
         from .install_cmd import show_installed
 
-        show_installed(namespace, catalog, context, kubeconfig, output)
+        show_installed(namespace, catalog, context, kubeconfig, output, settings_of(ctx))
         return
-    hits = _open(catalog).search("", kind=kind)
+    hits = _open(catalog, settings_of(ctx)).search("", kind=kind)
     emit([h.to_dict() for h in hits], output, table=lambda: _hits_table(hits), names=lambda: [h.name for h in hits])
 
 
 def search(
+    ctx: typer.Context,
     term: str = typer.Argument("", help="Matched against name, display name, description, tags and categories."),
     category: str | None = typer.Option(None, "--category", help="Only resources in this category."),
     tag: str | None = typer.Option(None, "--tag", help="Only resources with this tag."),
@@ -61,7 +64,7 @@ def search(
     output: Format = OutputOption,
 ) -> None:
     """Search the catalog. Exits 1 when nothing matches."""
-    hits = _open(catalog).search(term, category=category, tag=tag, platform=platform, kind=kind)
+    hits = _open(catalog, settings_of(ctx)).search(term, category=category, tag=tag, platform=platform, kind=kind)
     emit([h.to_dict() for h in hits], output, table=lambda: _hits_table(hits), names=lambda: [h.name for h in hits])
     if not hits:
         note(f"no resource matches {term!r}" if term else "no resource matches")
@@ -69,13 +72,15 @@ def search(
 
 
 def versions(
+    ctx: typer.Context,
     ref: str = typer.Argument(..., metavar="[KIND/]NAME", help="Resource name."),
     catalog: str | None = CatalogOption,
     output: Format = OutputOption,
 ) -> None:
     """Every version of a resource, newest first."""
-    kind, name, _ = split_ref(ref)
-    items = _open(catalog).versions(name, kind)
+    settings = settings_of(ctx)
+    kind, name, _ = split_ref(ref, settings)
+    items = _open(catalog, settings).versions(name, kind)
     data = [{"version": e.version, "minPipelinesVersion": e.min_pipelines_version,
              "deprecated": e.deprecated, "digest": e.digest} for e in items]
     emit(data, output, names=lambda: [e.version for e in items], table=lambda: print_table(
@@ -85,13 +90,15 @@ def versions(
 
 
 def info(
+    ctx: typer.Context,
     ref: str = typer.Argument(..., metavar="[KIND/]NAME[@VERSION]", help="Resource, optionally at a version."),
     catalog: str | None = CatalogOption,
     output: Format = OutputOption,
 ) -> None:
     """Everything about one version of a resource: interface, RBAC, dependencies, versions."""
-    cat = _open(catalog)
-    kind, name, version = split_ref(ref)
+    settings = settings_of(ctx)
+    cat = _open(catalog, settings)
+    kind, name, version = split_ref(ref, settings)
     entry = cat.get(name, version, kind)
     d = cat.detail(entry)
     all_versions = [e.version for e in cat.versions(name, entry.kind)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -19,8 +19,11 @@ from .cluster_opts import (
     connect,
     options,
 )
-from .common import CatalogOption, open_for
+from .common import CatalogOption, open_for, settings_of
 from .output import Format, OutputOption, emit, note, print_table, safe
+
+if TYPE_CHECKING:
+    from ..settings import Settings
 
 
 def _render_report(report: Any, output: Format) -> None:
@@ -83,6 +86,7 @@ def write_progress(namespaces: int) -> Iterator[Any]:
 
 
 def install(
+    ctx: typer.Context,
     refs: list[str] = typer.Argument(
         None, metavar="[REPO/]NAME[@RANGE]...",
         help="What to install, e.g. kubectl-deploy@^0.2, team/git-clone, or a bundle oci://REGISTRY/REPO/NAME:TAG."),
@@ -106,6 +110,7 @@ def install(
     """Install Tasks (and what they depend on) with their ServiceAccount, Role and RoleBinding."""
     from ..actions.install import install as run
 
+    settings = settings_of(ctx)
     lock = None
     if locked:
         from pathlib import Path
@@ -121,11 +126,11 @@ def install(
         if len(bundles) > 1 or len(refs or []) > len(bundles) - (1 if bundle else 0) or locked:
             raise InputError("a bundle is installed on its own: one oci:// reference (or --bundle), "
                              "no other names, no --locked")
-        cat, refs = open_bundle(bundles[0], insecure=insecure)
+        cat, refs = open_bundle(bundles[0], settings, insecure=insecure)
     else:
-        cat, refs = open_for(catalog, refs or [])
+        cat, refs = open_for(catalog, refs or [], settings)
     cluster = connect(kubeconfig, context)
-    opts = options(cluster, namespace, dry_run=dry_run, force=force, adopt=adopt, tekton_version=tekton_version,
+    opts = options(cluster, namespace, settings, dry_run=dry_run, force=force, adopt=adopt, tekton_version=tekton_version,
                    allow_sensitive_rbac=allow_sensitive_rbac)
     with write_progress(len(opts.namespaces)) as on_write:
         report = run(cat, cluster, refs, opts, on_write=on_write, locked=lock)
@@ -133,6 +138,7 @@ def install(
 
 
 def upgrade(
+    ctx: typer.Context,
     refs: list[str] = typer.Argument(None, metavar="[NAME[@RANGE]]...", help="Installed entries to upgrade."),
     all_: bool = typer.Option(False, "--all", help="Upgrade everything catalog installed."),
     namespace: list[str] = NamespaceOption,
@@ -152,14 +158,16 @@ def upgrade(
 
     if not refs and not all_:
         raise InputError("name what to upgrade, or use --all")
-    cat, refs = open_for(catalog, refs or [])
+    settings = settings_of(ctx)
+    cat, refs = open_for(catalog, refs or [], settings)
     cluster = connect(kubeconfig, context)
-    opts = options(cluster, namespace, dry_run=dry_run, force=force, tekton_version=tekton_version,
+    opts = options(cluster, namespace, settings, dry_run=dry_run, force=force, tekton_version=tekton_version,
                    allow_sensitive_rbac=allow_sensitive_rbac)
     _render_report(run(cat, cluster, refs, opts, all_=all_, from_=from_), output)
 
 
 def rollback(
+    ctx: typer.Context,
     ref: str = typer.Argument(..., metavar="NAME", help="Installed entry to roll back."),
     to: str | None = typer.Option(None, "--to", help="Version to go back to. Default: the one before."),
     namespace: list[str] = NamespaceOption,
@@ -177,14 +185,16 @@ def rollback(
     from ..actions.upgrade import rollback as run
     from ..sources import open_catalog
 
-    cat = open_catalog(catalog)
+    settings = settings_of(ctx)
+    cat = open_catalog(catalog, settings)
     cluster = connect(kubeconfig, context)
-    opts = options(cluster, namespace, dry_run=dry_run, force=force, tekton_version=tekton_version,
+    opts = options(cluster, namespace, settings, dry_run=dry_run, force=force, tekton_version=tekton_version,
                    allow_sensitive_rbac=allow_sensitive_rbac)
     _render_report(run(cat, cluster, ref, opts, to=to, from_=from_), output)
 
 
 def uninstall(
+    ctx: typer.Context,
     refs: list[str] = typer.Argument(..., metavar="NAME...", help="Installed entries to remove."),
     namespace: list[str] = NamespaceOption,
     dry_run: str | None = DryRunOption,
@@ -197,11 +207,12 @@ def uninstall(
     from ..actions.uninstall import uninstall as run
 
     cluster = connect(kubeconfig, context)
-    opts = options(cluster, namespace, dry_run=dry_run, force=force)
+    opts = options(cluster, namespace, settings_of(ctx), dry_run=dry_run, force=force)
     _render_report(run(None, cluster, refs, opts), output)
 
 
 def status(
+    ctx: typer.Context,
     namespace: list[str] = NamespaceOption,
     catalog: str | None = CatalogOption,
     context: str | None = ContextOption,
@@ -209,17 +220,17 @@ def status(
     output: Format = OutputOption,
 ) -> None:
     """What catalog installed in each namespace: version, newest available, drift."""
-    show_installed(namespace, catalog, context, kubeconfig, output)
+    show_installed(namespace, catalog, context, kubeconfig, output, settings_of(ctx))
 
 
 def show_installed(namespace: list[str], catalog: str | None, context: str | None,
-                   kubeconfig: str | None, output: Format) -> None:
+                   kubeconfig: str | None, output: Format, settings: Settings) -> None:
     from ..actions.status import status as run
     from ..sources import open_catalog
 
-    cat = open_catalog(catalog)
+    cat = open_catalog(catalog, settings)
     cluster = connect(kubeconfig, context)
-    result = run(cat, cluster, options(cluster, namespace))
+    result = run(cat, cluster, options(cluster, namespace, settings))
     rows = result.rows
     for n in result.notes:
         note(n)
@@ -235,6 +246,7 @@ def show_installed(namespace: list[str], catalog: str | None, context: str | Non
 
 
 def diff(
+    ctx: typer.Context,
     refs: list[str] = typer.Argument(..., metavar="NAME[@RANGE]...", help="What install would apply."),
     namespace: list[str] = NamespaceOption,
     tekton_version: str | None = TektonVersionOption,
@@ -247,9 +259,10 @@ def diff(
     from ..actions.render import diff as run
     from ..actions.render import render as objects
 
-    cat, refs = open_for(catalog, refs)
+    settings = settings_of(ctx)
+    cat, refs = open_for(catalog, refs, settings)
     cluster = connect(kubeconfig, context)
-    opts = options(cluster, namespace, tekton_version=tekton_version)
+    opts = options(cluster, namespace, settings, tekton_version=tekton_version)
     tekton = str(preflight.tekton_version(cluster, opts.tekton_version))
     differs = False
     for ns in opts.namespaces:
@@ -263,6 +276,7 @@ def diff(
 
 
 def render(
+    ctx: typer.Context,
     refs: list[str] = typer.Argument(..., metavar="NAME[@RANGE]...", help="What to render."),
     namespace: str = typer.Option("default", "--namespace", "-n", help="Namespace to render for."),
     tekton_version: str | None = TektonVersionOption,
@@ -280,7 +294,7 @@ def render(
     from ..actions.render import render as run
     from ..yamlio import dump
 
-    cat, refs = open_for(catalog, refs)
+    cat, refs = open_for(catalog, refs, settings_of(ctx))
     objs = run(cat, refs, namespace, tekton_version)
     if bundles:
         from ..oci.bundle import bundle_task_refs

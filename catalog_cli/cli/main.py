@@ -13,9 +13,6 @@ from typer.core import TyperGroup
 from ..errors import CatalogError
 from . import discover, index_cmd, install_cmd, lint_cmd, repo_cmd, resolve_cmd, scaffold_cmd, share_cmd
 
-#: ``--offline`` reaches the library through this variable until the sources take
-#: ``Settings`` (issue 10): ``sources.http`` reads it, and so does ``Settings.from_env``.
-OFFLINE_ENV = "CATALOG_OFFLINE"
 DEBUG_ENV = "CATALOG_DEBUG"
 #: The exit code of a run stopped by Ctrl-C, as shells report a process killed by SIGINT.
 INTERRUPTED = 130
@@ -83,14 +80,15 @@ def _main(
     # Everything set here is undone when the run ends (ctx.call_on_close), so that a
     # run in-process (tests, CliRunner) leaves nothing behind for the next one.
     from ..progress import set_reporter
+    from ..settings import Settings
     from .progress_ui import StderrReporter
 
     previous = set_reporter(StderrReporter(quiet=quiet))
     ctx.call_on_close(lambda: set_reporter(previous))
-    if offline:
-        before = os.environ.get(OFFLINE_ENV)
-        os.environ[OFFLINE_ENV] = "1"
-        ctx.call_on_close(lambda: _restore_env(OFFLINE_ENV, before))
+    # The one place the environment is read: every command takes its Settings from
+    # here (cli.common.settings_of), and the library only from its arguments.
+    settings = Settings.from_env()
+    ctx.obj = settings.but(offline=True) if offline else settings
 
 
 discover.register(app)
@@ -110,13 +108,6 @@ def run() -> None:
 
     signal.signal(signal.SIGTERM, _on_sigterm)
     app()
-
-
-def _restore_env(name: str, value: str | None) -> None:
-    if value is None:
-        os.environ.pop(name, None)
-    else:
-        os.environ[name] = value
 
 
 def _stop_progress() -> None:

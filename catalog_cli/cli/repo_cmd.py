@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import typer
 
+from .common import settings_of
 from .output import Format, OutputOption, emit, note, print_table
 
 repo_app = typer.Typer(
@@ -18,6 +20,7 @@ repo_app = typer.Typer(
 
 @repo_app.command("add")
 def add(
+    ctx: typer.Context,
     name: str = typer.Argument(..., help="A short name, used in REPO/NAME references."),
     url: str = typer.Argument(..., metavar="URL|PATH", help="http(s) URL of the catalog (or its index.yaml), or a folder."),
     priority: int | None = typer.Option(None, "--priority", min=1, help="Position in the order of precedence (1: first). Default: last."),
@@ -49,13 +52,16 @@ def add(
     auth = repos.Auth(token_env, username_env, password_env, token)
     if auth.kind == "basic" and not (username_env and password_env):
         raise InputError("basic auth needs both --username-env and --password-env")
+    settings = settings_of(ctx)
+    if "://" not in url:
+        url = os.path.expanduser(url)  # the library takes paths as they are
     repo = repos.make(name, url, auth, trust_sensitive_rbac=trust_sensitive_rbac)
     if not no_fetch:
         from ..sources.open import open_repo
 
-        cat = open_repo(repo)
+        cat = open_repo(repo, settings)
         count = len(cat.names())
-    order = repos.add(repo, priority, replace=force)
+    order = repos.add(repo, settings, priority, replace=force)
     where = order.index(repo) + 1
     found = "" if no_fetch else f", {count} resources"
     note(f"added repo {name} ({redact(repo.url) if repo.remote else repo.url}{found}), "
@@ -63,17 +69,18 @@ def add(
 
 
 @repo_app.command("list")
-def list_(output: Format = OutputOption) -> None:
+def list_(ctx: typer.Context, output: Format = OutputOption) -> None:
     """The repos in order of precedence, with where their credentials come from."""
     from .. import repos
     from ..sources.repo_cache import read_cache
     from ..urls import redact
 
+    settings = settings_of(ctx)
     rows: list[dict[str, Any]] = []
-    for i, r in enumerate(repos.load(), 1):
-        cached = read_cache(r) if r.remote else None
+    for i, r in enumerate(repos.load(settings), 1):
+        cached = read_cache(r, settings) if r.remote else None
         rows.append({"priority": i, "name": r.name, "url": redact(r.url) if r.remote else r.url,
-                     "auth": r.auth.describe(), "trust": ["sensitive-rbac"] if r.trust_sensitive_rbac else [],
+                     "auth": r.auth.describe(repos.config_path(settings)), "trust": ["sensitive-rbac"] if r.trust_sensitive_rbac else [],
                      "cached": cached.age if cached else ("-" if not r.remote else "never")})
     rows.append({"priority": len(rows) + 1, "name": repos.BUILTIN, "url": "(shipped with catalog)",
                  "auth": "none", "trust": ["sensitive-rbac"], "cached": "-"})
@@ -83,17 +90,18 @@ def list_(output: Format = OutputOption) -> None:
 
 
 @repo_app.command("remove")
-def remove(name: str = typer.Argument(..., help="The repo to forget (its cache goes too).")) -> None:
+def remove(ctx: typer.Context, name: str = typer.Argument(..., help="The repo to forget (its cache goes too).")) -> None:
     """Remove a repo from the configuration and delete its cache."""
     from .. import repos
     from ..urls import redact
 
-    repo = repos.remove(name)
+    repo = repos.remove(name, settings_of(ctx))
     note(f"removed repo {repo.name} ({redact(repo.url) if repo.remote else repo.url})")
 
 
 @repo_app.command("update")
 def update(
+    ctx: typer.Context,
     names: list[str] = typer.Argument(None, metavar="[NAME]...", help="Repos to update. Default: all."),
     output: Format = OutputOption,
 ) -> None:
@@ -103,13 +111,14 @@ def update(
     from ..errors import CatalogError, RemoteError
     from ..progress import reporter
 
-    chosen = [repos.get(n) for n in names] if names else repos.load()
+    settings = settings_of(ctx)
+    chosen = [repos.get(n, settings) for n in names] if names else repos.load(settings)
     remote_repos = [r for r in chosen if r.remote]
     rows, failed = [], []
     overall = reporter().bar("updating repos", len(remote_repos)) if len(remote_repos) > 1 else None
     for r in remote_repos:
         try:
-            u = remote.update(r, label=True)
+            u = remote.update(r, settings, label=True)
             rows.append({"name": r.name, "status": u.status, "bytes": u.size})
         except CatalogError as exc:
             failed.append(exc)

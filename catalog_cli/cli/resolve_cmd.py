@@ -7,16 +7,16 @@ from typing import Any
 
 import typer
 
-from .common import CatalogOption, split_ref
+from .common import CatalogOption, settings_of, split_ref
 from .output import Format, OutputOption, emit, note, out, print_table
 
 FileOption = typer.Option(Path("catalog.lock"), "--file", "-f", help="The lock file.")
 
 
-def _open(location: str | None) -> Any:
+def _open(location: str | None, settings: Any) -> Any:
     from ..sources import open_catalog
 
-    cat = open_catalog(location)
+    cat = open_catalog(location, settings)
     for w in cat.warnings:
         note(f"warning: {w}")
     return cat
@@ -41,6 +41,7 @@ RequirementsArgument = typer.Argument(
 
 
 def lock(
+    ctx: typer.Context,
     requirements: list[str] | None = RequirementsArgument,
     catalog: str | None = CatalogOption,
     tekton_version: str | None = typer.Option(
@@ -62,12 +63,13 @@ def lock(
     from ..provider import resolve
     from ..requirements import parse_requirement
 
+    settings = settings_of(ctx)
     if check:
         if requirements:
             raise InputError("--check verifies the lock file as it is: give no requirements")
         current = lockfile.read(file)
         location = catalog or _first_source(current)
-        lockfile.verify(_open(location), current)
+        lockfile.verify(_open(location, settings), current)
         note(f"{file} is up to date ({_emit_lock(current, output)} entries)")
         return
     prior = None
@@ -75,7 +77,7 @@ def lock(
     if requirements:
         from .common import open_for
 
-        cat, routed = open_for(catalog, list(requirements))  # REPO/NAME picks a repo
+        cat, routed = open_for(catalog, list(requirements), settings)  # REPO/NAME picks a repo
         reqs = [parse_requirement(r) for r in routed]
     else:
         prior = lockfile.read(file)
@@ -83,7 +85,7 @@ def lock(
     tekton_text = tekton_version or (prior.tekton_version if prior else None)
     tekton = versions.parse(tekton_text, "--tekton-version") if tekton_text else None
     location = catalog or (_first_source(prior) if prior else None)
-    resolution = resolve(cat if cat is not None else _open(location), reqs, tekton,
+    resolution = resolve(cat if cat is not None else _open(location, settings), reqs, tekton,
                          None if upgrade else prior)
     new = lockfile.from_resolution(resolution)
     lockfile.write(new, file)
@@ -97,6 +99,7 @@ def _first_source(lock: Any) -> str | None:
 
 
 def why(
+    ctx: typer.Context,
     ref: str = typer.Argument(..., metavar="[KIND/]NAME", help="A resource in the lock file."),
     file: Path = FileOption,
     catalog: str | None = typer.Option(
@@ -109,14 +112,15 @@ def why(
     from .. import lockfile
     from ..errors import CatalogError
 
-    kind, name, _ = split_ref(ref)
+    settings = settings_of(ctx)
+    kind, name, _ = split_ref(ref, settings)
     current = lockfile.read(file)
     item = current.find(name, kind)
     newest = None
     try:
         from ..sources import open_catalog
 
-        cat = open_catalog(catalog or lockfile.catalog_location(item.source))
+        cat = open_catalog(catalog or lockfile.catalog_location(item.source), settings)
         newest = lockfile.newest_for(cat, current, name, item.kind)
     except CatalogError as exc:
         note(f"note: cannot compare with the catalog: {exc}")

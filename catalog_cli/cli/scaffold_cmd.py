@@ -17,6 +17,7 @@ _PAST = {"create": "created", "update": "updated", "merge": "merged", "conflict"
 
 
 def scaffold(
+    ctx: typer.Context,
     template: str | None = typer.Argument(
         None, metavar="TEMPLATE[@VERSION]",
         help="Template to generate from (newest version by default). With --update: the version to go to."),
@@ -62,11 +63,12 @@ def scaffold(
     from .. import scaffold as lib
     from ..sources import open_catalog
     from ..errors import InputError
-    from .common import split_ref
+    from .common import settings_of, split_ref
 
+    settings = settings_of(ctx)
     version = None
     if template is not None:
-        kind, template, version = split_ref(template)
+        kind, template, version = split_ref(template, settings)
         if kind not in (None, "Template"):
             raise InputError(f"{kind} is not a template", "TEMPLATE")
     given = {"name": name, "git-url": git_url, "image": image, "namespace": namespace}
@@ -77,7 +79,7 @@ def scaffold(
         rec = lib.answers.read_record(folder)
         if template is not None and template != rec.template:
             raise InputError(f"{folder} was generated from {rec.template}, not {template}", "TEMPLATE")
-        cat = open_catalog(catalog or rec.catalog)  # the catalog it was scaffolded from
+        cat = open_catalog(catalog or rec.catalog, settings)  # the catalog it was scaffolded from
 
         def generate(dry: bool) -> Any:
             return lib.update(cat, folder, version=version, given=given, sets=sets, ask=ask.asker, dry_run=dry)
@@ -85,7 +87,7 @@ def scaffold(
         if template is None:
             raise InputError("name the template to scaffold from (catalog search --kind template), or use --update")
         variant = lib.PIPELINES_AS_CODE if pipelines_as_code else lib.TRIGGERS
-        cat = open_catalog(catalog)
+        cat = open_catalog(catalog, settings)
 
         def generate(dry: bool) -> Any:
             return lib.create(cat, template, folder=folder, version=version, variant=variant, given=given,
@@ -100,7 +102,7 @@ def scaffold(
 
         cluster = connect(kubeconfig, context)
         ns = namespace or outcome.answers.get("namespace") or cluster.default_namespace
-        opts = options(cluster, [ns], dry_run="server" if dry_run else None, force=force, adopt=adopt,
+        opts = options(cluster, [ns], settings, dry_run="server" if dry_run else None, force=force, adopt=adopt,
                        tekton_version=tekton_version, allow_sensitive_rbac=allow_sensitive_rbac)
         report = deploy(cat, cluster, outcome, opts)
     if install and not dry_run:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from .common import CatalogOption
+from .common import CatalogOption, settings_of
 from .output import Format, OutputOption, emit, note, out, print_table
 
 mirror_app = typer.Typer(
@@ -17,6 +17,7 @@ mirror_app = typer.Typer(
 
 
 def publish(
+    ctx: typer.Context,
     names: list[str] = typer.Argument(None, metavar="[NAME]...", help="What to publish. Default: everything."),
     oci: str = typer.Option(..., "--oci", metavar="REGISTRY/REPO",
                             help="Push each resource as a Tekton bundle REGISTRY/REPO/NAME:VERSION."),
@@ -30,11 +31,12 @@ def publish(
     from ..oci.bundle import publish as run
     from ..progress import reporter
 
-    cat = open_catalog(catalog)
+    settings = settings_of(ctx)
+    cat = open_catalog(catalog, settings)
     bar = reporter().bar("pushing bundles", None)
     try:
         pushed = run(cat, oci, names or [], all_versions=all_versions, insecure=insecure,
-                     on_push=lambda p: bar.advance())
+                     on_push=lambda p: bar.advance(), settings=settings)
     finally:
         bar.close()
     rows = [{"name": p.name, "kind": p.kind, "version": p.version, "bundle": p.ref, "digest": p.digest}
@@ -46,6 +48,7 @@ def publish(
 
 @mirror_app.command("export")
 def mirror_export(
+    ctx: typer.Context,
     names: list[str] = typer.Argument(None, metavar="[NAME]...", help="What to mirror (with its dependencies). Default: everything."),
     out: Path = typer.Option(..., "--output-file", "-o", help="The archive to write (.tar.gz)."),
     catalog: str | None = CatalogOption,
@@ -54,7 +57,7 @@ def mirror_export(
     from ..sources import open_catalog
     from ..mirror import export
 
-    result = export(open_catalog(catalog), names or [], out)
+    result = export(open_catalog(catalog, settings_of(ctx)), names or [], out)
     for w in result.warnings:
         note(f"warning: {w}")
     note(f"wrote {out} ({result.entries} versions, {result.files} files, {len(result.images)} images)")
@@ -62,6 +65,7 @@ def mirror_export(
 
 @mirror_app.command("import")
 def mirror_import(
+    ctx: typer.Context,
     archive: Path = typer.Argument(..., help="An archive written by `catalog mirror export`."),
     dest: Path = typer.Argument(..., help="Folder to unpack into (must not exist, or be empty)."),
     name: str | None = typer.Option(None, "--name", help="Repo name to add it as. Default: the folder's name."),
@@ -71,10 +75,11 @@ def mirror_import(
     from .. import repos
     from ..mirror import import_archive
 
+    settings = settings_of(ctx)
     repo_name = name or dest.resolve().name.lower()
     if not no_add:
         repos.check_name(repo_name)
-        if repos.find(repo_name):
+        if repos.find(repo_name, settings):
             from ..errors import InputError
 
             raise InputError("a repo of that name exists; choose another with --name", repo_name)
@@ -85,7 +90,7 @@ def mirror_import(
     if no_add:
         note(f"use it with --catalog {result.path}, or `catalog repo add NAME {result.path}`")
         return
-    repos.add(repos.make(repo_name, str(result.path)))
+    repos.add(repos.make(repo_name, str(result.path)), settings)
     note(f"added repo {repo_name}")
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from .. import PREFIX, yamlio
 from ..errors import InputError
 from ..model import Entry
+from ..settings import Settings
 from .registry import ImageRef, client, fetch_blob, fetch_manifest, parse_ref
 from .registry import push as push_image
 
@@ -96,8 +97,9 @@ def resource_of(data: bytes, where: str) -> Resource:
 
 
 def push_bundle(ref: ImageRef, resources: list[Resource], annotations: dict[str, str] | None = None,
-                *, insecure: bool = False) -> str:
-    """Push one bundle (one layer per resource); returns its manifest digest."""
+                *, insecure: bool = False, settings: Settings | None = None) -> str:
+    """Push one bundle (one layer per resource); returns its manifest digest. ``settings``
+    gives the registry client its timeouts and retries (default: theirs)."""
     import tempfile
     from pathlib import Path
 
@@ -111,7 +113,7 @@ def push_bundle(ref: ImageRef, resources: list[Resource], annotations: dict[str,
         if key in seen:
             raise InputError(f"two {r.kind}s named {r.name} in one bundle", str(ref))
         seen.add(key)
-    reg = client(ref, insecure)
+    reg = client(ref, insecure, settings)
     with tempfile.TemporaryDirectory(prefix="catalog-bundle-") as tmp:
         files, per_layer, diff_ids = [], {}, []
         for i, r in enumerate(resources):
@@ -142,7 +144,7 @@ class Pushed:
 
 
 def publish(catalog: Any, target: str, names: list[str], *, all_versions: bool = False,
-            insecure: bool = False, on_push: Any = None) -> list[Pushed]:
+            insecure: bool = False, on_push: Any = None, settings: Settings | None = None) -> list[Pushed]:
     """Push each chosen entry as ``TARGET/NAME:VERSION``, one resource per bundle.
 
     The file pushed is the catalog's own (digest-checked on read), so the layer holds
@@ -168,7 +170,7 @@ def publish(catalog: Any, target: str, names: list[str], *, all_versions: bool =
             DIGEST_ANNOTATION: e.digest,
             RBAC_ANNOTATION: json.dumps([r.to_dict() for r in e.rbac], separators=(",", ":")),
         }
-        digest = push_bundle(ref, [res], annotations, insecure=insecure)
+        digest = push_bundle(ref, [res], annotations, insecure=insecure, settings=settings)
         pushed = Pushed(e.name, e.kind, e.version, str(ref), digest)
         if on_push:
             on_push(pushed)
@@ -192,10 +194,10 @@ class Bundle:
     layers: tuple[Layer, ...]
 
 
-def pull(text: str, *, insecure: bool = False) -> Bundle:
+def pull(text: str, *, insecure: bool = False, settings: Settings | None = None) -> Bundle:
     """Fetch a bundle: the manifest, then each layer, each checked against its digest."""
     ref = parse_ref(text)
-    reg = client(ref, insecure)
+    reg = client(ref, insecure, settings)
     body, digest = fetch_manifest(reg, ref)
     manifest = json.loads(body)
     layers = []

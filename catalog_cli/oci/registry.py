@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import DigestMismatch, InputError, NotFound, RemoteError
+from ..settings import HTTP_BACKOFF, HTTP_RETRIES, HTTP_TIMEOUT, Settings
 
 #: What registries themselves accept (distribution refuses larger manifests).
 MAX_MANIFEST_BYTES = 4 * 1024 * 1024
@@ -80,18 +81,17 @@ def plain_http(registry: str, insecure: bool = False) -> bool:
     return insecure or host in LOOPBACK
 
 
-def client(ref: ImageRef, insecure: bool) -> Any:
-    """An oras-py Registry with our timeouts and bounded retries, and silent."""
+def client(ref: ImageRef, insecure: bool, settings: Settings | None = None) -> Any:
+    """An oras-py Registry with the timeouts and bounded retries of ``settings`` (without
+    one, their defaults), and silent."""
     import oras.logger  # type: ignore[import-untyped]
     import oras.provider  # type: ignore[import-untyped]
     import requests
     from requests.adapters import HTTPAdapter
 
-    from ..sources.http import BACKOFF, RETRIES, RETRIES_ENV, TIMEOUT, TIMEOUT_ENV, _env_number
-
     oras.logger.logger.log_handler = []  # oras-py logs to stderr by default
-    timeout = _env_number(TIMEOUT_ENV, TIMEOUT)
-    retries = int(_env_number(RETRIES_ENV, RETRIES))
+    timeout = settings.http_timeout if settings else HTTP_TIMEOUT
+    retries = settings.http_retries if settings else HTTP_RETRIES
     # Without oras-py's own retry decorator (five tries, sleeping up to 83 s each).
     raw = getattr(oras.provider.Registry.do_request, "__wrapped__", oras.provider.Registry.do_request)
 
@@ -106,7 +106,7 @@ def client(ref: ImageRef, insecure: bool) -> Any:
             reason = ""
             for attempt in range(retries + 1):
                 if attempt:
-                    time.sleep(BACKOFF * 2 ** (attempt - 1))
+                    time.sleep(HTTP_BACKOFF * 2 ** (attempt - 1))
                 try:
                     resp = raw(self, url, method, data, dict(headers or {}), json, stream)
                 except requests.exceptions.ReadTimeout:

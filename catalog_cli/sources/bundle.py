@@ -10,6 +10,7 @@ from .. import resources, versions, yamlio
 from ..errors import InputError, NotFound
 from ..model import Entry, FileDigest, PolicyRule
 from ..oci.bundle import RBAC_ANNOTATION, pull, resource_of
+from ..settings import Settings
 
 
 class _MemoryFiles:
@@ -22,7 +23,7 @@ class _MemoryFiles:
         return self.files[rel]
 
 
-def open_bundle(text: str, *, insecure: bool = False) -> tuple[Any, list[str]]:
+def open_bundle(text: str, settings: Settings, *, insecure: bool = False) -> tuple[Any, list[str]]:
     """A catalog holding a bundle's resources, and the requirement for each of them.
 
     Its location is the bundle reference pinned by digest, which ``install`` records
@@ -30,7 +31,7 @@ def open_bundle(text: str, *, insecure: bool = False) -> tuple[Any, list[str]]:
     from .cache import open_cache
     from .folder import IndexCatalog as Catalog
 
-    bundle = pull(text, insecure=insecure)
+    bundle = pull(text, insecure=insecure, settings=settings)
     rules: tuple[PolicyRule, ...] = ()
     if bundle.annotations.get(RBAC_ANNOTATION):
         try:
@@ -62,6 +63,6 @@ def open_bundle(text: str, *, insecure: bool = False) -> tuple[Any, list[str]]:
                       rbac=rules if len(bundle.layers) == 1 else (), **fields)
         entries[res.name] = (*entries.get(res.name, ()), entry)
     location = f"oci://{bundle.ref}"
-    db = open_cache(location, str(bundle.ref.digest), lambda: (entries, []), where=location)
+    db = open_cache(location, str(bundle.ref.digest), lambda: (entries, []), settings, where=location)
     reqs = [f"{e.kind.lower()}/{e.name}@{e.version}" for items in entries.values() for e in items]
     return Catalog(location, _MemoryFiles(files), db, None), reqs

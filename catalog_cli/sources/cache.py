@@ -6,13 +6,12 @@ PyYAML seconds to parse; a query on this cache takes milliseconds).
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from collections.abc import Callable
-from pathlib import Path
 
 from ..index import check_key
 from ..model import Entry
+from ..settings import Settings
 
 #: Bumped whenever what a cache holds may differ: caches written before the entries were
 #: checked against their keys are rebuilt, not trusted.
@@ -26,11 +25,6 @@ CREATE TABLE entries (
     platforms TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (name, kind, pos)
 ) WITHOUT ROWID;
 """
-
-
-def cache_home() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "catalog"
 
 
 def _joined(values: tuple[str, ...]) -> str:
@@ -65,9 +59,10 @@ def warnings_of(db: sqlite3.Connection) -> list[str]:
     return list(json.loads(row[0])) if row else []
 
 
-def open_cache(location: str, key: str, load: Callable[[], IndexData], *,
+def open_cache(location: str, key: str, load: Callable[[], IndexData], settings: Settings, *,
                where: str = "index") -> sqlite3.Connection:
-    """A connection to the cache of ``location``, rebuilt with ``load()`` when ``key`` changed.
+    """A connection to the cache of ``location`` (under ``settings.cache_home``), rebuilt
+    with ``load()`` when ``key`` changed.
 
     Every entry ``load()`` gives must be named as its key and of a known kind
     (``index.check_key``; ``where`` names the index in the error), whoever built it.
@@ -85,10 +80,11 @@ def open_cache(location: str, key: str, load: Callable[[], IndexData], *,
 
     from .. import fsutil
 
-    folder = cache_home() / "index"
+    home = settings.cache_home
+    folder = home / "index"
     path = folder / (hashlib.sha256(location.encode()).hexdigest()[:32] + ".sqlite")
     with contextlib.suppress(fsutil.Unwritable):  # then memory, below; a linked folder is refused
-        fsutil.private_dir(folder, base=cache_home())
+        fsutil.private_dir(folder, base=home)
     if path.is_file() and not path.is_symlink():
         try:
             db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
@@ -104,7 +100,7 @@ def open_cache(location: str, key: str, load: Callable[[], IndexData], *,
         for i, e in enumerate(items):
             check_key(name, i, e.name, e.kind, where)
     try:
-        with fsutil.replacing(path, private=True, base=cache_home()) as tmp:
+        with fsutil.replacing(path, private=True, base=home) as tmp:
             db = sqlite3.connect(tmp)
             try:
                 db.execute("PRAGMA journal_mode=OFF")  # no -journal file beside it: the file is new

@@ -18,6 +18,7 @@ from .. import index as index_mod
 from .. import versions
 from ..errors import InputError, NotFound
 from ..model import KIND_ORDER, Entry, ResourceDetail
+from ..settings import Settings
 from .base import FileSource, SearchHit, Verified, digest_checked, names_file
 from .cache import IndexData, open_cache, warnings_of
 from .verify import detail_of, load_entry
@@ -212,8 +213,9 @@ def _tree_key(root: Path) -> str:
     return h.hexdigest()
 
 
-def open_path(path: Path, name: str | None = None) -> IndexCatalog:
-    """A catalog on disk: a folder holding index.yaml, an index file, or a bare tree."""
+def open_path(path: Path, settings: Settings, name: str | None = None) -> IndexCatalog:
+    """A catalog on disk: a folder holding index.yaml, an index file, or a bare tree
+    (its SQLite copy under ``settings.cache_home``)."""
     if name is None and path.resolve() == builtin_root().resolve():
         name = "builtin"
     if not path.exists():
@@ -228,7 +230,7 @@ def open_path(path: Path, name: str | None = None) -> IndexCatalog:
         def load() -> IndexData:
             return index_mod.load(index_file).entries, []
 
-        db = open_cache(str(index_file.resolve()), key, load, where=str(index_file))
+        db = open_cache(str(index_file.resolve()), key, load, settings, where=str(index_file))
         return IndexCatalog(str(path), LocalFiles(index_file.parent), db, name, origin)
     # A tree with no index.yaml (tektoncd/catalog as it is): index it in memory.
     root = index_mod.catalog_root(path)
@@ -237,5 +239,5 @@ def open_path(path: Path, name: str | None = None) -> IndexCatalog:
         idx = index_mod.build(root)
         return idx.entries, [str(w) for w in idx.warnings]
 
-    db = open_cache(f"tree:{root.resolve()}", f"tree:{_tree_key(root)}", build, where=str(root))
+    db = open_cache(f"tree:{root.resolve()}", f"tree:{_tree_key(root)}", build, settings, where=str(root))
     return IndexCatalog(str(path), LocalFiles(root), db, name, origin)

@@ -1,7 +1,7 @@
 """The HTTP client every catalog request goes through (httpx underneath).
 
-- timeouts on connect and read (``$CATALOG_HTTP_TIMEOUT`` seconds, default 10);
-- bounded retries with exponential backoff (``$CATALOG_HTTP_RETRIES``, default 2)
+- timeouts on connect and read (``Settings.http_timeout`` seconds, default 10);
+- bounded retries with exponential backoff (``Settings.http_retries``, default 2)
   on refused connections, connect timeouts, cut-off bodies, 5xx and 429; never on
   other 4xx, nor on a read timeout (a slow server stays slow: waiting three times as
   long helps nobody);
@@ -17,7 +17,6 @@ The repo's own cache is :mod:`.repo_cache`; opening a repo as a catalog is :mod:
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,27 +24,11 @@ from typing import Any
 
 from ..errors import NotFound, Refused, RemoteError
 from ..progress import reporter
+from ..settings import HTTP_BACKOFF, HTTP_RETRIES, HTTP_TIMEOUT
 from ..urls import is_loopback, redact
 
-TIMEOUT_ENV = "CATALOG_HTTP_TIMEOUT"
-RETRIES_ENV = "CATALOG_HTTP_RETRIES"
-OFFLINE_ENV = "CATALOG_OFFLINE"
-TIMEOUT = 10.0
-RETRIES = 2
-BACKOFF = 0.2  # seconds before the first retry; doubled each time
 #: Bodies over this are refused (the index's own limit is in index.py).
 MAX_FILE_BYTES = 64 * 1024 * 1024
-
-
-def _env_number(name: str, default: float) -> float:
-    try:
-        return float(os.environ.get(name, "") or default)
-    except ValueError:
-        return default
-
-
-def offline_default() -> bool:
-    return os.environ.get(OFFLINE_ENV, "").lower() not in ("", "0", "false", "no")
 
 
 def _origin(url: Any) -> tuple[str, str, int | None]:
@@ -63,13 +46,14 @@ class Response:
 class Http:
     """An httpx client with the timeouts, retries and headers above."""
 
-    def __init__(self, headers: Mapping[str, str] | None = None, *, timeout: float | None = None,
-                 retries: int | None = None, origin: str | None = None) -> None:
-        """``headers`` go with every request to ``origin`` (the repo's URL), and only there."""
+    def __init__(self, headers: Mapping[str, str] | None = None, *, timeout: float = HTTP_TIMEOUT,
+                 retries: int = HTTP_RETRIES, origin: str | None = None) -> None:
+        """``headers`` go with every request to ``origin`` (the repo's URL), and only there.
+        ``timeout`` and ``retries`` are a ``Settings``' ``http_timeout`` and ``http_retries``."""
         import httpx
 
-        self.timeout = timeout if timeout is not None else _env_number(TIMEOUT_ENV, TIMEOUT)
-        self.retries = int(retries if retries is not None else _env_number(RETRIES_ENV, RETRIES))
+        self.timeout = timeout
+        self.retries = int(retries)
         self._credentials = any(k.lower() == "authorization" for k in headers or {})
         self._origin = _origin(httpx.URL(origin)) if origin else None
         self._client = httpx.Client(timeout=httpx.Timeout(self.timeout), follow_redirects=True,
@@ -102,7 +86,7 @@ class Http:
         reason = ""
         for attempt in range(self.retries + 1):
             if attempt:
-                time.sleep(BACKOFF * 2 ** (attempt - 1))
+                time.sleep(HTTP_BACKOFF * 2 ** (attempt - 1))
             try:
                 with self._client.stream("GET", url, headers=headers) as resp:
                     code = resp.status_code

@@ -12,13 +12,14 @@ from .. import repos
 from ..errors import InputError, NotFound
 from ..model import canonical_kind
 from ..repos import Repo
+from ..settings import Settings
 from .base import Catalog
 from .folder import builtin_root, open_path
-from .remote import open_remote_repo, open_url
 from .layered import Layered
+from .remote import open_remote_repo, open_url
 
 
-def open_catalog(location: str | None = None, *, offline: bool | None = None) -> Catalog:
+def open_catalog(location: str | None = None, settings: Settings | None = None) -> Catalog:
     """Open a catalog by its location:
 
     - None: the default catalog, every configured repo in order and then the
@@ -29,61 +30,65 @@ def open_catalog(location: str | None = None, *, offline: bool | None = None) ->
       configured repo with that URL apply);
     - a folder (with or without index.yaml) or an index file.
 
-    ``offline`` (default: ``$CATALOG_OFFLINE``) uses cached indexes and files only.
+    ``settings`` says where the config and the caches are, and whether to stay offline
+    (cached indexes and files only); without it, :meth:`Settings.from_env`.
     """
+    settings = settings or Settings.from_env()
     if location is None:
-        return open_default(offline)
+        return open_default(settings)
     if location.startswith("repos:"):
-        return open_named([n for n in location[len("repos:"):].split(",") if n], offline)
+        return open_named([n for n in location[len("repos:"):].split(",") if n], settings)
     if location.startswith(("http://", "https://")):
-        return open_url(location, offline)
-    if "/" not in location and repos.is_repo_word(location):
-        return open_named([location], offline)
-    return open_path(Path(location))
+        return open_url(location, settings)
+    if "/" not in location and repos.is_repo_word(location, settings):
+        return open_named([location], settings)
+    return open_path(Path(location), settings)
 
 
-def open_origin(origin: str, *, offline: bool | None = None) -> Catalog:
+def open_origin(origin: str, settings: Settings | None = None) -> Catalog:
     """Reopen exactly the source an entry's ``Catalog.origin`` names: the built-in catalog,
     a configured repo by name (NotFound when it is no longer configured), a URL, a bundle
     pinned by digest. A ``folder:NAME`` origin was a folder given by path, which only
-    its user can find again: NotFound, saying to pass it with --catalog."""
+    its user can find again: NotFound, saying to pass it with --catalog. Without
+    ``settings``, :meth:`Settings.from_env`."""
+    settings = settings or Settings.from_env()
     if origin.startswith("folder:"):
         raise NotFound(f"{origin} is a folder given by path: pass it again with --catalog PATH")
     if origin.startswith(("http://", "https://")):
-        return open_url(origin, offline)
+        return open_url(origin, settings)
     if origin.startswith("oci://"):
         from .bundle import open_bundle
 
-        bundle: Catalog = open_bundle(origin)[0]
+        bundle: Catalog = open_bundle(origin, settings)[0]
         return bundle
     if origin != repos.BUILTIN:
         repos.check_name(origin)  # an InputError for what names no repo at all
-    return open_named([origin], offline)
+    return open_named([origin], settings)
 
 
-def open_repo(repo: Repo, offline: bool | None = None) -> Catalog:
+def open_repo(repo: Repo, settings: Settings) -> Catalog:
     if repo.remote:
-        return open_remote_repo(repo, offline)
-    return open_path(Path(repo.url), name=repo.name)
+        return open_remote_repo(repo, settings)
+    return open_path(Path(repo.url), settings, name=repo.name)
 
 
-def open_named(names: list[str], offline: bool | None = None) -> Catalog:
+def open_named(names: list[str], settings: Settings) -> Catalog:
     """The catalog of these repos in this order (``builtin`` for the built-in one)."""
     members: list[Catalog] = []
     for name in names:
         if name == repos.BUILTIN:
-            members.append(open_path(builtin_root(), name=repos.BUILTIN))
+            members.append(open_path(builtin_root(), settings, name=repos.BUILTIN))
         else:
-            members.append(open_repo(repos.get(name), offline))
+            members.append(open_repo(repos.get(name, settings), settings))
     return members[0] if len(members) == 1 else Layered(members)
 
 
-def open_default(offline: bool | None = None) -> Catalog:
+def open_default(settings: Settings) -> Catalog:
     """Every configured repo in order, then the built-in catalog."""
-    return open_named([r.name for r in repos.load()] + [repos.BUILTIN], offline)
+    return open_named([r.name for r in repos.load(settings)] + [repos.BUILTIN], settings)
 
 
-def select(catalog: Catalog, refs: list[str]) -> list[str]:
+def select(catalog: Catalog, refs: list[str], settings: Settings) -> list[str]:
     """Requirement strings with their ``REPO/`` prefix taken off, each such name pinned
     to its repo in ``catalog`` (``REPO/[KIND/]NAME[@RANGE]``)."""
     out = []
@@ -93,7 +98,7 @@ def select(catalog: Catalog, refs: list[str]) -> list[str]:
         if not sep or canonical_kind(first) is not None:
             out.append(ref)
             continue
-        if not repos.is_repo_word(first):
+        if not repos.is_repo_word(first, settings):
             raise InputError(f"unknown kind or repo {first!r} (a kind is Task, Pipeline or StepAction; "
                              "repos are listed by `catalog repo list`)", ref)
         catalog.pin(rest.rsplit("/", 1)[-1], first)

@@ -17,11 +17,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from .. import fsutil
+from .. import fsutil, repos
 from ..errors import CatalogError, Refused, RemoteError
 from ..progress import reporter
+from ..repos import Repo
+from ..settings import Settings
 from ..urls import check_transport, redact, refuse_userinfo
-from .http import Http, offline_default
+from .http import Http
 from .repo_cache import INDEX, cache_dir, load_file, read_cache, store_file, write_meta
 
 if TYPE_CHECKING:
@@ -40,10 +42,11 @@ def urls(repo_url: str) -> tuple[str, str, str]:
     return base, f"{base}/{INDEX}{query}", query
 
 
-def _client(repo: Any) -> Http:
+def _client(repo: Repo, settings: Settings) -> Http:
     if repo.auth.kind:
         check_transport(repo.url)  # again here: the config may have been edited by hand
-    return Http(repo.auth.headers(repo.name), origin=repo.url)
+    return Http(repo.auth.headers(repo.name, settings.env), timeout=settings.http_timeout,
+                retries=settings.http_retries, origin=repo.url)
 
 
 @dataclass(frozen=True)
@@ -55,15 +58,15 @@ class Update:
     size: int
 
 
-def update(repo: Any, http: Http | None = None, *, label: bool = False) -> Update:
+def update(repo: Repo, settings: Settings, http: Http | None = None, *, label: bool = False) -> Update:
     """Fetch ``repo``'s index (one 304 when unchanged); the cache is replaced only by a
     complete index that parses, and never half-written."""
     from .. import index as index_mod
 
     own = http is None
-    http = http or _client(repo)
+    http = http or _client(repo, settings)
     try:
-        cached = read_cache(repo)
+        cached = read_cache(repo, settings)
         _, index_url, _ = urls(repo.url)
         resp = http.get(index_url, etag=cached.etag if cached else None,
                         limit=index_mod.MAX_INDEX_BYTES, label=f"{repo.name}: index" if label else None)
@@ -72,12 +75,12 @@ def update(repo: Any, http: Http | None = None, *, label: bool = False) -> Updat
             http.close()
     if cached is not None and (resp.status == 304 or resp.body == cached.index):
         # A server without ETags answers 200 with the same bytes: still unchanged.
-        write_meta(repo, cached.index, resp.etag or cached.etag)
+        write_meta(repo, cached.index, resp.etag or cached.etag, settings)
         return Update(repo.name, "unchanged", len(cached.index))
     text = resp.body.decode("utf-8", errors="replace")
     index_mod.parse_text(text, redact(index_url))  # refuse a bad index before it replaces a good one
-    store_file(cache_dir(repo) / INDEX, resp.body)
-    write_meta(repo, resp.body, resp.etag)
+    store_file(cache_dir(repo, settings) / INDEX, resp.body, settings)
+    write_meta(repo, resp.body, resp.etag, settings)
     return Update(repo.name, "updated", len(resp.body))
 
 
@@ -85,60 +88,62 @@ def update(repo: Any, http: Http | None = None, *, label: bool = False) -> Updat
 class HttpFiles:
     """The files of a remote repo, served from the cache when their digest is known."""
 
-    repo: Any
+    repo: Repo
     base_url: str
-    offline: bool
+    settings: Settings
     http: Http | None = None
     query: str = ""
 
     def read(self, rel: str, digest: str | None = None) -> bytes:
         # The digest names a file in the cache: only a well-formed one may (no path in it).
         ok = digest is not None and re.fullmatch(r"sha256:[0-9a-f]{64}", digest) is not None
-        stored = cache_dir(self.repo) / "files" / digest.replace(":", "-") if ok and digest else None
-        cached = load_file(stored) if stored is not None else None
+        folder = cache_dir(self.repo, self.settings) / "files"
+        stored = folder / digest.replace(":", "-") if ok and digest else None
+        cached = load_file(stored, self.settings) if stored is not None else None
         if cached is not None:
             return cached
-        if self.offline:
+        if self.settings.offline:
             raise RemoteError(f"offline, and not in the cache of repo {self.repo.name}", rel)
         if self.http is None:
-            self.http = _client(self.repo)
+            self.http = _client(self.repo, self.settings)
         data = self.http.get(f"{self.base_url}/{rel}{self.query}", label=rel).body
         if stored is not None and digest == "sha256:" + hashlib.sha256(data).hexdigest():
             with contextlib.suppress(OSError, fsutil.Unwritable):  # costs a download next time
-                store_file(stored, data)
+                store_file(stored, data, self.settings)
         return data
 
 
-def open_remote_repo(repo: Any, offline: bool | None = None) -> IndexCatalog:
-    """A catalog for ``repo``: its index revalidated (or, offline, taken from the cache)."""
+def open_remote_repo(repo: Repo, settings: Settings) -> IndexCatalog:
+    """A catalog for ``repo``: its index revalidated (or, with ``settings.offline``,
+    taken from the cache)."""
     from .. import index as index_mod
     from .cache import open_cache
     from .folder import IndexCatalog
 
     refuse_userinfo(repo.url)  # also when the config was written by hand
-    offline = offline_default() if offline is None else offline
     base, index_url, query = urls(repo.url)
     http = None
-    if offline:
-        cached = read_cache(repo)
+    if settings.offline:
+        cached = read_cache(repo, settings)
         if cached is None:
             raise RemoteError(f"offline, and no cached index of repo {repo.name}: "
                               "run `catalog repo update` while online", redact(index_url))
         reporter().note(f"using cached index of repo {repo.name} from {cached.age}")
     else:
-        http = _client(repo)  # one client (one TLS setup) for the index and the files
+        http = _client(repo, settings)  # one client (one TLS setup) for the index and the files
         try:
-            update(repo, http)
+            update(repo, settings, http)
         except OSError as exc:
-            raise CatalogError(f"cannot write the cache: {exc.strerror}", str(cache_dir(repo))) from exc
+            raise CatalogError(f"cannot write the cache: {exc.strerror}",
+                               str(cache_dir(repo, settings))) from exc
         except RemoteError as exc:
-            cached = read_cache(repo)
+            cached = read_cache(repo, settings)
             if cached is None or isinstance(exc, Refused):
                 raise
             reporter().note(f"repo {repo.name}: {exc}; using its cached index from {cached.age}")
-        cached = read_cache(repo)
+        cached = read_cache(repo, settings)
         if cached is None:
-            raise CatalogError("the cache of this repo could not be written", str(cache_dir(repo)))
+            raise CatalogError("the cache of this repo could not be written", str(cache_dir(repo, settings)))
     body = cached.index
     key = "sha256:" + hashlib.sha256(body).hexdigest()
 
@@ -146,23 +151,21 @@ def open_remote_repo(repo: Any, offline: bool | None = None) -> IndexCatalog:
         data = index_mod.parse_text(body.decode("utf-8", errors="replace"), redact(index_url))
         return index_mod.from_data(data).entries, []
 
-    db = open_cache(f"repo:{repo.name}:{repo.url}", key, load)
-    return IndexCatalog(redact(repo.url), HttpFiles(repo, base, offline, http, query), db, repo.name)
+    db = open_cache(f"repo:{repo.name}:{repo.url}", key, load, settings)
+    return IndexCatalog(redact(repo.url), HttpFiles(repo, base, settings, http, query), db, repo.name)
 
 
-def open_url(url: str, offline: bool | None = None) -> IndexCatalog:
+def open_url(url: str, settings: Settings) -> IndexCatalog:
     """A catalog at ``url``: as the configured repo with that URL (its credentials and
     cache), or as an anonymous one cached under a name made from the URL."""
-    from ..repos import Repo, load
-
     refuse_userinfo(url)
     want = url.rstrip("/")
-    for repo in load():
+    for repo in repos.load(settings):
         # Locks, answers files and messages name a repo by its redacted URL: that matches too.
         if want in (repo.url.rstrip("/"), redact(repo.url).rstrip("/")):
-            return open_remote_repo(repo, offline)
+            return open_remote_repo(repo, settings)
     name = "_url-" + hashlib.sha256(want.encode()).hexdigest()[:16]
-    catalog = open_remote_repo(Repo(name, want), offline)
+    catalog = open_remote_repo(Repo(name, want), settings)
     catalog.name = None
     catalog.location = redact(url)
     catalog.origin_name = redact(want).rstrip("/")  # what records name: no credentials, one spelling

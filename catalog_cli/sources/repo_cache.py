@@ -14,37 +14,35 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .. import fsutil
+from ..settings import Settings
 from ..urls import redact, url_key
+
+if TYPE_CHECKING:
+    from ..repos import Repo
 
 INDEX = "index.yaml"
 
 
-def cache_root() -> Path:
-    from .cache import cache_home
-
-    return cache_home() / "repos"
+def cache_root(settings: Settings) -> Path:
+    return settings.cache_home / "repos"
 
 
-def cache_dir(repo: Any) -> Path:
-    return cache_root() / str(repo.name)
+def cache_dir(repo: Repo, settings: Settings) -> Path:
+    return cache_root(settings) / str(repo.name)
 
 
-def store_file(path: Path, data: bytes) -> None:
+def store_file(path: Path, data: bytes, settings: Settings) -> None:
     """Write a file of the cache: private, whole, never through a link on the way."""
-    from .cache import cache_home
-
-    fsutil.atomic_write(path, data, private=True, base=cache_home())
+    fsutil.atomic_write(path, data, private=True, base=settings.cache_home)
 
 
-def load_file(path: Path) -> bytes | None:
+def load_file(path: Path, settings: Settings) -> bytes | None:
     """A file of the cache, or None when it is missing, unreadable or a link. Its folders
     are checked first (a linked folder is refused, not read)."""
-    from .cache import cache_home
-
-    fsutil.private_dir(path.parent, base=cache_home())
+    fsutil.private_dir(path.parent, base=settings.cache_home)
     try:
         return fsutil.read_private(path)
     except OSError:
@@ -73,10 +71,10 @@ def age_text(seconds: float) -> str:
     return f"{s} s ago"
 
 
-def read_cache(repo: Any) -> Cached | None:
+def read_cache(repo: Repo, settings: Settings) -> Cached | None:
     """The cached index of ``repo``, or None when absent, damaged or for another URL."""
-    folder = cache_dir(repo)
-    raw, body = load_file(folder / "meta.json"), load_file(folder / INDEX)
+    folder = cache_dir(repo, settings)
+    raw, body = load_file(folder / "meta.json", settings), load_file(folder / INDEX, settings)
     if raw is None or body is None:
         return None
     try:
@@ -88,9 +86,9 @@ def read_cache(repo: Any) -> Cached | None:
     return Cached(body, redact(repo.url), meta.get("etag"), float(meta.get("fetched_at", 0)))
 
 
-def write_meta(repo: Any, body: bytes, etag: str | None) -> None:
+def write_meta(repo: Repo, body: bytes, etag: str | None, settings: Settings) -> None:
     # The URL is kept redacted, for people reading the file, and compared by its hash.
     meta = {"url": redact(repo.url), "url_key": url_key(repo.url), "etag": etag,
             "fetched_at": time.time(), "sha256": hashlib.sha256(body).hexdigest()}
-    store_file(cache_dir(repo) / "meta.json", json.dumps(meta, indent=1).encode())
+    store_file(cache_dir(repo, settings) / "meta.json", json.dumps(meta, indent=1).encode(), settings)
 

@@ -60,7 +60,9 @@ def sqlite_name(location: str) -> str:
 
 
 def kaniko_digest() -> str:
-    return open_path(BUILTIN).get("kaniko").digest
+    from catalog_cli.settings import Settings
+
+    return open_path(BUILTIN, Settings.from_env()).get("kaniko").digest
 
 
 def test_cache_and_config_are_private() -> None:

@@ -213,12 +213,12 @@ def test_info_shows_the_rules_of_rbac_yaml_and_the_disagreement(tmp_path: Path) 
     assert "index says" in rbac and "install refuses" in rbac
 
 
-def test_a_renamed_key_cannot_shadow_the_builtin_entry(tmp_path: Path) -> None:
+def test_a_renamed_key_cannot_shadow_the_builtin_entry(tmp_path: Path, settings: Any) -> None:
     """First-repo-wins: a repo added before the built-in catalog may hold its own
     kubectl-deploy, but cannot slip one in under another name."""
     root = honest_catalog(tmp_path / "cat")
     forge(root, "harmless-tool", document=RENAMED_DOC, name="kubectl-deploy")
-    repos.add(repos.make("team", str(root)))
+    repos.add(repos.make("team", str(root)), settings)
     r = run_cli("render", "harmless-tool")
     assert_one_line_error(r, "index.yaml", "harmless-tool", "kubectl-deploy")
     assert r.out == ""

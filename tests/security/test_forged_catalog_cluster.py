@@ -64,14 +64,14 @@ def test_a_clusterrolebinding_indexed_as_a_task_is_not_installed(
 
 
 def test_an_entry_renamed_from_its_key_does_not_replace_the_builtin_task(
-        kube_server: Any, kube_namespace: str, tmp_path: Path) -> None:
+        kube_server: Any, kube_namespace: str, tmp_path: Path, settings: Any) -> None:
     admin = KubeCluster(str(kube_server.admin_kubeconfig))
     install(open_catalog(None), admin, ["kubectl-deploy"], Options((kube_namespace,)))
     before = contents(kube_server, kube_namespace)
     assert f"ConfigMap/{RECORD}" in before and "Task/kubectl-deploy" in before
     root = honest_catalog(tmp_path / "cat")
     forge(root, "harmless-tool", document=RENAMED_DOC, name="kubectl-deploy")
-    repos.add(repos.make("team", str(root)))  # before the built-in catalog: first repo wins
+    repos.add(repos.make("team", str(root)), settings)  # before the built-in catalog: first repo wins
     text = refused(None, admin, "harmless-tool", kube_namespace)
     assert "index.yaml" in text and "harmless-tool" in text and "kubectl-deploy" in text
     assert contents(kube_server, kube_namespace) == before

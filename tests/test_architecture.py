@@ -40,11 +40,7 @@ LAYERS: list[tuple[str, str, str]] = [
 #: Imports that break a layer today: (importer, package or module it imports) with
 #: the issue that removes them. The test fails when one is gone too, so that this
 #: table only lists real debts.
-KNOWN: dict[tuple[str, str], str] = {
-    # lint opens the user's repos itself to learn the catalog's Task names; its
-    # caller should hand them in.
-    ("catalog_cli.lint.model", "catalog_cli.sources"): "issue 10",
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 def _known(importer: str, target: str) -> tuple[str, str] | None:

@@ -172,6 +172,50 @@ def test_whole_corpus_directory_parse_failures_are_findings() -> None:
     assert all("/samples/" in b for b in broken)
 
 
+PIPELINE_OF_CATALOG_TASKS = """\
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata:
+  name: ship
+spec:
+  tasks:
+    - name: clone
+      taskRef:
+        name: git-clone
+    - name: other
+      taskRef:
+        name: no-such-task
+"""
+
+
+def _missing_refs(findings: Any) -> list[str]:
+    return sorted(f.message.split("Task '")[1].split("'")[0] for f in findings if f.rule == "missing-task-ref")
+
+
+def test_pipelines_may_name_the_catalogs_tasks(tmp_path: Path) -> None:
+    """The command knows the default catalog's Tasks (here the built-in one's); the
+    library knows what its caller hands in, and asks only when it needs to."""
+    from .conftest import run_cli
+
+    path = tmp_path / "ship.yaml"
+    path.write_text(PIPELINE_OF_CATALOG_TASKS)
+    res = run_cli("lint", "-o", "json", str(path))
+    found = [f for f in res.json()["findings"] if f["rule"] == "missing-task-ref"]
+    assert [f["message"] for f in found] == [
+        "pipeline task 'other' refers to Task 'no-such-task', which is not among the linted files"]
+    assert _missing_refs(lint_paths([path]).findings) == ["git-clone", "no-such-task"]
+    asked: list[int] = []
+
+    def names() -> list[str]:
+        asked.append(1)
+        return ["git-clone"]
+
+    assert _missing_refs(lint_paths([path], catalog_tasks=names).findings) == ["no-such-task"]
+    assert asked == [1]
+    lint_paths([DATA / "catalog/task/hello/0.1/hello.yaml"], catalog_tasks=names)
+    assert asked == [1]  # no Pipeline: the catalog was never opened
+
+
 # --- schemas and the built-in catalog ------------------------------------------------
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from .common import settings_of
 from .output import Format, emit, note, safe
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ def register(app: typer.Typer) -> None:
 
 
 def lint(
+    ctx: typer.Context,
     paths: list[str] = typer.Argument(..., metavar="PATH...", help="Files or directories (searched for *.yaml, *.yml)."),
     output: LintFormat = typer.Option(LintFormat.table, "--output", "-o", help="Output format.", case_sensitive=False),
     severity: MinSeverity = typer.Option(MinSeverity.info, "--severity", help="Lowest severity to report.", case_sensitive=False),
@@ -41,9 +43,10 @@ def lint(
     Pipelines or StepActions are skipped. Exit status: 0 clean, 1 when an error
     (with --strict: or a warning) is reported, 2 or 3 for bad arguments.
     """
-    from ..lint import Severity, lint_paths
+    from ..actions.lint import lint as run
+    from ..lint import Severity
 
-    report = lint_paths(paths, min_severity=Severity.parse(severity.value))
+    report = run(paths, settings_of(ctx), min_severity=Severity.parse(severity.value))
     emit(report.to_dict(), Format(output.value), table=lambda: _table(report))
     note(_summary(report))
     if report.failed(strict=strict):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path, PurePath
 
 from . import checks_meta, checks_pipeline, checks_spec
 from .loader import discover, read
-from .model import Check, Finding, Issue, LintContext, LintReport, Resource, Severity
+from .model import Check, Finding, Issue, LintContext, LintReport, Resource, Severity, no_catalog
 from .rules import RULES
 from .schema import check_schema
 
@@ -17,9 +17,14 @@ CHECKS: tuple[Check, ...] = (
 
 
 def lint_paths(
-    paths: Iterable[str | Path], *, min_severity: Severity = Severity.INFO
+    paths: Iterable[str | Path], *, min_severity: Severity = Severity.INFO,
+    catalog_tasks: Callable[[], Iterable[str]] = no_catalog,
 ) -> LintReport:
     """Lint the files and directories ``paths`` (directories recursively, *.yaml and *.yml).
+
+    ``catalog_tasks`` gives the names of the Tasks the catalog offers, which Pipelines
+    may refer to without their files being linted too; it is called at most once, and
+    only when a Pipeline refers to a Task outside ``paths``. By default none is known.
 
     Raises :class:`~catalog_cli.errors.NotFound` for a path that does not exist and
     :class:`~catalog_cli.errors.InputError` for a directory with no YAML file; every
@@ -32,14 +37,15 @@ def lint_paths(
         found, problems = read(src)
         resources.extend(found)
         findings.extend(problems)
-    findings.extend(lint_resources(resources))
+    findings.extend(lint_resources(resources, catalog_tasks))
     kept = sorted({f for f in findings if f.severity >= min_severity})
     return LintReport(tuple(kept), len(sources))
 
 
-def lint_resources(resources: Sequence[Resource]) -> Iterator[Finding]:
+def lint_resources(resources: Sequence[Resource],
+                   catalog_tasks: Callable[[], Iterable[str]] = no_catalog) -> Iterator[Finding]:
     """Every finding of every check on ``resources``, linted as one set."""
-    ctx = LintContext(resources)
+    ctx = LintContext(resources, catalog_tasks)
     for res in resources:
         for check in CHECKS:
             try:

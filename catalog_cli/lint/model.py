@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -187,11 +187,19 @@ class Resource:
         return f"{self.kind} '{self.name}'" if self.name else self.kind
 
 
+def no_catalog() -> Iterable[str]:
+    return ()
+
+
 @dataclass(frozen=True)
 class LintContext:
-    """What cross-resource checks may look up: every resource of the run, by kind and name."""
+    """What cross-resource checks may look up: every resource of the run, by kind and name,
+    and the names of the Tasks the catalog offers."""
 
     resources: Sequence[Resource]
+    #: The catalog's Task names, asked for only when a Pipeline refers to a Task that is
+    #: not among the linted files (opening the user's catalog may mean the network).
+    catalog_task_names: Callable[[], Iterable[str]] = field(default=no_catalog, compare=False)
 
     @cached_property
     def tasks(self) -> dict[str, list[Resource]]:
@@ -204,19 +212,9 @@ class LintContext:
 
     @cached_property
     def catalog_tasks(self) -> frozenset[str]:
-        """Task names the built-in catalog offers: a Pipeline may refer to them without
-        linting them alongside (a scaffolded pipeline does)."""
-        from ..errors import CatalogError
-        from ..sources import open_catalog
-
-        try:
-            cat = open_catalog(None)
-            return frozenset(n for n in cat.names() if "Task" in cat.kinds(n))
-        except CatalogError:
-            # The user's repos (a broken repos.yaml, a server down and nothing cached)
-            # are not what is being linted: without them, references to catalog Tasks
-            # are reported as unknown. Anything else is a bug and must show.
-            return frozenset()
+        """Task names the catalog offers: a Pipeline may refer to them without linting
+        them alongside (a scaffolded pipeline does)."""
+        return frozenset(self.catalog_task_names())
 
 
 #: A check: reads one resource (and the run's context) and yields what it finds.

@@ -13,15 +13,6 @@ from .output import Format, OutputOption, emit, note, out, print_table
 FileOption = typer.Option(Path("catalog.lock"), "--file", "-f", help="The lock file.")
 
 
-def _open(location: str | None, settings: Any) -> Any:
-    from ..sources import open_catalog
-
-    cat = open_catalog(location, settings)
-    for w in cat.warnings:
-        note(f"warning: {w}")
-    return cat
-
-
 def _emit_lock(lock: Any, output: Format) -> int:
     """Print the locked entries (table, json, yaml or names); return how many."""
     data = lock.to_data()["resolved"]
@@ -58,44 +49,23 @@ def lock(
     output: Format = OutputOption,
 ) -> None:
     """Resolve requirements and all their dependencies; write exact versions and digests."""
-    from .. import lockfile, versions
+    from ..actions import lock as run
     from ..errors import InputError
-    from ..provider import resolve
-    from ..requirements import parse_requirement
 
     settings = settings_of(ctx)
     if check:
         if requirements:
             raise InputError("--check verifies the lock file as it is: give no requirements")
-        current = lockfile.read(file)
-        location = catalog or _first_source(current)
-        lockfile.verify(_open(location, settings), current)
+        current = run.check(file, settings, catalog=catalog, warn=_warn)
         note(f"{file} is up to date ({_emit_lock(current, output)} entries)")
         return
-    prior = None
-    cat = None
-    if requirements:
-        from .common import open_for
-
-        cat, routed = open_for(catalog, list(requirements), settings)  # REPO/NAME picks a repo
-        reqs = [parse_requirement(r) for r in routed]
-    else:
-        prior = lockfile.read(file)
-        reqs = list(prior.requirements)
-    tekton_text = tekton_version or (prior.tekton_version if prior else None)
-    tekton = versions.parse(tekton_text, "--tekton-version") if tekton_text else None
-    location = catalog or (_first_source(prior) if prior else None)
-    resolution = resolve(cat if cat is not None else _open(location, settings), reqs, tekton,
-                         None if upgrade else prior)
-    new = lockfile.from_resolution(resolution)
-    lockfile.write(new, file)
+    new = run.lock(file, settings, requirements or (), catalog=catalog, tekton_version=tekton_version,
+                   upgrade=upgrade, warn=_warn)
     note(f"wrote {file} ({_emit_lock(new, output)} entries)")
 
 
-def _first_source(lock: Any) -> str | None:
-    from ..lockfile import catalog_location
-
-    return catalog_location(lock.resolved[0].source) if lock.resolved else None
+def _warn(warning: str) -> None:
+    note(f"warning: {warning}")
 
 
 def why(
@@ -109,28 +79,14 @@ def why(
     output: Format = OutputOption,
 ) -> None:
     """Why a resource is in the lock file at its version: who requires it, with which range."""
-    from .. import lockfile
-    from ..errors import CatalogError
+    from ..actions.lock import why as run
 
     settings = settings_of(ctx)
     kind, name, _ = split_ref(ref, settings)
-    current = lockfile.read(file)
-    item = current.find(name, kind)
-    newest = None
-    try:
-        from ..sources import open_catalog
-
-        cat = open_catalog(catalog or lockfile.catalog_location(item.source), settings)
-        newest = lockfile.newest_for(cat, current, name, item.kind)
-    except CatalogError as exc:
-        note(f"note: cannot compare with the catalog: {exc}")
-    lines = current.why(name, item.kind, newest)
-    data = {
-        "kind": item.kind, "name": item.name, "version": item.version,
-        "requiredBy": current.to_data()["resolved"][current.resolved.index(item)]["requiredBy"],
-        "newest": newest, "explanation": lines,
-    }
-    emit(data, output, table=lambda: out("\n".join(lines)), names=lambda: [item.name])
+    found = run(file, name, kind, settings, catalog=catalog)
+    if found.catalog_error:
+        note(f"note: cannot compare with the catalog: {found.catalog_error}")
+    emit(found.to_dict(), output, table=lambda: out("\n".join(found.explanation)), names=lambda: [found.entry.name])
 
 
 def register(app: typer.Typer) -> None:

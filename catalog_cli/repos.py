@@ -248,15 +248,10 @@ def add(repo: Repo, settings: Settings, priority: int | None = None, *, replace:
 
 
 def remove(name: str, settings: Settings) -> Repo:
-    """Forget a repo and delete its cache."""
-    import shutil
-
-    from .sources.repo_cache import cache_dir
-
+    """Take a repo out of the config (its cache is the sources' to delete)."""
     repos = load(settings)
     repo = get(name, settings)
     save([r for r in repos if r.name != name], settings)
-    shutil.rmtree(cache_dir(repo, settings), ignore_errors=True)
     return repo
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from typing import Any
 
 import typer
 
@@ -38,9 +37,9 @@ def add(
     """Add a repo; its index is fetched (and checked) first, so a bad URL adds nothing."""
     import sys
 
-    from .. import repos
+    from ..actions import repos as run
     from ..errors import InputError
-    from ..urls import redact
+    from ..repos import Auth
 
     token = None
     if token_stdin:
@@ -49,41 +48,23 @@ def add(
         token = sys.stdin.readline().strip()
         if not token:
             raise InputError("--token-stdin: no token on standard input")
-    auth = repos.Auth(token_env, username_env, password_env, token)
+    auth = Auth(token_env, username_env, password_env, token)
     if auth.kind == "basic" and not (username_env and password_env):
         raise InputError("basic auth needs both --username-env and --password-env")
-    settings = settings_of(ctx)
     if "://" not in url:
         url = os.path.expanduser(url)  # the library takes paths as they are
-    repo = repos.make(name, url, auth, trust_sensitive_rbac=trust_sensitive_rbac)
-    if not no_fetch:
-        from ..sources.open import open_repo
-
-        cat = open_repo(repo, settings)
-        count = len(cat.names())
-    order = repos.add(repo, settings, priority, replace=force)
-    where = order.index(repo) + 1
-    found = "" if no_fetch else f", {count} resources"
-    note(f"added repo {name} ({redact(repo.url) if repo.remote else repo.url}{found}), "
-         f"position {where} of {len(order)}")
+    added = run.add(name, url, settings_of(ctx), auth=auth, priority=priority, replace=force,
+                    fetch=not no_fetch, trust_sensitive_rbac=trust_sensitive_rbac)
+    found = "" if added.resources is None else f", {added.resources} resources"
+    note(f"added repo {name} ({run.shown_url(added.repo)}{found}), position {added.position} of {added.total}")
 
 
 @repo_app.command("list")
 def list_(ctx: typer.Context, output: Format = OutputOption) -> None:
     """The repos in order of precedence, with where their credentials come from."""
-    from .. import repos
-    from ..sources.repo_cache import read_cache
-    from ..urls import redact
+    from ..actions.repos import listing
 
-    settings = settings_of(ctx)
-    rows: list[dict[str, Any]] = []
-    for i, r in enumerate(repos.load(settings), 1):
-        cached = read_cache(r, settings) if r.remote else None
-        rows.append({"priority": i, "name": r.name, "url": redact(r.url) if r.remote else r.url,
-                     "auth": r.auth.describe(repos.config_path(settings)), "trust": ["sensitive-rbac"] if r.trust_sensitive_rbac else [],
-                     "cached": cached.age if cached else ("-" if not r.remote else "never")})
-    rows.append({"priority": len(rows) + 1, "name": repos.BUILTIN, "url": "(shipped with catalog)",
-                 "auth": "none", "trust": ["sensitive-rbac"], "cached": "-"})
+    rows = listing(settings_of(ctx))
     emit(rows, output, names=lambda: [str(r["name"]) for r in rows], table=lambda: print_table(
         ["priority", "name", "url", "auth", "trust", "fetched"],
         [[r["priority"], r["name"], r["url"], r["auth"], ",".join(r["trust"]) or "-", r["cached"]] for r in rows]))
@@ -92,11 +73,10 @@ def list_(ctx: typer.Context, output: Format = OutputOption) -> None:
 @repo_app.command("remove")
 def remove(ctx: typer.Context, name: str = typer.Argument(..., help="The repo to forget (its cache goes too).")) -> None:
     """Remove a repo from the configuration and delete its cache."""
-    from .. import repos
-    from ..urls import redact
+    from ..actions import repos as run
 
-    repo = repos.remove(name, settings_of(ctx))
-    note(f"removed repo {repo.name} ({redact(repo.url) if repo.remote else repo.url})")
+    repo = run.remove(name, settings_of(ctx))
+    note(f"removed repo {repo.name} ({run.shown_url(repo)})")
 
 
 @repo_app.command("update")
@@ -106,36 +86,17 @@ def update(
     output: Format = OutputOption,
 ) -> None:
     """Fetch the index of each repo (an unchanged index costs one 304). Exit 5 if any failed."""
-    from .. import repos
-    from ..sources import remote
-    from ..errors import CatalogError, RemoteError
-    from ..progress import reporter
+    from ..actions.repos import update as run
+    from ..errors import RemoteError
 
-    settings = settings_of(ctx)
-    chosen = [repos.get(n, settings) for n in names] if names else repos.load(settings)
-    remote_repos = [r for r in chosen if r.remote]
-    rows, failed = [], []
-    overall = reporter().bar("updating repos", len(remote_repos)) if len(remote_repos) > 1 else None
-    for r in remote_repos:
-        try:
-            u = remote.update(r, settings, label=True)
-            rows.append({"name": r.name, "status": u.status, "bytes": u.size})
-        except CatalogError as exc:
-            failed.append(exc)
-            rows.append({"name": r.name, "status": f"failed: {exc}", "bytes": None})
-        if overall:
-            overall.advance()
-    if overall:
-        overall.close()
-    for r in chosen:
-        if not r.remote:
-            rows.append({"name": r.name, "status": "local folder: nothing to fetch", "bytes": None})
-    if not chosen:
+    result = run(names or [], settings_of(ctx))
+    rows = result.rows
+    if result.none_configured:
         note("no repos configured: `catalog repo add NAME URL` adds one")
     emit(rows, output, names=lambda: [str(r["name"]) for r in rows], table=lambda: print_table(
         ["name", "status", "bytes"], [[r["name"], r["status"], r["bytes"] or ""] for r in rows]))
-    if failed:
-        raise RemoteError(f"{len(failed)} of {len(remote_repos)} repos could not be updated")
+    if result.failed:
+        raise RemoteError(f"{len(result.failed)} of {result.fetched} repos could not be updated")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,101 @@
+"""``catalog repo add|list|remove|update``: the repos the default catalog is made of."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import repos
+from ..errors import CatalogError
+from ..progress import reporter
+from ..repos import Auth, Repo
+from ..settings import Settings
+from ..sources import remote
+from ..sources.open import open_repo
+from ..sources.repo_cache import cache_dir, read_cache
+from ..urls import redact
+
+
+def shown_url(repo: Repo) -> str:
+    """How messages and listings name a repo's URL: redacted, or the folder as it is."""
+    return redact(repo.url) if repo.remote else repo.url
+
+
+@dataclass(frozen=True)
+class Added:
+    repo: Repo
+    #: Its place in the order of precedence (1: first), of ``total``.
+    position: int
+    total: int
+    #: How many resources its index holds; None when it was not fetched.
+    resources: int | None
+
+
+def add(name: str, url: str, settings: Settings, *, auth: Auth = Auth(), priority: int | None = None,
+        replace: bool = False, fetch: bool = True, trust_sensitive_rbac: bool = False) -> Added:
+    """Add a repo at position ``priority`` (1-based; default: last). Its index is fetched
+    and checked first (unless not ``fetch``), so a bad URL adds nothing."""
+    repo = repos.make(name, url, auth, trust_sensitive_rbac=trust_sensitive_rbac)
+    count = len(open_repo(repo, settings).names()) if fetch else None
+    order = repos.add(repo, settings, priority, replace=replace)
+    return Added(repo, order.index(repo) + 1, len(order), count)
+
+
+def listing(settings: Settings) -> list[dict[str, Any]]:
+    """The repos in order of precedence, the built-in catalog last: where each one's
+    credentials come from (never a secret) and how old its cached index is."""
+    config = repos.config_path(settings)
+    rows: list[dict[str, Any]] = []
+    for i, r in enumerate(repos.load(settings), 1):
+        cached = read_cache(r, settings) if r.remote else None
+        rows.append({"priority": i, "name": r.name, "url": shown_url(r),
+                     "auth": r.auth.describe(config), "trust": ["sensitive-rbac"] if r.trust_sensitive_rbac else [],
+                     "cached": cached.age if cached else ("-" if not r.remote else "never")})
+    rows.append({"priority": len(rows) + 1, "name": repos.BUILTIN, "url": "(shipped with catalog)",
+                 "auth": "none", "trust": ["sensitive-rbac"], "cached": "-"})
+    return rows
+
+
+def remove(name: str, settings: Settings) -> Repo:
+    """Forget a repo and delete its cache."""
+    repo = repos.remove(name, settings)
+    shutil.rmtree(cache_dir(repo, settings), ignore_errors=True)
+    return repo
+
+
+@dataclass
+class Updated:
+    """What ``update`` did: a row per repo, and the errors of those that failed."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    failed: list[CatalogError] = field(default_factory=list)
+    #: How many repos had an index to fetch (the rest are local folders).
+    fetched: int = 0
+    #: No repo is configured at all.
+    none_configured: bool = False
+
+
+def update(names: Sequence[str], settings: Settings) -> Updated:
+    """Fetch the index of each repo named (default: every one); an unchanged index costs
+    one 304. A repo that fails does not stop the others."""
+    chosen = [repos.get(n, settings) for n in names] if names else repos.load(settings)
+    remote_repos = [r for r in chosen if r.remote]
+    out = Updated(fetched=len(remote_repos), none_configured=not chosen)
+    overall = reporter().bar("updating repos", len(remote_repos)) if len(remote_repos) > 1 else None
+    for r in remote_repos:
+        try:
+            u = remote.update(r, settings, label=True)
+            out.rows.append({"name": r.name, "status": u.status, "bytes": u.size})
+        except CatalogError as exc:
+            out.failed.append(exc)
+            out.rows.append({"name": r.name, "status": f"failed: {exc}", "bytes": None})
+        if overall:
+            overall.advance()
+    if overall:
+        overall.close()
+    for r in chosen:
+        if not r.remote:
+            out.rows.append({"name": r.name, "status": "local folder: nothing to fetch", "bytes": None})
+    return out

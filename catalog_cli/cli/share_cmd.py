@@ -27,18 +27,10 @@ def publish(
     output: Format = OutputOption,
 ) -> None:
     """Push resources to an OCI registry as Tekton bundles (for the bundles resolver)."""
-    from ..sources import open_catalog
-    from ..oci.bundle import publish as run
-    from ..progress import reporter
+    from ..actions.share import publish as run
 
-    settings = settings_of(ctx)
-    cat = open_catalog(catalog, settings)
-    bar = reporter().bar("pushing bundles", None)
-    try:
-        pushed = run(cat, oci, names or [], all_versions=all_versions, insecure=insecure,
-                     on_push=lambda p: bar.advance(), settings=settings)
-    finally:
-        bar.close()
+    pushed = run(oci, names or [], settings_of(ctx), catalog=catalog, all_versions=all_versions,
+                 insecure=insecure)
     rows = [{"name": p.name, "kind": p.kind, "version": p.version, "bundle": p.ref, "digest": p.digest}
             for p in pushed]
     emit(rows, output, names=lambda: [f"{r['bundle']}@{r['digest']}" for r in rows], table=lambda: print_table(
@@ -54,10 +46,9 @@ def mirror_export(
     catalog: str | None = CatalogOption,
 ) -> None:
     """Write one archive: index.yaml, the files it names, and images.txt (every step image)."""
-    from ..sources import open_catalog
-    from ..mirror import export
+    from ..actions.share import export
 
-    result = export(open_catalog(catalog, settings_of(ctx)), names or [], out)
+    result = export(names or [], out, settings_of(ctx), catalog=catalog)
     for w in result.warnings:
         note(f"warning: {w}")
     note(f"wrote {out} ({result.entries} versions, {result.files} files, {len(result.images)} images)")
@@ -72,26 +63,17 @@ def mirror_import(
     no_add: bool = typer.Option(False, "--no-add", help="Only unpack; do not add a repo."),
 ) -> None:
     """Unpack a mirror archive safely, check every file's digest, and add it as a local repo."""
-    from .. import repos
-    from ..mirror import import_archive
+    from ..actions.share import import_
 
-    settings = settings_of(ctx)
-    repo_name = name or dest.resolve().name.lower()
-    if not no_add:
-        repos.check_name(repo_name)
-        if repos.find(repo_name, settings):
-            from ..errors import InputError
-
-            raise InputError("a repo of that name exists; choose another with --name", repo_name)
-    result = import_archive(archive, dest)
+    done = import_(archive, dest, settings_of(ctx), name=name, add=not no_add)
+    result = done.unpacked
     note(f"unpacked {result.entries} versions ({result.files} files) into {result.path}")
     if result.images:
         note(f"{len(result.images)} images to copy into the site's registry: {result.path / 'images.txt'}")
-    if no_add:
+    if done.repo is None:
         note(f"use it with --catalog {result.path}, or `catalog repo add NAME {result.path}`")
         return
-    repos.add(repos.make(repo_name, str(result.path)), settings)
-    note(f"added repo {repo_name}")
+    note(f"added repo {done.repo}")
 
 
 def bump(

@@ -96,25 +96,13 @@ def info(
     output: Format = OutputOption,
 ) -> None:
     """Everything about one version of a resource: interface, RBAC, dependencies, versions."""
+    from ..actions.discover import info as run
+
     settings = settings_of(ctx)
     cat = _open(catalog, settings)
     kind, name, version = split_ref(ref, settings)
-    entry = cat.get(name, version, kind)
-    d = cat.detail(entry)
-    all_versions = [e.version for e in cat.versions(name, entry.kind)]
-    data = entry.to_dict()
-    data.pop("files")
-    data["description"] = d.description
-    data["params"] = [{"name": p.name, "type": p.type, "description": p.description,
-                       **({"default": p.default} if p.has_default else {})} for p in d.params]
-    data["workspaces"] = [{"name": w.name, "description": w.description, "optional": w.optional} for w in d.workspaces]
-    data["results"] = [{"name": r.name, "description": r.description} for r in d.results]
-    # What install grants is rbac.yaml's, so that is what info shows; the index's own
-    # copy only matters where it differs, and then install refuses the entry.
-    data["rbac"] = [r.to_dict() for r in d.rules]
-    data["mismatches"] = list(d.mismatches)
-    data["versions"] = all_versions
-    emit(data, output, names=lambda: [entry.ref], table=lambda: _info_text(data))
+    data = run(cat, name, version, kind)
+    emit(data, output, names=lambda: [f"{data['name']}@{data['version']}"], table=lambda: _info_text(data))
 
 
 def _short(text: str, width: int = 40) -> str:

@@ -236,3 +236,17 @@ def test_every_package_ships() -> None:
     listed = set(re.findall(r'"(catalog_cli(?:\.\w+)*)"', text))
     packages = {name for name, path in MODULES.items() if path.name == "__init__.py"}
     assert packages <= listed, sorted(packages - listed)
+
+
+#: Reading the environment or the home folder: only the CLI and settings.py may.
+ENV_READ = re.compile(r"\bos\.environ\b|\bgetenv\b|\bexpanduser\b|\bPath\.home\b|\benviron\b")
+
+
+def test_only_the_edge_reads_the_environment() -> None:
+    # Settings travel as one object (settings.py, built by cli/main.py): a variable
+    # read deep inside would be a setting that --offline, tests and callers cannot set.
+    found = [f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+             for name, path in MODULES.items()
+             if not name.startswith("catalog_cli.cli") and name != "catalog_cli.settings"
+             for n, line in enumerate(path.read_text().splitlines(), 1) if ENV_READ.search(line)]
+    assert not found, "\n".join(found)

@@ -69,7 +69,7 @@ def test_lock_check_and_why(own: Settings, tmp_path: Path) -> None:
     assert lock.check(file, own) == new
     relocked = lock.lock(file, own)  # the lock's own requirements, its versions kept
     assert [(e.name, e.version) for e in relocked.resolved] == [(e.name, e.version) for e in new.resolved]
-    found = lock.why(file, "kubectl-deploy", None, own)
+    found = lock.why(file, "kubectl-deploy", own)
     assert found.catalog_error is None and found.newest == new.resolved[0].version
     assert found.to_dict()["requiredBy"] == [{"requirement": "kubectl-deploy"}]
     assert warnings == []
@@ -78,7 +78,7 @@ def test_lock_check_and_why(own: Settings, tmp_path: Path) -> None:
 def test_why_without_its_catalog_still_explains(own: Settings, tmp_path: Path) -> None:
     file = tmp_path / "catalog.lock"
     lock.lock(file, own, ["kubectl-deploy"])
-    found = lock.why(file, "kubectl-deploy", None, own, catalog=str(tmp_path / "gone"))
+    found = lock.why(file, "kubectl-deploy", own, catalog=str(tmp_path / "gone"))
     assert found.newest is None and "no such file or directory" in (found.catalog_error or "")
     assert found.explanation
 

@@ -11,11 +11,10 @@ from ..settings import Settings
 from ..sources import open_catalog
 
 
-def lint(paths: Iterable[str | Path], settings: Settings | None = None, *,
+def lint(paths: Iterable[str | Path], settings: Settings, *,
          min_severity: Severity = Severity.INFO) -> LintReport:
     """Lint ``paths``; a Pipeline may refer to any Task of the default catalog (every
     configured repo, then the built-in one) without that Task being linted too."""
-    settings = settings or Settings.from_env()
 
     def catalog_tasks() -> frozenset[str]:
         try:

@@ -34,18 +34,17 @@ def _open(location: str | None, settings: Settings, warn: Callable[[str], None])
     return catalog
 
 
-def check(file: Path, settings: Settings | None = None, *, catalog: str | None = None,
+def check(file: Path, settings: Settings, *, catalog: str | None = None,
           warn: Callable[[str], None] = _quiet) -> Lock:
     """The lock in ``file``, after checking that the catalog (``catalog``, else the one
     the lock names) still has every locked version with its locked digest. ``warn``
     hears the catalog's own warnings (entries its index had to leave out)."""
-    settings = settings or Settings.from_env()
     current = lockfile.read(file)
     lockfile.verify(_open(catalog or _first_source(current), settings, warn), current)
     return current
 
 
-def lock(file: Path, settings: Settings | None = None, requirements: Sequence[str] = (), *,
+def lock(file: Path, settings: Settings, requirements: Sequence[str] = (), *,
          catalog: str | None = None, tekton_version: str | None = None, upgrade: bool = False,
          warn: Callable[[str], None] = _quiet) -> Lock:
     """Resolve ``requirements`` (``[REPO/][KIND/]NAME[@RANGE]``; none: those already in
@@ -55,7 +54,6 @@ def lock(file: Path, settings: Settings | None = None, requirements: Sequence[st
     default one; the Tekton version is ``tekton_version``, else the lock's. ``warn``
     hears the catalog's warnings when re-locking. Nothing is written when resolution
     fails."""
-    settings = settings or Settings.from_env()
     prior = None
     cat = None
     if requirements:
@@ -91,13 +89,12 @@ class Why:
                 "requiredBy": self.required_by, "newest": self.newest, "explanation": self.explanation}
 
 
-def why(file: Path, name: str, kind: str | None = None, settings: Settings | None = None, *,
+def why(file: Path, name: str, settings: Settings, *, kind: str | None = None,
         catalog: str | None = None) -> Why:
     """Why ``name`` (of ``kind``) is in the lock in ``file`` at its version: who requires
     it with which range, and whether the catalog (``catalog``, else the one the entry
     came from) has a newer version that would do. A catalog that cannot be opened only
     leaves that last part out."""
-    settings = settings or Settings.from_env()
     current = lockfile.read(file)
     item = current.find(name, kind)
     newest = error = None

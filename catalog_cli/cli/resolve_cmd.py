@@ -83,7 +83,7 @@ def why(
 
     settings = settings_of(ctx)
     kind, name, _ = split_ref(ref, settings)
-    found = run(file, name, kind, settings, catalog=catalog)
+    found = run(file, name, settings, kind=kind, catalog=catalog)
     if found.catalog_error:
         note(f"note: cannot compare with the catalog: {found.catalog_error}")
     emit(found.to_dict(), output, table=lambda: out("\n".join(found.explanation)), names=lambda: [found.entry.name])

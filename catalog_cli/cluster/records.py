@@ -253,7 +253,8 @@ class Stored:
 
     @property
     def resource_version(self) -> str | None:
-        return (self.live or {}).get("metadata", {}).get("resourceVersion")
+        version: str | None = (self.live or {}).get("metadata", {}).get("resourceVersion")
+        return version
 
 
 class RecordStore:

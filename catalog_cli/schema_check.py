@@ -29,6 +29,6 @@ def check_index(data: Any, where: str) -> None:
 
     try:
         _validator()(data)
-    except fastjsonschema.JsonSchemaException as exc:
+    except fastjsonschema.JsonSchemaValueException as exc:  # what a validation raises
         message = exc.message.removeprefix("data.").removeprefix("data ")
         raise InputError(message, where) from exc

@@ -19,6 +19,7 @@ try:  # the C loader is ten times faster; fall back quietly where libyaml is mis
     from yaml import CSafeDumper as SafeDumper
     from yaml import CSafeLoader as SafeLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    # The stubs give the C classes types of their own; the pure-Python ones stand in.
     from yaml import SafeDumper, SafeLoader  # type: ignore[assignment]
 
 #: Tekton objects live in etcd, which refuses objects over 1.5 MiB; a resource file

@@ -84,9 +84,10 @@ def plain_http(registry: str, insecure: bool = False) -> bool:
 def client(ref: ImageRef, insecure: bool, settings: Settings | None = None) -> Any:
     """An oras-py Registry with the timeouts and bounded retries of ``settings`` (without
     one, their defaults), and silent."""
-    import oras.logger  # type: ignore[import-untyped]
-    import oras.provider  # type: ignore[import-untyped]
+    import oras.logger
+    import oras.provider
     import requests
+    from requests import PreparedRequest, Response
     from requests.adapters import HTTPAdapter
 
     oras.logger.logger.log_handler = []  # oras-py logs to stderr by default
@@ -96,11 +97,12 @@ def client(ref: ImageRef, insecure: bool, settings: Settings | None = None) -> A
     raw = getattr(oras.provider.Registry.do_request, "__wrapped__", oras.provider.Registry.do_request)
 
     class _Adapter(HTTPAdapter):
-        def send(self, request: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        # requests declares send's parameters one by one; they are passed on as they come.
+        def send(self, request: PreparedRequest, **kwargs: Any) -> Response:  # type: ignore[override]
             kwargs["timeout"] = kwargs.get("timeout") or timeout
             return super().send(request, **kwargs)
 
-    class _Registry(oras.provider.Registry):  # type: ignore[misc]
+    class _Registry(oras.provider.Registry):  # type: ignore[misc]  # oras-py has no types: Any
         def do_request(self, url: str, method: str = "GET", data: Any = None, headers: Any = None,
                        json: Any = None, stream: bool = False) -> Any:
             reason = ""

@@ -126,11 +126,12 @@ def complete(template: Template, answers: Mapping[str, Any], ask: Asker | None =
     then defaults; validated. Answers the template no longer has are dropped."""
     out = {k: v for k, v in answers.items() if template.parameter(k) is not None}
     lacking = missing(template, out)
-    if lacking and ask is None:
-        names = ", ".join(option(p.name) for p in lacking)
-        raise InputError(f"missing required parameters of {template.name}: {names}")
-    for param in lacking:
-        out[param.name] = _ask(template, param, ask)  # type: ignore[arg-type]
+    if lacking:
+        if ask is None:
+            names = ", ".join(option(p.name) for p in lacking)
+            raise InputError(f"missing required parameters of {template.name}: {names}")
+        for param in lacking:
+            out[param.name] = _ask(template, param, ask)
     for param in template.parameters:
         if param.name not in out and param.has_default:
             out[param.name] = param.schema["default"]

@@ -9,11 +9,12 @@ from typing import Any
 from ..cluster.base import Cluster, ObjectRef
 from ..manifests import objects_for
 from ..requirements import parse_requirement
+from ..sources.base import Catalog
 from ..versions import parse
 from .packages import load_packages, resolve_entries
 
 
-def render(catalog: Any, requirements: Sequence[str], namespace: str,
+def render(catalog: Catalog, requirements: Sequence[str], namespace: str,
            tekton_version: str | None = None) -> list[dict[str, Any]]:
     """Every object ``install`` would apply in ``namespace``; no cluster needed."""
     reqs = [str(parse_requirement(r)) for r in requirements]

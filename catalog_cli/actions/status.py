@@ -10,6 +10,8 @@ from ..cluster.records import Installed, is_ours, object_ref
 from ..errors import CatalogError
 from ..manifests import SERVICE, spec_hash
 from ..model import Entry
+from ..sources.base import Catalog
+from ..sources.layered import Layered
 from .common import Options, per_namespace, start
 from .plan import Observer, installed_by_hub
 
@@ -23,19 +25,18 @@ class Status:
     notes: list[str] = field(default_factory=list)
 
 
-def source_of(catalog: Any, origin: str) -> Any:
+def source_of(catalog: Catalog, origin: str) -> Catalog | None:
     """The part of ``catalog`` an entry installed from ``origin`` should be compared
     with: that repo when the catalog is several and has it, else the catalog itself."""
-    member = getattr(catalog, "member", None)
-    if member is not None:
+    if isinstance(catalog, Layered):
         try:
-            return member(origin)
+            return catalog.member(origin)
         except CatalogError:
             return None
     return catalog
 
 
-def _entries(catalog: Any, pkg: Installed) -> tuple[Entry | None, Entry | None]:
+def _entries(catalog: Catalog, pkg: Installed) -> tuple[Entry | None, Entry | None]:
     """(the installed version's entry, the newest entry) in the package's own source; for
     a scaffolded service, of the template it was generated from (``requested``)."""
     src = source_of(catalog, pkg.source)
@@ -70,7 +71,7 @@ def _drift(obs: Observer, ns: str, pkg: Installed, same: Entry | None) -> list[s
     return drift
 
 
-def status(catalog: Any, cluster: Cluster, opts: Options) -> Status:
+def status(catalog: Catalog, cluster: Cluster, opts: Options) -> Status:
     """Every installed entry: version, source, newest available in that source, drift;
     plus Tasks that ``tkn hub`` installed (which ``install --adopt`` can take over)."""
     notes = start(cluster, opts)

@@ -38,11 +38,20 @@ MAX_MEMBERS = 100_000
 
 
 @dataclass(frozen=True)
-class Exported:
+class Archive:
+    """What a mirror archive holds, once written or unpacked: where it is (the archive
+    or the repo folder), how many entries and files, and the images the entries run."""
+
     path: Path
     entries: int
     files: int
     images: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Exported(Archive):
+    """An archive written; ``warnings`` name the images it could not pin or resolve."""
+
     warnings: tuple[str, ...]
 
 
@@ -243,11 +252,8 @@ def _extract(archive: Path, into: Path, limits: Limits) -> set[str]:
 
 
 @dataclass(frozen=True)
-class Imported:
-    path: Path
-    entries: int
-    files: int
-    images: tuple[str, ...]
+class Imported(Archive):
+    """An archive unpacked into a repo folder, every file checked against its index."""
 
 
 def import_archive(archive: Path, dest: Path, limits: Limits = Limits()) -> Imported:

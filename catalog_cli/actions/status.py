@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
 
 from ..cluster.base import Cluster
 from ..cluster.records import Installed, is_ours, object_ref
@@ -16,12 +16,27 @@ from .common import Options, per_namespace, start
 from .plan import Observer, installed_by_hub
 
 
+class StatusRow(TypedDict):
+    """One installed entry in one namespace (a row of ``status -o json``)."""
+
+    namespace: str
+    name: str
+    kind: str
+    version: str
+    source: str  # where it was installed from (its origin); empty for tkn hub's
+    newest: str  # the newest version in that source; empty when unknown
+    requested: str | None  # what the user asked for (NAME@RANGE); None when only needed
+    managedBy: str  # catalog, or tkn hub (which install --adopt can take over)
+    drift: list[str]  # how the cluster differs from the record
+    revision: int | None  # the install record's revision; None for tkn hub's
+
+
 @dataclass
 class Status:
     """One row per installed entry per namespace, and notes (e.g. an interrupted change
     this command finished undoing)."""
 
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[StatusRow] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -76,10 +91,10 @@ def status(catalog: Catalog, cluster: Cluster, opts: Options) -> Status:
     plus Tasks that ``tkn hub`` installed (which ``install --adopt`` can take over)."""
     notes = start(cluster, opts)
 
-    def one(ns: str) -> list[dict[str, Any]]:
+    def one(ns: str) -> list[StatusRow]:
         obs = Observer(cluster, ns)
         record = obs.record().record
-        rows = []
+        rows: list[StatusRow] = []
         for _key, pkg in sorted(record.packages.items()):
             same, newest = _entries(catalog, pkg)
             rows.append({

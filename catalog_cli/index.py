@@ -166,7 +166,7 @@ def order(items: Iterable[Entry]) -> tuple[Entry, ...]:
     return tuple(sorted(items, key=lambda e: (KIND_ORDER.get(e.kind, 9), _neg(e.version))))
 
 
-def _neg(version: str) -> Any:
+def _neg(version: str) -> _Desc:
     return _Desc(versions.parse(version))
 
 
@@ -251,7 +251,7 @@ def validate(data: Any, where: str) -> None:
             check_key(key, i, item.get("name"), item.get("kind"), where)
 
 
-def check_key(key: str, position: int, name: Any, kind: Any, where: str) -> None:
+def check_key(key: str, position: int, name: object, kind: object, where: str) -> None:
     """An entry is found by its key and installed under its name: they must be one.
 
     Otherwise ``install harmless-tool`` from a repo that lists, under that key, an

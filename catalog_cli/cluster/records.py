@@ -167,7 +167,7 @@ class Record:
         return cls(namespace, packages, history)
 
 
-def _text(value: Any) -> bool:
+def _text(value: object) -> bool:
     return isinstance(value, str)
 
 

@@ -106,7 +106,8 @@ def scaffold(
         from .cluster_opts import connect, options
 
         cluster = connect(kubeconfig, context)
-        ns = namespace or outcome.answers.get("namespace") or cluster.default_namespace
+        # Every template asks for a namespace, checked as a DNS label: text.
+        ns = namespace or str(outcome.answers.get("namespace") or "") or cluster.default_namespace
         opts = options(cluster, [ns], settings, dry_run="server" if dry_run else None, force=force, adopt=adopt,
                        tekton_version=tekton_version, allow_sensitive_rbac=allow_sensitive_rbac)
         report = deploy(cat, cluster, outcome, opts)

@@ -15,6 +15,7 @@ from ..errors import InputError
 from ..manifests import merged_rules
 from ..model import Entry, canonical_kind
 from . import render
+from .answers import Answer
 from .template import Template, TemplateFile, TemplateSource, source_documents
 
 
@@ -24,7 +25,7 @@ class Generated:
 
     template: Template
     variant: str
-    answers: dict[str, Any]
+    answers: dict[str, Answer]
     dependencies: tuple[Entry, ...]
     files: dict[str, str]  # output path -> text
 
@@ -81,7 +82,7 @@ def header(template: Template, file: TemplateFile) -> str:
     return render.comment(head + (f"\n\n{file.description}" if file.description else ""))
 
 
-def generate(catalog: TemplateSource, template: Template, answers: Mapping[str, Any], variant: str,
+def generate(catalog: TemplateSource, template: Template, answers: Mapping[str, Answer], variant: str,
              dependencies: tuple[Entry, ...]) -> Generated:
     values = {**answers, **computed(template, variant, dependencies)}
     files: dict[str, str] = {}

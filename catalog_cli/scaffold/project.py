@@ -21,7 +21,7 @@ from typing import Any
 from .. import fsutil, versions, yamlio
 from ..errors import InputError, NotFound
 from . import answers as answers_mod
-from .answers import ANSWERS_FILE, Asker, Record, read_record, render_record, sha256
+from .answers import ANSWERS_FILE, Answer, Asker, Record, read_record, render_record, sha256
 from .generate import Generated, generate, resolve_dependencies
 from .merge import Conflict, three_way, unified
 from .template import VARIANTS, TemplateSource, load
@@ -52,7 +52,7 @@ class Outcome:
     #: The content of every generated file after this run (install applies these).
     files: dict[str, str] = field(default_factory=dict)
     dependencies: dict[str, str] = field(default_factory=dict)
-    answers: dict[str, Any] = field(default_factory=dict)
+    answers: dict[str, Answer] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     @property

@@ -95,7 +95,7 @@ def _message(err: ValidationError) -> str:
     return str(err.message)
 
 
-def _describe(value: Any) -> str:
+def _describe(value: object) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -121,7 +121,7 @@ class _Unsupported(Exception):
     """The schema uses a keyword the fast validator does not implement."""
 
 
-def _type_ok(value: Any, types: frozenset[str]) -> bool:
+def _type_ok(value: object, types: frozenset[str]) -> bool:
     if value is True or value is False:
         return "boolean" in types
     if isinstance(value, int):

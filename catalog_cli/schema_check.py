@@ -10,13 +10,14 @@ from __future__ import annotations
 import functools
 import json
 from importlib import resources
+from collections.abc import Callable
 from typing import Any
 
 from .errors import InputError
 
 
 @functools.lru_cache(maxsize=1)
-def _validator() -> Any:
+def _validator() -> Callable[[object], object]:
     import fastjsonschema
 
     schema = json.loads(resources.files("catalog_cli").joinpath("data/index.schema.json").read_text())

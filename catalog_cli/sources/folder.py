@@ -12,7 +12,6 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from .. import index as index_mod
 from ..errors import InputError, NotFound
@@ -71,7 +70,7 @@ class IndexCatalog(OneRepo):
         return warnings_of(self.db)
 
     # -- queries -------------------------------------------------------------------
-    def _entries(self, sql: str, args: tuple[Any, ...] = ()) -> list[Entry]:
+    def _entries(self, sql: str, args: tuple[str, ...] = ()) -> list[Entry]:
         return [Entry.from_dict(json.loads(row[0])) for row in self.db.execute(sql, args)]
 
     def names(self) -> list[str]:

@@ -235,7 +235,7 @@ def parse_text(text: str, where: str) -> dict[str, Any]:
     return checked
 
 
-def validate(data: Any, where: str) -> None:
+def validate(data: object, where: str) -> None:
     """Structural check of an index; the full JSON Schema lives in schemas/index.json."""
     if not isinstance(data, dict):
         raise InputError("not a catalog index (expected a mapping)", where)

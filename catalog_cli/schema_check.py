@@ -11,7 +11,6 @@ import functools
 import json
 from importlib import resources
 from collections.abc import Callable
-from typing import Any
 
 from .errors import InputError
 
@@ -24,7 +23,7 @@ def _validator() -> Callable[[object], object]:
     return fastjsonschema.compile(schema)
 
 
-def check_index(data: Any, where: str) -> None:
+def check_index(data: object, where: str) -> None:
     """Raise InputError naming the offending field (``entries.git-clone[0].digest``)."""
     import fastjsonschema
 

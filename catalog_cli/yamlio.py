@@ -57,11 +57,11 @@ def read_text(path: Path, *, limit: int = MAX_RESOURCE_BYTES) -> str:
         raise InputError(f"cannot read: {exc.strerror}", str(path)) from exc
 
 
-def _where(name: str, mark: Any) -> str:
+def _where(name: str, mark: yaml.Mark | None) -> str:
     return f"{name}:{mark.line + 1}" if mark is not None else name
 
 
-def _too_deep(name: str, mark: Any = None) -> InputError:
+def _too_deep(name: str, mark: yaml.Mark | None = None) -> InputError:
     return InputError(f"nested deeper than {MAX_DEPTH} levels", _where(name, mark))
 
 

@@ -66,7 +66,7 @@ def _describe(doc: dict[str, Any]) -> str:
     return f"{what} ({doc.get('apiVersion')}) {meta.get('name')!r}"
 
 
-def check_document(entry: Entry, doc: Any) -> dict[str, Any]:
+def check_document(entry: Entry, doc: object) -> dict[str, Any]:
     """``doc`` when its kind, apiVersion and name are those ``entry`` says; else EntryMismatch."""
     where = entry.path
     if not isinstance(doc, dict):

@@ -23,9 +23,12 @@ import lzma
 import tarfile
 import zlib
 from collections.abc import Callable, Iterator
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from .errors import InputError
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer  # exists for type checkers only
 
 CHUNK = 64 * 1024
 #: An extended header holds a long name or a few PAX records: kilobytes, never more.
@@ -63,7 +66,19 @@ def _gzip_chunks(first: bytes, raw: BinaryIO, where: str) -> Iterator[bytes]:
             yield out
 
 
-def _stream_chunks(first: bytes, raw: BinaryIO, where: str, make: Callable[[], Any]) -> Iterator[bytes]:
+class _Decompressor(Protocol):
+    """What bz2's and lzma's decompressors have in common."""
+
+    @property
+    def eof(self) -> bool: ...
+    @property
+    def unused_data(self) -> bytes: ...
+    @property
+    def needs_input(self) -> bool: ...
+    def decompress(self, data: bytes, max_length: int = -1) -> bytes: ...
+
+
+def _stream_chunks(first: bytes, raw: BinaryIO, where: str, make: Callable[[], _Decompressor]) -> Iterator[bytes]:
     """bzip2 and xz: their decompressors keep unconsumed input themselves."""
     d, feed = make(), first
     while True:
@@ -113,7 +128,12 @@ class Inflating(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, b: Any) -> int:
+    def read(self, size: int = -1, /) -> bytes:
+        # RawIOBase's read may return None, for a non-blocking stream with nothing yet;
+        # this one blocks, so it is always bytes, as tarfile's file type wants.
+        return super().read(size) or b""
+
+    def readinto(self, b: WriteableBuffer, /) -> int:
         while not self._buffer:
             chunk = next(self._chunks, None)
             if chunk is None:
@@ -122,8 +142,9 @@ class Inflating(io.RawIOBase):
             if self.total > self.limit:
                 raise InputError(f"decompresses to over {self.limit:,} bytes: refused", self.where)
             self._buffer = chunk
-        n = min(len(b), len(self._buffer))
-        b[:n] = self._buffer[:n]
+        with memoryview(b) as view:  # released on return: the caller resizes ``b`` next
+            n = min(len(view), len(self._buffer))
+            view[:n] = self._buffer[:n]
         self._buffer = self._buffer[n:]
         return n
 
@@ -141,8 +162,8 @@ class _CheckedInfo(tarfile.TarInfo):
     """A member header checked before tarfile acts on it: tarfile calls ``_proc_member``
     right after parsing the 512-byte header, before reading any data it announces."""
 
-    def _proc_member(self, tar: Any) -> Any:
-        where = getattr(tar, "where", "archive")
+    def _proc_member(self, tar: _CheckedTar) -> tarfile.TarInfo:
+        where = tar.where
         if self.type == tarfile.GNUTYPE_SPARSE:
             raise InputError("archive holds a sparse member: refused", self.name or where)
         if self.type in _EXTENDED:
@@ -155,7 +176,8 @@ class _CheckedInfo(tarfile.TarInfo):
                 raise InputError("archive has too many extended (PAX or GNU long name) headers: refused", where)
         else:
             tar.chain = 0
-        return super()._proc_member(tar)
+        # tarfile's private hook, which typeshed does not declare.
+        return super()._proc_member(tar)  # type: ignore[misc, no-any-return]
 
 
 class _CheckedTar(tarfile.TarFile):
@@ -165,12 +187,16 @@ class _CheckedTar(tarfile.TarFile):
     extended = 0  # bytes of extended headers so far
 
 
-def open_tar_stream(stream: BinaryIO, where: str) -> tarfile.TarFile:
-    """A tar read front to back from ``stream`` (already decompressed: see
-    :class:`Inflating`), its headers checked as above. Iterate it once; read each
-    member's data (``extractfile``) while on it."""
-    named = type("_CheckedTar", (_CheckedTar,), {"where": where})
+def open_tar_stream(stream: Inflating, where: str) -> tarfile.TarFile:
+    """A tar read front to back from ``stream`` (decompressed within a limit), its
+    headers checked as above. Iterate it once; read each member's data
+    (``extractfile``) while on it."""
+    archive = where
+
+    class Named(_CheckedTar):
+        where = archive
+
     try:
-        return named.open(fileobj=stream, mode="r|")
+        return Named.open(fileobj=stream, mode="r|")
     except tarfile.TarError as exc:
         raise InputError(f"not a readable tar archive: {exc}", where) from exc

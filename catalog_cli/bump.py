@@ -13,12 +13,15 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from . import versions, yamlio
 from .errors import InputError, NotFound
 from .index import catalog_root
 from .model import KIND_DIRS, VERSION_LABEL, canonical_kind
+
+if TYPE_CHECKING:
+    import yaml
 
 PARTS = ("major", "minor", "patch")
 
@@ -122,14 +125,14 @@ def _rewrite_label(file: Path, new: str) -> bool:
     return True
 
 
-def _label_node(doc: Any) -> Any:
+def _label_node(doc: yaml.Node | None) -> yaml.ScalarNode | None:
     """The scalar node of metadata.labels[app.kubernetes.io/version], or None."""
     import yaml
 
-    def child(node: Any, key: str) -> Any:
+    def child(node: yaml.Node | None, key: str) -> yaml.Node | None:
         if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                if isinstance(k, yaml.ScalarNode) and k.value == key:
+            for k, v in node.value:  # (key node, value node) pairs: typed Any by the stubs
+                if isinstance(k, yaml.ScalarNode) and k.value == key and isinstance(v, yaml.Node):
                     return v
         return None
 

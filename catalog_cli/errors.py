@@ -28,8 +28,6 @@ import it.
 
 from __future__ import annotations
 
-from typing import Any
-
 
 class CatalogError(Exception):
     """Base of every error the tool reports to a user.
@@ -126,9 +124,9 @@ class ResolutionError(CatalogError):
 class NoSolution(ResolutionError):
     """No set of candidates satisfies the requirements; ``str()`` explains why, one
     reason a line, in the manner of PubGrub. ``incompatibility`` is the failure the
-    resolver derived (a ``resolver.Incompatibility``; untyped here so that the error
-    tree imports nothing)."""
+    resolver derived (a ``resolver.Incompatibility``; only ``object`` here so that the
+    error tree imports nothing)."""
 
-    def __init__(self, message: str, incompatibility: Any) -> None:
+    def __init__(self, message: str, incompatibility: object) -> None:
         super().__init__(message)
         self.incompatibility = incompatibility

@@ -166,7 +166,7 @@ def order(items: Iterable[Entry]) -> tuple[Entry, ...]:
     return tuple(sorted(items, key=lambda e: (KIND_ORDER.get(e.kind, 9), _neg(e.version))))
 
 
-def _neg(version: str) -> Any:
+def _neg(version: str) -> _Desc:
     return _Desc(versions.parse(version))
 
 
@@ -235,7 +235,7 @@ def parse_text(text: str, where: str) -> dict[str, Any]:
     return checked
 
 
-def validate(data: Any, where: str) -> None:
+def validate(data: object, where: str) -> None:
     """Structural check of an index; the full JSON Schema lives in schemas/index.json."""
     if not isinstance(data, dict):
         raise InputError("not a catalog index (expected a mapping)", where)
@@ -251,7 +251,7 @@ def validate(data: Any, where: str) -> None:
             check_key(key, i, item.get("name"), item.get("kind"), where)
 
 
-def check_key(key: str, position: int, name: Any, kind: Any, where: str) -> None:
+def check_key(key: str, position: int, name: object, kind: object, where: str) -> None:
     """An entry is found by its key and installed under its name: they must be one.
 
     Otherwise ``install harmless-tool`` from a repo that lists, under that key, an

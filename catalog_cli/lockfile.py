@@ -164,7 +164,7 @@ class _Reader:
     def fail(self, message: str) -> InputError:
         return InputError(message, self.where)
 
-    def text(self, value: Any, field_name: str) -> str:
+    def text(self, value: object, field_name: str) -> str:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)  # an unquoted version such as 0.2
         if not isinstance(value, str) or not value:
@@ -181,7 +181,7 @@ class _Reader:
                 raise self.fail(f"{field_name}[{i}] must be a mapping")
         return value
 
-    def requirement(self, value: Any, field_name: str) -> Requirement:
+    def requirement(self, value: object, field_name: str) -> Requirement:
         try:
             return parse_requirement(self.text(value, field_name))
         except InputError as exc:
@@ -219,7 +219,7 @@ class _Reader:
         return LockedEntry(kind, name, version, digest, source, deps, links)
 
 
-def from_data(data: Any, where: str) -> Lock:
+def from_data(data: object, where: str) -> Lock:
     read = _Reader(where)
     if not isinstance(data, dict) or data.get("kind") != KIND:
         raise read.fail(f"not a lock file (expected kind: {KIND})")

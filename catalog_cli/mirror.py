@@ -28,6 +28,8 @@ from . import index as index_mod
 from .archives import MAX_EXTENDED_TOTAL, Inflating, open_tar_stream
 from .errors import DigestMismatch, InputError, NotFound
 from .model import Entry, FileDigest
+from .sources.base import Catalog
+from .sources.layered import Layered
 
 IMAGES = "images.txt"
 MAX_MEMBER_BYTES = 64 * 1024 * 1024
@@ -36,11 +38,20 @@ MAX_MEMBERS = 100_000
 
 
 @dataclass(frozen=True)
-class Exported:
+class Archive:
+    """What a mirror archive holds, once written or unpacked: where it is (the archive
+    or the repo folder), how many entries and files, and the images the entries run."""
+
     path: Path
     entries: int
     files: int
     images: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Exported(Archive):
+    """An archive written; ``warnings`` name the images it could not pin or resolve."""
+
     warnings: tuple[str, ...]
 
 
@@ -58,18 +69,18 @@ class Limits:
         return self.total + self.members * 1024 + MAX_EXTENDED_TOTAL + 20 * 512
 
 
-def _owner(catalog: Any, name: str) -> tuple[Any, str, str]:
+def _owner(catalog: Catalog, name: str) -> tuple[Catalog, str, str]:
     """(catalog holding ``name``, bare name, path prefix inside the archive)."""
-    if hasattr(catalog, "owner"):
+    if isinstance(catalog, Layered):
         member, bare = catalog.owner(name)
         return member, bare, f"{member.name}/"
     return catalog, name.split("/")[-1], ""
 
 
-def _select(catalog: Any, names: list[str]) -> dict[str, tuple[Any, str, list[Entry]]]:
+def _select(catalog: Catalog, names: list[str]) -> dict[str, tuple[Catalog, str, list[Entry]]]:
     """Every version of the named resources and, transitively, of what they depend on."""
     todo = list(names) or list(catalog.names())
-    chosen: dict[str, tuple[Any, str, list[Entry]]] = {}
+    chosen: dict[str, tuple[Catalog, str, list[Entry]]] = {}
     while todo:
         name = todo.pop()
         owner, bare, prefix = _owner(catalog, name)
@@ -141,7 +152,7 @@ def images_of(resource: dict[str, Any], where: str) -> tuple[set[str], list[str]
     return found, warn
 
 
-def export(catalog: Any, names: list[str], out: Path) -> Exported:
+def export(catalog: Catalog, names: list[str], out: Path) -> Exported:
     """Write the archive for ``names`` (all when empty) and their dependencies to ``out``."""
     chosen = _select(catalog, names)
     entries: dict[str, tuple[Entry, ...]] = {}
@@ -241,11 +252,8 @@ def _extract(archive: Path, into: Path, limits: Limits) -> set[str]:
 
 
 @dataclass(frozen=True)
-class Imported:
-    path: Path
-    entries: int
-    files: int
-    images: tuple[str, ...]
+class Imported(Archive):
+    """An archive unpacked into a repo folder, every file checked against its index."""
 
 
 def import_archive(archive: Path, dest: Path, limits: Limits = Limits()) -> Imported:

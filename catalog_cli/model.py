@@ -157,7 +157,7 @@ class Param:
     name: str
     type: str
     description: str
-    default: Any = None
+    default: object = None  # as the resource says: a string, a list or a mapping
     has_default: bool = False
 
 

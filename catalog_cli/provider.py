@@ -13,7 +13,7 @@ parsed in :mod:`.requirements`; what ``resolve()`` returns is a
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from . import ranges, versions
 from .errors import InputError, NotFound
@@ -21,13 +21,25 @@ from .model import Dependency, Entry, canonical_kind
 from .requirements import Key, Requirement
 from .resolution import Link, Resolution, Resolved
 from .resolver import MAX_SECONDS, MAX_STEPS, Resolver
-from .sources.base import Catalog
 from .versions import Version
 
 if TYPE_CHECKING:
     from .lockfile import Lock
 
 Req = Requirement | Dependency
+
+
+class Resolvable(Protocol):
+    """What resolving needs of a catalog: every ``sources.base.Catalog`` is one (see it
+    for the contract). Kept to these three, so that code which may not see ``sources``
+    (scaffold) can still hand its catalog to :func:`resolve`."""
+
+    @property
+    def location(self) -> str: ...
+
+    def kinds(self, name: str) -> list[str]: ...
+
+    def versions(self, name: str, kind: str | None = None) -> tuple[Entry, ...]: ...
 
 
 def _range_text(req: Req) -> str:
@@ -37,7 +49,7 @@ def _range_text(req: Req) -> str:
 class CatalogProvider:
     """The resolver's view of a catalog (see ``resolver.Provider`` for the contract)."""
 
-    def __init__(self, catalog: Catalog, tekton_version: Version | None = None,
+    def __init__(self, catalog: Resolvable, tekton_version: Version | None = None,
                  prefer: Mapping[Key, str] | None = None) -> None:
         self.catalog = catalog
         self.tekton_version = tekton_version
@@ -117,7 +129,7 @@ def newest_allowed(candidates: Sequence[Entry], ranges_: Iterable[str],
     return None
 
 
-def resolve(catalog: Catalog, requirements: Sequence[Requirement],
+def resolve(catalog: Resolvable, requirements: Sequence[Requirement],
             tekton_version: Version | None = None, locked: Lock | None = None, *,
             max_steps: int = MAX_STEPS, max_seconds: float = MAX_SECONDS) -> Resolution:
     """Choose one entry for every requirement and everything it depends on, transitively.

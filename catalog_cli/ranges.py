@@ -23,8 +23,7 @@ import functools
 import operator
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
 import semver
 
@@ -45,7 +44,12 @@ _OP_SPACE = re.compile(r"(<=|>=|<|>|=|~>|~|\^)\s+")
 _OPS = ("<", "<=", ">", ">=", "=")
 
 
-def order_key(v: semver.Version) -> tuple[Any, ...]:
+#: Sorts as semver precedence does: (major, minor, patch, 1 for a release and 0 for a
+#: pre-release, the pre-release's identifiers).
+OrderKey = tuple[int, int, int, int, tuple[tuple[int, int, str], ...]]
+
+
+def order_key(v: semver.Version) -> OrderKey:
     """A tuple that sorts as semver precedence does (build metadata ignored): a
     pre-release sorts before its release; numeric identifiers before alphanumeric ones."""
     if v.prerelease is None:
@@ -54,9 +58,9 @@ def order_key(v: semver.Version) -> tuple[Any, ...]:
     return (v.major, v.minor, v.patch, 0, ids)
 
 
-_KEYS: dict[str, tuple[Any, ...]] = {}  # version text -> order_key: catalogs reuse few versions
+_KEYS: dict[str, OrderKey] = {}  # version text -> order_key: catalogs reuse few versions
 
-_TESTS: dict[str, Callable[[Any, Any], bool]] = {
+_TESTS: dict[str, Callable[[OrderKey, OrderKey], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "=": operator.eq,
 }
 
@@ -67,14 +71,16 @@ class Comparator:
 
     op: str
     version: semver.Version
+    _key: OrderKey = field(init=False, repr=False, compare=False)
+    _test: Callable[[OrderKey, OrderKey], bool] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Comparing tuples is ten times faster than semver's compare().
         object.__setattr__(self, "_key", order_key(self.version))
         object.__setattr__(self, "_test", _TESTS[self.op])
 
-    def test(self, v: semver.Version, key: tuple[Any, ...] | None = None) -> bool:
-        return bool(self._test(order_key(v) if key is None else key, self._key))  # type: ignore[attr-defined]
+    def test(self, v: semver.Version, key: OrderKey | None = None) -> bool:
+        return bool(self._test(order_key(v) if key is None else key, self._key))
 
     def __str__(self) -> str:
         return f"{'' if self.op == '=' else self.op}{self.version}"
@@ -116,7 +122,7 @@ class Range:
 
 
 def _test_set(comparators: tuple[Comparator, ...], v: semver.Version,
-              key: tuple[Any, ...]) -> bool:
+              key: OrderKey) -> bool:
     if not all(c.test(v, key) for c in comparators):
         return False
     if v.prerelease is None:

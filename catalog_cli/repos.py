@@ -136,7 +136,7 @@ def check_name(name: str) -> None:
                          "in REPO/NAME references; choose another name", name)
 
 
-def _parse_auth(data: Any, where: str) -> Auth:
+def _parse_auth(data: object, where: str) -> Auth:
     if data is None:
         return Auth()
     if not isinstance(data, dict):

@@ -21,20 +21,20 @@ from .model import (
 _DEP_LINE = re.compile(r"^(?:(?P<kind>[A-Za-z]+)/)?(?P<name>[a-z0-9]([-a-z0-9]*[a-z0-9])?)(?:\s+(?P<range>.+))?$")
 
 
-def _split_list(value: Any) -> tuple[str, ...]:
+def _split_list(value: object) -> tuple[str, ...]:
     if not value:
         return ()
     return tuple(s.strip() for s in str(value).split(",") if s.strip())
 
 
-def summary(description: Any) -> str:
+def summary(description: object) -> str:
     """The first paragraph of a description, on one line."""
     text = str(description or "").strip()
     first = re.split(r"\n\s*\n", text, maxsplit=1)[0]
     return " ".join(first.split())
 
 
-def mapping(value: Any) -> dict[str, Any]:
+def mapping(value: object) -> dict[str, Any]:
     """``value`` when it is a mapping, else an empty one: documents are untrusted YAML."""
     return value if isinstance(value, dict) else {}
 
@@ -58,7 +58,7 @@ def parse_dependency_annotation(text: str, where: str) -> list[Dependency]:
     return deps
 
 
-def _local_ref(ref: Any) -> str | None:
+def _local_ref(ref: object) -> str | None:
     """The name a ref points at inside the catalog, or None for resolver/bundle refs."""
     if not isinstance(ref, dict) or ref.get("resolver") or ref.get("bundle"):
         return None
@@ -102,7 +102,7 @@ def dependencies(doc: dict[str, Any], where: str) -> tuple[Dependency, ...]:
     return tuple(merged[name] for name in sorted(merged))
 
 
-def parse_rbac(doc: Any, where: str) -> tuple[PolicyRule, ...]:
+def parse_rbac(doc: object, where: str) -> tuple[PolicyRule, ...]:
     """The rules of an ``rbac.yaml``: a mapping with ``rules``, or a bare list of rules."""
     rules = doc.get("rules") if isinstance(doc, dict) else doc
     if not isinstance(rules, list):
@@ -139,9 +139,9 @@ def entry_fields(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _named(items: Any, optional_key: str | None = None) -> tuple[Named, ...]:
+def _named(items: object, optional_key: str | None = None) -> tuple[Named, ...]:
     out = []
-    for item in items or ():
+    for item in items if isinstance(items, list) else ():  # untrusted YAML: only a list counts
         if isinstance(item, dict) and item.get("name"):
             out.append(Named(
                 str(item["name"]), " ".join(str(item.get("description") or "").split()),

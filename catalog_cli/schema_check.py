@@ -10,25 +10,25 @@ from __future__ import annotations
 import functools
 import json
 from importlib import resources
-from typing import Any
+from collections.abc import Callable
 
 from .errors import InputError
 
 
 @functools.lru_cache(maxsize=1)
-def _validator() -> Any:
+def _validator() -> Callable[[object], object]:
     import fastjsonschema
 
     schema = json.loads(resources.files("catalog_cli").joinpath("data/index.schema.json").read_text())
     return fastjsonschema.compile(schema)
 
 
-def check_index(data: Any, where: str) -> None:
+def check_index(data: object, where: str) -> None:
     """Raise InputError naming the offending field (``entries.git-clone[0].digest``)."""
     import fastjsonschema
 
     try:
         _validator()(data)
-    except fastjsonschema.JsonSchemaException as exc:
+    except fastjsonschema.JsonSchemaValueException as exc:  # what a validation raises
         message = exc.message.removeprefix("data.").removeprefix("data ")
         raise InputError(message, where) from exc

@@ -13,6 +13,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 TIMEOUT_ENV = "CATALOG_HTTP_TIMEOUT"
 RETRIES_ENV = "CATALOG_HTTP_RETRIES"
@@ -76,6 +77,6 @@ class Settings:
             env=dict(env),  # a copy: what a run sees does not change under it
         )
 
-    def but(self, **changes: object) -> Settings:
-        """A copy with some fields changed."""
-        return replace(self, **changes)  # type: ignore[arg-type]
+    def but(self, **changes: Any) -> Settings:
+        """A copy with some fields changed (``replace`` refuses a name that is not one)."""
+        return replace(self, **changes)

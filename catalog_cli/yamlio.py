@@ -19,6 +19,7 @@ try:  # the C loader is ten times faster; fall back quietly where libyaml is mis
     from yaml import CSafeDumper as SafeDumper
     from yaml import CSafeLoader as SafeLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    # The stubs give the C classes types of their own; the pure-Python ones stand in.
     from yaml import SafeDumper, SafeLoader  # type: ignore[assignment]
 
 #: Tekton objects live in etcd, which refuses objects over 1.5 MiB; a resource file
@@ -56,11 +57,11 @@ def read_text(path: Path, *, limit: int = MAX_RESOURCE_BYTES) -> str:
         raise InputError(f"cannot read: {exc.strerror}", str(path)) from exc
 
 
-def _where(name: str, mark: Any) -> str:
+def _where(name: str, mark: yaml.Mark | None) -> str:
     return f"{name}:{mark.line + 1}" if mark is not None else name
 
 
-def _too_deep(name: str, mark: Any = None) -> InputError:
+def _too_deep(name: str, mark: yaml.Mark | None = None) -> InputError:
     return InputError(f"nested deeper than {MAX_DEPTH} levels", _where(name, mark))
 
 

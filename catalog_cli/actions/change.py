@@ -5,15 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..cluster.base import Cluster, ObjectRef
-from ..manifests import SERVICE, Package, objects_for
 from ..cluster.records import Installed, ObjectRecord, Record
+from ..manifests import SERVICE, Package, objects_for
+from ..sources.base import Catalog
+from ..versions import Version
 from . import consent
 from .common import Options, Report, check_reading, commit, per_namespace, removed_rows
 from .packages import load_packages, resolve_entries
 from .plan import NamespacePlan, Observer, installed_by_hub, plan_packages, plan_removals
+
+if TYPE_CHECKING:
+    from ..lockfile import Lock
+    from ..resolution import Resolution
 
 
 @dataclass(frozen=True)
@@ -25,7 +31,7 @@ class Target:
     requirements: tuple[str, ...]
     record_range: tuple[tuple[str, str], ...] = ()
     prune: bool = False
-    locked: Any = None  # a lockfile.Lock: install exactly its versions and digests
+    locked: Lock | None = None  # install exactly its versions and digests
 
 
 def key_of(pkg: Package) -> str:
@@ -53,14 +59,14 @@ def _after(record: Record, packages: list[Package], requested: dict[str, str],
     return out
 
 
-def change(catalog: Any, cluster: Cluster, opts: Options, targets: dict[str, Target], action: str,
-           tekton: Any, on_write: Callable[[ObjectRef, str], None] | None = None,
+def change(catalog: Catalog, cluster: Cluster, opts: Options, targets: dict[str, Target], action: str,
+           tekton: Version | None, on_write: Callable[[ObjectRef, str], None] | None = None,
            extend: Callable[[NamespacePlan], tuple[list[consent.Grant], list[consent.Risk]]] | None = None,
            ) -> tuple[Report, list[NamespacePlan]]:
     """Make every namespace hold its target; all namespaces change, or none. ``extend``
     may add to each plan (scaffold --install adds a service's objects and entry, so they
     are written in the same transaction) and returns the grants and risks those make."""
-    resolved: dict[tuple[str, ...], tuple[list[Package], Any]] = {}
+    resolved: dict[tuple[str, ...], tuple[list[Package], Resolution]] = {}
     for t in targets.values():
         if t.requirements not in resolved:
             entries, resolution = resolve_entries(catalog, t.requirements, tekton, t.locked)

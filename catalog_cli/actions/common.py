@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 from ..cluster.base import Cluster, ObjectRef
 from ..cluster.transaction import recover
@@ -36,6 +36,17 @@ class Options:
     settings: Settings = field(default_factory=Settings.from_env)
 
 
+class PackageRow(TypedDict):
+    """What a verb did to one entry in one namespace (a row of ``-o json``'s ``packages``)."""
+
+    namespace: str
+    name: str
+    kind: str
+    version: str
+    status: str  # installed, updated, 0.1.0 -> 0.2.0, removed, unchanged; "would ..." in a dry run
+    requested: bool  # named by the user, not only needed by another entry
+
+
 @dataclass(frozen=True)
 class ObjectChange:
     namespace: str
@@ -52,7 +63,7 @@ class Report:
     action: str
     dry_run: str | None
     changes: list[ObjectChange] = field(default_factory=list)
-    packages: list[dict[str, Any]] = field(default_factory=list)
+    packages: list[PackageRow] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     grants: list[Grant] = field(default_factory=list)
     risks: list[Risk] = field(default_factory=list)
@@ -74,7 +85,7 @@ class Report:
         }
 
 
-def removed_rows(plan: NamespacePlan, dry_run: str | None = None) -> list[dict[str, Any]]:
+def removed_rows(plan: NamespacePlan, dry_run: str | None = None) -> list[PackageRow]:
     """Report rows for the packages the record had before ``plan`` and not after."""
     return [{"namespace": plan.namespace, "name": old.name, "kind": old.kind, "version": old.version,
              "status": "would remove" if dry_run else "removed", "requested": old.explicit}

@@ -78,7 +78,7 @@ def risky(document: dict[str, Any]) -> list[str]:
     containers, powerful added capabilities, hostPath volumes (in steps, sidecars, step
     templates, StepActions and Tasks embedded in Pipelines alike)."""
     reasons: list[str] = []
-    todo: list[Any] = [document.get("spec")]
+    todo: list[object] = [document.get("spec")]
     while todo:
         node = todo.pop()
         if isinstance(node, list):

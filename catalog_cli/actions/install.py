@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
-from ..errors import InputError
 from ..cluster.base import Cluster, ObjectRef
+from ..errors import InputError
 from ..requirements import parse_requirement
+from ..sources.base import Catalog
 from . import preflight
 from .change import Target, change
 from .common import Options, Report, start
 
+if TYPE_CHECKING:
+    from ..lockfile import Lock
 
-def install(catalog: Any, cluster: Cluster, requirements: Sequence[str], opts: Options,
-            on_write: Callable[[ObjectRef, str], None] | None = None, locked: Any = None) -> Report:
+
+def install(catalog: Catalog, cluster: Cluster, requirements: Sequence[str], opts: Options,
+            on_write: Callable[[ObjectRef, str], None] | None = None, locked: Lock | None = None) -> Report:
     """Install ``requirements`` (or, with ``locked``, exactly what the lock file names)."""
     notes = start(cluster, opts)
     tekton = preflight.tekton_version(cluster, opts.tekton_version)

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..errors import ClusterError, InputError
 from ..errors import Forbidden as Forbidden  # re-exported: callers say preflight.Forbidden
-from ..cluster.base import CLUSTER_SCOPED, RESOURCES, Access, Cluster
+from ..cluster.base import CLUSTER_SCOPED, RESOURCES, Access, Cluster, ResourceRules
 from ..model import PolicyRule
 from ..versions import Version, is_version, parse
 from .plan import Change
@@ -61,13 +61,13 @@ def needed(namespace: str, changes: Iterable[Change], record_write: bool) -> set
 
 def _matches(rule: dict[str, Any], access: Access) -> bool:
     def has(values: list[str] | None, value: str) -> bool:
-        return bool(values) and ("*" in values or value in values)  # type: ignore[operator]
+        return any(v in ("*", value) for v in values or ())
 
     return (has(rule.get("verbs"), access.verb) and has(rule.get("apiGroups"), access.group)
             and has(rule.get("resources"), access.resource) and not rule.get("resourceNames"))
 
 
-def granted_by_rules(rules: list[dict[str, Any]], policy: PolicyRule, namespace: str) -> list[Access]:
+def granted_by_rules(rules: ResourceRules, policy: PolicyRule, namespace: str) -> list[Access]:
     """The parts of ``policy`` that ``rules`` (the caller's) do not cover."""
     missing = []
     for verb in policy.verbs:

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 from ..cluster.base import Cluster, ObjectRef
 from ..manifests import objects_for
 from ..requirements import parse_requirement
+from ..sources.base import Catalog
 from ..versions import parse
 from .packages import load_packages, resolve_entries
 
 
-def render(catalog: Any, requirements: Sequence[str], namespace: str,
+class Difference(TypedDict):
+    """How one object's live form differs from what install would apply."""
+
+    object: str  # KIND NAME in NAMESPACE
+    state: str  # missing, differs or same
+    diff: str  # unified, live -> catalog; empty when the same
+
+
+def render(catalog: Catalog, requirements: Sequence[str], namespace: str,
            tekton_version: str | None = None) -> list[dict[str, Any]]:
     """Every object ``install`` would apply in ``namespace``; no cluster needed."""
     reqs = [str(parse_requirement(r)) for r in requirements]
@@ -33,11 +42,11 @@ def _project(live: Any, want: Any) -> Any:
     return live
 
 
-def diff(cluster: Cluster, objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def diff(cluster: Cluster, objects: list[dict[str, Any]]) -> list[Difference]:
     """For each object: its live form against the desired one, as a unified diff."""
     from ..yamlio import dump
 
-    out = []
+    out: list[Difference] = []
     for obj in objects:
         ref = ObjectRef.of(obj)
         live = cluster.get(ref)

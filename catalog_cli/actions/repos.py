@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
 
 from .. import repos
 from ..errors import CatalogError
@@ -43,11 +43,30 @@ def add(name: str, url: str, settings: Settings, *, auth: Auth = Auth(), priorit
     return Added(repo, order.index(repo) + 1, len(order), count)
 
 
-def listing(settings: Settings) -> list[dict[str, Any]]:
+class RepoRow(TypedDict):
+    """A repo as ``repo list`` shows it."""
+
+    priority: int  # 1 is asked first
+    name: str
+    url: str  # credentials never shown
+    auth: str  # where its credentials come from, never a secret
+    trust: list[str]  # sensitive-rbac, or nothing
+    cached: str  # the age of its cached index; never, or - for a local folder
+
+
+class UpdatedRow(TypedDict):
+    """One repo as ``repo update`` did it."""
+
+    name: str
+    status: str
+    bytes: int | None  # what was fetched; None when nothing was (failed, or a folder)
+
+
+def listing(settings: Settings) -> list[RepoRow]:
     """The repos in order of precedence, the built-in catalog last: where each one's
     credentials come from (never a secret) and how old its cached index is."""
     config = repos.config_path(settings)
-    rows: list[dict[str, Any]] = []
+    rows: list[RepoRow] = []
     for i, r in enumerate(repos.load(settings), 1):
         cached = read_cache(r, settings) if r.remote else None
         rows.append({"priority": i, "name": r.name, "url": shown_url(r),
@@ -69,7 +88,7 @@ def remove(name: str, settings: Settings) -> Repo:
 class Updated:
     """What ``update`` did: a row per repo, and the errors of those that failed."""
 
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[UpdatedRow] = field(default_factory=list)
     failed: list[CatalogError] = field(default_factory=list)
     #: How many repos had an index to fetch (the rest are local folders).
     fetched: int = 0

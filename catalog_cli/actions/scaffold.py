@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
 
 from .. import versions
 from ..cluster.base import CLUSTER_SCOPED, Cluster, ObjectRef
@@ -26,6 +25,8 @@ from ..errors import InputError
 from ..manifests import SERVICE, service_object
 from ..model import Entry
 from ..scaffold.deploy import Selection, grants_of, select
+from ..scaffold.project import Outcome
+from ..sources.base import Catalog
 from . import preflight
 from .change import Target, change, status_of
 from .common import Options, Report, check_reading, start
@@ -52,7 +53,7 @@ class Service:
         return f"{SERVICE}/{self.name}"
 
 
-def install(catalog: Any, cluster: Cluster, outcome: Any, opts: Options,
+def install(catalog: Catalog, cluster: Cluster, outcome: Outcome, opts: Options,
             on_write: Callable[[ObjectRef, str], None] | None = None) -> Report:
     """Install ``outcome`` (what scaffold generated) into the one namespace of ``opts``:
     its Tasks and its objects, all or nothing; with ``opts.dry_run``, nothing at all."""

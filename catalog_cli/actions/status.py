@@ -3,15 +3,32 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
 
 from ..cluster.base import Cluster
 from ..cluster.records import Installed, is_ours, object_ref
 from ..errors import CatalogError
 from ..manifests import SERVICE, spec_hash
 from ..model import Entry
+from ..sources.base import Catalog
+from ..sources.layered import Layered
 from .common import Options, per_namespace, start
 from .plan import Observer, installed_by_hub
+
+
+class StatusRow(TypedDict):
+    """One installed entry in one namespace (a row of ``status -o json``)."""
+
+    namespace: str
+    name: str
+    kind: str
+    version: str
+    source: str  # where it was installed from (its origin); empty for tkn hub's
+    newest: str  # the newest version in that source; empty when unknown
+    requested: str | None  # what the user asked for (NAME@RANGE); None when only needed
+    managedBy: str  # catalog, or tkn hub (which install --adopt can take over)
+    drift: list[str]  # how the cluster differs from the record
+    revision: int | None  # the install record's revision; None for tkn hub's
 
 
 @dataclass
@@ -19,23 +36,22 @@ class Status:
     """One row per installed entry per namespace, and notes (e.g. an interrupted change
     this command finished undoing)."""
 
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[StatusRow] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
-def source_of(catalog: Any, origin: str) -> Any:
+def source_of(catalog: Catalog, origin: str) -> Catalog | None:
     """The part of ``catalog`` an entry installed from ``origin`` should be compared
     with: that repo when the catalog is several and has it, else the catalog itself."""
-    member = getattr(catalog, "member", None)
-    if member is not None:
+    if isinstance(catalog, Layered):
         try:
-            return member(origin)
+            return catalog.member(origin)
         except CatalogError:
             return None
     return catalog
 
 
-def _entries(catalog: Any, pkg: Installed) -> tuple[Entry | None, Entry | None]:
+def _entries(catalog: Catalog, pkg: Installed) -> tuple[Entry | None, Entry | None]:
     """(the installed version's entry, the newest entry) in the package's own source; for
     a scaffolded service, of the template it was generated from (``requested``)."""
     src = source_of(catalog, pkg.source)
@@ -70,15 +86,15 @@ def _drift(obs: Observer, ns: str, pkg: Installed, same: Entry | None) -> list[s
     return drift
 
 
-def status(catalog: Any, cluster: Cluster, opts: Options) -> Status:
+def status(catalog: Catalog, cluster: Cluster, opts: Options) -> Status:
     """Every installed entry: version, source, newest available in that source, drift;
     plus Tasks that ``tkn hub`` installed (which ``install --adopt`` can take over)."""
     notes = start(cluster, opts)
 
-    def one(ns: str) -> list[dict[str, Any]]:
+    def one(ns: str) -> list[StatusRow]:
         obs = Observer(cluster, ns)
         record = obs.record().record
-        rows = []
+        rows: list[StatusRow] = []
         for _key, pkg in sorted(record.packages.items()):
             same, newest = _entries(catalog, pkg)
             rows.append({

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
-
-from ..errors import NotFound
 from ..cluster.base import Cluster, ObjectRef
+from ..cluster.records import Installed
+from ..errors import NotFound
 from ..manifests import SERVICE
 from ..requirements import Requirement, parse_requirement
-from ..cluster.records import Installed
+from ..sources.base import Catalog
 from .common import Options, Report, commit, per_namespace, removed_rows, start
 from .plan import NamespacePlan, Observer, plan_removals
 
@@ -37,8 +36,10 @@ def _asked(text: str) -> Requirement:
     return parse_requirement(text)
 
 
-def uninstall(catalog: Any, cluster: Cluster, names: Sequence[str], opts: Options,
+def uninstall(catalog: Catalog | None, cluster: Cluster, names: Sequence[str], opts: Options,
               on_write: Callable[[ObjectRef, str], None] | None = None) -> Report:
+    """Remove ``names`` and what only they needed. ``catalog`` is not read (callers pass
+    None): what to remove is in the install record, whatever the catalogs hold now."""
     notes = start(cluster, opts)
     asked = [_asked(n) for n in names]
 

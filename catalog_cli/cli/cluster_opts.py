@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
 if TYPE_CHECKING:
+    from ..actions.common import Options
+    from ..cluster.base import Cluster
+    from ..cluster.client import KubeCluster
     from ..settings import Settings
 
 NamespaceOption = typer.Option(
@@ -23,7 +26,7 @@ TektonVersionOption = typer.Option(
 )
 
 
-def connect(kubeconfig: str | None, context: str | None) -> Any:
+def connect(kubeconfig: str | None, context: str | None) -> KubeCluster:
     from ..cluster.client import KubeCluster
 
     # KUBECONFIG may list several files; the client takes the first, as kubectl merges them.
@@ -37,9 +40,9 @@ AllowSensitiveOption = typer.Option(
          "from sources not trusted for them.")
 
 
-def options(cluster: Any, namespaces: list[str], settings: Settings, *, dry_run: str | None = None,
+def options(cluster: Cluster, namespaces: list[str], settings: Settings, *, dry_run: str | None = None,
             force: bool = False, adopt: bool = False, tekton_version: str | None = None,
-            allow_sensitive_rbac: bool = False) -> Any:
+            allow_sensitive_rbac: bool = False) -> Options:
     from ..actions.common import Options
     from ..errors import InputError
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -23,10 +23,13 @@ from .common import CatalogOption, open_for, settings_of
 from .output import Format, OutputOption, emit, note, print_table, safe
 
 if TYPE_CHECKING:
+    from ..actions.common import Report
+    from ..cluster.base import ObjectRef
     from ..settings import Settings
+    from ..sources.base import Catalog
 
 
-def _render_report(report: Any, output: Format) -> None:
+def _render_report(report: Report, output: Format) -> None:
     data = report.to_dict()
 
     def table() -> None:
@@ -56,7 +59,7 @@ FromOption = typer.Option(
     help="Take the entries from this repo (builtin: the built-in catalog). Default: the repo each was installed from.")
 
 
-def _render_grants(report: Any) -> None:
+def _render_grants(report: Report) -> None:
     """What each ServiceAccount is (or would be) granted, on stderr: the user's consent
     is only worth something if they can see what it was given to."""
     from ..actions.consent import rule_text, sensitive
@@ -74,7 +77,7 @@ def _render_grants(report: Any) -> None:
 
 
 @contextmanager
-def write_progress(namespaces: int) -> Iterator[Any]:
+def write_progress(namespaces: int) -> Iterator[Callable[[ObjectRef, str], None]]:
     """An ``on_write`` callback driving a progress bar of objects written (stderr, terminals only)."""
     from ..progress import reporter
 
@@ -119,6 +122,7 @@ def install(
 
         lock = read(Path(locked))
     bundles = [r for r in refs or [] if r.startswith("oci://")] + ([bundle] if bundle else [])
+    cat: Catalog
     if bundles:
         from ..errors import InputError
         from ..sources.bundle import open_bundle

@@ -5,13 +5,18 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from typing import Any
+from types import FrameType
+from typing import TYPE_CHECKING
 
 import typer
 from typer.core import TyperGroup
 
 from ..errors import CatalogError
 from . import discover, index_cmd, install_cmd, lint_cmd, repo_cmd, resolve_cmd, scaffold_cmd, share_cmd
+
+if TYPE_CHECKING:
+    # click's Context, which Typer 0.2x vendors under a private name; for the type only.
+    from typer._click import Context as ClickContext
 
 DEBUG_ENV = "CATALOG_DEBUG"
 #: The exit code of a run stopped by Ctrl-C, as shells report a process killed by SIGINT.
@@ -23,7 +28,7 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM (a CI job cancelled, a pod stopped): undone like Ctrl-C, then exit 143."""
 
 
-def _on_sigterm(signum: int, frame: Any) -> None:
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise Terminated()
 
 
@@ -38,8 +43,7 @@ class CatalogGroup(TyperGroup):
     keeps its traceback.
     """
 
-    # ``ctx`` is click's Context, which recent Typer vendors with no public name.
-    def invoke(self, ctx: Any) -> Any:
+    def invoke(self, ctx: ClickContext) -> object:
         try:
             return super().invoke(ctx)
         except CatalogError as exc:

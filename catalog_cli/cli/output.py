@@ -7,7 +7,6 @@ import json
 import re
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import typer
 
@@ -47,14 +46,14 @@ def note(message: str) -> None:
     print(safe(message), file=sys.stderr)
 
 
-def to_json(data: Any, **kwargs: Any) -> str:
+def to_json(data: object, *, indent: int | None = None) -> str:
     """JSON that keeps non-ASCII text readable but escapes what a terminal would act on
     (json.dumps escapes C0 controls only)."""
-    return safe(json.dumps(data, ensure_ascii=False, **kwargs))
+    return safe(json.dumps(data, ensure_ascii=False, indent=indent))
 
 
 def emit(
-    data: Any,
+    data: object,
     fmt: Format,
     *,
     table: Callable[[], None] | None = None,
@@ -78,7 +77,7 @@ def emit(
         sys.stdout.write(to_json(data, indent=2) + "\n")
 
 
-def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, title: str | None = None) -> None:
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, title: str | None = None) -> None:
     """A plain, aligned table; rich only when stdout is a terminal, so pipes get clean text."""
     cells = [[safe("" if c is None else str(c)) for c in row] for row in rows]
     if sys.stdout.isatty():

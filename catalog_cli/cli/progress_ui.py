@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
-from ..progress import SilentBar
+from ..progress import Bar, SilentBar
 from .output import safe
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 
 class _Bar:
-    def __init__(self, owner: StderrReporter, task: Any) -> None:
+    def __init__(self, owner: StderrReporter, task: TaskID) -> None:
         self.owner = owner
         self.task = task
 
@@ -30,11 +33,11 @@ class StderrReporter:
     def __init__(self, *, quiet: bool = False, bars: bool | None = None) -> None:
         self.quiet = quiet
         self.bars = (not quiet and sys.stderr.isatty()) if bars is None else bars
-        self._progress: Any = None
+        self._progress: Progress | None = None
         self._open = 0
 
     @property
-    def progress(self) -> Any:
+    def progress(self) -> Progress:
         if self._progress is None:
             from rich.console import Console
             from rich.progress import (
@@ -61,7 +64,7 @@ class StderrReporter:
         else:
             print(text, file=sys.stderr)
 
-    def bar(self, label: str, total: float | None = None, *, unit: str = "") -> Any:
+    def bar(self, label: str, total: float | None = None, *, unit: str = "") -> Bar:
         if not self.bars:
             return SilentBar()
         from rich.markup import escape
@@ -71,7 +74,7 @@ class StderrReporter:
         self.progress.refresh()  # shown at once, even for a task shorter than a refresh
         return _Bar(self, task)
 
-    def finished(self, task: Any) -> None:
+    def finished(self, task: TaskID) -> None:
         self.progress.remove_task(task)
         self._open -= 1
         if self._open == 0:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 
 from .common import CatalogOption, settings_of, split_ref
 from .output import Format, OutputOption, emit, note, out, print_table
 
+if TYPE_CHECKING:
+    from ..lockfile import Lock
+
 FileOption = typer.Option(Path("catalog.lock"), "--file", "-f", help="The lock file.")
 
 
-def _emit_lock(lock: Any, output: Format) -> int:
+def _emit_lock(lock: Lock, output: Format) -> int:
     """Print the locked entries (table, json, yaml or names); return how many."""
     data = lock.to_data()["resolved"]
     rows = []

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 
 from .cluster_opts import AllowSensitiveOption, ContextOption, KubeconfigOption, TektonVersionOption
 from .common import CatalogOption
 from .output import Format, emit, note, print_table, safe
+
+if TYPE_CHECKING:
+    from ..actions.common import Report
+    from ..scaffold import Outcome, Parameter
+    from ..scaffold.answers import Asker
 
 _PAST = {"create": "created", "update": "updated", "merge": "merged", "conflict": "conflict",
          "delete": "deleted", "keep": "kept", "unchanged": "unchanged"}
@@ -72,7 +77,7 @@ def scaffold(
         if kind not in (None, "Template"):
             raise InputError(f"{kind} is not a template", "TEMPLATE")
     given = {"name": name, "git-url": git_url, "image": image, "namespace": namespace}
-    ask = _Replay(_prompt if sys.stdin.isatty() else None)
+    ask = _Replay(_prompt) if sys.stdin.isatty() else None
     if update:
         if pipelines_as_code:
             raise InputError("--pipelines-as-code chooses the variant of a new scaffold; --update keeps the recorded one")
@@ -81,17 +86,17 @@ def scaffold(
             raise InputError(f"{folder} was generated from {rec.template}, not {template}", "TEMPLATE")
         cat = open_catalog(catalog or rec.catalog, settings)  # the catalog it was scaffolded from
 
-        def generate(dry: bool) -> Any:
-            return lib.update(cat, folder, version=version, given=given, sets=sets, ask=ask.asker, dry_run=dry)
+        def generate(dry: bool) -> Outcome:
+            return lib.update(cat, folder, version=version, given=given, sets=sets, ask=ask, dry_run=dry)
     else:
         if template is None:
             raise InputError("name the template to scaffold from (catalog search --kind template), or use --update")
         variant = lib.PIPELINES_AS_CODE if pipelines_as_code else lib.TRIGGERS
         cat = open_catalog(catalog, settings)
 
-        def generate(dry: bool) -> Any:
+        def generate(dry: bool) -> Outcome:
             return lib.create(cat, template, folder=folder, version=version, variant=variant, given=given,
-                              sets=sets, ask=ask.asker, dry_run=dry, force=force, catalog_location=catalog)
+                              sets=sets, ask=ask, dry_run=dry, force=force, catalog_location=catalog)
     # With --install, the files are written only once the install succeeded: a refused
     # install leaves the folder as it was.
     outcome = generate(dry_run or install)
@@ -101,12 +106,14 @@ def scaffold(
         from .cluster_opts import connect, options
 
         cluster = connect(kubeconfig, context)
-        ns = namespace or outcome.answers.get("namespace") or cluster.default_namespace
+        # Every template asks for a namespace, checked as a DNS label: text.
+        ns = namespace or str(outcome.answers.get("namespace") or "") or cluster.default_namespace
         opts = options(cluster, [ns], settings, dry_run="server" if dry_run else None, force=force, adopt=adopt,
                        tekton_version=tekton_version, allow_sensitive_rbac=allow_sensitive_rbac)
         report = deploy(cat, cluster, outcome, opts)
     if install and not dry_run:
-        ask.replay()
+        if ask is not None:
+            ask.replay()
         outcome = generate(False)
     _render(outcome, report, output)
     if outcome.conflicts:
@@ -119,19 +126,15 @@ class _Replay:
     """The terminal's answers, asked once: generating twice (to check, then to write)
     gets the same answers the second time without asking again."""
 
-    def __init__(self, ask: Any) -> None:
+    def __init__(self, ask: Asker) -> None:
         self.ask = ask
         self.said: list[str] = []
         self.replaying = False
 
-    @property
-    def asker(self) -> Any:
-        return self if self.ask is not None else None
-
     def replay(self) -> None:
         self.replaying = True
 
-    def __call__(self, param: Any, error: str | None) -> str:
+    def __call__(self, param: Parameter, error: str | None) -> str:
         if self.replaying and self.said:
             return str(self.said.pop(0))
         answer = self.ask(param, error)
@@ -140,14 +143,14 @@ class _Replay:
         return str(answer)
 
 
-def _prompt(param: Any, error: str | None) -> str:
+def _prompt(param: Parameter, error: str | None) -> str:
     if error:
         note(f"  {error}")
     label = param.name + (f" ({param.description})" if param.description else "")
     return str(typer.prompt(label, err=True))  # stderr: stdout stays parseable
 
 
-def _render(outcome: Any, report: Any, output: Format) -> None:
+def _render(outcome: Outcome, report: Report | None, output: Format) -> None:
     data = outcome.to_dict()
     if report is not None:
         data["install"] = report.to_dict()
@@ -178,7 +181,7 @@ def _render(outcome: Any, report: Any, output: Format) -> None:
     emit(data, output, table=table)
 
 
-def _render_install(report: Any) -> None:
+def _render_install(report: Report) -> None:
     from .install_cmd import _render_grants
 
     for p in report.packages:

@@ -37,6 +37,10 @@ RESOURCES: dict[str, tuple[str, str]] = {
 }
 CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding"}
 
+#: A SelfSubjectRulesReview's ``resourceRules``, as the API server sends them. Named
+#: here because inside a cluster class ``list`` is the method of that name.
+ResourceRules = list[dict[str, Any]]
+
 
 @dataclass(frozen=True, order=True)
 class ObjectRef:
@@ -121,7 +125,7 @@ class Cluster(Protocol):
 
     def namespace_exists(self, name: str) -> bool: ...
 
-    def rules_in(self, namespace: str) -> tuple[list[dict[str, Any]], bool]: ...
+    def rules_in(self, namespace: str) -> tuple[ResourceRules, bool]: ...
 
     def can_i(self, access: Access) -> bool: ...
 

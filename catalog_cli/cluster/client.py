@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from ..errors import ClusterError
-from .base import FIELD_MANAGER, Access, ObjectRef, api_path
+from .base import FIELD_MANAGER, Access, ObjectRef, ResourceRules, api_path
 
 class KubeCluster:
     """A connection to one cluster (context) through its kubeconfig: the real :class:`Cluster`."""
@@ -51,8 +51,9 @@ class KubeCluster:
         self._lock = threading.Lock()
 
     # -- transport -------------------------------------------------------------------
-    def request(self, method: str, path: str, body: Any = None, query: dict[str, str] | None = None,
-                content_type: str = "application/json", what: str | None = None) -> tuple[int, Any]:
+    def request(self, method: str, path: str, body: dict[str, Any] | None = None,
+                query: dict[str, str] | None = None, content_type: str = "application/json",
+                what: str | None = None) -> tuple[int, Any]:
         """One HTTP request; returns (status, decoded JSON). Transport failures raise."""
         import urllib3
 
@@ -60,7 +61,10 @@ class KubeCluster:
         headers = {"Accept": "application/json", "User-Agent": "catalog"}
         # auth_settings() refreshes expiring tokens (exec plugins) and has the same
         # shape across client versions, unlike the api_key dictionary's keys.
-        for setting in self._cfg.auth_settings().values():
+        # Typed by client 37 as a TypedDict of its one key; other versions name other
+        # keys, all of this shape.
+        auth = cast("dict[str, dict[str, Any]]", self._cfg.auth_settings())
+        for setting in auth.values():
             if setting.get("in") == "header" and setting.get("value"):
                 headers[setting["key"]] = setting["value"]
         data = None
@@ -82,9 +86,12 @@ class KubeCluster:
             payload = {"message": resp.data[:200].decode("utf-8", "replace")}
         return resp.status, payload
 
-    def _check(self, status: int, payload: Any, what: str) -> Any:
+    def _check(self, status: int, payload: Any, what: str) -> dict[str, Any]:
+        """The answer of a success (the API server answers with a JSON object), else the
+        failure as a ClusterError."""
         if status < 300:
-            return payload
+            answer: dict[str, Any] = payload
+            return answer
         message = (payload or {}).get("message") if isinstance(payload, dict) else None
         reason = (payload or {}).get("reason") if isinstance(payload, dict) else None
         raise ClusterError(f"{reason or 'HTTP ' + str(status)}: {message or ''}".rstrip(": "),
@@ -100,7 +107,7 @@ class KubeCluster:
                 # (yet, right after a restart) must not be mistaken for a missing object.
                 raise ClusterError(f"the API server does not serve {ref.kind} objects (yet)", str(ref), 503)
             return None
-        return self._check(status, payload, str(ref))  # type: ignore[no-any-return]
+        return self._check(status, payload, str(ref))
 
     def list(self, kind: str, namespace: str, selector: str | None = None) -> list[dict[str, Any]]:
         query = {"labelSelector": selector} if selector else None
@@ -121,7 +128,7 @@ class KubeCluster:
         path = api_path(ref.kind, ref.namespace, ref.name, obj.get("apiVersion"))
         status, payload = self.request("PATCH", path, body=obj, query=query,
                                        content_type="application/apply-patch+yaml", what=str(ref))
-        return self._check(status, payload, str(ref))  # type: ignore[no-any-return]
+        return self._check(status, payload, str(ref))
 
     def replace(self, obj: dict[str, Any]) -> dict[str, Any]:
         """PUT ``obj`` as it is; with ``metadata.resourceVersion``, a 409 when it changed since."""
@@ -129,14 +136,14 @@ class KubeCluster:
         path = api_path(ref.kind, ref.namespace, ref.name, obj.get("apiVersion"))
         status, payload = self.request("PUT", path, body=obj, query={"fieldManager": FIELD_MANAGER},
                                        what=str(ref))
-        return self._check(status, payload, str(ref))  # type: ignore[no-any-return]
+        return self._check(status, payload, str(ref))
 
     def create(self, obj: dict[str, Any]) -> dict[str, Any]:
         ref = ObjectRef.of(obj)
         path = api_path(ref.kind, ref.namespace, None, obj.get("apiVersion"))
         status, payload = self.request("POST", path, body=obj, query={"fieldManager": FIELD_MANAGER},
                                        what=str(ref))
-        return self._check(status, payload, str(ref))  # type: ignore[no-any-return]
+        return self._check(status, payload, str(ref))
 
     def delete(self, ref: ObjectRef, *, dry_run: bool = False, uid: str | None = None) -> bool:
         """Delete ``ref`` (only if its uid is still ``uid``, when given); False when it
@@ -182,7 +189,7 @@ class KubeCluster:
         return self.get(ObjectRef("Namespace", "", name)) is not None
 
     # -- questions ---------------------------------------------------------------------
-    def rules_in(self, namespace: str) -> tuple[list[dict[str, Any]], bool]:
+    def rules_in(self, namespace: str) -> tuple[ResourceRules, bool]:
         """The caller's resource rules in ``namespace`` (SelfSubjectRulesReview: one request
         for everything) and whether the answer is incomplete."""
         body = {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectRulesReview",

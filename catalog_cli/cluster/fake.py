@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ClusterError
-from .base import CLUSTER_SCOPED, FIELD_MANAGER, Access, ObjectRef
+from .base import CLUSTER_SCOPED, FIELD_MANAGER, Access, ObjectRef, ResourceRules
 
 #: A hook deciding the fate of one request: return a ClusterError to fail it.
 Fault = Callable[[str, ObjectRef], "ClusterError | None"]
@@ -156,7 +156,7 @@ class FakeCluster:
     def namespace_exists(self, name: str) -> bool:
         return name in self.namespaces
 
-    def rules_in(self, namespace: str) -> tuple[list[dict[str, Any]], bool]:
+    def rules_in(self, namespace: str) -> tuple[ResourceRules, bool]:
         # Everything the caller may do is answered by can_i, like an incomplete review.
         return [], True
 

@@ -234,27 +234,31 @@ def pending(folder: Path, key: str) -> Iterator[list[Pending]]:
             p.release(delete=False)
 
 
-def _drop(steps: list[Step], line: dict[str, Any]) -> None:
-    """A ``failed`` line: the server refused the write just before it; nothing to undo."""
+def _last_write(steps: list[Step], line: dict[str, Any]) -> tuple[int, ObjectStep] | None:
+    """The last step so far that writes the object ``line`` names (a ``made`` or
+    ``failed`` line follows the write it speaks of), and where it is; None when none
+    does or the line names no object."""
     try:
         ref = ObjectRef(*(str(x) for x in line["ref"]))
     except (KeyError, TypeError):
-        return
+        return None
     for i in range(len(steps) - 1, -1, -1):
         s = steps[i]
         if isinstance(s, ObjectStep) and s.ref == ref:
-            del steps[i]
-            return
+            return i, s
+    return None
+
+
+def _drop(steps: list[Step], line: dict[str, Any]) -> None:
+    """A ``failed`` line: the server refused the write just before it; nothing to undo."""
+    found = _last_write(steps, line)
+    if found is not None:
+        del steps[found[0]]
 
 
 def _note_uid(steps: list[Step], line: dict[str, Any]) -> None:
     """A ``made`` line: the uid the write just before it gave its object."""
-    try:
-        ref = ObjectRef(*(str(x) for x in line["ref"]))
-    except (KeyError, TypeError):
-        return
-    for i in range(len(steps) - 1, -1, -1):
-        s = steps[i]
-        if isinstance(s, ObjectStep) and s.ref == ref:
-            steps[i] = ObjectStep(s.ref, s.before, str(line.get("uid") or ""))
-            return
+    found = _last_write(steps, line)
+    if found is not None:
+        i, s = found
+        steps[i] = ObjectStep(s.ref, s.before, str(line.get("uid") or ""))

@@ -167,7 +167,7 @@ class Record:
         return cls(namespace, packages, history)
 
 
-def _text(value: Any) -> bool:
+def _text(value: object) -> bool:
     return isinstance(value, str)
 
 
@@ -253,7 +253,8 @@ class Stored:
 
     @property
     def resource_version(self) -> str | None:
-        return (self.live or {}).get("metadata", {}).get("resourceVersion")
+        version: str | None = (self.live or {}).get("metadata", {}).get("resourceVersion")
+        return version
 
 
 class RecordStore:

@@ -61,7 +61,7 @@ def param_type_issues(path: JsonPath, decl: Mapping[str, Any], label: str) -> It
             )
 
 
-def value_type(value: Any) -> str | None:
+def value_type(value: object) -> str | None:
     """Tekton's type of a param value: string, array or object, or None when it is none of them."""
     if isinstance(value, str):
         return "string"
@@ -72,7 +72,7 @@ def value_type(value: Any) -> str | None:
     return None
 
 
-def _show(value: Any) -> str:
+def _show(value: object) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     return repr(value) if isinstance(value, (int, float)) or value is None else type(value).__name__

@@ -126,7 +126,7 @@ def read(src: Source) -> tuple[list[Resource], list[Finding]]:
     return resources, problems
 
 
-def _is_tekton(api: Any) -> bool:
+def _is_tekton(api: object) -> bool:
     group = api.partition("/")[0] if isinstance(api, str) else ""
     return group == "tekton.dev" or group.endswith(".tekton.dev")
 

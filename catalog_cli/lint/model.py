@@ -221,12 +221,12 @@ class LintContext:
 Check = Callable[[Resource, LintContext], Iterator[Issue]]
 
 
-def mapping(value: Any) -> Mapping[str, Any]:
+def mapping(value: object) -> Mapping[str, Any]:
     """``value`` if it is a mapping, else an empty one: checks read shapes they cannot trust."""
     return value if isinstance(value, Mapping) else {}
 
 
-def text(value: Any) -> str:
+def text(value: object) -> str:
     """``value`` if it is a string, else ``""``."""
     return value if isinstance(value, str) else ""
 

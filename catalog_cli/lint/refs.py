@@ -23,7 +23,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from .model import JsonPath
 
@@ -94,9 +93,9 @@ def refs_in_text(value: str) -> Iterator[Ref]:
     # e.g. $(echo $(params.a)), are found by the innermost match above.
 
 
-def walk_strings(value: Any, path: JsonPath, *, skip: frozenset[str] = PROSE_KEYS) -> Iterator[tuple[JsonPath, str]]:
+def walk_strings(value: object, path: JsonPath, *, skip: frozenset[str] = PROSE_KEYS) -> Iterator[tuple[JsonPath, str]]:
     """Every string value (not key) under ``value``, with its path; prose keys skipped."""
-    stack: list[tuple[Any, JsonPath]] = [(value, path)]
+    stack: list[tuple[object, JsonPath]] = [(value, path)]
     while stack:
         node, where = stack.pop()
         if isinstance(node, str):
@@ -110,7 +109,7 @@ def walk_strings(value: Any, path: JsonPath, *, skip: frozenset[str] = PROSE_KEY
                 stack.append((node[i], (*where, i)))
 
 
-def walk_refs(value: Any, path: JsonPath, *, prune: frozenset[str] = frozenset()) -> Iterator[tuple[JsonPath, Ref]]:
+def walk_refs(value: object, path: JsonPath, *, prune: frozenset[str] = frozenset()) -> Iterator[tuple[JsonPath, Ref]]:
     """Every reference under ``value`` with the path of the string holding it.
 
     Mapping keys listed in ``prune`` are not entered (e.g. an inline ``taskSpec``

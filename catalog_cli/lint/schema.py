@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from importlib import resources as importlib_resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .model import Issue, LintContext, Resource
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+    from jsonschema.protocols import Validator
 
 #: (kind, version) pairs that have a schema; the file is ``<kind>.<version>.json``.
 SCHEMAS = frozenset(
@@ -27,15 +31,15 @@ MAX_ERRORS = 20
 def load_schema(kind: str, version: str) -> dict[str, Any]:
     """The generated JSON Schema of one kind and version."""
     name = f"{kind.lower()}.{version}.json"
-    text = importlib_resources.files("catalog_cli").joinpath("schemas", name).read_text("utf-8")
+    text = (importlib_resources.files("catalog_cli") / "schemas" / name).read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
 
 
 @cache
-def validator(kind: str, version: str) -> Any:
+def validator(kind: str, version: str) -> Validator:
     """A jsonschema validator, built on first use and kept for the process."""
-    from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # lazily: only invalid objects need it
+    from jsonschema import Draft202012Validator  # lazily: only invalid objects need it
 
     return Draft202012Validator(load_schema(kind, version))
 
@@ -52,7 +56,7 @@ def fast_validator(kind: str, version: str) -> Callable[[Any], bool]:
     try:
         return _compile(schema)
     except _Unsupported:
-        return validator(kind, version).is_valid  # type: ignore[no-any-return]
+        return validator(kind, version).is_valid
 
 
 def check_schema(res: Resource, ctx: LintContext) -> Iterator[Issue]:
@@ -70,7 +74,8 @@ def check_schema(res: Resource, ctx: LintContext) -> Iterator[Issue]:
         where = ".".join(str(p) for p in path) or "(top level)"
         if err.validator == "additionalProperties" and isinstance(err.instance, dict):
             # Point at the unexpected key itself, one per key.
-            allowed = err.schema.get("properties", {})
+            # jsonschema types a subschema as possibly a boolean; this one has properties.
+            allowed = err.schema.get("properties", {}) if isinstance(err.schema, Mapping) else {}
             for key in err.instance:
                 if key not in allowed:
                     yield Issue("schema", (*path, key), f"{where}: unknown field '{key}'")
@@ -78,19 +83,19 @@ def check_schema(res: Resource, ctx: LintContext) -> Iterator[Issue]:
         yield Issue("schema", path, f"{where}: {_message(err)}")
 
 
-def _message(err: Any) -> str:
+def _message(err: ValidationError) -> str:
     if err.validator == "type":
         expected = err.validator_value
         expected = " or ".join(expected) if isinstance(expected, list) else expected
         return f"expected {expected}, got {_describe(err.instance)}"
     if err.validator == "required":
         return str(err.message).replace(" is a required property", " is required")
-    if err.validator == "enum":
+    if err.validator == "enum" and isinstance(err.validator_value, list):  # an enum is a list
         return f"{err.instance!r} is not one of {', '.join(map(repr, err.validator_value))}"
     return str(err.message)
 
 
-def _describe(value: Any) -> str:
+def _describe(value: object) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -116,7 +121,7 @@ class _Unsupported(Exception):
     """The schema uses a keyword the fast validator does not implement."""
 
 
-def _type_ok(value: Any, types: frozenset[str]) -> bool:
+def _type_ok(value: object, types: frozenset[str]) -> bool:
     if value is True or value is False:
         return "boolean" in types
     if isinstance(value, int):

@@ -16,8 +16,9 @@ import hashlib
 import io
 import json
 import tarfile
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import PREFIX, yamlio
 from ..errors import InputError
@@ -25,6 +26,9 @@ from ..model import Entry
 from ..settings import Settings
 from .registry import ImageRef, client, fetch_blob, fetch_manifest, parse_ref
 from .registry import push as push_image
+
+if TYPE_CHECKING:
+    from ..sources.base import Catalog  # sources/bundle.py imports this module
 
 ANNOTATION_API_VERSION = "dev.tekton.image.apiVersion"
 ANNOTATION_KIND = "dev.tekton.image.kind"
@@ -143,8 +147,9 @@ class Pushed:
     digest: str
 
 
-def publish(catalog: Any, target: str, names: list[str], *, all_versions: bool = False,
-            insecure: bool = False, on_push: Any = None, settings: Settings | None = None) -> list[Pushed]:
+def publish(catalog: Catalog, target: str, names: list[str], *, all_versions: bool = False,
+            insecure: bool = False, on_push: Callable[[Pushed], None] | None = None,
+            settings: Settings | None = None) -> list[Pushed]:
     """Push each chosen entry as ``TARGET/NAME:VERSION``, one resource per bundle.
 
     The file pushed is the catalog's own (digest-checked on read), so the layer holds

@@ -19,11 +19,15 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import DigestMismatch, InputError, NotFound, RemoteError
 from ..settings import HTTP_BACKOFF, HTTP_RETRIES, HTTP_TIMEOUT, Settings
+
+if TYPE_CHECKING:
+    from requests import Response  # imported where used: oras-py brings it
 
 #: What registries themselves accept (distribution refuses larger manifests).
 MAX_MANIFEST_BYTES = 4 * 1024 * 1024
@@ -75,18 +79,41 @@ def parse_ref(text: str, *, need_tag: bool = True) -> ImageRef:
     return ImageRef(registry, rest, tag, digest)
 
 
+class Container(Protocol):
+    """What this module uses of an oras-py container (oras-py has no type information)."""
+
+    def manifest_url(self) -> str: ...
+
+    def get_blob_url(self, digest: str) -> str: ...
+
+
+class Registry(Protocol):
+    """What this module uses of the oras-py Registry :func:`client` returns."""
+
+    prefix: str
+
+    def get_container(self, name: str) -> Container: ...
+
+    def do_request(self, url: str, method: str = "GET", data: Any = None,
+                   headers: Mapping[str, str] | None = None, json: Any = None,
+                   stream: bool = False) -> Response: ...
+
+    def push(self, target: str, **options: Any) -> Response: ...
+
+
 def plain_http(registry: str, insecure: bool = False) -> bool:
     """Whether to speak plain HTTP to ``registry``: loopback, or when asked."""
     host = registry.rsplit(":", 1)[0] if registry.count(":") == 1 else registry
     return insecure or host in LOOPBACK
 
 
-def client(ref: ImageRef, insecure: bool, settings: Settings | None = None) -> Any:
+def client(ref: ImageRef, insecure: bool, settings: Settings | None = None) -> Registry:
     """An oras-py Registry with the timeouts and bounded retries of ``settings`` (without
     one, their defaults), and silent."""
-    import oras.logger  # type: ignore[import-untyped]
-    import oras.provider  # type: ignore[import-untyped]
+    import oras.logger
+    import oras.provider
     import requests
+    from requests import PreparedRequest
     from requests.adapters import HTTPAdapter
 
     oras.logger.logger.log_handler = []  # oras-py logs to stderr by default
@@ -96,19 +123,21 @@ def client(ref: ImageRef, insecure: bool, settings: Settings | None = None) -> A
     raw = getattr(oras.provider.Registry.do_request, "__wrapped__", oras.provider.Registry.do_request)
 
     class _Adapter(HTTPAdapter):
-        def send(self, request: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        # requests declares send's parameters one by one; they are passed on as they come.
+        def send(self, request: PreparedRequest, **kwargs: Any) -> Response:  # type: ignore[override]
             kwargs["timeout"] = kwargs.get("timeout") or timeout
             return super().send(request, **kwargs)
 
-    class _Registry(oras.provider.Registry):  # type: ignore[misc]
-        def do_request(self, url: str, method: str = "GET", data: Any = None, headers: Any = None,
-                       json: Any = None, stream: bool = False) -> Any:
+    class _Registry(oras.provider.Registry):  # type: ignore[misc]  # oras-py has no types: Any
+        def do_request(self, url: str, method: str = "GET", data: Any = None,
+                       headers: Mapping[str, str] | None = None, json: Any = None,
+                       stream: bool = False) -> Response:
             reason = ""
             for attempt in range(retries + 1):
                 if attempt:
                     time.sleep(HTTP_BACKOFF * 2 ** (attempt - 1))
                 try:
-                    resp = raw(self, url, method, data, dict(headers or {}), json, stream)
+                    resp: Response = raw(self, url, method, data, dict(headers or {}), json, stream)
                 except requests.exceptions.ReadTimeout:
                     raise RemoteError(f"no answer within {timeout:g} s", str(ref)) from None
                 except requests.exceptions.RequestException as exc:
@@ -129,7 +158,7 @@ def client(ref: ImageRef, insecure: bool, settings: Settings | None = None) -> A
     return reg
 
 
-def check(resp: Any, what: str, ref: ImageRef) -> Any:
+def check(resp: Response, what: str, ref: ImageRef) -> Response:
     if resp.status_code == 404:
         raise NotFound(f"{what}: not found in the registry", str(ref))
     if resp.status_code not in (200, 201, 202):
@@ -137,7 +166,7 @@ def check(resp: Any, what: str, ref: ImageRef) -> Any:
     return resp
 
 
-def _read_capped(resp: Any, limit: int, over: str, where: str) -> bytes:
+def _read_capped(resp: Response, limit: int, over: str, where: str) -> bytes:
     """The body of a streamed response, never read past ``limit`` (+1 byte, to see that
     it is over: then ``over`` is the error). Raw bytes: no transfer decoding, so what is
     hashed is what was sent, and no decompression happens here."""
@@ -157,7 +186,7 @@ def _read_capped(resp: Any, limit: int, over: str, where: str) -> bytes:
         resp.close()
 
 
-def fetch_manifest(reg: Any, ref: ImageRef) -> tuple[bytes, str]:
+def fetch_manifest(reg: Registry, ref: ImageRef) -> tuple[bytes, str]:
     """The manifest's bytes and their digest, which must be the one ``ref`` pins."""
     container = reg.get_container(str(ref))
     url = f"{reg.prefix}://{container.manifest_url()}"
@@ -171,7 +200,7 @@ def fetch_manifest(reg: Any, ref: ImageRef) -> tuple[bytes, str]:
     return body, digest
 
 
-def fetch_blob(reg: Any, ref: ImageRef, digest: str, size: int, where: str) -> bytes:
+def fetch_blob(reg: Registry, ref: ImageRef, digest: str, size: int, where: str) -> bytes:
     """The blob ``digest`` of ``ref``'s repository, ``size`` bytes as its manifest says,
     checked against that digest."""
     container = reg.get_container(str(ref))
@@ -184,7 +213,7 @@ def fetch_blob(reg: Any, ref: ImageRef, digest: str, size: int, where: str) -> b
     return blob
 
 
-def push(reg: Any, ref: ImageRef, files: list[str], config: str, annotation_file: str) -> str:
+def push(reg: Registry, ref: ImageRef, files: list[str], config: str, annotation_file: str) -> str:
     """Push an image made of ``files`` (``PATH:MEDIATYPE``); returns its manifest digest."""
     try:
         resp = reg.push(str(ref), files=files, manifest_config=config,

@@ -4,7 +4,7 @@ and how to undo them back to a decision level (see pub's solver.md)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Hashable
 
 from .terms import Incompatibility, Term, disjoint, intersect, satisfies
 
@@ -26,16 +26,16 @@ class PartialSolution:
     (``positive`` once a package is known to be selected, else ``negative``)."""
 
     assignments: list[Assignment] = field(default_factory=list)
-    by_key: dict[Any, list[Assignment]] = field(default_factory=dict)
-    decisions: dict[Any, int] = field(default_factory=dict)  # key -> candidate index
-    positive: dict[Any, Term] = field(default_factory=dict)
-    negative: dict[Any, Term] = field(default_factory=dict)
+    by_key: dict[Hashable, list[Assignment]] = field(default_factory=dict)
+    decisions: dict[Hashable, int] = field(default_factory=dict)  # key -> candidate index
+    positive: dict[Hashable, Term] = field(default_factory=dict)
+    negative: dict[Hashable, Term] = field(default_factory=dict)
 
     @property
     def level(self) -> int:
         return len(self.decisions)
 
-    def decide(self, key: Any, index: int) -> None:
+    def decide(self, key: Hashable, index: int) -> None:
         self.decisions[key] = index
         term = Term(key, 1 << index, True)
         self._assign(Assignment(term, self.level, len(self.assignments), None))

@@ -9,8 +9,8 @@ nothing of catalogs or version strings.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Protocol
+from collections.abc import Hashable, Sequence
+from typing import Protocol
 
 from .terms import (
     ROOT,
@@ -31,9 +31,9 @@ MAX_LINES = 40
 class Names(Protocol):
     """How the report names packages and their versions."""
 
-    def name(self, key: Any) -> str: ...
+    def name(self, key: Hashable) -> str: ...
 
-    def versions(self, key: Any) -> Sequence[str]:
+    def versions(self, key: Hashable) -> Sequence[str]:
         """Version texts of a package's candidates, newest first (the masks' bit order)."""
         ...
 
@@ -136,7 +136,7 @@ class Explanation:
             return f"no version of {name} is allowed{self._have(term.key)}"
         return f"no version of {name} matches {wanted}{self._have(term.key)}"
 
-    def _have(self, key: Any) -> str:
+    def _have(self, key: Hashable) -> str:
         have = list(self.names.versions(key))
         shown = ", ".join(have[:5]) + (", ..." if len(have) > 5 else "")
         return f" ({self.names.name(key)} has {shown})" if have else ""

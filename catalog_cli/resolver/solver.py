@@ -13,7 +13,7 @@ algorithm.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic
 
@@ -372,10 +372,10 @@ class _Names:
     def __init__(self, resolver: Resolver[Any, Any, Any]) -> None:
         self.resolver = resolver
 
-    def name(self, key: Any) -> str:
+    def name(self, key: Hashable) -> str:
         return self.resolver._name(key)
 
-    def versions(self, key: Any) -> Sequence[str]:
+    def versions(self, key: Hashable) -> Sequence[str]:
         if key is ROOT:
             return ()
         version = self.resolver.provider.version

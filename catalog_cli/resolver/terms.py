@@ -12,9 +12,8 @@ and that derivation graph is what :mod:`.report` puts into words.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 
 class _RootKey:
@@ -23,7 +22,7 @@ class _RootKey:
 
 
 #: The package standing for the user's requirements.
-ROOT: Any = _RootKey()
+ROOT: Hashable = _RootKey()
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +33,7 @@ class Term:
     while the set is unchanged.
     """
 
-    key: Any
+    key: Hashable
     mask: int
     positive: bool
     label: str | None = None
@@ -126,7 +125,7 @@ class Incompatibility:
             # The root is always selected: "root and X" says no more than "X".
             rest = [t for t in terms if not (t.positive and t.key is ROOT)]
             terms = rest or list(terms)
-        merged: dict[Any, Term] = {}
+        merged: dict[Hashable, Term] = {}
         for t in terms:
             merged[t.key] = intersect(merged[t.key], t) if t.key in merged else t
         return cls(tuple(merged.values()), cause)
@@ -136,5 +135,5 @@ class Incompatibility:
         return not self.terms or (
             len(self.terms) == 1 and self.terms[0].positive and self.terms[0].key is ROOT)
 
-    def term(self, key: Any) -> Term | None:
+    def term(self, key: Hashable) -> Term | None:
         return next((t for t in self.terms if t.key == key), None)

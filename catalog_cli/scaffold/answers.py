@@ -18,11 +18,14 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import PREFIX, yamlio
 from ..errors import InputError, NotFound
 from .template import OUT_PATH, REQUIRED_PARAMETERS, Parameter, Template
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 ANSWERS_FILE = ".catalog-answers.yaml"
 ANSWERS_KIND = "ScaffoldAnswers"
@@ -32,7 +35,7 @@ FLAGS = {"name": "--name", "git-url": "--git-url", "image": "--image", "namespac
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_FORMATS: dict[str, tuple[Callable[[Any], bool], str]] = {
+_FORMATS: dict[str, tuple[Callable[[object], bool], str]] = {
     "dns-label": (lambda s: not isinstance(s, str) or (len(s) <= 63 and bool(DNS_LABEL.fullmatch(s))),
                   "is not a DNS-1123 label (lower case letters, digits and '-', starting and "
                   "ending with a letter or digit, at most 63 characters)"),
@@ -47,6 +50,9 @@ _EXPANSIONS = (("$(", "Tekton would evaluate it as a $(...) variable"),
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 Asker = Callable[[Parameter, str | None], str]
+#: An answer, of one of the types a template's parameter may have (see ``template``):
+#: string, integer, boolean, or array of strings.
+Answer = str | int | bool | list[str]
 
 
 def option(name: str) -> str:
@@ -65,7 +71,7 @@ def parse_sets(items: Iterable[str]) -> list[tuple[str, str]]:
     return out
 
 
-def coerce(param: Parameter, text: str, current: Any = None) -> Any:
+def coerce(param: Parameter, text: str, current: Answer | None = None) -> Answer:
     """Text from the command line (or a prompt) as the parameter's type. An array
     parameter takes one item per --set (repeat it); an empty value means no items."""
     where = option(param.name)
@@ -87,10 +93,10 @@ def coerce(param: Parameter, text: str, current: Any = None) -> Any:
 
 
 def collect(template: Template, given: Mapping[str, str | None], sets: Iterable[tuple[str, str]],
-            base: Mapping[str, Any] | None = None) -> dict[str, Any]:
+            base: Mapping[str, Answer] | None = None) -> dict[str, Answer]:
     """Answers from options (``given``, None when absent) and ``--set`` pairs over ``base``
     (the recorded answers, on update). Unknown keys are refused; nothing is validated yet."""
-    out: dict[str, Any] = dict(base or {})
+    out: dict[str, Answer] = dict(base or {})
     array_set: set[str] = set()
     for key, value in given.items():
         if value is not None:
@@ -109,28 +115,29 @@ def collect(template: Template, given: Mapping[str, str | None], sets: Iterable[
     return out
 
 
-def _one(template: Template, key: str, value: str, where: str) -> Any:
+def _one(template: Template, key: str, value: str, where: str) -> Answer:
     param = template.parameter(key)
     if param is None:
         raise InputError(f"template {template.name} has no parameter {key!r}", where)
     return coerce(param, value)
 
 
-def missing(template: Template, answers: Mapping[str, Any]) -> list[Parameter]:
+def missing(template: Template, answers: Mapping[str, object]) -> list[Parameter]:
     """Required parameters with no answer and no default."""
     return [p for p in template.parameters if p.required and p.name not in answers and not p.has_default]
 
 
-def complete(template: Template, answers: Mapping[str, Any], ask: Asker | None = None) -> dict[str, Any]:
+def complete(template: Template, answers: Mapping[str, Answer], ask: Asker | None = None) -> dict[str, Answer]:
     """Every answer: given ones, then asked ones (``ask``, when stdin is a terminal),
     then defaults; validated. Answers the template no longer has are dropped."""
     out = {k: v for k, v in answers.items() if template.parameter(k) is not None}
     lacking = missing(template, out)
-    if lacking and ask is None:
-        names = ", ".join(option(p.name) for p in lacking)
-        raise InputError(f"missing required parameters of {template.name}: {names}")
-    for param in lacking:
-        out[param.name] = _ask(template, param, ask)  # type: ignore[arg-type]
+    if lacking:
+        if ask is None:
+            names = ", ".join(option(p.name) for p in lacking)
+            raise InputError(f"missing required parameters of {template.name}: {names}")
+        for param in lacking:
+            out[param.name] = _ask(template, param, ask)
     for param in template.parameters:
         if param.name not in out and param.has_default:
             out[param.name] = param.schema["default"]
@@ -138,7 +145,7 @@ def complete(template: Template, answers: Mapping[str, Any], ask: Asker | None =
     return {p.name: out[p.name] for p in template.parameters if p.name in out}
 
 
-def _ask(template: Template, param: Parameter, ask: Asker) -> Any:
+def _ask(template: Template, param: Parameter, ask: Asker) -> Answer:
     error = None
     for _ in range(3):
         value = coerce(param, ask(param, error))
@@ -150,7 +157,7 @@ def _ask(template: Template, param: Parameter, ask: Asker) -> Any:
     raise InputError(f"no valid value after three tries: {error}", option(param.name))
 
 
-def validate(template: Template, answers: Mapping[str, Any], only: str | None = None) -> None:
+def validate(template: Template, answers: Mapping[str, object], only: str | None = None) -> None:
     """Raise InputError (one line naming the option) for the first bad answer."""
     import jsonschema
 
@@ -175,7 +182,7 @@ def validate(template: Template, answers: Mapping[str, Any], only: str | None = 
         raise _translate(errors[0])
 
 
-def _check_expansions(key: str, value: Any) -> None:
+def _check_expansions(key: str, value: object) -> None:
     items = value if isinstance(value, list) else [value]
     for item in items:
         if isinstance(item, str):
@@ -188,7 +195,7 @@ def _check_expansions(key: str, value: Any) -> None:
                     raise InputError(f"{item!r} contains {marker!r}: {why}", option(key))
 
 
-def _translate(error: Any) -> InputError:
+def _translate(error: ValidationError) -> InputError:
     path = list(error.path)
     key = str(path[0]) if path else ""
     where = option(key) if key else "answers"
@@ -204,7 +211,7 @@ def _translate(error: Any) -> InputError:
         return InputError(f"{value!r} does not match the pattern {error.validator_value}", where)
     if error.validator == "type":
         return InputError(f"{value!r} is not of type {error.validator_value}", where)
-    if error.validator == "enum":
+    if error.validator == "enum" and isinstance(error.validator_value, list):  # an enum is a list
         return InputError(f"{value!r} is not one of {', '.join(map(str, error.validator_value))}", where)
     limits = {"maxLength": "is longer than {} characters", "minLength": "is shorter than {} characters",
               "maximum": "is over {}", "minimum": "is under {}", "maxItems": "has more than {} items",
@@ -227,7 +234,7 @@ class Record:
     template: str
     version: str
     variant: str
-    answers: dict[str, Any]
+    answers: dict[str, Answer]
     dependencies: dict[str, str]
     files: dict[str, str] = field(default_factory=dict)
     catalog: str | None = None

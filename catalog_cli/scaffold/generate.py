@@ -15,7 +15,8 @@ from ..errors import InputError
 from ..manifests import merged_rules
 from ..model import Entry, canonical_kind
 from . import render
-from .template import Template, TemplateFile, source_documents
+from .answers import Answer
+from .template import Template, TemplateFile, TemplateSource, source_documents
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class Generated:
 
     template: Template
     variant: str
-    answers: dict[str, Any]
+    answers: dict[str, Answer]
     dependencies: tuple[Entry, ...]
     files: dict[str, str]  # output path -> text
 
@@ -38,7 +39,7 @@ def dep_key(entry: Entry) -> str:
     return f"{entry.kind.lower()}/{entry.name}"
 
 
-def resolve_dependencies(catalog: Any, template: Template,
+def resolve_dependencies(catalog: TemplateSource, template: Template,
                          pinned: Mapping[str, str] | None = None) -> tuple[Entry, ...]:
     """The catalog entries the template's pipeline runs: the newest versions its ranges
     allow, or exactly the ``pinned`` ones (to rebuild what an earlier run generated)."""
@@ -81,7 +82,7 @@ def header(template: Template, file: TemplateFile) -> str:
     return render.comment(head + (f"\n\n{file.description}" if file.description else ""))
 
 
-def generate(catalog: Any, template: Template, answers: Mapping[str, Any], variant: str,
+def generate(catalog: TemplateSource, template: Template, answers: Mapping[str, Answer], variant: str,
              dependencies: tuple[Entry, ...]) -> Generated:
     values = {**answers, **computed(template, variant, dependencies)}
     files: dict[str, str] = {}

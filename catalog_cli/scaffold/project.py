@@ -21,10 +21,10 @@ from typing import Any
 from .. import fsutil, versions, yamlio
 from ..errors import InputError, NotFound
 from . import answers as answers_mod
-from .answers import ANSWERS_FILE, Asker, Record, read_record, render_record, sha256
+from .answers import ANSWERS_FILE, Answer, Asker, Record, read_record, render_record, sha256
 from .generate import Generated, generate, resolve_dependencies
 from .merge import Conflict, three_way, unified
-from .template import VARIANTS, load
+from .template import VARIANTS, TemplateSource, load
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class Outcome:
     #: The content of every generated file after this run (install applies these).
     files: dict[str, str] = field(default_factory=dict)
     dependencies: dict[str, str] = field(default_factory=dict)
-    answers: dict[str, Any] = field(default_factory=dict)
+    answers: dict[str, Answer] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -81,7 +81,7 @@ def _read(folder: Path, rel: str) -> str | None:
     return yamlio.read_text(path) if path.is_file() else None
 
 
-def create(catalog: Any, name: str, *, folder: Path, version: str | None = None,
+def create(catalog: TemplateSource, name: str, *, folder: Path, version: str | None = None,
            variant: str = VARIANTS[0], given: Mapping[str, str | None] | None = None,
            sets: Iterable[str] = (), ask: Asker | None = None, dry_run: bool = False,
            force: bool = False, catalog_location: str | None = None) -> Outcome:
@@ -118,7 +118,7 @@ def create(catalog: Any, name: str, *, folder: Path, version: str | None = None,
     return out
 
 
-def update(catalog: Any, folder: Path, *, version: str | None = None,
+def update(catalog: TemplateSource, folder: Path, *, version: str | None = None,
            given: Mapping[str, str | None] | None = None, sets: Iterable[str] = (),
            ask: Asker | None = None, dry_run: bool = False) -> Outcome:
     """Regenerate ``folder`` from the newest template version (or ``version``) and merge

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from .. import yamlio
 from ..errors import InputError
 from ..model import Dependency, Entry
+from ..provider import Resolvable
 from ..resources import metadata
 
 KIND = "Template"
@@ -32,6 +33,19 @@ VARIANTS = (TRIGGERS, PIPELINES_AS_CODE)
 REQUIRED_PARAMETERS = ("name", "namespace")
 _PARAM_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 OUT_PATH = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*$")
+
+
+class TemplateSource(Resolvable, Protocol):
+    """What scaffolding needs of a catalog: every ``sources.base.Catalog`` is one (see it
+    for the contract). Named here, as scaffold works on what it is handed and does not
+    import ``sources``: the template's entry, its manifest and files, and what resolving
+    the template's dependencies needs."""
+
+    def get(self, name: str, version: str | None = None, kind: str | None = None) -> Entry: ...
+
+    def load_resource(self, entry: Entry) -> dict[str, Any]: ...
+
+    def read_file(self, rel: str, digest: str | None) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -99,7 +113,7 @@ class Template:
         return tuple(f for f in self.files if variant in f.variants)
 
 
-def load(catalog: Any, name: str, version: str | None = None) -> Template:
+def load(catalog: TemplateSource, name: str, version: str | None = None) -> Template:
     """The template ``name`` at ``version`` (newest stable when None) from ``catalog``."""
     entry = catalog.get(name, version, KIND)
     doc = catalog.load_resource(entry)
@@ -177,7 +191,7 @@ def _files(items: Any, entry: Entry, where: str) -> tuple[TemplateFile, ...]:
     return tuple(out)
 
 
-def read_source(catalog: Any, template: Template, file: TemplateFile) -> str:
+def read_source(catalog: TemplateSource, template: Template, file: TemplateFile) -> str:
     """The text of a source file, digest-checked against the index."""
     base = template.entry.path.rsplit("/", 1)[0]
     rel = f"{base}/{file.source}"
@@ -189,7 +203,7 @@ def read_source(catalog: Any, template: Template, file: TemplateFile) -> str:
         raise InputError(f"not UTF-8 text (byte {exc.start})", rel) from exc
 
 
-def source_documents(catalog: Any, template: Template, file: TemplateFile) -> list[Any]:
+def source_documents(catalog: TemplateSource, template: Template, file: TemplateFile) -> list[Any]:
     base = template.entry.path.rsplit("/", 1)[0]
     rel = f"{base}/{file.source}"
     return yamlio.loads_all(read_source(catalog, template, file), rel)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .. import resources, versions, yamlio
 from ..errors import InputError, NotFound
 from ..model import Entry, FileDigest, PolicyRule
 from ..oci.bundle import RBAC_ANNOTATION, pull, resource_of
 from ..settings import Settings
+
+if TYPE_CHECKING:
+    from .folder import IndexCatalog
 
 
 class _MemoryFiles:
@@ -23,13 +26,13 @@ class _MemoryFiles:
         return self.files[rel]
 
 
-def open_bundle(text: str, settings: Settings, *, insecure: bool = False) -> tuple[Any, list[str]]:
+def open_bundle(text: str, settings: Settings, *, insecure: bool = False) -> tuple[IndexCatalog, list[str]]:
     """A catalog holding a bundle's resources, and the requirement for each of them.
 
     Its location is the bundle reference pinned by digest, which ``install`` records
     as the source; each entry's digest is the sha256 of its resource file."""
     from .cache import open_cache
-    from .folder import IndexCatalog as Catalog
+    from .folder import IndexCatalog
 
     bundle = pull(text, insecure=insecure, settings=settings)
     rules: tuple[PolicyRule, ...] = ()
@@ -65,4 +68,4 @@ def open_bundle(text: str, settings: Settings, *, insecure: bool = False) -> tup
     location = f"oci://{bundle.ref}"
     db = open_cache(location, str(bundle.ref.digest), lambda: (entries, []), settings, where=location)
     reqs = [f"{e.kind.lower()}/{e.name}@{e.version}" for items in entries.values() for e in items]
-    return Catalog(location, _MemoryFiles(files), db, None), reqs
+    return IndexCatalog(location, _MemoryFiles(files), db, None), reqs

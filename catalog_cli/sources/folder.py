@@ -12,16 +12,14 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from .. import index as index_mod
-from .. import versions
 from ..errors import InputError, NotFound
-from ..model import KIND_ORDER, Entry, ResourceDetail
+from ..model import KIND_ORDER, Entry
 from ..settings import Settings
-from .base import FileSource, SearchHit, Verified, digest_checked, names_file
+from .base import FileSource, SearchHit, digest_checked, names_file
 from .cache import IndexData, open_cache, warnings_of
-from .verify import detail_of, load_entry
+from .single import OneRepo
 
 
 def builtin_root() -> Path:
@@ -55,7 +53,7 @@ class LocalFiles:
 
 
 @dataclass
-class IndexCatalog:
+class IndexCatalog(OneRepo):
     """An opened catalog: a queryable copy of its index, and the files it names."""
 
     location: str
@@ -67,21 +65,12 @@ class IndexCatalog:
     #: Its :meth:`origin` when it has no repo name (``folder:NAME`` for a folder given by path).
     origin_name: str | None = None
 
-    def _own(self, name: str) -> str:
-        """``name`` without a ``REPO/`` prefix naming this catalog; another repo is an error."""
-        repo, sep, bare = name.partition("/")
-        if not sep:
-            return name
-        if repo != self.name:
-            raise NotFound(f"repo {repo!r} is not part of catalog {self.location}")
-        return bare
-
     @property
     def warnings(self) -> list[str]:
         return warnings_of(self.db)
 
     # -- queries -------------------------------------------------------------------
-    def _entries(self, sql: str, args: tuple[Any, ...] = ()) -> list[Entry]:
+    def _entries(self, sql: str, args: tuple[str, ...] = ()) -> list[Entry]:
         return [Entry.from_dict(json.loads(row[0])) for row in self.db.execute(sql, args)]
 
     def names(self) -> list[str]:
@@ -111,20 +100,6 @@ class IndexCatalog:
 
         close = difflib.get_close_matches(name, self.names(), n=3)
         return f" (did you mean {', '.join(close)}?)" if close else ""
-
-    def get(self, name: str, version: str | None = None, kind: str | None = None) -> Entry:
-        """One version of ``name``: the newest stable one when ``version`` is None."""
-        name = self._own(name)
-        items = self.versions(name, kind)
-        if version is None:
-            stable = [e for e in items if not versions.parse(e.version).is_prerelease]
-            return (stable or list(items))[0]
-        want = versions.parse(version, f"{name}@{version}")
-        for e in items:
-            if versions.parse(e.version) == want:
-                return e
-        have = ", ".join(e.version for e in items)
-        raise NotFound(f"{name} has no version {version} (versions: {have})")
 
     def search(
         self,
@@ -168,10 +143,6 @@ class IndexCatalog:
                     older.setdefault((n, k), []).append(v)
         return [SearchHit(n, k, Entry.from_dict(json.loads(d)), tuple(older[(n, k)])) for n, k, d in found]
 
-    def pin(self, name: str, repo: str) -> None:
-        """``REPO/NAME`` on a one-repo catalog: fine when REPO is this one."""
-        self._own(f"{repo}/{name}")
-
     def origin(self, entry: Entry) -> str:
         """Its repo name; else the name it was given; else its location when that is a
         (redacted) URL or a bundle reference, which are the same on every machine."""
@@ -194,15 +165,6 @@ class IndexCatalog:
     def read_file(self, rel: str, digest: str | None) -> bytes:
         """A file of the catalog, refused unless its sha256 is the one the index names."""
         return digest_checked(rel, self.files.read(rel, digest), digest)
-
-    def load(self, entry: Entry) -> Verified:
-        return load_entry(self.read_file, entry)
-
-    def load_resource(self, entry: Entry) -> dict[str, Any]:
-        return self.load(entry).document
-
-    def detail(self, entry: Entry) -> ResourceDetail:
-        return detail_of(self.read_file, entry)
 
 
 def _tree_key(root: Path) -> str:

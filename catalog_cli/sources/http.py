@@ -20,18 +20,21 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..errors import NotFound, Refused, RemoteError
 from ..progress import reporter
 from ..settings import HTTP_BACKOFF, HTTP_RETRIES, HTTP_TIMEOUT
 from ..urls import is_loopback, redact
 
+if TYPE_CHECKING:
+    import httpx  # imported where used: only a run that fetches pays for it
+
 #: Bodies over this are refused (the index's own limit is in index.py).
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
-def _origin(url: Any) -> tuple[str, str, int | None]:
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     default = {"http": 80, "https": 443}.get(url.scheme)
     return (url.scheme, url.host, url.port or default)
 
@@ -60,7 +63,7 @@ class Http:
                                     verify=True, headers=dict(headers or {}),
                                     event_hooks={"request": [self._guard]})
 
-    def _guard(self, request: Any) -> None:
+    def _guard(self, request: httpx.Request) -> None:
         """Run by httpx before every request it sends, redirects included. httpx itself
         drops Authorization on a cross-origin redirect (tested); this does not rely on
         it, and also refuses to follow a repo with credentials to plain http elsewhere."""
@@ -119,7 +122,7 @@ def _first_line(exc: BaseException) -> str:
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
-def _read(resp: Any, limit: int, where: str, label: str | None) -> bytes:
+def _read(resp: httpx.Response, limit: int, where: str, label: str | None) -> bytes:
     import httpx
 
     length = resp.headers.get("content-length")

@@ -8,16 +8,15 @@ its files through the same digest check.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from .. import versions
 from ..errors import NotFound
-from ..model import KIND_ORDER, Entry, ResourceDetail
-from .base import SearchHit, Verified, digest_checked, match_rank, names_file
-from .verify import detail_of, load_entry
+from ..model import KIND_ORDER, Entry
+from .base import SearchHit, digest_checked, match_rank, names_file
+from .single import OneRepo
 
 
-class MemoryCatalog:
+class MemoryCatalog(OneRepo):
     """``entries`` in any order; ``files`` maps paths relative to the catalog to bytes."""
 
     def __init__(self, entries: Iterable[Entry], files: Mapping[str, bytes] | None = None,
@@ -32,14 +31,6 @@ class MemoryCatalog:
         for kinds in self._by.values():
             for items in kinds.values():
                 items.sort(key=lambda e: versions.parse(e.version), reverse=True)
-
-    def _own(self, name: str) -> str:
-        repo, sep, bare = name.partition("/")
-        if not sep:
-            return name
-        if repo != self.name:
-            raise NotFound(f"repo {repo!r} is not part of catalog {self.location}")
-        return bare
 
     def names(self) -> list[str]:
         return sorted(self._by)
@@ -57,18 +48,6 @@ class MemoryCatalog:
             are = " and a ".join(kinds)
             raise NotFound(f"{name!r} is a {are} in catalog {self.location}, not a {kind}")
         return tuple(self._by[name][kind])
-
-    def get(self, name: str, version: str | None = None, kind: str | None = None) -> Entry:
-        name = self._own(name)
-        items = self.versions(name, kind)
-        if version is None:
-            return next((e for e in items if not versions.parse(e.version).is_prerelease), items[0])
-        want = versions.parse(version, f"{name}@{version}")
-        for e in items:
-            if versions.parse(e.version) == want:
-                return e
-        have = ", ".join(e.version for e in items)
-        raise NotFound(f"{name} has no version {version} (versions: {have})")
 
     def search(self, term: str = "", *, category: str | None = None, tag: str | None = None,
                platform: str | None = None, kind: str | None = None) -> list[SearchHit]:
@@ -94,9 +73,6 @@ class MemoryCatalog:
                 hits.append(SearchHit(name, k, e, tuple(x.version for x in items)))
         return sorted(hits, key=lambda h: (match_rank(t, h.name), h.name, h.kind))
 
-    def pin(self, name: str, repo: str) -> None:
-        self._own(f"{repo}/{name}")
-
     def origin(self, entry: Entry) -> str:
         return self.name or self.location
 
@@ -108,12 +84,3 @@ class MemoryCatalog:
         if rel not in self._files:
             raise NotFound("file named by the index is missing", rel)
         return digest_checked(rel, self._files[rel], digest)
-
-    def load(self, entry: Entry) -> Verified:
-        return load_entry(self.read_file, entry)
-
-    def load_resource(self, entry: Entry) -> dict[str, Any]:
-        return self.load(entry).document
-
-    def detail(self, entry: Entry) -> ResourceDetail:
-        return detail_of(self.read_file, entry)

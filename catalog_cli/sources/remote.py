@@ -14,7 +14,7 @@ import contextlib
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from .. import fsutil, repos
@@ -27,6 +27,7 @@ from .http import Http
 from .repo_cache import INDEX, cache_dir, load_file, read_cache, store_file, write_meta
 
 if TYPE_CHECKING:
+    from .cache import IndexData
     from .folder import IndexCatalog
 
 
@@ -147,7 +148,7 @@ def open_remote_repo(repo: Repo, settings: Settings) -> IndexCatalog:
     body = cached.index
     key = "sha256:" + hashlib.sha256(body).hexdigest()
 
-    def load() -> Any:
+    def load() -> IndexData:
         data = index_mod.parse_text(body.decode("utf-8", errors="replace"), redact(index_url))
         return index_mod.from_data(data).entries, []
 

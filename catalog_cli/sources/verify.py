@@ -66,7 +66,7 @@ def _describe(doc: dict[str, Any]) -> str:
     return f"{what} ({doc.get('apiVersion')}) {meta.get('name')!r}"
 
 
-def check_document(entry: Entry, doc: Any) -> dict[str, Any]:
+def check_document(entry: Entry, doc: object) -> dict[str, Any]:
     """``doc`` when its kind, apiVersion and name are those ``entry`` says; else EntryMismatch."""
     where = entry.path
     if not isinstance(doc, dict):
@@ -124,7 +124,7 @@ def _dependencies_text(deps: tuple[Dependency, ...]) -> str:
     return ", ".join(f"{d.kind + '/' if d.kind else ''}{d.name} {d.range}" for d in deps) or "none"
 
 
-def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+def _same(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
     return sorted(a, key=repr) == sorted(b, key=repr)  # the order of rules or dependencies means nothing
 
 

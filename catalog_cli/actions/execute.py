@@ -74,20 +74,7 @@ def execute(cluster: Cluster, plans: list[NamespacePlan], *, action: str, force:
         if delta:
             tx.write_record(plan.namespace, plan.stored, delta, action)
 
-    errors: list[BaseException] = []
-    interrupted: BaseException | None = None
-    with ThreadPoolExecutor(max_workers=min(WORKERS, max(1, len(plans)))) as pool:
-        futures = [pool.submit(run, p) for p in plans if p.changes_record]
-        for f in futures:
-            try:
-                f.result()
-            except (KeyboardInterrupt, SystemExit) as exc:
-                interrupted = interrupted or exc
-                stop.set()
-            except BaseException as exc:
-                stop.set()
-                if not isinstance(exc, _Stopped):
-                    errors.append(exc)
+    errors, interrupted = _run_all(run, [p for p in plans if p.changes_record], stop)
     if not errors and interrupted is None:
         tx.commit()
         return
@@ -104,6 +91,42 @@ def execute(cluster: Cluster, plans: list[NamespacePlan], *, action: str, force:
         raise ClusterError(f"{text}; the API server refused to undo: {'; '.join(refused)}") from cause
     raise ClusterError(f"{text}; every change was undone, all namespaces are as they were",
                        status=getattr(cause, "status", None)) from cause
+
+
+def _run_all(run: Callable[[NamespacePlan], None], plans: list[NamespacePlan],
+             stop: threading.Event) -> tuple[list[BaseException], BaseException | None]:
+    """Run ``run`` for each plan on the worker pool and wait for every one of them to end,
+    whatever happens meanwhile: an interrupt (Ctrl-C, SIGTERM) at any moment only tells
+    the workers to stop, so that the undo starts when nothing writes any more. Returns
+    the workers' errors and the interrupt, if any."""
+    errors: list[BaseException] = []
+    interrupted: BaseException | None = None
+    pool = ThreadPoolExecutor(max_workers=min(WORKERS, max(1, len(plans))))
+    futures = []
+    try:
+        for p in plans:
+            futures.append(pool.submit(run, p))
+    except (KeyboardInterrupt, SystemExit) as exc:
+        interrupted = exc
+        stop.set()
+    pending = list(futures)
+    while pending:
+        try:
+            failure = pending[0].exception()
+            pending.pop(0)
+        except (KeyboardInterrupt, SystemExit) as signal:
+            interrupted = interrupted or signal
+            stop.set()
+            continue
+        if failure is None:
+            continue
+        stop.set()
+        if isinstance(failure, (KeyboardInterrupt, SystemExit)):
+            interrupted = interrupted or failure
+        elif not isinstance(failure, _Stopped):
+            errors.append(failure)
+    pool.shutdown(wait=True)
+    return errors, interrupted
 
 
 class _Stopped(Exception):

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import typer
+
+from .common import CatalogOption
+from .output import Format, OutputOption
 
 if TYPE_CHECKING:
     from ..actions.common import Options
@@ -54,3 +61,56 @@ def options(cluster: Cluster, namespaces: list[str], settings: Settings, *, dry_
     return Options(ns, force=force, adopt=adopt, dry_run=None if dry_run == "none" else dry_run,
                    tekton_version=tekton_version, allow_sensitive_rbac=allow_sensitive_rbac,
                    trusted=trusted_for_sensitive_rbac(settings), settings=settings)
+
+
+FromOption = typer.Option(
+    None, "--from", metavar="REPO",
+    help="Take the entries from this repo (builtin: the built-in catalog). Default: the repo each was installed from.")
+
+
+@dataclass(frozen=True)
+class Moving:
+    """The options every verb that moves installed entries takes (upgrade, rollback)."""
+
+    namespace: list[str]
+    dry_run: str | None
+    force: bool
+    allow_sensitive_rbac: bool
+    from_: str | None
+    tekton_version: str | None
+    catalog: str | None
+    context: str | None
+    kubeconfig: str | None
+    output: Format
+
+
+#: (parameter, type, option) of Moving, as the commands' signatures show them.
+_MOVING: list[tuple[str, object, object]] = [
+    ("namespace", list[str], NamespaceOption), ("dry_run", str | None, DryRunOption),
+    ("force", bool, ForceOption), ("allow_sensitive_rbac", bool, AllowSensitiveOption),
+    ("from_", str | None, FromOption), ("tekton_version", str | None, TektonVersionOption),
+    ("catalog", str | None, CatalogOption), ("context", str | None, ContextOption),
+    ("kubeconfig", str | None, KubeconfigOption), ("output", Format, OutputOption),
+]
+
+
+def moving_command(fn: Callable[..., None]) -> Callable[..., None]:
+    """A command whose last parameter, ``moving``, gathers the options of :class:`Moving`:
+    Typer sees them one by one in the signature (so ``--help`` lists them), the command
+    receives them as one object, and they are declared once for every such command."""
+    sig = inspect.signature(fn)
+    own = [p for name, p in sig.parameters.items() if name != "moving"]
+    shared = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=kind)
+              for name, kind, option in _MOVING]
+
+    @functools.wraps(fn)
+    def command(*args: object, **kwargs: object) -> None:
+        # Typer passes each option as the type _MOVING declares; mypy sees only ``object``.
+        moving = Moving(**{name: kwargs.pop(name) for name, _, _ in _MOVING})  # type: ignore[arg-type]
+        fn(*args, **kwargs, moving=moving)
+
+    # What inspect.signature (and so Typer) reads; functions have no such declared attribute.
+    command.__signature__ = sig.replace(parameters=[*own, *shared])  # type: ignore[attr-defined]
+    command.__annotations__ = {**{k: v for k, v in fn.__annotations__.items() if k != "moving"},
+                               **{name: kind for name, kind, _ in _MOVING}}
+    return command

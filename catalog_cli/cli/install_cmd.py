@@ -15,16 +15,19 @@ from .cluster_opts import (
     ForceOption,
     KubeconfigOption,
     NamespaceOption,
+    Moving,
     TektonVersionOption,
     connect,
+    moving_command,
     options,
 )
 from .common import CatalogOption, open_for, settings_of
 from .output import Format, OutputOption, emit, note, print_table, safe
 
 if TYPE_CHECKING:
-    from ..actions.common import Report
+    from ..actions.common import Options, Report
     from ..cluster.base import ObjectRef
+    from ..cluster.client import KubeCluster
     from ..settings import Settings
     from ..sources.base import Catalog
 
@@ -52,11 +55,6 @@ def _render_report(report: Report, output: Format) -> None:
     for n in report.notes:
         note(n)
     emit(data, output, table=table, names=lambda: [f"{c.kind.lower()}/{c.name}" for c in report.changes])
-
-
-FromOption = typer.Option(
-    None, "--from", metavar="REPO",
-    help="Take the entries from this repo (builtin: the built-in catalog). Default: the repo each was installed from.")
 
 
 def _render_grants(report: Report) -> None:
@@ -141,60 +139,48 @@ def install(
     _render_report(report, output)
 
 
+@moving_command
 def upgrade(
     ctx: typer.Context,
     refs: list[str] = typer.Argument(None, metavar="[NAME[@RANGE]]...", help="Installed entries to upgrade."),
     all_: bool = typer.Option(False, "--all", help="Upgrade everything catalog installed."),
-    namespace: list[str] = NamespaceOption,
-    dry_run: str | None = DryRunOption,
-    force: bool = ForceOption,
-    allow_sensitive_rbac: bool = AllowSensitiveOption,
-    from_: str | None = FromOption,
-    tekton_version: str | None = TektonVersionOption,
-    catalog: str | None = CatalogOption,
-    context: str | None = ContextOption,
-    kubeconfig: str | None = KubeconfigOption,
-    output: Format = OutputOption,
+    moving: Moving | None = None,
 ) -> None:
     """Upgrade installed entries to the newest version their range and the cluster allow."""
     from ..actions.upgrade import upgrade as run
     from ..errors import InputError
 
+    assert moving is not None
     if not refs and not all_:
         raise InputError("name what to upgrade, or use --all")
     settings = settings_of(ctx)
-    cat, refs = open_for(catalog, refs or [], settings)
-    cluster = connect(kubeconfig, context)
-    opts = options(cluster, namespace, settings, dry_run=dry_run, force=force, tekton_version=tekton_version,
-                   allow_sensitive_rbac=allow_sensitive_rbac)
-    _render_report(run(cat, cluster, refs, opts, all_=all_, from_=from_), output)
+    cat, refs = open_for(moving.catalog, refs or [], settings)
+    cluster, opts = _moving_options(moving, settings)
+    _render_report(run(cat, cluster, refs, opts, all_=all_, from_=moving.from_), moving.output)
 
 
+@moving_command
 def rollback(
     ctx: typer.Context,
     ref: str = typer.Argument(..., metavar="NAME", help="Installed entry to roll back."),
     to: str | None = typer.Option(None, "--to", help="Version to go back to. Default: the one before."),
-    namespace: list[str] = NamespaceOption,
-    dry_run: str | None = DryRunOption,
-    force: bool = ForceOption,
-    allow_sensitive_rbac: bool = AllowSensitiveOption,
-    from_: str | None = FromOption,
-    tekton_version: str | None = TektonVersionOption,
-    catalog: str | None = CatalogOption,
-    context: str | None = ContextOption,
-    kubeconfig: str | None = KubeconfigOption,
-    output: Format = OutputOption,
+    moving: Moving | None = None,
 ) -> None:
     """Put an installed entry back to its previous version (or --to VERSION)."""
     from ..actions.upgrade import rollback as run
     from ..sources import open_catalog
 
+    assert moving is not None
     settings = settings_of(ctx)
-    cat = open_catalog(catalog, settings)
-    cluster = connect(kubeconfig, context)
-    opts = options(cluster, namespace, settings, dry_run=dry_run, force=force, tekton_version=tekton_version,
-                   allow_sensitive_rbac=allow_sensitive_rbac)
-    _render_report(run(cat, cluster, ref, opts, to=to, from_=from_), output)
+    cat = open_catalog(moving.catalog, settings)
+    cluster, opts = _moving_options(moving, settings)
+    _render_report(run(cat, cluster, ref, opts, to=to, from_=moving.from_), moving.output)
+
+
+def _moving_options(moving: Moving, settings: Settings) -> tuple[KubeCluster, Options]:
+    cluster = connect(moving.kubeconfig, moving.context)
+    return cluster, options(cluster, moving.namespace, settings, dry_run=moving.dry_run, force=moving.force,
+                            tekton_version=moving.tekton_version, allow_sensitive_rbac=moving.allow_sensitive_rbac)
 
 
 def uninstall(

@@ -247,20 +247,21 @@ def kube_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KubeServer
 
 @pytest.fixture
 def kube_namespace(kube_server: KubeServer) -> Iterator[str]:
-    """A fresh namespace, created as admin; deleted (without waiting) after the test."""
+    """A fresh namespace, created as admin; deleted (without waiting) after the test.
+    Straight through the API rather than kubectl: most cluster tests make one."""
     name = f"t-{uuid.uuid4().hex[:10]}"
     namespace = {
         "apiVersion": "v1",
         "kind": "Namespace",
         "metadata": {"name": name, "labels": {"catalog-test": "true"}},
     }
-    kube_server.kubectl("create", "-f", "-", input=yaml.safe_dump(namespace))
+    status, body = kube_server.request("POST", "/api/v1/namespaces", namespace)
+    if status != 201:
+        pytest.fail(f"creating namespace {name} failed (HTTP {status}): {body}", pytrace=False)
     try:
         yield name
     finally:
-        kube_server.kubectl(
-            "delete", "namespace", name, "--wait=false", "--ignore-not-found", check=False
-        )
+        kube_server.request("DELETE", f"/api/v1/namespaces/{name}")
 
 
 def grant(

@@ -132,10 +132,10 @@ def test_a_corrupted_blob_is_refused(registry: dict[str, Any]) -> None:
 
 
 def test_limits_and_refs_are_checked_before_any_network() -> None:
-    res = [oci.Resource(b"x", "tekton.dev/v1", "Task", f"t{i}") for i in range(21)]
+    res = [oci.BundleLayer(b"x", "tekton.dev/v1", "Task", f"t{i}") for i in range(21)]
     with pytest.raises(InputError, match="at most 20"):
         oci.push_bundle(oci_registry.parse_ref("127.0.0.1:9/x:1"), res)
-    dup = [oci.Resource(b"x", "tekton.dev/v1", "Task", "t")] * 2
+    dup = [oci.BundleLayer(b"x", "tekton.dev/v1", "Task", "t")] * 2
     with pytest.raises(InputError, match="two Tasks named t"):
         oci.push_bundle(oci_registry.parse_ref("127.0.0.1:9/x:1"), dup)
     for bad in ("git-clone", "registry.io", "Registry.io/Repo:1", "r.io/x@sha256:abc"):

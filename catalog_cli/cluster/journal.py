@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ..fsutil import private_dir
+from ..fsutil import atomic_write, private_dir
 from .base import ObjectRef
 from .records import Installed, ObjectRecord
 
@@ -160,12 +160,7 @@ class Journal:
 
 def write_steps(path: Path, steps: list[Step]) -> None:
     """Replace the journal at ``path`` with ``steps`` (whole, never half)."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
-    with os.fdopen(fd, "w") as f:
-        for s in steps:
-            f.write(json.dumps(encode(s), separators=(",", ":")) + "\n")
-    os.replace(tmp, path)
+    atomic_write(path, "".join(json.dumps(encode(s), separators=(",", ":")) + "\n" for s in steps), private=True)
 
 
 @dataclass

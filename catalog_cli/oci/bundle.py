@@ -80,7 +80,7 @@ def read_layer(blob: bytes, where: str) -> bytes:
 
 
 @dataclass(frozen=True)
-class Resource:
+class BundleLayer:
     """One resource to put in a bundle: its file's bytes and what the layer says of it."""
 
     data: bytes
@@ -89,7 +89,7 @@ class Resource:
     name: str
 
 
-def resource_of(data: bytes, where: str) -> Resource:
+def resource_of(data: bytes, where: str) -> BundleLayer:
     docs = yamlio.loads_all(data.decode("utf-8"), where)
     if len(docs) != 1 or not isinstance(docs[0], dict):
         raise InputError("a bundle layer holds exactly one Tekton resource", where)
@@ -97,10 +97,10 @@ def resource_of(data: bytes, where: str) -> Resource:
     name = (doc.get("metadata") or {}).get("name")
     if not doc.get("apiVersion") or not doc.get("kind") or not name:
         raise InputError("a resource needs apiVersion, kind and metadata.name", where)
-    return Resource(data, str(doc["apiVersion"]), str(doc["kind"]), str(name))
+    return BundleLayer(data, str(doc["apiVersion"]), str(doc["kind"]), str(name))
 
 
-def push_bundle(ref: ImageRef, resources: list[Resource], annotations: dict[str, str] | None = None,
+def push_bundle(ref: ImageRef, resources: list[BundleLayer], annotations: dict[str, str] | None = None,
                 *, insecure: bool = False, settings: Settings | None = None) -> str:
     """Push one bundle (one layer per resource); returns its manifest digest. ``settings``
     gives the registry client its timeouts and retries (default: theirs)."""

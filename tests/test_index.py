@@ -11,7 +11,7 @@ import pytest
 from catalog_cli import index
 from catalog_cli.errors import IndexStale, InputError, NotFound
 
-from .conftest import TEKTON_CATALOG, assert_one_line_error, run_cli
+from .conftest import ROOT, TEKTON_CATALOG, assert_one_line_error, run_cli
 
 TASK = """\
 apiVersion: tekton.dev/v1
@@ -124,9 +124,30 @@ def test_check_without_index(tmp_path: Path) -> None:
 
 
 def test_builtin_index_is_current() -> None:
-    r = run_cli("index", "--check")
-    assert r.code == 0, r.err
-    assert "up to date" in r.err
+    """Both committed indexes: the repository's own (paths catalog/...), which makes a
+    checkout served over HTTP a catalog, and catalog/index.yaml, which the wheel ships."""
+    for args in ((), ("catalog",)):
+        r = run_cli("index", "--check", "--strict", *args)
+        assert r.code == 0, r.err
+        assert "up to date" in r.err and "warning" not in r.err
+
+
+def test_the_top_level_index_names_files_under_catalog() -> None:
+    top, package = index.load(ROOT / "index.yaml"), index.load(ROOT / "catalog" / "index.yaml")
+    assert len(top) == len(package) > 0
+    for a, b in zip(top, package):
+        assert a.path == f"catalog/{b.path}" and a.digest == b.digest
+        assert [f.path for f in a.files] == [f"catalog/{f.path}" for f in b.files]
+        assert (ROOT / a.path).is_file()
+
+
+def test_a_folder_holding_catalog_is_indexed_where_asked(tmp_path: Path) -> None:
+    make_catalog(tmp_path / "catalog", {"demo": ["0.1"]})
+    target, idx = index.write(tmp_path)
+    assert target == tmp_path / "index.yaml"
+    assert not (tmp_path / "catalog" / "index.yaml").exists()
+    assert idx.versions("demo")[0].path == "catalog/task/demo/0.1/demo.yaml"
+    assert index.load(target).versions("demo")[0].files[0].path == "catalog/task/demo/0.1/README.md"
 
 
 def test_json_format_round_trips(tmp_path: Path) -> None:

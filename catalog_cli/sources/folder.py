@@ -182,7 +182,8 @@ def _tree_key(root: Path) -> str:
 
 def open_path(path: Path, settings: Settings, name: str | None = None) -> IndexCatalog:
     """A catalog on disk: a folder holding index.yaml, an index file, or a bare tree
-    indexed as it is. Its SQLite copy lives under ``settings.cache_home``."""
+    indexed as it is, with every release tag when it is a git checkout (see
+    :mod:`.gitrepo`). Its SQLite copy lives under ``settings.cache_home``."""
     if name is None and path.resolve() == builtin_root().resolve():
         name = "builtin"
     if not path.exists():
@@ -201,6 +202,16 @@ def open_path(path: Path, settings: Settings, name: str | None = None) -> IndexC
         return IndexCatalog(str(path), LocalFiles(index_file.parent), db, name, origin)
     # A tree with no index.yaml (tektoncd/catalog as it is): index it, paths relative to ``path``.
     root = index_mod.catalog_root(path)
+    from . import gitrepo
+
+    if gitrepo.is_checkout(path):
+        def from_git() -> IndexData:
+            idx = gitrepo.build(path)
+            return idx.entries, [str(w) for w in idx.warnings]
+
+        key = f"git:{gitrepo.state(path)}:{_tree_key(root)}"
+        db = open_cache(f"git:{path.resolve()}", key, from_git, settings, where=str(path))
+        return IndexCatalog(str(path), gitrepo.GitFiles(path, LocalFiles(path)), db, name, origin)
 
     def build() -> IndexData:
         idx = index_mod.build(path)

@@ -182,3 +182,71 @@ def test_wildcard_rbac_is_flagged(tmp_path: Path) -> None:
     )
     idx = index.build(tmp_path)
     assert any("grants '*' in verbs" in str(w) for w in idx.warnings)
+
+
+# -- what the walk passes over is a warning; --strict fails on it ---------------------
+
+def test_skipped_files_are_warnings(tmp_path: Path) -> None:
+    make_catalog(tmp_path, {"demo": ["0.1"]})
+    (tmp_path / "task/stray.yaml").write_text(TASK.format(name="stray", version="0.1"))
+    (tmp_path / "task/demo/old.yaml").write_text(TASK.format(name="demo", version="0.0.1"))
+    (tmp_path / "task/empty").mkdir()
+    (tmp_path / "task/artifacthub-repo.yml").write_text("owners: []\n")  # metadata: no warning
+    (tmp_path / "task/demo/OWNERS").write_text("approvers: [someone]\n")
+    assert [str(w) for w in index.build(tmp_path).warnings] == [
+        "task/stray.yaml: not in a task/<name>/ folder; skipped",
+        "task/demo/old.yaml: not in a version folder, and not demo.yaml; skipped",
+        "task/empty: neither empty.yaml nor version folders (e.g. 0.1/empty.yaml); skipped",
+    ]
+
+
+def test_strict_writes_nothing_and_fails_on_warnings(tmp_path: Path) -> None:
+    make_catalog(tmp_path, {"demo": ["0.1"]})
+    (tmp_path / "task/stray.yaml").write_text("kind: Task\n")
+    r = run_cli("index", "--strict", str(tmp_path))
+    assert r.code == 2
+    assert "warning: task/stray.yaml: not in a task/<name>/ folder; skipped" in r.err
+    assert r.err.strip().splitlines()[-1] == (
+        f"catalog: error: {tmp_path}: 1 warning and --strict: fix them or drop --strict")
+    assert not (tmp_path / "index.yaml").exists()
+    assert run_cli("index", str(tmp_path)).code == 0  # without --strict: written, warned
+    assert run_cli("index", "--check", str(tmp_path)).code == 0
+    assert run_cli("index", "--check", "--strict", str(tmp_path)).code == 2
+
+
+def test_same_version_twice_is_one_entry_and_a_warning(tmp_path: Path) -> None:
+    make_catalog(tmp_path, {"demo": ["0.3.1", "v0.3.1"]})
+    idx = index.build(tmp_path)
+    assert [e.version for e in idx.versions("demo")] == ["0.3.1"]
+    assert [str(w) for w in idx.warnings] == [
+        "task/demo/v0.3.1/demo.yaml: Task demo v0.3.1 is also task/demo/0.3.1/demo.yaml; skipped"]
+
+
+def test_an_empty_catalog_is_never_silent(tmp_path: Path) -> None:
+    (tmp_path / "tasks/demo").mkdir(parents=True)
+    (tmp_path / "tasks/demo/demo.yaml").write_text(TASK.format(name="demo", version="latest"))
+    idx = index.build(tmp_path)
+    assert len(idx) == 0
+    assert [str(w) for w in idx.warnings] == [
+        "tasks/demo/demo.yaml: version label 'latest' is not a version, and no version folder to take one "
+        "from; skipped",
+        ".: no resources found: nothing to list",
+    ]
+    r = run_cli("list", "--catalog", str(tmp_path))
+    assert r.code == 0 and "no resources found" in r.err
+
+
+def test_check_names_what_the_index_lacks(tmp_path: Path) -> None:
+    make_catalog(tmp_path, {"demo": ["0.1"], "gone": ["0.1"]})
+    index.write(tmp_path)
+    shutil.rmtree(tmp_path / "task/gone")
+    d = tmp_path / "tasks/demo/0.2"  # a plural folder beside the singular one: the same kind
+    d.mkdir(parents=True)
+    (d / "demo.yaml").write_text(TASK.format(name="demo", version="0.2"))
+    (tmp_path / "task/demo/0.1/README.md").write_text("# changed\n")
+    r = run_cli("index", "--check", str(tmp_path))
+    assert r.code == 4
+    assert r.err.strip() == (
+        f"catalog: error: {tmp_path / 'index.yaml'}: index.yaml is stale (lacks Task demo 0.2, which the tree "
+        "has; has Task gone 0.1, which the tree has not; differs from the tree on Task demo 0.1): "
+        "run `catalog index` and commit it")

@@ -250,3 +250,20 @@ def test_check_names_what_the_index_lacks(tmp_path: Path) -> None:
         f"catalog: error: {tmp_path / 'index.yaml'}: index.yaml is stale (lacks Task demo 0.2, which the tree "
         "has; has Task gone 0.1, which the tree has not; differs from the tree on Task demo 0.1): "
         "run `catalog index` and commit it")
+
+
+def test_builtin_catalog_metadata() -> None:
+    """OWNERS for the catalog and for each resource (TEP-0079, in TEP-0003's place), and
+    Artifact Hub's repository file where its Tekton tasks repository URL points."""
+    import yaml
+
+    builtin = ROOT / "catalog"
+    owners = [builtin / "OWNERS"] + [e.parent.parent / "OWNERS" for e in
+                                     (builtin / Path(x.path) for x in index.load(builtin))]
+    for file in sorted(set(owners)):
+        data = yaml.safe_load(file.read_text())
+        assert set(data) == {"approvers", "reviewers"}, file
+        assert data["approvers"] and all(isinstance(a, str) for a in data["approvers"]), file
+    ah = yaml.safe_load((builtin / "task" / "artifacthub-repo.yml").read_text())
+    assert set(ah) <= {"repositoryID", "owners", "ignore"}
+    assert all(set(o) == {"name", "email"} for o in ah["owners"])

@@ -135,7 +135,7 @@ def test_builtin_index_is_current() -> None:
 def test_the_top_level_index_names_files_under_catalog() -> None:
     top, package = index.load(ROOT / "index.yaml"), index.load(ROOT / "catalog" / "index.yaml")
     assert len(top) == len(package) > 0
-    for a, b in zip(top, package):
+    for a, b in zip(top, package, strict=True):
         assert a.path == f"catalog/{b.path}" and a.digest == b.digest
         assert [f.path for f in a.files] == [f"catalog/{f.path}" for f in b.files]
         assert (ROOT / a.path).is_file()

@@ -141,6 +141,19 @@ def test_the_top_level_index_names_files_under_catalog() -> None:
         assert (ROOT / a.path).is_file()
 
 
+def test_the_repository_served_as_it_is_is_a_catalog(tmp_path: Path) -> None:
+    from .httpserve import serve
+
+    shutil.copytree(ROOT / "catalog", tmp_path / "repo" / "catalog")
+    shutil.copy(ROOT / "index.yaml", tmp_path / "repo" / "index.yaml")
+    with serve(tmp_path / "repo") as url:
+        assert run_cli("repo", "add", "acme", url).code == 0
+        r = run_cli("info", "acme/kubectl-deploy@0.2", "-o", "json")
+        assert r.code == 0, r.err
+        assert r.json()["path"] == "catalog/task/kubectl-deploy/0.2/kubectl-deploy.yaml"
+        assert r.json()["params"] and r.json()["mismatches"] == []
+
+
 def test_a_folder_holding_catalog_is_indexed_where_asked(tmp_path: Path) -> None:
     make_catalog(tmp_path / "catalog", {"demo": ["0.1"]})
     target, idx = index.write(tmp_path)

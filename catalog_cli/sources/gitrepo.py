@@ -165,10 +165,13 @@ def build(top: Path) -> index_mod.Index:
     """The index of the checkout at ``top``: every TEP-0115 resource at every release
     tag, and what the working tree has (its version folders, and its label versions
     that no tag has)."""
-    tree_index = index_mod.build(top)
+    disk = layout.DiskTree(top)
+    disk_root = layout.find_root(disk)
+    if disk_root is None:
+        index_mod.catalog_root(top)  # raises NotFound, saying what a catalog holds
+    working, warn = index_mod.scan(disk, disk_root or "")
     tags = release_tags(top)
     from_tags: list[Entry] = []
-    warn = list(tree_index.warnings)
     with Blobs(top) as blobs:
         for tag, version, _ in tags:
             tree = GitTree.at(blobs, tag)
@@ -179,8 +182,8 @@ def build(top: Path) -> index_mod.Index:
                 warn.extend(w)
     released = {(e.kind, e.name, versions.parse(e.version)): e for e in reversed(from_tags)}
     local: list[Entry] = []
-    flat = {e.path for e in tree_index if _flat(e)}
-    for e in tree_index:
+    flat = {e.path for e in working if _flat(e)}
+    for e in working:
         tagged = released.get((e.kind, e.name, versions.parse(e.version)))
         if tagged is None:
             local.append(e)

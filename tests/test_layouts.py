@@ -105,6 +105,15 @@ def test_lock(layout: str, checkout: Path, tmp_path: Path) -> None:
     assert r.code == 0, r.err
 
 
+@pytest.mark.parametrize("layout", ["singular", "plural", "tep0115"])
+def test_index_reads_each_layout_without_a_warning(layout: str, tmp_path: Path) -> None:
+    shutil.copytree(LAYOUTS / layout, tmp_path / layout)
+    r = run_cli("index", "--strict", str(tmp_path / layout))
+    assert r.code == 0, r.err
+    r = run_cli("list", "--catalog", str(tmp_path / layout / "index.yaml"), "-o", "json")
+    assert {row["name"]: row["versions"] for row in r.json()} == EXPECTED[layout]["versions"]
+
+
 # -- TEP-0115 in git: each release tag is a version, read from that tag ---------------
 
 def test_an_older_release_is_read_from_its_tag(checkout: Path) -> None:

@@ -59,7 +59,9 @@ class UpdatedRow(TypedDict):
 
     name: str
     status: str
-    bytes: int | None  # what was fetched; None when nothing was (failed, or a folder)
+    #: How the server said so: not modified (304), same content, new content.
+    detail: str
+    bytes: int | None  # downloaded: 0 for a 304; None when nothing was asked (failed, or a folder)
 
 
 def listing(settings: Settings) -> list[RepoRow]:
@@ -106,15 +108,16 @@ def update(names: Sequence[str], settings: Settings) -> Updated:
     for r in remote_repos:
         try:
             u = remote.update(r, settings, label=True)
-            out.rows.append({"name": r.name, "status": u.status, "bytes": u.size})
+            out.rows.append({"name": r.name, "status": u.status, "detail": u.how, "bytes": u.fetched})
         except CatalogError as exc:
             out.failed.append(exc)
-            out.rows.append({"name": r.name, "status": f"failed: {exc}", "bytes": None})
+            out.rows.append({"name": r.name, "status": "failed", "detail": str(exc), "bytes": None})
         if overall:
             overall.advance()
     if overall:
         overall.close()
     for r in chosen:
         if not r.remote:
-            out.rows.append({"name": r.name, "status": "local folder: nothing to fetch", "bytes": None})
+            out.rows.append({"name": r.name, "status": "local", "detail": "a folder: nothing to fetch",
+                             "bytes": None})
     return out

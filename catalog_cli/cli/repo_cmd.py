@@ -94,7 +94,9 @@ def update(
     if result.none_configured:
         note("no repos configured: `catalog repo add NAME URL` adds one")
     emit(rows, output, names=lambda: [str(r["name"]) for r in rows], table=lambda: print_table(
-        ["name", "status", "bytes"], [[r["name"], r["status"], r["bytes"] or ""] for r in rows]))
+        ["name", "status", "detail", "bytes downloaded"],
+        [[r["name"], r["status"], r["detail"], "" if r["bytes"] is None else f"{r['bytes']:,}"]
+         for r in rows]))
     if result.failed:
         raise RemoteError(f"{len(result.failed)} of {result.fetched} repos could not be updated")
 

@@ -80,6 +80,20 @@ def test_search_ranks_name_first_then_description() -> None:
     assert "kaniko" in r.out.split()  # matched by its description, not its name
 
 
+def test_search_matches_every_word_anywhere_ranked() -> None:
+    r = run_cli("search", "build image", "-o", "name")
+    assert r.code == 0, r.err
+    assert "kaniko" in r.out.split()  # "builds ... into a container image": words apart, in its description
+    r = run_cli("search", "image build", "--catalog", str(TEKTON_CATALOG), "-o", "name")
+    names = r.out.split()
+    assert {"kaniko", "buildah"} <= set(names)
+    # Names holding a word come before those found by their description alone.
+    ranks = [any(w in n for w in ("image", "build")) for n in names]
+    assert ranks == sorted(ranks, reverse=True) and ranks[0] and not ranks[-1]
+    r = run_cli("search", "kaniko nosuchword", "-o", "name")
+    assert r.code == 1 and r.out.split() == []
+
+
 def test_corpus_warnings_go_to_stderr_and_stdout_stays_json() -> None:
     r = run_cli("list", "--catalog", str(TEKTON_CATALOG), "-o", "json")
     assert r.code == 0

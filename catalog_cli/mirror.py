@@ -195,7 +195,9 @@ def _write_tar(out: Path, members: dict[str, bytes]) -> None:
 
 
 # -- import ---------------------------------------------------------------------------
-def _safe_name(member: tarfile.TarInfo) -> PurePosixPath:
+def _safe_name(member: tarfile.TarInfo) -> PurePosixPath | None:
+    """The member's path inside the archive, checked; None for the archive's own top
+    folder (``./``, which ``tar czf x.tar.gz .`` writes first)."""
     name = member.name
     path = PurePosixPath(name)
     if name.startswith("/") or "\\" in name or (len(name) > 1 and name[1] == ":"):
@@ -208,6 +210,8 @@ def _safe_name(member: tarfile.TarInfo) -> PurePosixPath:
         raise InputError("archive member is a device, FIFO or other special file: refused", name)
     parts = [p for p in path.parts if p not in ("", ".")]
     if not parts:
+        if member.isdir():
+            return None
         raise InputError("archive member has an empty name: refused", name)
     return PurePosixPath(*parts)
 
@@ -224,7 +228,7 @@ def _extract(archive: Path, into: Path, limits: Limits) -> set[str]:
                 if count > limits.members:
                     raise InputError(f"archive has over {limits.members:,} members: refused", str(archive))
                 rel = _safe_name(member)
-                if member.isdir():
+                if rel is None or member.isdir():
                     continue
                 if member.size > limits.member:
                     raise InputError(f"archive member is {member.size:,} bytes, over the limit of "

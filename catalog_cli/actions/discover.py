@@ -25,4 +25,5 @@ def info(catalog: Catalog, name: str, version: str | None = None, kind: str | No
     data["rbac"] = [r.to_dict() for r in d.rules]
     data["mismatches"] = list(d.mismatches)
     data["versions"] = [e.version for e in catalog.versions(name, entry.kind)]
+    data["repo"] = catalog.origin(entry)
     return data

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from . import ranges, versions
-from .errors import InputError, NotFound
+from .errors import InputError, NoSolution, NotFound, ResolutionError
 from .model import Dependency, Entry, canonical_kind
 from .requirements import Key, Requirement
 from .resolution import Link, Resolution, Resolved
@@ -145,7 +145,22 @@ def resolve(catalog: Resolvable, requirements: Sequence[Requirement],
         prefer[(item.kind, item.name)] = item.version
     provider = CatalogProvider(catalog, tekton_version, prefer)
     resolver = Resolver(provider, max_steps=max_steps, max_seconds=max_seconds)
-    result = resolver.resolve(list(requirements))
+    try:
+        result = resolver.resolve(list(requirements))
+    except NoSolution as failure:
+        if tekton_version is None:
+            raise
+        # Name the cluster's Tekton version only when a newer one would make a
+        # solution exist: if the requirements fail even without it, that is the
+        # explanation to give.
+        try:
+            Resolver(CatalogProvider(catalog, None, prefer), max_steps=max_steps,
+                     max_seconds=max_seconds).resolve(list(requirements))
+        except NoSolution as regardless:
+            raise regardless from None
+        except ResolutionError:
+            pass
+        raise failure from None
     items: dict[Key, Resolved] = {}
     for key, entry in result.chosen.items():
         links = tuple(

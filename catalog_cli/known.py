@@ -1,0 +1,124 @@
+"""Which resolver references point into a catalog this tool knows, and which are external.
+
+A reference (``refs.ResolverRef``) points into a known catalog when:
+
+- hub: its ``catalog`` param is the name of a configured repo (or ``builtin``);
+- bundles: its image is ``BASE/NAME[:TAG]`` where BASE is a configured repo's bundle
+  source (where ``catalog publish --oci BASE`` puts it), or one given for the run;
+- git: its ``url`` (or ``org``/``repo``) is a configured repo's URL or git URL;
+- http: its ``url`` lies under a configured http(s) repo's URL;
+- cluster: always: a Task by name in a namespace is the catalog's Task of that name,
+  when the catalog has one (the caller asks the catalog).
+
+Everything else is external: shown, with the reason, and never resolved. Nothing here
+reads the configuration (``repos.known`` builds a :class:`Known` from it).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+
+from .refs import KINDS, ResolverRef
+
+
+def normal_url(url: str) -> str:
+    """A location as compared: ``host/path`` in lower-case host, without scheme, user,
+    query, trailing ``/`` or ``.git``; a folder (or ``file://`` URL) as ``file:PATH``."""
+    from urllib.parse import urlsplit
+
+    text = url.strip()
+    if text.startswith("/") or text.startswith("file://"):
+        return "file:" + posixpath.normpath(text.removeprefix("file://")).removesuffix(".git")
+    parts = urlsplit(text if "://" in text else f"https://{text}")
+    path = parts.path.rstrip("/").removesuffix(".git").rstrip("/")
+    port = f":{parts.port}" if parts.port else ""
+    return f"{(parts.hostname or '').lower()}{port}{path}"
+
+
+@dataclass(frozen=True)
+class KnownCatalog:
+    """A catalog references may point into: ``name`` (a configured repo's, or
+    ``builtin``), the ``urls`` it is read or cloned from (http(s), git, a folder), and
+    the ``bundles`` bases (``REGISTRY/REPO``) its entries are published under as
+    ``BASE/NAME:VERSION`` (``catalog publish --oci BASE``)."""
+
+    name: str
+    urls: tuple[str, ...] = ()
+    bundles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Pointer:
+    """Where a resolver reference points: into the known catalog ``repo`` (None: the
+    catalog at hand, whichever repo of it has the name), or, when ``external`` says
+    why, nowhere this tool knows."""
+
+    repo: str | None = None
+    external: str | None = None
+
+
+@dataclass(frozen=True)
+class Known:
+    """The catalogs this tool knows, and the bundle bases given for one run (``--bundles``),
+    whose entries are the catalog's own whatever repo has them."""
+
+    catalogs: tuple[KnownCatalog, ...] = ()
+    bundles: tuple[str, ...] = ()
+
+    def locate(self, ref: ResolverRef) -> Pointer:
+        """Which known catalog ``ref`` points into, or why it is external. Only the
+        reference is read; whether that catalog has the name is the caller's to ask."""
+        if ref.parameterised:
+            return Pointer(external="a $(...) param: known only when the run starts")
+        if not ref.name:
+            return Pointer(external="names no resource")
+        if ref.kind not in KINDS.values():
+            return Pointer(external=f"kind {ref.kind!r} is none a catalog holds")
+        if ref.range is None:
+            return Pointer(external=f"version constraint {ref.param('version')!r} has no equal among ranges")
+        if ref.resolver == "cluster":  # a Task by name in a namespace: the catalog's, when it has one
+            return Pointer()
+        how = {"hub": self._hub, "bundles": self._bundles, "git": self._git, "http": self._http}.get(ref.resolver)
+        if how is None:
+            return Pointer(external=f"resolver {ref.resolver!r} is none catalog reads")
+        return how(ref)
+
+    def _hub(self, ref: ResolverRef) -> Pointer:
+        if ref.catalog and any(c.name == ref.catalog for c in self.catalogs):
+            return Pointer(ref.catalog)
+        if ref.catalog:
+            return Pointer(external=f"hub catalog {ref.catalog!r} is no configured repo")
+        return Pointer(external="the hub's default catalog: no configured repo (name one in the catalog param)")
+
+    def _bundles(self, ref: ResolverRef) -> Pointer:
+        image = ref.image
+        if image is None:
+            return Pointer(external="the bundle is not REGISTRY/REPOSITORY[:TAG]")
+        folder, leaf = posixpath.split(image.base)
+        for c in self.catalogs:
+            if any(folder == b.rstrip("/") for b in c.bundles):
+                return Pointer(c.name) if leaf == ref.name else Pointer(
+                    external=f"{image.base} is {c.name}'s bundle of {leaf}, not of {ref.name}")
+        if any(folder == b.rstrip("/") for b in self.bundles):
+            return Pointer() if leaf == ref.name else Pointer(external=f"{image.base} holds {leaf}, not {ref.name}")
+        return Pointer(external=f"{folder} is no configured bundle source")
+
+    def _git(self, ref: ResolverRef) -> Pointer:
+        url, org, repo = ref.param("url"), ref.param("org"), ref.param("repo")
+        for c in self.catalogs:
+            known = [normal_url(u) for u in c.urls]
+            if url and normal_url(url) in known:
+                return Pointer(c.name)
+            if not url and org and repo and any(k.endswith(f"/{org}/{repo}") for k in known):
+                return Pointer(c.name)
+        if url:
+            return Pointer(external="this git URL is no configured repo's")
+        return Pointer(external=f"git repo {org or '(default org)'}/{repo} is no configured repo's")
+
+    def _http(self, ref: ResolverRef) -> Pointer:
+        url = normal_url(ref.url or "")
+        for c in self.catalogs:
+            if any(url.startswith(normal_url(u) + "/") for u in c.urls if not u.startswith(("/", "file:"))):
+                return Pointer(c.name)
+        return Pointer(external="this URL is in no configured repo")

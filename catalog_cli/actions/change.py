@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from .. import repos
 from ..cluster.base import Cluster, ObjectRef
 from ..cluster.records import Installed, ObjectRecord, Record
 from ..manifests import SERVICE, Package, objects_for
@@ -69,7 +70,8 @@ def change(catalog: Catalog, cluster: Cluster, opts: Options, targets: dict[str,
     resolved: dict[tuple[str, ...], tuple[list[Package], Resolution]] = {}
     for t in targets.values():
         if t.requirements not in resolved:
-            entries, resolution = resolve_entries(catalog, t.requirements, tekton, t.locked)
+            entries, resolution = resolve_entries(catalog, t.requirements, tekton, t.locked,
+                                                  repos.known(opts.settings))
             resolved[t.requirements] = (load_packages(catalog, entries), resolution)
 
     kinds = {o["kind"] for pkgs, _ in resolved.values() for p in pkgs for o in objects_for(p, "x")}

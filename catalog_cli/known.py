@@ -66,6 +66,11 @@ class Known:
     catalogs: tuple[KnownCatalog, ...] = ()
     bundles: tuple[str, ...] = ()
 
+    def adding(self, bundles: tuple[str, ...]) -> Known:
+        """The same with more bundle bases for the run."""
+        more = tuple(b for b in bundles if b not in self.bundles)
+        return Known(self.catalogs, self.bundles + more) if more else self
+
     def locate(self, ref: ResolverRef) -> Pointer:
         """Which known catalog ``ref`` points into, or why it is external. Only the
         reference is read; whether that catalog has the name is the caller's to ask."""

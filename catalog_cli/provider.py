@@ -185,15 +185,18 @@ def resolve(catalog: Resolvable, requirements: Sequence[Requirement],
 
     ``tekton_version`` (the cluster's, or None to ignore it) rules out entries whose
     ``pipelines.minVersion`` is newer. ``locked`` (a ``lockfile.Lock``) makes its
-    versions the first choice. ``known`` (``repos.known``) says which references
-    through resolvers point into known catalogs; without it, only a cluster
-    resolver's reference to a name the catalog has is followed. Raises ``ResolutionError`` (with the explanation) when
+    versions the first choice, and its bundle bases known. ``known``
+    (``repos.known``) says which references through resolvers point into known
+    catalogs; without it, only a cluster resolver's reference to a name the catalog
+    has is followed. Raises ``ResolutionError`` (with the explanation) when
     nothing fits, ``NotFound``/``InputError`` naming the entry at fault for a
     dependency on an unknown name or an invalid range, ``ResolutionError`` for a cycle.
     """
     prefer: dict[Key, str] = {}
     for item in locked.resolved if locked else ():
         prefer[(item.kind, item.name)] = item.version
+    if locked is not None and locked.bundles:
+        known = (known or Known()).adding(locked.bundles)
     provider = CatalogProvider(catalog, tekton_version, prefer, known)
     resolver = Resolver(provider, max_steps=max_steps, max_seconds=max_seconds)
     result = resolver.resolve(list(requirements))

@@ -25,13 +25,14 @@ ACME = Path(__file__).parent / "data" / "refs" / "acme"
 
 
 def acme_tree(tmp_path: Path, git_url: str = "https://git.example.com/acme/catalog.git",
-              registry: str = "registry.example.com") -> Path:
+              registry: str = "registry.example.com", other_registry: str = "gcr.io") -> Path:
     """The acme catalog (tests/data/refs/acme) with its Pipeline's placeholders filled
     in, indexed."""
     root = tmp_path / "acme"
     shutil.copytree(ACME, root)
     ci = root / "pipeline/ci/0.1/ci.yaml"
-    ci.write_text(Template(ci.read_text()).substitute(GIT_URL=git_url, REGISTRY=registry))
+    ci.write_text(Template(ci.read_text()).substitute(GIT_URL=git_url, REGISTRY=registry,
+                                                      OTHER_REGISTRY=other_registry))
     index.write(root)
     return root
 

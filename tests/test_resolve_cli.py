@@ -193,6 +193,7 @@ def test_lock_pins_references_and_says_what_is_unpinned(acme_git: tuple[Path, Pa
     assert r.code == 0, r.err
     data = yaml.safe_load(lock.read_text())
     assert [d["name"] for d in data["resolved"]] == ["git-clone", "kubectl-deploy", "yq-update", "ci"]
+    assert r.out.splitlines()[3].split() == ["Task", "yq-update", "0.2", "ci", "(=0.2.0", "via", "git)"]
     refs = {ref["name"]: ref for ref in data["resolved"][-1]["references"]}
     assert refs["yq-update"]["target"] == "yq-update"
     assert refs["yq-update"]["commit"] == _git(git_dir, "rev-parse", "main")

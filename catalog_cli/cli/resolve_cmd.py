@@ -21,7 +21,8 @@ def _emit_lock(lock: Lock, output: Format) -> int:
     data = lock.to_data()["resolved"]
     rows = []
     for item in data:
-        by = ", ".join(b.get("requirement") or f"{b['name']} ({b['range']})" for b in item["requiredBy"])
+        by = ", ".join(b.get("requirement") or f"{b['name']} ({b['range']}{' via ' + b['via'] if b.get('via') else ''})"
+                       for b in item["requiredBy"])
         rows.append([item["kind"], item["name"], item["version"], by])
     emit(data, output, names=lambda: [r[1] for r in rows],
          table=lambda: print_table(["kind", "name", "version", "required by"], rows))

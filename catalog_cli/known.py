@@ -10,6 +10,11 @@ A reference (``refs.ResolverRef``) points into a known catalog when:
 - cluster: always: a Task by name in a namespace is the catalog's Task of that name,
   when the catalog has one (the caller asks the catalog).
 
+A git or http reference points into a catalog only through a path that catalog layouts
+give (``[...]/<kind folder>/<name>/[<version>/]<name>.yaml``, ``layout``): the file
+Tekton fetches is then the one the catalog indexes under that name. A name that is no
+resource name (``acme/x`` would read as a repo's) points nowhere.
+
 Everything else is external: shown, with the reason, and never resolved. Nothing here
 reads the configuration (``repos.known`` builds a :class:`Known` from it).
 """
@@ -17,9 +22,15 @@ reads the configuration (``repos.known`` builds a :class:`Known` from it).
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
 
-from .refs import KINDS, ResolverRef
+from . import versions
+from .layout import KIND_FOLDERS
+from .refs import KINDS, NAME, ResolverRef
+
+#: ``[user@]host:path``, git's scp-like address.
+_SCP = re.compile(r"^(?:[^@/]+@)?(?P<host>[^:/]+):(?P<path>.*)$")
 
 
 def normal_url(url: str) -> str:
@@ -30,10 +41,32 @@ def normal_url(url: str) -> str:
     text = url.strip()
     if text.startswith("/") or text.startswith("file://"):
         return "file:" + posixpath.normpath(text.removeprefix("file://")).removesuffix(".git")
-    parts = urlsplit(text if "://" in text else f"https://{text}")
+    scp = _SCP.match(text) if "://" not in text else None
+    if scp:
+        text = f"ssh://{scp['host']}/{scp['path'].lstrip('/')}"
+    try:
+        parts = urlsplit(text if "://" in text else f"https://{text}")
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:  # a port that is no number, an unclosed IPv6 bracket: compared as written
+        return text
     path = parts.path.rstrip("/").removesuffix(".git").rstrip("/")
-    port = f":{parts.port}" if parts.port else ""
     return f"{(parts.hostname or '').lower()}{port}{path}"
+
+
+def layout_mismatch(ref: ResolverRef, path: str, what: str) -> str | None:
+    """Why ``path`` (``what``: a git ``pathInRepo``, an http URL's path) is not where a
+    catalog layout keeps ``ref``'s resource; None when it is."""
+    parts = path.strip("/").split("/")
+    at = len(parts) - 2  # the name folder: the file's parent, or its grandparent over a version
+    if at >= 1 and versions.is_version(parts[at]):
+        at -= 1
+    if any(p in ("", ".", "..") for p in parts) or at < 1 or parts[at] != ref.name:
+        return f"{what} {path} is not where a catalog keeps {ref.name}"
+    kind = KIND_FOLDERS.get(parts[at - 1])
+    if kind != ref.kind:
+        return f"{what} {path} is " + (f"in a {kind} folder, not a {ref.kind} one" if kind
+                                       else f"not where a catalog keeps {ref.name}")
+    return None
 
 
 @dataclass(frozen=True)
@@ -78,6 +111,8 @@ class Known:
             return Pointer(external="a $(...) param: known only when the run starts")
         if not ref.name:
             return Pointer(external="names no resource")
+        if not NAME.match(ref.name):
+            return Pointer(external=f"{ref.name!r} is no resource name")
         if ref.kind not in KINDS.values():
             return Pointer(external=f"kind {ref.kind!r} is none a catalog holds")
         if ref.range is None:
@@ -113,10 +148,10 @@ class Known:
         url, org, repo = ref.param("url"), ref.param("org"), ref.param("repo")
         for c in self.catalogs:
             known = [normal_url(u) for u in c.urls]
-            if url and normal_url(url) in known:
-                return Pointer(c.name)
-            if not url and org and repo and any(k.endswith(f"/{org}/{repo}") for k in known):
-                return Pointer(c.name)
+            if (url and normal_url(url) in known) or (
+                    not url and org and repo and any(k.endswith(f"/{org}/{repo}") for k in known)):
+                wrong = layout_mismatch(ref, ref.path_in_repo or "", "pathInRepo")
+                return Pointer(external=wrong) if wrong else Pointer(c.name)
         if url:
             return Pointer(external="this git URL is no configured repo's")
         return Pointer(external=f"git repo {org or '(default org)'}/{repo} is no configured repo's")
@@ -125,5 +160,6 @@ class Known:
         url = normal_url(ref.url or "")
         for c in self.catalogs:
             if any(url.startswith(normal_url(u) + "/") for u in c.urls if not u.startswith(("/", "file:"))):
-                return Pointer(c.name)
+                wrong = layout_mismatch(ref, url.partition("/")[2], "the URL's path")
+                return Pointer(external=wrong) if wrong else Pointer(c.name)
         return Pointer(external="this URL is in no configured repo")

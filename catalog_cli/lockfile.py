@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 from . import PREFIX, versions, yamlio
 from .errors import CatalogError, DigestMismatch, InputError, NotFound, ResolutionError
 from .model import Entry, canonical_kind
-from .refs import ResolverRef
+from .refs import ResolverRef, is_commit, is_digest
 from .provider import newest_allowed, resolve
 from .requirements import Key, Requirement, parse_requirement
 from .resolution import Chosen, Link, Resolution, explain_choice, find_key
@@ -304,6 +304,11 @@ class _Reader:
                   if "target" in item else None)
         field_name = PIN_FIELDS.get(resolver, "digest")
         pin = self.text(item[field_name], f"{f}.{field_name}") if field_name in item else None
+        if pin is not None and resolver == "git" and not is_commit(pin):
+            raise self.fail(f"{f}.commit {pin!r} is not a commit (40 or 64 hex digits)")
+        if pin is not None and resolver != "git" and not is_digest(pin, resolver):
+            raise self.fail(f"{f}.{field_name} {pin!r} is not " + ("sha256: and 64 hex digits" if resolver == "bundles"
+                                                                 else "sha256: or sha512: and hex digits"))
         notes = [self.text(item[k], f"{f}.{k}") if item.get(k) is not None else None
                  for k in ("external", "unpinned")]
         return LockedRef(ref, target, pin, notes[0], notes[1])

@@ -28,6 +28,7 @@ from . import index as index_mod
 from .archives import MAX_EXTENDED_TOTAL, Inflating, open_tar_stream
 from .errors import CatalogError, DigestMismatch, InputError, NotFound
 from .model import Entry, FileDigest
+from .refs import NAME
 from .sources.base import Catalog
 from .sources.layered import Layered
 
@@ -78,6 +79,8 @@ def _owner(catalog: Catalog, name: str) -> tuple[Catalog, str, str]:
 
 
 def _has(catalog: Catalog, name: str) -> bool:
+    if not NAME.match(name):  # acme/x would read as the repo acme's x
+        return False
     try:
         return bool(catalog.kinds(name))
     except CatalogError:

@@ -145,6 +145,9 @@ def pin(ref: ResolverRef, pinner: Pinner | None) -> tuple[str | None, str | None
         return None, "no revision: the cluster's default-revision decides"
     if ref.resolver == "bundles" and ref.image is None:
         return None, "the bundle is not REGISTRY/REPOSITORY[:TAG]"
+    if ref.resolver == "bundles" and ref.image is not None and ref.image.digest:
+        # Tekton fetches by that digest: asking for the tag would pin something else.
+        return None, f"the bundle's digest {ref.image.digest!r} is not sha256: and 64 hex digits"
     if pinner is None:
         return None, "offline: " + ("the registry" if ref.resolver == "bundles" else "git") + " was not asked"
     try:

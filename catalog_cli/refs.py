@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from . import versions
 
@@ -41,8 +42,52 @@ IDENTITY: dict[str, tuple[str, ...]] = {
     "cluster": ("kind", "name", "namespace"),
     "http": ("url", "digest"),
 }
+#: The params that name a location, which may carry credentials (``user:token@``, a
+#: token in the query): recorded and shown only without them (see :func:`shown`).
+LOCATIONS: dict[str, tuple[str, ...]] = {
+    "hub": ("url",), "bundles": ("bundle",), "git": ("url", "serverURL"), "http": ("url",)}
+#: A resource's name as catalogs hold them (and Kubernetes takes them): a DNS label.
+NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _COMMIT = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 _DIGEST = re.compile(r"^sha(?:256:[0-9a-f]{64}|512:[0-9a-f]{128})$")
+_SHA256 = re.compile(r"^sha256:[0-9a-f]{64}$")
+#: Param names whose values are secrets, for resolvers this module does not know.
+_SECRET_NAME = re.compile(r"token|secret|password|passwd|credential|auth|key", re.IGNORECASE)
+
+
+def is_commit(text: str) -> bool:
+    """A full git commit id (SHA-1 or SHA-256)."""
+    return bool(_COMMIT.match(text))
+
+
+def is_digest(text: str, resolver: str = "http") -> bool:
+    """A content digest as ``resolver`` takes one: ``sha256:<64 hex>`` for a bundle (OCI
+    manifests), also ``sha512:<128 hex>`` for http."""
+    return bool((_SHA256 if resolver == "bundles" else _DIGEST).match(text))
+
+
+def shown(value: str) -> str:
+    """A location (URL, scp-like git address, bundle) fit to record or show: without a
+    ``user:password@`` part and, for a URL, without query or fragment (tokens and
+    signed URLs travel there). Unchanged when it carries none of them."""
+    if "://" in value:
+        try:
+            parts = urlsplit(value)
+        except ValueError:  # an IPv6 host without its closing bracket
+            return "(a URL that does not parse)"
+        if "@" not in parts.netloc and not parts.query and not parts.fragment:
+            return value
+        return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
+    head = value.split("/", 1)[0]  # user:password@registry/..., user@host:path
+    return value[len(head.rpartition("@")[0]) + 1:] if "@" in head else value
+
+
+def _shown_params(resolver: str, params: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """``params`` without credentials: locations shown (:func:`shown`); for a resolver
+    not known here, URLs shown and secret-named params left out."""
+    if resolver in LOCATIONS:
+        return tuple((k, shown(v) if k in LOCATIONS[resolver] else v) for k, v in params)
+    return tuple((k, shown(v)) for k, v in params if not _SECRET_NAME.search(k))
 _CONSTRAINT = re.compile(r"^(?P<op>!=|>=|<=|=|>|<|~>)?\s*(?P<v>v?\d+(?:\.\d+){0,2}(?:-[0-9A-Za-z.-]+)?)$")
 
 
@@ -160,9 +205,10 @@ class ResolverRef:
     @property
     def pin(self) -> str | None:
         """The content this reference already pins: a bundle's digest, a git commit, an
-        http digest; None when what it fetches may change."""
+        http digest; None when what it fetches may change (or the digest is malformed)."""
         if self.resolver == "bundles":
-            return self.image.digest if self.image else None
+            digest = self.image.digest if self.image else None
+            return digest if digest and is_digest(digest, "bundles") else None
         if self.resolver == "git":
             rev = self.revision or ""
             return rev if _COMMIT.match(rev) else None
@@ -199,13 +245,13 @@ class ResolverRef:
 
     # -- derived references ----------------------------------------------------------------
     def identity(self) -> ResolverRef:
-        """Only the params that say what it points at (see IDENTITY); another resolver's
-        are all kept."""
+        """Only the params that say what it points at (see IDENTITY; another resolver's
+        are all kept but those named as secrets), locations without credentials
+        (:func:`shown`): what an index or a lock records, and what is asked of git or a
+        registry."""
         keep = IDENTITY.get(self.resolver)
-        if keep is None:
-            return self
-        return ResolverRef(self.resolver, self.kind, self.name,
-                           tuple((k, v) for k, v in self.params if k in keep), self.legacy)
+        params = self.params if keep is None else tuple((k, v) for k, v in self.params if k in keep)
+        return ResolverRef(self.resolver, self.kind, self.name, _shown_params(self.resolver, params), self.legacy)
 
     def pinned(self, pin: str) -> ResolverRef:
         """The same reference pinned to ``pin``: a bundle's tag kept beside the digest
@@ -223,13 +269,16 @@ class ResolverRef:
 
     def describe(self) -> str:
         """One line: ``hub tekton-catalog-tasks/git-clone 0.9``, ``bundles REG/REPO:TAG``,
-        ``git URL@REVISION:PATH``, ``cluster NAMESPACE/NAME``."""
-        p = self.param
+        ``git URL@REVISION:PATH``, ``cluster NAMESPACE/NAME``; never a credential."""
+        params: dict[str, str] = {}
+        for k, v in _shown_params(self.resolver, self.params):
+            params.setdefault(k, v)  # the first of a name, as param() reads it
+        p = params.get
         if self.resolver == "hub":
             head = f"{p('catalog') or '(default catalog)'}/{self.name}"
             return f"hub {head}" + (f" {p('version')}" if p("version") else "")
         if self.resolver == "bundles":
-            return f"bundles {self.bundle}" + (" (taskRef.bundle)" if self.legacy else "")
+            return f"bundles {p('bundle')}" + (" (taskRef.bundle)" if self.legacy else "")
         if self.resolver == "git":
             where = p("url") or f"{p('org') or '(default org)'}/{p('repo')}"
             return f"git {where}@{p('revision') or '(default revision)'}:{p('pathInRepo') or '?'}"
@@ -237,7 +286,7 @@ class ResolverRef:
             return f"cluster {p('namespace') or '(default namespace)'}/{self.name}"
         if self.resolver == "http":
             return f"http {p('url')}"
-        return f"{self.resolver} " + " ".join(f"{k}={v}" for k, v in self.params)
+        return f"{self.resolver} " + " ".join(f"{k}={v}" for k, v in params.items())
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"resolver": self.resolver, "params": dict(self.params)}

@@ -60,6 +60,17 @@ def _after(record: Record, packages: list[Package], requested: dict[str, str],
     return out
 
 
+def _check_pins(lock: Lock, opts: Options) -> list[str]:
+    """Before anything is written: DigestMismatch when a bundle tag or git branch the lock
+    pinned now names other content (the Pipeline, applied as written, would fetch it);
+    a note for each pin that could not be checked (offline, or not reachable)."""
+    from .. import pins
+    from ..lockfile import check_pins
+
+    pinner = None if opts.settings.offline else pins.RemotePinner(opts.settings)
+    return check_pins(lock, pinner)
+
+
 def change(catalog: Catalog, cluster: Cluster, opts: Options, targets: dict[str, Target], action: str,
            tekton: Version | None, on_write: Callable[[ObjectRef, str], None] | None = None,
            extend: Callable[[NamespacePlan], tuple[list[consent.Grant], list[consent.Risk]]] | None = None,
@@ -68,11 +79,14 @@ def change(catalog: Catalog, cluster: Cluster, opts: Options, targets: dict[str,
     may add to each plan (scaffold --install adds a service's objects and entry, so they
     are written in the same transaction) and returns the grants and risks those make."""
     resolved: dict[tuple[str, ...], tuple[list[Package], Resolution]] = {}
+    pin_notes: list[str] = []
     for t in targets.values():
         if t.requirements not in resolved:
             entries, resolution = resolve_entries(catalog, t.requirements, tekton, t.locked,
                                                   repos.known(opts.settings))
             resolved[t.requirements] = (load_packages(catalog, entries), resolution)
+            if t.locked is not None:
+                pin_notes += _check_pins(t.locked, opts)
 
     kinds = {o["kind"] for pkgs, _ in resolved.values() for p in pkgs for o in objects_for(p, "x")}
     rules = [r for pkgs, _ in resolved.values() for p in pkgs for r in p.rules]
@@ -132,6 +146,7 @@ def change(catalog: Catalog, cluster: Cluster, opts: Options, targets: dict[str,
     report = commit(cluster, plans, opts, action, rules, on_write)
     report.grants = grants
     report.risks = risks
+    report.notes += pin_notes
     for plan in plans:
         report.notes += plan.notes
         packages, _ = resolved[targets[plan.namespace].requirements]

@@ -268,7 +268,8 @@ def diff(
 
 def render(
     ctx: typer.Context,
-    refs: list[str] = typer.Argument(..., metavar="NAME[@RANGE]...", help="What to render."),
+    refs: list[str] = typer.Argument(None, metavar="NAME[@RANGE]...",
+                                     help="What to render (with --locked: default, what the lock file names)."),
     namespace: str = typer.Option("default", "--namespace", "-n", help="Namespace to render for."),
     tekton_version: str | None = TektonVersionOption,
     catalog: str | None = CatalogOption,
@@ -297,6 +298,11 @@ def render(
         from ..lockfile import read
 
         lock = read(Path(locked))
+        refs = refs or [str(r) for r in lock.requirements]
+    if not refs:
+        from ..errors import InputError
+
+        raise InputError("name what to render (NAME[@RANGE]...), or use --locked")
     cat, refs = open_for(catalog, refs, settings)
     objs = run(cat, refs, namespace, tekton_version, known=known(settings, (bundles,) if bundles else ()),
                locked=lock)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from catalog_cli.refs import Image, LocalRef, ResolverRef, find_refs, hub_range, parse_ref, split_image
+from catalog_cli.refs import Image, LocalRef, ResolverRef, find_refs, hub_range, parse_ref, shown, split_image
 
 CASES = yaml.safe_load((Path(__file__).parent / "data" / "refs" / "parse.yaml").read_text())
 
@@ -99,3 +99,40 @@ def test_unquoted_numbers_are_read_as_written_and_other_values_ignored() -> None
         {"name": "extra", "value": ["a", "b"]}, {"value": "no name"}]}, "Task")
     assert isinstance(ref, ResolverRef)
     assert ref.params == (("name", "x"), ("version", "0.2"))
+
+
+# -- credentials a reference may carry ----------------------------------------------------------
+@pytest.mark.parametrize(("text", "want"), [
+    ("https://alice:tok@git.example.com/a/b.git", "https://git.example.com/a/b.git"),
+    ("https://git.example.com/a/b.git?private_token=tok#x", "https://git.example.com/a/b.git"),
+    ("https://alice@git.example.com:8443/a", "https://git.example.com:8443/a"),
+    ("https://GIT.example.com/a/b.git", "https://GIT.example.com/a/b.git"),  # nothing to hide: as written
+    ("alice:tok@git.example.com:a/b.git", "git.example.com:a/b.git"),
+    ("git@github.com:a/b.git", "github.com:a/b.git"),
+    ("dave:tok@registry.example.com/cat/x:0.2", "registry.example.com/cat/x:0.2"),
+    ("registry.example.com/cat/x:0.2@sha256:" + "a" * 64, "registry.example.com/cat/x:0.2@sha256:" + "a" * 64),
+    ("https://[::1/x?token=tok", "(a URL that does not parse)"),
+])
+def test_a_location_is_shown_without_credentials(text: str, want: str) -> None:
+    assert shown(text) == want
+
+
+def test_identity_and_describe_never_carry_a_credential() -> None:
+    git = ResolverRef("git", "Task", "x", (("url", "https://a:tok@h/r.git"), ("revision", "main"),
+                                           ("pathInRepo", "task/x/0.1/x.yaml"), ("token", "tok")))
+    assert git.identity().params == (("url", "https://h/r.git"), ("revision", "main"),
+                                     ("pathInRepo", "task/x/0.1/x.yaml"))
+    assert git.describe() == "git https://h/r.git@main:task/x/0.1/x.yaml"
+    custom = ResolverRef("vault", "Task", "x", (("name", "x"), ("apiToken", "tok"), ("url", "https://u:tok@v/x")))
+    assert custom.identity().params == (("name", "x"), ("url", "https://v/x"))
+    assert custom.describe() == "vault name=x url=https://v/x"
+    bundle = ResolverRef("bundles", "Task", "x", (("bundle", "u:tok@r.io/c/x:1"),))
+    assert "tok" not in bundle.describe() + repr(bundle.identity())
+
+
+@pytest.mark.parametrize("digest", ["sha256:abc", "sha256:" + "A" * 64, "sha512:" + "a" * 128])
+def test_a_bundle_pins_itself_only_with_a_sha256_digest(digest: str) -> None:
+    ref = ResolverRef("bundles", "Task", "x", (("bundle", f"r.io/c/x:1@{digest}"),))
+    assert ref.pin is None
+    good = ResolverRef("bundles", "Task", "x", (("bundle", "r.io/c/x:1@sha256:" + "a" * 64),))
+    assert good.pin == "sha256:" + "a" * 64

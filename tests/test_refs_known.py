@@ -40,9 +40,15 @@ def test_where_a_reference_points(case: dict[str, Any]) -> None:
     ("https://Git.Example.com/acme/catalog.git", "http://git.example.com/acme/catalog/"),
     ("file:///srv/acme/", "/srv/acme"),
     ("https://user@host/x", "https://host/x"),
+    ("git@github.com:tektoncd/catalog.git", "https://github.com/tektoncd/catalog"),
+    ("alice:tok@github.com:/tektoncd/catalog", "ssh://github.com/tektoncd/catalog.git"),
 ])
 def test_locations_compare_without_scheme_user_or_git_suffix(a: str, b: str) -> None:
     assert normal_url(a) == normal_url(b)
+
+
+def test_a_location_that_does_not_parse_is_compared_as_written() -> None:
+    assert normal_url("https://host:port/x") == "https://host:port/x"  # no traceback
 
 
 # -- against a catalog --------------------------------------------------------------------

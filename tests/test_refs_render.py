@@ -132,3 +132,16 @@ def test_render_and_lock_pin_what_the_registry_holds(registry: dict[str, Any], t
     refs = {ref["name"]: ref for ref in yaml.safe_load(lock.read_text())["resolved"][-1]["references"]}
     assert refs["kaniko"]["digest"] == kaniko and refs["kaniko"]["target"] == "kaniko"
     assert refs["trivy-scanner"]["unpinned"] == "manifest: not found in the registry"
+
+
+def test_render_takes_its_names_from_the_lock_and_needs_one_or_the_other(tmp_path: Path) -> None:
+    from .conftest import assert_one_line_error
+
+    assert_one_line_error(run_cli("render"), "name what to render (NAME[@RANGE]...), or use --locked")
+    lock = tmp_path / "catalog.lock"
+    assert run_cli("lock", "kaniko@0.1", "-f", str(lock)).code == 0
+    r = run_cli("render", "--locked", str(lock), "-o", "json")
+    assert r.code == 0, r.err
+    tasks = [o for o in r.json()["items"] if o["kind"] == "Task"]
+    assert [(t["metadata"]["name"], t["metadata"]["labels"]["app.kubernetes.io/version"]) for t in tasks] == [
+        ("kaniko", "0.1")]

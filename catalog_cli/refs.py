@@ -15,6 +15,10 @@ A resolver reference is a ``taskRef``, ``pipelineRef`` or step ``ref`` with
 The v1beta1 ``taskRef: {name, bundle}`` is read as the bundles resolver (``legacy``).
 Other resolvers are kept with every param, for what they are.
 
+A parsed reference keeps every param as written; what is recorded (an index, a lock:
+:meth:`ResolverRef.identity`) or shown (:meth:`ResolverRef.describe`) never carries the
+credentials a location may hold (:func:`shown`).
+
 ``known.Known`` says which of them point into a catalog this tool knows; the rest are
 *external*: shown, never resolved. Nothing here reads a file, the network or the
 configuration: ``.tekton/`` tools and the index build on the same parse.
@@ -53,6 +57,7 @@ _DIGEST = re.compile(r"^sha(?:256:[0-9a-f]{64}|512:[0-9a-f]{128})$")
 _SHA256 = re.compile(r"^sha256:[0-9a-f]{64}$")
 #: Param names whose values are secrets, for resolvers this module does not know.
 _SECRET_NAME = re.compile(r"token|secret|password|passwd|credential|auth|key", re.IGNORECASE)
+_CONSTRAINT = re.compile(r"^(?P<op>!=|>=|<=|=|>|<|~>)?\s*(?P<v>v?\d+(?:\.\d+){0,2}(?:-[0-9A-Za-z.-]+)?)$")
 
 
 def is_commit(text: str) -> bool:
@@ -88,7 +93,6 @@ def _shown_params(resolver: str, params: tuple[tuple[str, str], ...]) -> tuple[t
     if resolver in LOCATIONS:
         return tuple((k, shown(v) if k in LOCATIONS[resolver] else v) for k, v in params)
     return tuple((k, shown(v)) for k, v in params if not _SECRET_NAME.search(k))
-_CONSTRAINT = re.compile(r"^(?P<op>!=|>=|<=|=|>|<|~>)?\s*(?P<v>v?\d+(?:\.\d+){0,2}(?:-[0-9A-Za-z.-]+)?)$")
 
 
 def _text(value: object) -> str | None:

@@ -40,6 +40,8 @@ def test_locked_install_of_a_pipeline_through_resolvers(tmp_path: Path, kube_ser
     assert {(p["kind"], p["name"], p["version"]) for p in r.json()["packages"]} == {
         ("Pipeline", "ci", "0.1"), ("Task", "git-clone", "0.1"), ("Task", "kubectl-deploy", "0.2"),
         ("Task", "yq-update", "0.2")}  # not golangci-lint, kaniko nor trivy-scanner: external
+    assert r.json()["notes"] == [f"ci 0.1 fetches Task kubectl-deploy from namespace ci-tasks (cluster resolver), "
+                                 f"not from {kube_namespace} where it is installed"]
 
     # Each Task is the entry of the catalog its reference points into.
     acme, builtin = open_catalog(str(root)), open_catalog(str(BUILTIN))

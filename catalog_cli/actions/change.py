@@ -71,6 +71,17 @@ def _check_pins(lock: Lock, opts: Options) -> list[str]:
     return check_pins(lock, pinner)
 
 
+def _read_elsewhere(packages: list[Package], namespace: str) -> list[str]:
+    """A note for each cluster-resolver reference that reads another namespace than the
+    one its target is installed in: the run fetches that namespace's copy, not this one."""
+    here = {(p.entry.kind, p.entry.name) for p in packages}
+    return [f"{p.entry.name} {p.entry.version} fetches {d.kind} {d.name} from namespace {d.via.namespace} "
+            f"(cluster resolver), not from {namespace} where it is installed"
+            for p in packages for d in p.entry.dependencies
+            if d.via is not None and d.via.resolver == "cluster" and d.via.namespace
+            and d.via.namespace != namespace and not d.via.parameterised and (d.kind or "Task", d.name) in here]
+
+
 def change(catalog: Catalog, cluster: Cluster, opts: Options, targets: dict[str, Target], action: str,
            tekton: Version | None, on_write: Callable[[ObjectRef, str], None] | None = None,
            extend: Callable[[NamespacePlan], tuple[list[consent.Grant], list[consent.Risk]]] | None = None,
@@ -118,6 +129,7 @@ def change(catalog: Catalog, cluster: Cluster, opts: Options, targets: dict[str,
         after = _after(record, packages, requested, required_by, ns, target.prune)
         gone = [k for k in record.packages if k not in after]
         removals, notes, blocked = plan_removals(obs, record, gone, force=opts.force)
+        notes += _read_elsewhere(packages, ns)
         problems += blocked
         for c in changes:
             if c.action == "adopt" and c.ref.kind in ("Task", "Pipeline", "StepAction"):

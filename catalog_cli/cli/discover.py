@@ -109,10 +109,12 @@ def info(
     """Everything about one version of a resource: interface, RBAC, dependencies, versions."""
     from ..actions.discover import info as run
 
+    from ..repos import known
+
     settings = settings_of(ctx)
     cat = _open(catalog, settings)
     kind, name, version = split_ref(ref, settings)
-    data = run(cat, name, version, kind)
+    data = run(cat, name, version, kind, known(settings))
     emit(data, output, names=lambda: [f"{data['name']}@{data['version']}"], table=lambda: _info_text(data))
 
 
@@ -152,7 +154,11 @@ def _info_text(d: dict[str, Any]) -> None:
         out(f"  {groups} {','.join(r['resources'])}: {','.join(r['verbs'])}")
     out("\nDependencies:" + ("" if d["dependencies"] else " none"))
     for dep in d["dependencies"]:
-        out(f"  {dep.get('kind', '') + '/' if dep.get('kind') else ''}{dep['name']} {dep['range']}")
+        line = f"  {dep.get('kind', '') + '/' if dep.get('kind') else ''}{dep['name']} {dep['range']}"
+        if dep.get("via"):
+            line += f"  via {dep['reference']}"
+            line += f"; external: {dep['external']}" if dep["external"] else ""
+        out(line)
     if d["mismatches"]:
         out("\nThe index and the files disagree (install refuses this entry):")
         for line in d["mismatches"]:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from catalog_cli.oci import bundle as oci
 from catalog_cli.oci import registry as oci_registry
@@ -136,8 +137,6 @@ def go_tar(name: str, data: bytes) -> bytes:
 def as_tkn_json(path: Path) -> bytes:
     """A catalog file as tkn bundle push stores it: the document converted to JSON
     (sigs.k8s.io/yaml: keys sorted, compact)."""
-    import yaml
-
     return json.dumps(yaml.safe_load(path.read_text()), sort_keys=True, separators=(",", ":")).encode()
 
 
@@ -401,17 +400,27 @@ def test_read_layer_tells_a_tar_from_a_document() -> None:
 
 
 @pytest.mark.kube
-def test_install_from_a_bundle_pushed_as_tkn_does(registry: dict[str, Any], kube_server: Any,
+@pytest.mark.parametrize("how", ["tkn", "raw"])
+def test_install_from_a_bundle_pushed_as_tkn_does(how: str, registry: dict[str, Any], kube_server: Any,
                                                   kube_namespace: str) -> None:
+    """As ``tkn bundle push`` writes it (Docker media types, JSON in a tar), or a raw
+    layer (the catalog's YAML file itself, OCI media types): both install."""
     host = registry["host"]
     entry = open_catalog(str(BUILTIN)).get("yq-update")
-    data = as_tkn_json(BUILTIN / entry.path)
-    digest = push_by_hand(host, "tkn/yq-update", entry.version,
-                          [(go_tar("yq-update", data), DOCKER_LAYER, tekton_annotations("task", "yq-update"))])
-    r = run_cli("install", f"oci://{host}/tkn/yq-update:{entry.version}", "-n", kube_namespace,
+    if how == "tkn":
+        data = as_tkn_json(BUILTIN / entry.path)
+        digest = push_by_hand(host, f"{how}/yq-update", entry.version,
+                              [(go_tar("yq-update", data), DOCKER_LAYER, tekton_annotations("task", "yq-update"))])
+    else:
+        data = (BUILTIN / entry.path).read_bytes()
+        digest = push_by_hand(host, f"{how}/yq-update", entry.version, [(data, "application/vnd.oci.image.layer.v1.tar",
+                              tekton_annotations("task", "yq-update", "tekton.dev/v1"))],
+                              oci_registry.MANIFEST_MEDIA_TYPE, oci.CONFIG_MEDIA_TYPE)
+    r = run_cli("install", f"oci://{host}/{how}/yq-update:{entry.version}", "-n", kube_namespace,
                 env={"KUBECONFIG": str(kube_server.admin_kubeconfig)})
     assert r.code == 0, r.err
     task = json.loads(kube_server.kubectl("get", "task", "yq-update", "-n", kube_namespace, "-o", "json").stdout)
-    assert task["metadata"]["annotations"]["catalog.dev/source"] == f"oci://{host}/tkn/yq-update@{digest}"
+    assert task["metadata"]["annotations"]["catalog.dev/source"] == f"oci://{host}/{how}/yq-update@{digest}"
+    assert task["metadata"]["annotations"]["catalog.dev/digest"] == "sha256:" + hashlib.sha256(data).hexdigest()
     assert task["metadata"]["labels"]["app.kubernetes.io/version"] == entry.version
-    assert task["spec"]["steps"] == json.loads(data)["spec"]["steps"]
+    assert task["spec"]["steps"] == yaml.safe_load(data)["spec"]["steps"]

@@ -13,6 +13,7 @@ import yaml
 
 from catalog_cli.scaffold.answers import read_record
 
+from . import pacsim
 from .clusterkit import record_of
 from .conftest import assert_one_line_error, run_cli
 from .test_scaffold_cases import CASES, REPOSITORY_LAYOUT, case_id, find, scaffold_args
@@ -137,6 +138,27 @@ def test_the_tekton_folder_applies_into_any_namespace_and_lints_clean(
     assert names(kube_server, "pipelines", kube_namespace) == []  # a dry run
     r = run_cli("lint", str(tekton), "--severity", "info")
     assert r.code == 0 and r.out == "" and "0 errors, 0 warnings" in r.err, (r.out, r.err)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c[1] in REPOSITORY_LAYOUT and c[2] == "pipelines-as-code"],
+                         ids=case_id)
+def test_the_run_pipelines_as_code_makes_passes_a_server_dry_run(case: tuple[str, str, str], kube_server: Any,
+                                                                 kube_namespace: str, tmp_path: Path) -> None:
+    """The PipelineRun Pipelines-as-Code would create for a push (tests/pacsim.py: the
+    Pipeline inlined, its {{ }} filled in) is accepted as it is, in the Repository's
+    namespace, whichever that is."""
+    out = tmp_path / "svc"
+    assert run_cli(*scaffold_args(*case, out, **{"--namespace": "team-a"})).code == 0
+    params = {"revision": "4b825dc642cb6eb9a060e54bf8d69288fbee4904", "repo_url": "https://github.com/example-org/orders"}
+    (run,) = pacsim.runs_for_push(out / ".tekton", branch="main", params=params, secret="pac-gitauth-qwertyu")
+    created = kube_server.kubectl("create", "--dry-run=server", "-n", kube_namespace, "-f", "-", "-o", "yaml",
+                                  input=yaml.safe_dump(run)).stdout
+    check_kept([run], created)
+    obj = yaml.safe_load(created)
+    assert obj["metadata"]["namespace"] == kube_namespace and obj["metadata"]["name"].startswith("orders-on-push-")
+    assert obj["spec"]["pipelineSpec"]["tasks"][0]["taskRef"]["params"][2] == {
+        "name": "namespace", "value": "$(context.pipelineRun.namespace)"}
+    assert names(kube_server, "pipelineruns", kube_namespace) == []
 
 
 def version_of(kube_server: Any, kind: str, name: str, ns: str) -> str:

@@ -7,8 +7,8 @@ Refresh the golden files after a deliberate template change with:
 
 from __future__ import annotations
 
+import json
 import os
-import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ import yaml
 
 from catalog_cli.lint import Severity, lint_paths
 
+from . import pacsim
 from .conftest import run_cli
 from .test_scaffold_cases import CASES, GOLDEN, REPOSITORY_LAYOUT, UPDATE_ENV, case_id, find, scaffold_args, task_dirs
 
@@ -149,9 +150,9 @@ CLUSTER_KINDS = {"ClusterRole", "ClusterRoleBinding"}
 PAC_VARIABLES = {"revision", "repo_url", "repo_owner", "repo_name", "target_branch", "source_branch",
                  "git_tag", "source_url", "sender", "target_namespace", "event_type", "trigger_comment",
                  "pull_request_labels", "pull_request_number", "git_auth_secret"}
-PAC_PLACEHOLDER = re.compile(r"{{([^}]{2,})}}")
+PAC_PLACEHOLDER = pacsim.PARAMS_RE
 #: pkg/matcher/annotation_matcher.go: an annotation value is [a, b] or one word.
-PAC_ANNOTATION_VALUE = re.compile(r"^\[(.*)\]$|^[^[\]\s]*$")
+PAC_ANNOTATION_VALUE = pacsim.ANNOTATION_VALUE
 
 
 def documents(folder: Path) -> list[tuple[str, dict[str, Any]]]:
@@ -220,3 +221,74 @@ def test_pipelines_as_code_runs_it_with_its_default_settings(case: tuple[str, st
     assert {"name": "basic-auth", "workspace": "git-auth"} in fetch["workspaces"]
     assert {p["name"]: p["value"] for p in run["spec"]["params"]} == {
         "git-url": "{{ repo_url }}", "git-revision": "{{ revision }}"}
+
+
+PAC_NEW = [c for c in NEW if c[2] == "pipelines-as-code"]
+#: The standard params of a push to main of github.com/example-org/orders.
+PUSH = {"revision": "4b825dc642cb6eb9a060e54bf8d69288fbee4904", "repo_url": "https://github.com/example-org/orders",
+        "repo_owner": "example-org", "repo_name": "orders", "target_branch": "main", "source_branch": "main",
+        "git_tag": "", "source_url": "https://github.com/example-org/orders", "sender": "dev",
+        "target_namespace": "team-a", "event_type": "push", "trigger_comment": "", "pull_request_labels": ""}
+SECRET = "pac-gitauth-qwertyu"
+
+
+@pytest.mark.parametrize("case", PAC_NEW, ids=case_id)
+def test_pipelines_as_code_makes_one_complete_run_per_push_to_the_branch(case: tuple[str, str, str]) -> None:
+    """The run Pipelines-as-Code creates from .tekton/ (tests/pacsim.py): the Pipeline
+    inlined, every Task left to the cluster resolver, nothing left to template, the
+    clone Secret bound, every param and required workspace given."""
+    folder = GOLDEN / case_id(case) / ".tekton"
+    (run,) = pacsim.runs_for_push(folder, branch="main", params=PUSH, secret=SECRET)
+    assert pacsim.runs_for_push(folder, branch="refs/heads/main", params=PUSH, secret=SECRET) == [run]
+    assert pacsim.runs_for_push(folder, branch="release", params=PUSH, secret=SECRET) == []
+    assert "{{" not in json.dumps(run)
+    assert run["metadata"]["generateName"] == "orders-on-push-" and "name" not in run["metadata"]
+    spec = run["spec"]
+    assert "pipelineRef" not in spec
+    pipeline = spec["pipelineSpec"]
+    assert [t["taskRef"]["resolver"] for t in pipeline["tasks"]] == ["cluster"] * len(pipeline["tasks"])
+    assert {p["name"]: p["value"] for p in spec["params"]} == {"git-url": PUSH["repo_url"],
+                                                               "git-revision": PUSH["revision"]}
+    assert {p["name"] for p in pipeline["params"] if "default" not in p} <= {p["name"] for p in spec["params"]}
+    bound = {w["name"]: w for w in spec["workspaces"]}
+    assert {w["name"] for w in pipeline["workspaces"] if not w.get("optional")} <= set(bound)
+    assert set(bound) <= {w["name"] for w in pipeline["workspaces"]}
+    assert bound["git-auth"]["secret"] == {"secretName": SECRET}
+
+
+def test_the_pipelines_as_code_check_is_not_vacuous(tmp_path: Path) -> None:
+    """What Pipelines-as-Code refuses, the simulation refuses too: 0.3's .tekton/
+    (a kustomization beside the runs, Tasks by name), a Task without a resolver, a
+    pipelineRef to no Pipeline there, an annotation in the wrong format."""
+    with pytest.raises(pacsim.PacError, match="error decoding yaml document"):
+        pacsim.runs_for_push(GOLDEN / "java-maven-jib@0.3-pipelines-as-code", branch="main", params=PUSH,
+                             secret=SECRET)
+    for doc in yaml.safe_load_all((GOLDEN / "java-maven-jib@0.3-pipelines-as-code" / "pipeline.yaml").read_text()):
+        assert "resolver" not in doc["spec"]["tasks"][0]["taskRef"]  # what 0.3 left PaC to inline
+
+    def edited(name: str, change: Any) -> Path:
+        folder = tmp_path / name / ".tekton"
+        shutil.copytree(GOLDEN / "java-maven-jib@0.4-pipelines-as-code" / ".tekton", folder)
+        for path in folder.glob("*.yaml"):
+            doc = yaml.safe_load(path.read_text())
+            change(doc)
+            path.write_text(yaml.safe_dump(doc))
+        return folder
+
+    def by_name(doc: dict[str, Any]) -> None:
+        if doc["kind"] == "Pipeline":
+            doc["spec"]["tasks"][0]["taskRef"] = {"name": "git-clone"}
+
+    def renamed(doc: dict[str, Any]) -> None:
+        if doc["kind"] == "Pipeline":
+            doc["metadata"]["name"] = "other"
+
+    def bad_annotation(doc: dict[str, Any]) -> None:
+        if doc["kind"] == "PipelineRun":
+            doc["metadata"]["annotations"][pacsim.ON_TARGET_BRANCH] = "main, release"
+
+    for name, change, needle in [("by-name", by_name, "cannot find referenced task git-clone"),
+                                 ("renamed", renamed, "cannot find referenced pipeline orders"),
+                                 ("annotation", bad_annotation, "in wrong format")]:
+        with pytest.raises(pacsim.PacError, match=needle):
+            pacsim.runs_for_push(edited(name, change), branch="main", params=PUSH, secret=SECRET)

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .. import repos
 from ..cluster.base import Cluster, ObjectRef
 from ..cluster.records import Installed, ObjectRecord, Record
 from ..manifests import SERVICE, Package, objects_for
 from ..sources.base import Catalog
+from .. import versions
+from ..model import VERSION_LABEL
 from ..versions import Version
 from . import consent
 from .common import Options, Report, check_reading, commit, per_namespace, removed_rows
 from .packages import load_packages, resolve_entries
-from .plan import NamespacePlan, Observer, installed_by_hub, plan_packages, plan_removals
+from .plan import Change, NamespacePlan, Observer, installed_by_hub, plan_packages, plan_removals
 
 if TYPE_CHECKING:
     from ..lockfile import Lock
@@ -135,6 +137,10 @@ def change(catalog: Catalog, cluster: Cluster, opts: Options, targets: dict[str,
             if c.action == "adopt" and c.ref.kind in ("Task", "Pipeline", "StepAction"):
                 hub = installed_by_hub(c.live or {})
                 after[c.package] = replace(after[c.package], adopted_from=f"tkn hub {hub}" if hub else "unmanaged")
+                notes += adoption_warnings(c, after[c.package].version)
+                if c.drop_labels:
+                    notes.append(f"{c.ref}: {'would remove' if opts.dry_run else 'removing'} the labels "
+                                 f"{', '.join(c.drop_labels)}, so that tkn hub no longer takes it for its own")
         return NamespacePlan(ns, stored, changes + removals, after, problems, notes)
 
     plans = per_namespace(opts.namespaces, one)
@@ -169,6 +175,40 @@ def change(catalog: Catalog, cluster: Cluster, opts: Options, targets: dict[str,
                                     "requested": bool(plan.packages[key].requested)})
         report.packages += removed_rows(plan, opts.dry_run)
     return report, plans
+
+
+def adoption_warnings(change: Change, version: str) -> list[str]:
+    """What users of an object about to be adopted may notice: it becomes another version,
+    or loses params or workspaces that runs and Pipelines may pass to it."""
+    live, desired = change.live or {}, change.desired or {}
+    out = []
+    was = ((live.get("metadata") or {}).get("labels") or {}).get(VERSION_LABEL)
+    if was is not None and not _same_version(str(was), version):
+        older = _older(version, str(was))
+        out.append(f"warning: adopting {change.ref} replaces its version {was} with {version}"
+                   + (", an older one" if older else ""))
+    for field in ("params", "workspaces"):
+        gone = sorted(_names(live, field) - _names(desired, field))
+        if gone:
+            out.append(f"warning: adopting {change.ref} drops its {field} {', '.join(gone)}: runs and "
+                       "Pipelines that pass them will fail")
+    return out
+
+
+def _names(obj: dict[str, Any], field: str) -> set[str]:
+    items = (obj.get("spec") or {}).get(field)
+    return {str(i["name"]) for i in items if isinstance(i, dict) and "name" in i} if isinstance(items, list) else set()
+
+
+def _same_version(a: str, b: str) -> bool:
+    if versions.is_version(a) and versions.is_version(b):
+        return versions.parse(a) == versions.parse(b)
+    return a == b
+
+
+def _older(a: str, b: str) -> bool:
+    """Whether version ``a`` is older than ``b`` (False when either is no version)."""
+    return versions.is_version(a) and versions.is_version(b) and versions.parse(a) < versions.parse(b)
 
 
 def status_of(plan: NamespacePlan, key: str, dry_run: str | None) -> str:

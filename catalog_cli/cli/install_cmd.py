@@ -228,7 +228,7 @@ def show_installed(namespace: list[str], catalog: str | None, context: str | Non
     def table() -> None:
         print_table(["namespace", "name", "kind", "version", "source", "newest", "managed by", "drift"], [
             [r["namespace"], r["name"], r["kind"], r["version"], r["source"] or "-",
-             r["newest"] + (" (upgrade)" if r["newest"] and r["newest"] != r["version"] else ""),
+             r["newest"] + (" (upgrade)" if r["upgrade"] else ""),
              r["managedBy"], "; ".join(r["drift"]) or "none"] for r in rows])
         if not rows:
             note("nothing installed by catalog here")

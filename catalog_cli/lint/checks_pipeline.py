@@ -1,7 +1,7 @@
 """Checks of a Pipeline: its own params and workspaces, its task graph, its Task references.
 
-Rules: undefined-param, unused-param, invalid-param-type, undefined-workspace,
-unused-workspace, duplicate-name, invalid-name, undefined-task-result,
+Rules: undefined-param, unused-param, undefined-workspace,
+unused-workspace, duplicate-name, undefined-task-result,
 missing-runafter-target, pipeline-cycle, missing-task-ref, unknown-task-param,
 missing-task-param, missing-task-workspace. See :mod:`.rules`.
 """
@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .checks_spec import duplicates, param_type_issues, value_type
-from .model import Issue, JsonPath, LintContext, Resource, items, mapping, text
+from .checks_spec import duplicates
+from .model import Issue, JsonPath, LintContext, Resource, Severity, items, mapping, text
 from .refs import Ref, walk_refs
-from .scopes import DNS_LABEL, names, param_decls, pipeline_tasks
+from .scopes import names, param_decls, pipeline_tasks
 
 _NESTED = frozenset({"taskSpec", "pipelineSpec"})
 
@@ -48,7 +48,6 @@ def check_pipeline(res: Resource, ctx: LintContext) -> Iterator[Issue]:
         name = text(decl.get("name"))
         if name and name not in used:
             yield Issue("unused-param", path, f"{label} declares param '{name}', but nothing uses it")
-        yield from param_type_issues(path, decl, label)
 
     yield from _workspaces(res, tasks, outside)
     yield from _graph(res, tasks, outside, ctx)
@@ -75,7 +74,7 @@ def _workspaces(res: Resource, tasks: list[tuple[JsonPath, Mapping[str, Any]]], 
         if ref.root == "workspaces" and ref.name and ref.parts[1:] == ("bound",):
             used.add(ref.name)
             if ref.name not in declared:
-                yield Issue("undefined-workspace", path, f"{res.label} uses {ref.text}, but declares no workspace '{ref.name}'")
+                yield Issue("undefined-workspace", path, f"{res.label} uses {ref.text}, but declares no workspace '{ref.name}'", Severity.WARNING)
     for path, decl in decls:
         name = text(decl.get("name"))
         if name and name not in used:
@@ -113,8 +112,6 @@ def _graph(res: Resource, tasks: list[tuple[JsonPath, Mapping[str, Any]]], outsi
                 yield Issue("undefined-task-result", path, f"{ref.text}: task '{ref.name}' declares no result '{ref.parts[2]}'")
     for path, pt in tasks:
         name = text(pt.get("name"))
-        if name and not DNS_LABEL.match(name):
-            yield Issue("invalid-name", (*path, "name"), f"pipeline task name '{name}' is not a DNS-1123 label")
         after = pt.get("runAfter")
         for i, dep in enumerate(after if isinstance(after, list) else []):
             if not isinstance(dep, str) or dep not in regular:
@@ -169,11 +166,6 @@ def _pipeline_task(path: JsonPath, pt: Mapping[str, Any], ctx: LintContext) -> I
     for ppath, param in items(pt, "params", path):
         pname = text(param.get("name"))
         provided.setdefault(pname, ppath)
-        if "value" in param and value_type(param["value"]) is None:
-            yield Issue(
-                "invalid-param-type", (*ppath, "value"),
-                f"pipeline task '{name}' passes param '{pname}' a value that is not a string, array or object of strings (quote it)",
-            )
     matrix = mapping(pt.get("matrix"))
     for _, param in items(matrix, "params", path):
         provided.setdefault(text(param.get("name")), path)

@@ -36,7 +36,7 @@ class RuleInfo:
     id: str
     severity: Severity
     summary: str
-    origin: str  # where the idea comes from: "kubernetes", "catlin", "tekton-lint", "catalog"
+    origin: str  # where the idea comes from: "kubernetes", "tekton", "catlin", "tekton-lint", "catalog"
 
 
 @dataclass(frozen=True, order=True)

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from .model import Issue, JsonPath, LintContext, Resource, Severity, items, text
+from .model import Issue, JsonPath, LintContext, Resource, Severity, items, mapping, text
 from .refs import walk_strings
 from .scopes import DNS_LABEL, KEBAB, PARAM_NAME, RESULT_NAME, Scope, scopes
 from .tekton_task import checked_paths
@@ -161,7 +161,7 @@ def check_names(res: Resource, ctx: LintContext) -> Iterator[Issue]:
                 bad = _invalid_name(key, name)
                 if bad:
                     yield Issue("invalid-name", (*path, "name"), f"{what} name '{name}' {bad}")
-        volumes = {n for _, n in scope.named("volumes")}
+        volumes = {n for _, n in scope.named("volumes")} | _pod_template_volumes(res)
         for cpath, container, what in scope.containers():
             env = [(p, text(e.get("name"))) for p, e in items(container, "env", cpath) if text(e.get("name"))]
             seen: set[str] = set()
@@ -174,7 +174,19 @@ def check_names(res: Resource, ctx: LintContext) -> Iterator[Issue]:
             for mpath, mount in items(container, "volumeMounts", cpath):
                 name = text(mount.get("name"))
                 if name and "$(" not in name and name not in volumes:
-                    yield Issue("undefined-volume", (*mpath, "name"), f"{what} mounts volume '{name}', which {scope.label} does not define")
+                    yield Issue(
+                        "undefined-volume", (*mpath, "name"),
+                        f"{what} mounts volume '{name}', which {scope.label} does not define (runs fail unless "
+                        "their podTemplate does)",
+                    )
+
+
+def _pod_template_volumes(res: Resource) -> set[str]:
+    """Volumes a run's pod template adds to its inline task (TaskRun podTemplate,
+    PipelineRun taskRunTemplate.podTemplate and taskRunSpecs[].podTemplate)."""
+    templates = [mapping(res.spec.get("podTemplate")), mapping(mapping(res.spec.get("taskRunTemplate")).get("podTemplate"))]
+    templates += [mapping(t.get("podTemplate")) for _, t in items(res.spec, "taskRunSpecs", ())]
+    return {text(v.get("name")) for t in templates for _, v in items(t, "volumes", ())}
 
 
 def _invalid_name(key: str, name: str) -> str:

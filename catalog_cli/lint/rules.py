@@ -35,8 +35,9 @@ Files and parsing
 Kubernetes and Tekton validity
     schema                error    the object does not validate against the JSON Schema
                                    generated from Tekton's CRD for its apiVersion and kind
-                                   (unknown fields, wrong types, missing required fields,
-                                   missing metadata.name).
+                                   (unknown fields, wrong types, missing metadata.name; not the
+                                   other required fields, which Tekton's defaulting fills in),
+                                   or its metadata is no mapping.
     removed-api           error    an apiVersion Tekton no longer serves (tekton.dev/v1alpha1
                                    Task or Pipeline) or a removed kind (PipelineResource,
                                    Condition, ClusterTask).
@@ -59,7 +60,8 @@ Kubernetes and Tekton validity
     duplicate-resource    error    the same kind and name twice in one file or one folder. Only
                                    there: a catalog keeps every version of a Task, one per
                                    version folder, all with the same name.
-    undefined-volume      error    a volumeMount naming no volume of the Task.
+    undefined-volume      warning  a volumeMount naming no volume of the Task: Tekton accepts the
+                                   Task, and a run fails unless its podTemplate adds the volume.
 
 Tekton's admission webhook (tektoncd/pipeline pkg/apis/pipeline/v1/*_validation.go,
 tektoncd/triggers pkg/apis/triggers/v1beta1/*_validation.go)
@@ -185,7 +187,7 @@ _TABLE: list[tuple[str, Severity, str, str]] = [
     ("duplicate-name", E, "tekton", "two params, workspaces, results, steps or tasks share a name"),
     ("duplicate-env", W, "tekton-lint", "env variable defined twice in one container"),
     ("duplicate-resource", E, "tekton-lint", "same kind and name twice in one file or folder"),
-    ("undefined-volume", E, "kubernetes", "volumeMount of an undefined volume"),
+    ("undefined-volume", W, "kubernetes", "volumeMount of an undefined volume"),
     ("missing-steps", E, "tekton", "a Task with no steps"),
     ("missing-image", E, "tekton", "a step, sidecar or StepAction with no image"),
     ("script-with-command", E, "tekton", "script and command in one container"),

@@ -98,6 +98,9 @@ def _task(path: JsonPath, pt: Mapping[str, Any], what: str) -> Iterator[Issue]:
         yield Issue("ref-or-spec", (*path, "taskSpec"), f"{what}: an inline task with steps may not set apiVersion or kind")
     custom = ref.get("kind") not in (None, "", "Task") or bool(ref.get("apiVersion"))
     if ref and custom:
+        if ref.get("kind") == "ClusterTask" and not ref.get("apiVersion"):
+            yield Issue("invalid-ref", (*path, "taskRef", "kind"), f"{what}: ClusterTasks were removed; Tekton takes kind ClusterTask for a custom task without apiVersion (use a Task and the cluster resolver)")
+            return
         if not text(ref.get("kind")):
             yield Issue("invalid-ref", (*path, "taskRef"), f"{what}: a custom task ref needs a kind")
         if len(text(ref.get("apiVersion")).split("/")) != 2 or "" in text(ref.get("apiVersion")).split("/"):

@@ -11,6 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ..errors import CatalogError
+from ..model import DEPENDENCIES_ANNOTATION
+from ..ranges import Range
+from ..ranges import parse as parse_range
+from ..resources import parse_dependency_annotation
+from ..versions import is_version
+from ..versions import parse as parse_version
 from .checks_spec import duplicates
 from .model import Issue, JsonPath, LintContext, Resource, Severity, items, mapping, text
 from .refs import Ref, walk_refs
@@ -49,10 +56,11 @@ def check_pipeline(res: Resource, ctx: LintContext) -> Iterator[Issue]:
         if name and name not in used:
             yield Issue("unused-param", path, f"{label} declares param '{name}', but nothing uses it")
 
+    wanted = declared_ranges(res)
     yield from _workspaces(res, tasks, outside)
     yield from _graph(res, tasks, outside, ctx)
     for path, pt in tasks:
-        yield from _pipeline_task(path, pt, ctx)
+        yield from _pipeline_task(path, pt, ctx, wanted)
 
 
 def _workspaces(res: Resource, tasks: list[tuple[JsonPath, Mapping[str, Any]]], outside: list[tuple[JsonPath, Ref]]) -> Iterator[Issue]:
@@ -160,7 +168,28 @@ def _referenced_tasks(pt: Mapping[str, Any], ctx: LintContext) -> list[Resource]
     return ctx.tasks.get(text(ref.get("name")), [])
 
 
-def _pipeline_task(path: JsonPath, pt: Mapping[str, Any], ctx: LintContext) -> Iterator[Issue]:
+def declared_ranges(res: Resource) -> dict[str, Range]:
+    """The version ranges the Pipeline declares for its Tasks (the catalog's dependencies
+    annotation); a range that does not parse is the index's to report, not lint's."""
+    text_ = res.annotations.get(DEPENDENCIES_ANNOTATION)
+    if not isinstance(text_, str):
+        return {}
+    try:
+        return {d.name: parse_range(d.range) for d in parse_dependency_annotation(text_, res.file)}
+    except CatalogError:
+        return {}
+
+
+def _matching(versions: list[Resource], wanted: Range | None) -> list[Resource]:
+    """The linted versions of a Task that the Pipeline's range allows (all, without a range)."""
+    if wanted is None:
+        return versions
+    label = (text(v.labels.get("app.kubernetes.io/version")) for v in versions)
+    return [v for v, lbl in zip(versions, label, strict=True) if is_version(lbl) and wanted.allows(parse_version(lbl))]
+
+
+def _pipeline_task(path: JsonPath, pt: Mapping[str, Any], ctx: LintContext,
+                   wanted: Mapping[str, Range]) -> Iterator[Issue]:
     name = text(pt.get("name"))
     provided: dict[str, JsonPath] = {}
     for ppath, param in items(pt, "params", path):
@@ -194,7 +223,11 @@ def _pipeline_task(path: JsonPath, pt: Mapping[str, Any], ctx: LintContext) -> I
             f"pipeline task '{name}' refers to Task '{ref_name}', which is not among the linted files",
         )
         return
-    # With several versions of the Task in the set, report only what holds for all of them.
+    # Compare with the versions the Pipeline asks for, never with another version of the Task;
+    # with several versions in the set, report only what holds for all of them.
+    versions = _matching(versions, wanted.get(ref_name))
+    if not versions:
+        return  # no linted version in the Pipeline's range: nothing to compare with
     known = set().union(*(names(param_decls(v.spec, ())) for v in versions))
     for pname, ppath in provided.items():
         if pname and pname not in known:

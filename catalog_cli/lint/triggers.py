@@ -91,7 +91,8 @@ def _trigger(spec: Mapping[str, Any], base: JsonPath, label: str) -> Iterator[Is
         ref, name = text(binding.get("ref")), text(binding.get("name"))
         if ref and name:
             yield Issue("invalid-trigger", path, f"{label}: binding {i + 1} has both ref and name")
-        elif ref and binding.get("kind") not in ("TriggerBinding", "ClusterTriggerBinding"):
+        elif ref and binding.get("kind") not in (None, "", "TriggerBinding", "ClusterTriggerBinding"):
+            # An empty kind is defaulted to TriggerBinding before validation.
             yield Issue("invalid-trigger", (*path, "kind"), f"{label}: binding {i + 1} kind must be TriggerBinding or ClusterTriggerBinding")
         elif name and binding.get("value") is None:
             yield Issue("invalid-trigger", path, f"{label}: binding '{name}' has no value")

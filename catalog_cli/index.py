@@ -1,9 +1,15 @@
 """index.yaml: building it from a catalog tree, writing it deterministically, reading it fast.
 
-A catalog tree is laid out as tektoncd/catalog is: ``<kind>/<name>/<version>/<name>.yaml``
-with README.md, samples/ and rbac.yaml beside each resource. Oddities of real catalogs
-(a name differing from its folder, a version label differing from its folder, a file
-that does not parse, a version folder without its file) become warnings, never a crash.
+A catalog tree is laid out as :mod:`catalog_cli.layout` describes (tektoncd/catalog's
+``<kind>/<name>/<version>/<name>.yaml``, plural kind folders, TEP-0115's
+``<kind>/<name>/<name>.yaml``), with README.md, samples/ and rbac.yaml beside each
+resource. Oddities of real catalogs (a name differing from its folder, a version label
+differing from its folder, a file that does not parse, a version folder without its
+file, a file the walk passes over) become warnings, never a crash.
+
+The index of a folder is written in that folder and names files relative to it: the
+index of a repository holding ``catalog/task/...`` is the repository's top-level
+index.yaml, with paths ``catalog/task/...``, so a raw checkout served over HTTP is a catalog.
 """
 
 from __future__ import annotations
@@ -15,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import PREFIX, versions, yamlio
+from . import PREFIX, layout, versions, yamlio
 from .errors import CatalogError, EntryMismatch, IndexStale, InputError, NotFound
-from .model import KIND_DIRS, KIND_ORDER, Entry, FileDigest, PolicyRule
+from .model import KIND_ORDER, Entry, FileDigest, PolicyRule
 from .resources import dependencies, entry_fields, metadata, parse_rbac
 
 API_VERSION = f"{PREFIX}/v1"
@@ -56,6 +62,15 @@ class Index:
         return sum(len(v) for v in self.entries.values())
 
 
+class StrictWarnings(InputError):
+    """``--strict``: the tree gave warnings, so nothing was written (or checked fresh)."""
+
+    def __init__(self, warnings: tuple[Warning, ...], where: str) -> None:
+        n = len(warnings)
+        super().__init__(f"{n} warning{'s' if n != 1 else ''} and --strict: fix them or drop --strict", where)
+        self.warnings = warnings
+
+
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:
@@ -64,50 +79,66 @@ def sha256_file(path: Path) -> str:
     return f"sha256:{h.hexdigest()}"
 
 
-def catalog_root(path: Path) -> Path:
-    """The folder holding the kind folders: ``path`` itself, or ``path/catalog``."""
+def _no_catalog(path: Path) -> NotFound:
+    return NotFound("no catalog here (expected task/, pipeline/ or stepaction/ folders, singular or "
+                    "plural, here or in catalog/)", str(path))
+
+
+def _checked_dir(path: Path) -> Path:
     if not path.exists():
         raise NotFound("no such file or directory", str(path))
     if not path.is_dir():
         raise InputError("not a directory", str(path))
-    if any((path / d).is_dir() for d in KIND_DIRS):
-        return path
-    if any((path / "catalog" / d).is_dir() for d in KIND_DIRS):
-        return path / "catalog"
-    raise NotFound(
-        "no catalog here (expected task/, pipeline/ or stepaction/ folders)", str(path)
-    )
+    return path
 
 
-def _files(folder: Path, root: Path) -> tuple[FileDigest, ...]:
-    out = []
-    for p in sorted(folder.rglob("*")):
-        rel = p.relative_to(root)
-        if p.is_file() and not any(part.startswith(".") for part in rel.parts):
-            out.append(FileDigest(rel.as_posix(), sha256_file(p)))
-    return tuple(out)
+def catalog_root(path: Path) -> Path:
+    """The folder holding the kind folders: ``path`` itself, or ``path/catalog``."""
+    root = layout.find_root(layout.DiskTree(_checked_dir(path)))
+    if root is None:
+        raise _no_catalog(path)
+    return path / root if root else path
 
 
-def _scan_version(root: Path, kind_dir: str, name: str, vdir: Path, warn: list[Warning]) -> Entry | None:
-    kind = KIND_DIRS[kind_dir]
-    rel_dir = vdir.relative_to(root).as_posix()
-    if not versions.is_version(vdir.name):
-        warn.append(Warning(rel_dir, f"folder name {vdir.name!r} is not a version; skipped"))
-        return None
-    file = vdir / f"{name}.yaml"
-    rel = file.relative_to(root).as_posix()
-    if not file.is_file():
-        warn.append(Warning(rel_dir, f"version folder has no {name}.yaml; skipped"))
-        return None
+def _documents(tree: layout.Tree, file: str, where: str) -> list[Any]:
+    data = tree.read(file)
+    if len(data) > yamlio.MAX_RESOURCE_BYTES:
+        raise InputError(f"file is {len(data):,} bytes, over the limit of {yamlio.MAX_RESOURCE_BYTES:,}", where)
     try:
-        docs = yamlio.load_all(file)
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})", where) from exc
+    docs = yamlio.loads_all(text, where) if text.strip() else []
+    if not docs:
+        raise InputError("file holds no YAML document", where)
+    return docs
+
+
+def label_version(label: object) -> str | None:
+    """The version a ``app.kubernetes.io/version`` label gives, ``v`` dropped (``v1.2.0`` is
+    1.2.0, as a TEP-0115 tag v1.2.0 is version 1.2.0); None when it is not a version."""
+    text = str(label).strip() if label is not None else ""
+    if not versions.is_version(text):
+        return None
+    return text[1:] if text[:1] in "vV" else text
+
+
+def read_entry(tree: layout.Tree, found: layout.Found, warn: list[Warning], *,
+               prefix: str = "", release: str | None = None) -> Entry | None:
+    """The entry of one resource file the walk found, or None (with a warning) when it
+    is not one. Paths in the entry are ``prefix`` + the tree's path. Its version is its
+    version folder, else ``release`` (a git tag), else its version label (TEP-0115)."""
+    rel = prefix + found.file
+    kind, name = found.kind, found.name
+    try:
+        docs = _documents(tree, found.file, rel)
     except CatalogError as exc:
         warn.append(Warning(rel, f"skipped: {exc.message}"))
         return None
     doc = docs[0]
     if not isinstance(doc, dict) or doc.get("kind") != kind:
-        found = doc.get("kind") if isinstance(doc, dict) else type(doc).__name__
-        warn.append(Warning(rel, f"expected a {kind}, found {found!r}; skipped"))
+        got = doc.get("kind") if isinstance(doc, dict) else type(doc).__name__
+        warn.append(Warning(rel, f"expected a {kind}, found {got!r}; skipped"))
         return None
     if len(docs) > 1:
         warn.append(Warning(rel, f"{len(docs)} documents; only the first is indexed"))
@@ -116,49 +147,85 @@ def _scan_version(root: Path, kind_dir: str, name: str, vdir: Path, warn: list[W
         warn.append(Warning(rel, f"metadata.name {meta.get('name')!r} differs from its folder {name!r}"))
     fields = entry_fields(doc)
     label = fields.pop("version_label")
+    from_label = label_version(label)
+    version = found.version or release or from_label
+    if version is None:
+        why = "no app.kubernetes.io/version label" if label is None else f"version label {label!r} is not a version"
+        warn.append(Warning(rel, f"{why}, and no version folder to take one from; skipped"))
+        return None
     if label is None:
         warn.append(Warning(rel, "no app.kubernetes.io/version label"))
-    elif not versions.is_version(str(label)) or versions.parse(str(label)) != versions.parse(vdir.name):
-        warn.append(Warning(rel, f"version label {label!r} differs from its folder {vdir.name!r}"))
+    elif from_label is None or versions.parse(from_label) != versions.parse(version):
+        source = f"its folder {found.version!r}" if found.version else f"its release tag ({version})"
+        warn.append(Warning(rel, f"version label {label!r} differs from {source}"))
     try:
         deps = dependencies(doc, rel)
     except CatalogError as exc:
         warn.append(Warning(rel, f"dependencies ignored: {exc.message}"))
         deps = ()
     rbac: tuple[PolicyRule, ...] = ()
-    rbac_file = vdir / "rbac.yaml"
-    if rbac_file.is_file():
-        rbac_rel = rbac_file.relative_to(root).as_posix()
+    rbac_file = layout.join(found.folder, "rbac.yaml")
+    if rbac_file in found.files:
+        rbac_rel = prefix + rbac_file
         try:
-            rbac = parse_rbac(yamlio.load_one(rbac_file), rbac_rel)
+            rbac_docs = _documents(tree, rbac_file, rbac_rel)
+            if len(rbac_docs) > 1:
+                raise InputError(f"expected one YAML document, found {len(rbac_docs)}", rbac_rel)
+            rbac = parse_rbac(rbac_docs[0], rbac_rel)
         except CatalogError as exc:
             warn.append(Warning(rbac_rel, f"ignored: {exc.message}"))
         for i, rule in enumerate(rbac):
             if rule.wildcards:
                 warn.append(Warning(rbac_rel, f"rules[{i}] grants '*' in {', '.join(rule.wildcards)}"))
     return Entry(
-        name=name, kind=kind, version=vdir.name, path=rel, digest=sha256_file(file),
-        dependencies=deps, rbac=rbac, files=_files(vdir, root), **fields,
+        name=name, kind=kind, version=version, path=rel, digest=tree.digest(found.file),
+        dependencies=deps, rbac=rbac,
+        files=tuple(FileDigest(prefix + f, tree.digest(f)) for f in found.files), **fields,
     )
 
 
-def build(path: Path) -> Index:
-    """Index the catalog tree at ``path`` (see :func:`catalog_root`)."""
-    root = catalog_root(path)
+def scan(tree: layout.Tree, root: str, *, prefix: str = "", release: str | None = None,
+         flat_only: bool = False) -> tuple[list[Entry], list[Warning]]:
+    """The entries under ``root`` of ``tree`` and the warnings met (see :func:`read_entry`)."""
     warn: list[Warning] = []
+    out: list[Entry] = []
+    for item in layout.walk(tree, root, flat_only=flat_only):
+        if isinstance(item, layout.Skipped):
+            warn.append(Warning(prefix + item.where, item.message))
+        else:
+            entry = read_entry(tree, item, warn, prefix=prefix, release=release)
+            if entry is not None:
+                out.append(entry)
+    return out, warn
+
+
+def collect(entries: Iterable[Entry], warnings: Iterable[Warning], where: str) -> Index:
+    """An Index of ``entries``: one per kind, name and version (the first met; later
+    ones, such as ``0.3.1/`` beside ``v0.3.1/``, are warnings); a warning when none."""
+    warn = list(warnings)
     by_name: dict[str, list[Entry]] = {}
-    for kind_dir in sorted(KIND_DIRS):
-        base = root / kind_dir
-        if not base.is_dir():
+    seen: dict[tuple[str, str, versions.Version], str] = {}
+    for e in entries:
+        key = (e.kind, e.name, versions.parse(e.version))
+        if key in seen:
+            warn.append(Warning(e.path, f"{e.kind} {e.name} {e.version} is also {seen[key]}; skipped"))
             continue
-        for name_dir in sorted(p for p in base.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            name = name_dir.name
-            for vdir in sorted(p for p in name_dir.iterdir() if p.is_dir()):
-                entry = _scan_version(root, kind_dir, name, vdir, warn)
-                if entry is not None:
-                    by_name.setdefault(name, []).append(entry)
-    entries = {name: order(items) for name, items in sorted(by_name.items())}
-    return Index(entries, tuple(warn))
+        seen[key] = e.path
+        by_name.setdefault(e.name, []).append(e)
+    if not by_name:
+        warn.append(Warning(where, "no resources found: nothing to list"))
+    return Index({name: order(items) for name, items in sorted(by_name.items())}, tuple(warn))
+
+
+def build(path: Path) -> Index:
+    """Index the catalog tree at ``path`` (the kind folders there, or in ``path/catalog``),
+    with paths relative to ``path``."""
+    tree = layout.DiskTree(_checked_dir(path))
+    root = layout.find_root(tree)
+    if root is None:
+        raise _no_catalog(path)
+    entries, warn = scan(tree, root)
+    return collect(entries, warn, root or ".")
 
 
 def order(items: Iterable[Entry]) -> tuple[Entry, ...]:
@@ -195,27 +262,58 @@ def render(index: Index, fmt: str = "yaml") -> str:
     return header + yamlio.dump(data)
 
 
-def write(path: Path, fmt: str = "yaml") -> tuple[Path, Index]:
-    root = catalog_root(path)
-    index = build(root)
-    target = root / INDEX_NAME
+def write(path: Path, fmt: str = "yaml", *, strict: bool = False) -> tuple[Path, Index]:
+    """Write ``path/index.yaml`` for the catalog at ``path``; with ``strict``, write
+    nothing when the tree gave warnings (StrictWarnings)."""
+    index = build(path)
+    if strict and index.warnings:
+        raise StrictWarnings(index.warnings, str(path))
+    target = path / INDEX_NAME
     yamlio.atomic_write(target, render(index, fmt))
     return target, index
 
 
-def check(path: Path, fmt: str | None = None) -> Index:
-    """Raise IndexStale unless the committed index.yaml is exactly what ``write`` would write."""
-    root = catalog_root(path)
-    target = root / INDEX_NAME
+def check(path: Path, fmt: str | None = None, *, strict: bool = False) -> Index:
+    """Raise IndexStale unless ``path/index.yaml`` is exactly what ``write`` would write,
+    naming what it lacks or has too; with ``strict``, StrictWarnings when the tree gave
+    warnings."""
+    target = path / INDEX_NAME
     if not target.is_file():
         raise IndexStale("no index.yaml: run `catalog index`", str(target))
+    tree_index = build(path)
     current = target.read_text(encoding="utf-8")
     if fmt is None:
         fmt = "json" if current.lstrip().startswith("{") else "yaml"
-    index = build(root)
-    if render(index, fmt) != current:
-        raise IndexStale("index.yaml is stale: run `catalog index` and commit it", str(target))
-    return index
+    if render(tree_index, fmt) != current:
+        raise IndexStale(f"index.yaml is stale{_difference(current, tree_index, str(target))}: "
+                         "run `catalog index` and commit it", str(target))
+    if strict and tree_index.warnings:
+        raise StrictWarnings(tree_index.warnings, str(path))
+    return tree_index
+
+
+def _difference(committed: str, tree_index: Index, where: str) -> str:
+    """What the committed index lacks, has too, or names with other files than the tree:
+    `` (lacks Task foo 0.2; ...)``, or nothing when it cannot be read."""
+    try:
+        old = {(e.kind, e.name, e.version): e for e in from_data(parse_text(committed, where))}
+    except CatalogError:
+        return " (and not a readable index)"
+    new = {(e.kind, e.name, e.version): e for e in tree_index}
+
+    def some(keys: Iterable[tuple[str, str, str]]) -> str:
+        names = [" ".join(k) for k in sorted(keys)]
+        return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+    parts = []
+    if new.keys() - old.keys():
+        parts.append(f"lacks {some(new.keys() - old.keys())}, which the tree has")
+    if old.keys() - new.keys():
+        parts.append(f"has {some(old.keys() - new.keys())}, which the tree has not")
+    changed = [k for k in new.keys() & old.keys() if new[k] != old[k]]
+    if changed:
+        parts.append(f"differs from the tree on {some(changed)}")
+    return f" ({'; '.join(parts)})" if parts else ""
 
 
 def parse_text(text: str, where: str) -> dict[str, Any]:

@@ -2,9 +2,11 @@
 # Local, real Kubernetes API server for the tests (see DESIGN.md, "Testing
 # against a real Kubernetes API server").
 #
-#   scripts/localkube.sh build               build kube-apiserver and kube-controller-manager
-#                                            from Debian bookworm's source package (offline Go build)
-#   scripts/localkube.sh start DIR           etcd + kube-apiserver + kube-controller-manager,
+#   scripts/localkube.sh build [BINARY...]   build kube-apiserver and kube-controller-manager (or
+#                                            only those named) from Debian bookworm's source package
+#                                            (offline Go build); what is built already is skipped
+#   scripts/localkube.sh start DIR           etcd + kube-apiserver + kube-controller-manager (when
+#                                            built: namespace deletion, ServiceAccount tokens),
 #                                            Tekton CRDs, admin/limited kubeconfigs in DIR
 #   scripts/localkube.sh stop DIR            stop everything started in DIR, remove etcd data
 #   scripts/localkube.sh status DIR          show which processes are alive and /readyz
@@ -43,16 +45,49 @@ usage() { sed -n '2,20p' "$SCRIPT_PATH" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 # ---------------------------------------------------------------- build
 
 LOG=/dev/null
-# phase NAME CMD...: one progress line on stderr, the command's output in $LOG.
+BUILD_START=$SECONDS
+PHASE_NO=0
+PHASES=0
+
+clock() { printf '%d:%02d' $(($1 / 60)) $(($1 % 60)); }
+
+# heartbeat PID EXPECT WHAT: while PID runs, a line every 20 s with the time spent on
+# WHAT and, from EXPECT (seconds it took on two cores), about how much is left.
+heartbeat() {
+    local pid=$1 expect=$2 what=$3 start=$SECONDS spent left
+    while kill -0 "$pid" 2>/dev/null; do
+        sleep 1
+        spent=$((SECONDS - start))
+        if [ $((spent % 20)) -eq 0 ] && [ $spent -gt 0 ]; then
+            left=$((expect - spent))
+            if [ $left -gt 0 ]; then
+                note "  $what: $(clock $spent) so far, about $(clock $left) left (total $(clock $((SECONDS - BUILD_START))))"
+            else
+                note "  $what: $(clock $spent) so far, nearly done (total $(clock $((SECONDS - BUILD_START))))"
+            fi
+        fi
+    done
+}
+
+# phase NAME [--expect SECONDS] CMD...: a numbered progress line on stderr, the command's
+# output in $LOG; with --expect, a heartbeat while it runs.
 phase() {
     local name=$1; shift
-    note "$name ..."
+    local expect=0
+    if [ "${1:-}" = --expect ]; then expect=$2; shift 2; fi
+    PHASE_NO=$((PHASE_NO + 1))
+    note "[$PHASE_NO/$PHASES] $name (total $(clock $((SECONDS - BUILD_START))))"
     echo "=== $(date '+%F %T') $name: $*" >>"$LOG"
     # A subshell outside any `if`/`||`, so that `set -e` applies inside the phase.
-    local rc
+    local rc pid
     set +e
-    (set -e; "$@") >>"$LOG" 2>&1
+    (set -e; "$@") >>"$LOG" 2>&1 &
+    pid=$!
+    if [ "$expect" -gt 0 ]; then heartbeat "$pid" "$expect" "$name" & fi
+    local beat=$!
+    wait "$pid"
     rc=$?
+    [ "$expect" -gt 0 ] && { kill "$beat" 2>/dev/null; wait "$beat" 2>/dev/null; }
     set -e
     if [ $rc -ne 0 ]; then
         echo "=== $name FAILED (exit $rc)" >>"$LOG"
@@ -152,17 +187,21 @@ patch_reflect2() {
     ls "$src/vendor/github.com/modern-go/reflect2"
 }
 
+# compile SRC BINARY...: the Go build of these commands; the Go cache lives beside the
+# binaries, so a second build (the controller manager after the API server) reuses
+# every package the first compiled.
 compile() {
-    local src=$1 work=$2
+    local src=$1 b what=""; shift
+    for b in "$@"; do what="$what cmd/$b"; done
     cd "$src"
-    env GOPROXY=off GOFLAGS=-mod=vendor CGO_ENABLED=0 GOCACHE="$work/gocache" GOPATH="$work/gopath" \
-        make WHAT="cmd/kube-apiserver cmd/kube-controller-manager"
+    env GOPROXY=off GOFLAGS=-mod=vendor CGO_ENABLED=0 GOCACHE="$LOCALKUBE_HOME/gocache" \
+        GOPATH="$LOCALKUBE_HOME/gopath" make WHAT="${what# }"
 }
 
 install_binaries() {
-    local src=$1 b f
+    local src=$1 b f; shift
     mkdir -p "$BIN_DIR"
-    for b in kube-apiserver kube-controller-manager; do
+    for b in "$@"; do
         f=$(find "$src/_output" -type f -name "$b" -perm -u+x | head -n 1)
         [ -n "$f" ] || { echo "built binary $b not found under $src/_output"; return 1; }
         install -m 0755 "$f" "$BIN_DIR/$b.tmp"
@@ -182,30 +221,52 @@ ensure_kubectl() {
     fi
 }
 
+# Seconds each step took on two cores here, for the heartbeat's "about ... left".
+EXPECT_COMPILE_FIRST=240   # code generators and kube-apiserver from an empty Go cache
+EXPECT_COMPILE_MORE=50     # kube-controller-manager, most packages already compiled
+
 cmd_build() {
     ensure_kubectl
-    if [ -x "$BIN_DIR/kube-apiserver" ] && [ -x "$BIN_DIR/kube-controller-manager" ]; then
-        echo "localkube: already built: $BIN_DIR/kube-apiserver, $BIN_DIR/kube-controller-manager" >&2
+    local want=("$@") b missing=()
+    [ ${#want[@]} -gt 0 ] || want=(kube-apiserver kube-controller-manager)
+    for b in "${want[@]}"; do
+        case "$b" in kube-apiserver | kube-controller-manager) ;; *) die "cannot build $b (kube-apiserver, kube-controller-manager)" ;; esac
+        [ -x "$BIN_DIR/$b" ] || missing+=("$b")
+    done
+    if [ ${#missing[@]} -eq 0 ]; then
+        echo "localkube: already built: ${want[*]/#/$BIN_DIR/}" >&2
         return 0
     fi
     mkdir -p "$LOCALKUBE_HOME"
     LOG="$LOCALKUBE_HOME/build.log"
     : >"$LOG"
-    note "building into $BIN_DIR (log: $LOG)"
-    rm -rf "$LOCALKUBE_HOME"/work.*  # left-overs of failed builds
-    local work src start=$SECONDS
-    work=$(mktemp -d "$LOCALKUBE_HOME/work.XXXXXX")
-    phase "installing apt packages" install_packages
-    mkdir -p "$work/src"
-    phase "fetching Debian source package kubernetes" fetch_source "$LOCALKUBE_HOME/apt" "$work/src"
-    src=$(find "$work/src" -mindepth 1 -maxdepth 1 -type d -name 'kubernetes-*' | head -n 1)
-    [ -n "$src" ] || die "no unpacked kubernetes-* source tree in $work/src; log: $LOG"
-    phase "replacing vendored reflect2 with Debian's v1.0.2" patch_reflect2 "$src"
-    phase "compiling kube-apiserver and kube-controller-manager (several minutes)" compile "$src" "$work"
-    phase "installing binaries" install_binaries "$src"
-    chmod -R u+w "$work" 2>/dev/null || true  # the Go module cache is read-only
-    rm -rf "$work"
-    note "built in $((SECONDS - start)) s: $BIN_DIR"
+    note "building ${missing[*]} into $BIN_DIR (log: $LOG)"
+    local src="$LOCALKUBE_HOME/src" expect=$EXPECT_COMPILE_FIRST
+    [ -d "$LOCALKUBE_HOME/gocache" ] && expect=$EXPECT_COMPILE_MORE
+    BUILD_START=$SECONDS
+    PHASES=2
+    if [ ! -f "$src/.ready" ]; then
+        PHASES=5
+        phase "installing apt packages" install_packages
+        rm -rf "$src"
+        mkdir -p "$src"
+        phase "fetching Debian source package kubernetes" fetch_source "$LOCALKUBE_HOME/apt" "$src"
+        local tree
+        tree=$(find "$src" -mindepth 1 -maxdepth 1 -type d -name 'kubernetes-*' | head -n 1)
+        [ -n "$tree" ] || die "no unpacked kubernetes-* source tree in $src; log: $LOG"
+        phase "replacing vendored reflect2 with Debian's v1.0.2" patch_reflect2 "$tree"
+        echo "$tree" >"$src/.ready"
+    fi
+    local tree
+    tree=$(cat "$src/.ready")
+    phase "compiling ${missing[*]}" --expect "$expect" compile "$tree" "${missing[@]}"
+    phase "installing binaries" install_binaries "$tree" "${missing[@]}"
+    note "built ${missing[*]} in $(clock $((SECONDS - BUILD_START))): $BIN_DIR"
+    # The source and the Go cache stay for the next binary; once both are built they go.
+    if [ -x "$BIN_DIR/kube-apiserver" ] && [ -x "$BIN_DIR/kube-controller-manager" ]; then
+        chmod -R u+w "$src" "$LOCALKUBE_HOME/gopath" 2>/dev/null || true  # the Go module cache is read-only
+        rm -rf "$src" "$LOCALKUBE_HOME/gopath" "$LOCALKUBE_HOME/gocache"
+    fi
 }
 
 # ---------------------------------------------------------------- start/stop
@@ -493,9 +554,13 @@ stop_on_failure() {
 cmd_start() {
     set_dir "${1:-}"
     local b start=$SECONDS
-    for b in kube-apiserver kube-controller-manager; do
-        [ -x "$BIN_DIR/$b" ] || die "local kube-apiserver not built: run scripts/localkube.sh build ($BIN_DIR/$b missing)"
-    done
+    [ -x "$BIN_DIR/kube-apiserver" ] ||
+        die "local kube-apiserver not built: run scripts/localkube.sh build ($BIN_DIR/kube-apiserver missing)"
+    local manager=1
+    if [ ! -x "$BIN_DIR/kube-controller-manager" ]; then
+        manager=0
+        note "kube-controller-manager not built: namespaces are not deleted and ServiceAccounts get no tokens"
+    fi
     command -v etcd >/dev/null || die "etcd not found: run scripts/localkube.sh build"
     command -v "$KUBECTL" >/dev/null || die "kubectl not found ($KUBECTL)"
     if [ -f "$DIR/pids" ] && { alive etcd || alive kube-apiserver || alive kube-controller-manager; }; then
@@ -541,13 +606,13 @@ EOF
     run_apiserver
     wait_readyz
     note "kube-apiserver ready at $SERVER after $((SECONDS - start)) s"
-    run_controller_manager
+    [ "$manager" = 1 ] && run_controller_manager
     load_crds
     create_tekton_namespace
-    alive kube-controller-manager || {
+    if [ "$manager" = 1 ] && ! alive kube-controller-manager; then
         tail -n 20 "$DIR/kube-controller-manager.log" >&2
         die "kube-controller-manager exited; log: $DIR/kube-controller-manager.log"
-    }
+    fi
     {
         printf 'export KUBECONFIG=%q\n' "$DIR/admin.kubeconfig"
         printf 'export LOCALKUBE_DIR=%q\n' "$DIR"
@@ -579,7 +644,13 @@ cmd_status() {
     load_config
     local name rc=0
     for name in etcd kube-apiserver kube-controller-manager watchdog; do
-        if alive "$name"; then echo "$name: running (pid $(pid_of "$name"))"; else echo "$name: not running"; [ "$name" = watchdog ] || rc=1; fi
+        if alive "$name"; then
+            echo "$name: running (pid $(pid_of "$name"))"
+        elif [ "$name" = kube-controller-manager ] && [ ! -x "$BIN_DIR/$name" ]; then
+            echo "$name: not built (optional)"
+        else
+            echo "$name: not running"; [ "$name" = watchdog ] || rc=1
+        fi
     done
     if curl -sf --cacert "$DIR/pki/ca.crt" -H "Authorization: Bearer $ADMIN_TOKEN" "$SERVER/readyz" >/dev/null 2>&1; then
         echo "readyz: ok ($SERVER)"
@@ -612,7 +683,7 @@ main() {
     local cmd=${1:-}
     [ $# -gt 0 ] && shift
     case "$cmd" in
-        build) cmd_build ;;
+        build) cmd_build "$@" ;;
         start) cmd_start "$@" ;;
         stop) cmd_stop "$@" ;;
         status) cmd_status "$@" ;;

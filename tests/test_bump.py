@@ -54,7 +54,7 @@ def test_bump_copies_the_newest_and_rewrites_only_the_label(cat: Path) -> None:
 
 def test_bump_patch_of_a_two_part_folder_and_unquoted_labels(cat: Path) -> None:
     task = cat / "task/yq-update"
-    newest = max((p for p in task.iterdir()), key=lambda p: [int(x) for x in p.name.split(".")])
+    newest = max((p for p in task.iterdir() if p.is_dir()), key=lambda p: [int(x) for x in p.name.split(".")])
     f = newest / "yq-update.yaml"
     f.write_text(f.read_text().replace(f'version: "{newest.name}"', f"version: {newest.name}"))
     r = run_cli("bump", "task/yq-update", str(cat), "--patch", "-o", "json")

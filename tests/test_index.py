@@ -11,7 +11,7 @@ import pytest
 from catalog_cli import index
 from catalog_cli.errors import IndexStale, InputError, NotFound
 
-from .conftest import TEKTON_CATALOG, assert_one_line_error, run_cli
+from .conftest import ROOT, TEKTON_CATALOG, assert_one_line_error, run_cli
 
 TASK = """\
 apiVersion: tekton.dev/v1
@@ -124,9 +124,43 @@ def test_check_without_index(tmp_path: Path) -> None:
 
 
 def test_builtin_index_is_current() -> None:
-    r = run_cli("index", "--check")
-    assert r.code == 0, r.err
-    assert "up to date" in r.err
+    """Both committed indexes: the repository's own (paths catalog/...), which makes a
+    checkout served over HTTP a catalog, and catalog/index.yaml, which the wheel ships."""
+    for args in ((), ("catalog",)):
+        r = run_cli("index", "--check", "--strict", *args)
+        assert r.code == 0, r.err
+        assert "up to date" in r.err and "warning" not in r.err
+
+
+def test_the_top_level_index_names_files_under_catalog() -> None:
+    top, package = index.load(ROOT / "index.yaml"), index.load(ROOT / "catalog" / "index.yaml")
+    assert len(top) == len(package) > 0
+    for a, b in zip(top, package, strict=True):
+        assert a.path == f"catalog/{b.path}" and a.digest == b.digest
+        assert [f.path for f in a.files] == [f"catalog/{f.path}" for f in b.files]
+        assert (ROOT / a.path).is_file()
+
+
+def test_the_repository_served_as_it_is_is_a_catalog(tmp_path: Path) -> None:
+    from .httpserve import serve
+
+    shutil.copytree(ROOT / "catalog", tmp_path / "repo" / "catalog")
+    shutil.copy(ROOT / "index.yaml", tmp_path / "repo" / "index.yaml")
+    with serve(tmp_path / "repo") as url:
+        assert run_cli("repo", "add", "acme", url).code == 0
+        r = run_cli("info", "acme/kubectl-deploy@0.2", "-o", "json")
+        assert r.code == 0, r.err
+        assert r.json()["path"] == "catalog/task/kubectl-deploy/0.2/kubectl-deploy.yaml"
+        assert r.json()["params"] and r.json()["mismatches"] == []
+
+
+def test_a_folder_holding_catalog_is_indexed_where_asked(tmp_path: Path) -> None:
+    make_catalog(tmp_path / "catalog", {"demo": ["0.1"]})
+    target, idx = index.write(tmp_path)
+    assert target == tmp_path / "index.yaml"
+    assert not (tmp_path / "catalog" / "index.yaml").exists()
+    assert idx.versions("demo")[0].path == "catalog/task/demo/0.1/demo.yaml"
+    assert index.load(target).versions("demo")[0].files[0].path == "catalog/task/demo/0.1/README.md"
 
 
 def test_json_format_round_trips(tmp_path: Path) -> None:
@@ -161,3 +195,88 @@ def test_wildcard_rbac_is_flagged(tmp_path: Path) -> None:
     )
     idx = index.build(tmp_path)
     assert any("grants '*' in verbs" in str(w) for w in idx.warnings)
+
+
+# -- what the walk passes over is a warning; --strict fails on it ---------------------
+
+def test_skipped_files_are_warnings(tmp_path: Path) -> None:
+    make_catalog(tmp_path, {"demo": ["0.1"]})
+    (tmp_path / "task/stray.yaml").write_text(TASK.format(name="stray", version="0.1"))
+    (tmp_path / "task/demo/old.yaml").write_text(TASK.format(name="demo", version="0.0.1"))
+    (tmp_path / "task/empty").mkdir()
+    (tmp_path / "task/artifacthub-repo.yml").write_text("owners: []\n")  # metadata: no warning
+    (tmp_path / "task/demo/OWNERS").write_text("approvers: [someone]\n")
+    assert [str(w) for w in index.build(tmp_path).warnings] == [
+        "task/stray.yaml: not in a task/<name>/ folder; skipped",
+        "task/demo/old.yaml: not in a version folder, and not demo.yaml; skipped",
+        "task/empty: neither empty.yaml nor version folders (e.g. 0.1/empty.yaml); skipped",
+    ]
+
+
+def test_strict_writes_nothing_and_fails_on_warnings(tmp_path: Path) -> None:
+    make_catalog(tmp_path, {"demo": ["0.1"]})
+    (tmp_path / "task/stray.yaml").write_text("kind: Task\n")
+    r = run_cli("index", "--strict", str(tmp_path))
+    assert r.code == 2
+    assert "warning: task/stray.yaml: not in a task/<name>/ folder; skipped" in r.err
+    assert r.err.strip().splitlines()[-1] == (
+        f"catalog: error: {tmp_path}: 1 warning and --strict: fix them or drop --strict")
+    assert not (tmp_path / "index.yaml").exists()
+    assert run_cli("index", str(tmp_path)).code == 0  # without --strict: written, warned
+    assert run_cli("index", "--check", str(tmp_path)).code == 0
+    assert run_cli("index", "--check", "--strict", str(tmp_path)).code == 2
+
+
+def test_same_version_twice_is_one_entry_and_a_warning(tmp_path: Path) -> None:
+    make_catalog(tmp_path, {"demo": ["0.3.1", "v0.3.1"]})
+    idx = index.build(tmp_path)
+    assert [e.version for e in idx.versions("demo")] == ["0.3.1"]
+    assert [str(w) for w in idx.warnings] == [
+        "task/demo/v0.3.1/demo.yaml: Task demo v0.3.1 is also task/demo/0.3.1/demo.yaml; skipped"]
+
+
+def test_an_empty_catalog_is_never_silent(tmp_path: Path) -> None:
+    (tmp_path / "tasks/demo").mkdir(parents=True)
+    (tmp_path / "tasks/demo/demo.yaml").write_text(TASK.format(name="demo", version="latest"))
+    idx = index.build(tmp_path)
+    assert len(idx) == 0
+    assert [str(w) for w in idx.warnings] == [
+        "tasks/demo/demo.yaml: version label 'latest' is not a version, and no version folder to take one "
+        "from; skipped",
+        ".: no resources found: nothing to list",
+    ]
+    r = run_cli("list", "--catalog", str(tmp_path))
+    assert r.code == 0 and "no resources found" in r.err
+
+
+def test_check_names_what_the_index_lacks(tmp_path: Path) -> None:
+    make_catalog(tmp_path, {"demo": ["0.1"], "gone": ["0.1"]})
+    index.write(tmp_path)
+    shutil.rmtree(tmp_path / "task/gone")
+    d = tmp_path / "tasks/demo/0.2"  # a plural folder beside the singular one: the same kind
+    d.mkdir(parents=True)
+    (d / "demo.yaml").write_text(TASK.format(name="demo", version="0.2"))
+    (tmp_path / "task/demo/0.1/README.md").write_text("# changed\n")
+    r = run_cli("index", "--check", str(tmp_path))
+    assert r.code == 4
+    assert r.err.strip() == (
+        f"catalog: error: {tmp_path / 'index.yaml'}: index.yaml is stale (lacks Task demo 0.2, which the tree "
+        "has; has Task gone 0.1, which the tree has not; differs from the tree on Task demo 0.1): "
+        "run `catalog index` and commit it")
+
+
+def test_builtin_catalog_metadata() -> None:
+    """OWNERS for the catalog and for each resource (TEP-0079, in TEP-0003's place), and
+    Artifact Hub's repository file where its Tekton tasks repository URL points."""
+    import yaml
+
+    builtin = ROOT / "catalog"
+    owners = [builtin / "OWNERS"] + [e.parent.parent / "OWNERS" for e in
+                                     (builtin / Path(x.path) for x in index.load(builtin))]
+    for file in sorted(set(owners)):
+        data = yaml.safe_load(file.read_text())
+        assert set(data) == {"approvers", "reviewers"}, file
+        assert data["approvers"] and all(isinstance(a, str) for a in data["approvers"]), file
+    ah = yaml.safe_load((builtin / "task" / "artifacthub-repo.yml").read_text())
+    assert set(ah) <= {"repositoryID", "owners", "ignore"}
+    assert all(set(o) == {"name", "email"} for o in ah["owners"])

@@ -10,8 +10,9 @@ from .output import note
 
 
 def index(
-    path: Path = typer.Argument(Path("."), help="Catalog folder (holding task/, pipeline/ ...; or a folder with catalog/ inside)."),
-    check: bool = typer.Option(False, "--check", help="Write nothing; exit 4 if index.yaml is stale."),
+    path: Path = typer.Argument(Path("."), help="Catalog folder: it holds task/, pipeline/ ... (or tasks/, pipelines/ ...), or catalog/ with those inside. index.yaml is written here, its paths relative to here."),
+    check: bool = typer.Option(False, "--check", help="Write nothing; exit 4 if index.yaml is stale (lacks or differs from what the tree has)."),
+    strict: bool = typer.Option(False, "--strict", help="Fail (exit 2, nothing written) when the tree gives warnings: files skipped, labels that differ from folders..."),
     fmt: str = typer.Option("yaml", "--format", help="yaml (readable) or json (fast for huge catalogs; still valid YAML)."),
 ) -> None:
     """Write index.yaml for a catalog folder: same tree, same bytes."""
@@ -20,16 +21,21 @@ def index(
 
     if fmt not in ("yaml", "json"):
         raise InputError(f"--format must be yaml or json, not {fmt!r}")
-    if check:
-        idx = index_mod.check(path)
-        for w in idx.warnings:
+    try:
+        if check:
+            idx = index_mod.check(path, strict=strict)
+        else:
+            target, idx = index_mod.write(path, fmt, strict=strict)
+    except index_mod.StrictWarnings as exc:
+        for w in exc.warnings:
             note(f"warning: {w}")
-        note(f"index.yaml is up to date ({len(idx)} versions of {len(idx.entries)} resources)")
-        return
-    target, idx = index_mod.write(path, fmt)
+        raise
     for w in idx.warnings:
         note(f"warning: {w}")
-    note(f"wrote {target} ({len(idx)} versions of {len(idx.entries)} resources, {len(idx.warnings)} warnings)")
+    if check:
+        note(f"index.yaml is up to date ({len(idx)} versions of {len(idx.entries)} resources)")
+    else:
+        note(f"wrote {target} ({len(idx)} versions of {len(idx.entries)} resources, {len(idx.warnings)} warnings)")
 
 
 def register(app: typer.Typer) -> None:

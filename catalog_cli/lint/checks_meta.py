@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterator, Mapping
 from pathlib import PurePath
 
+from .. import versions
+from ..layout import KIND_FOLDERS
 from .model import Issue, JsonPath, LintContext, Resource, items, mapping, text
 from .refs import refs_in_text
 from .scopes import DNS_SUBDOMAIN, KEBAB, Scope, pipeline_tasks, scopes
@@ -21,8 +23,6 @@ VERSION_LABEL = "app.kubernetes.io/version"
 MIN_VERSION = "tekton.dev/pipelines.minVersion"
 ANNOTATIONS = ("tekton.dev/categories", "tekton.dev/tags", "tekton.dev/displayName", "tekton.dev/platforms")
 CATALOG_KINDS = ("Task", "Pipeline", "StepAction")
-_KIND_FOLDERS = {"task": "Task", "pipeline": "Pipeline", "stepaction": "StepAction"}
-_VERSION_DIR = re.compile(r"^\d+(\.\d+){0,2}$")
 
 #: The categories Tekton Hub lists (tektoncd/hub config.yaml); a resource under any other
 #: is not found by category there.
@@ -139,17 +139,20 @@ def _pipeline_workspaces(res: Resource) -> Iterator[tuple[JsonPath, str]]:
 def _path_mismatch(res: Resource, version: object) -> Iterator[Issue]:
     """Checks for files in the layout ``<kind>/<name>/<version>/<name>.yaml``."""
     parts = PurePath(res.file).parts
-    if len(parts) < 4 or parts[-4] not in _KIND_FOLDERS or not _VERSION_DIR.match(parts[-2]):
+    # The index's reading of a path (catalog_cli.layout): plural kind folders, and version
+    # folders and labels compared as versions, so that v0.2.0 is 0.2.0 to both.
+    if len(parts) < 4 or parts[-4] not in KIND_FOLDERS or not versions.is_version(parts[-2]):
         return
     folder_kind, folder_name, folder_version, file_name = parts[-4], parts[-3], parts[-2], parts[-1]
     stem = PurePath(file_name).stem
-    if _KIND_FOLDERS[folder_kind] != res.kind:
+    if KIND_FOLDERS[folder_kind] != res.kind:
         yield Issue("path-mismatch", ("kind",), f"a {res.kind} in the {folder_kind}/ folder")
     if res.name and res.name != folder_name:
         yield Issue("path-mismatch", ("metadata", "name"), f"name '{res.name}' differs from its folder '{folder_name}'")
     if res.name and res.name != stem:
         yield Issue("path-mismatch", ("metadata", "name"), f"name '{res.name}' differs from its file name '{file_name}'")
-    if version and str(version) != folder_version:
+    if version and (not versions.is_version(str(version))
+                    or versions.parse(str(version)) != versions.parse(folder_version)):
         yield Issue(
             "path-mismatch", ("metadata", "labels", VERSION_LABEL),
             f"version label '{version}' differs from its version folder '{folder_version}'",

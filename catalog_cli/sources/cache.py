@@ -15,7 +15,7 @@ from ..settings import Settings
 
 #: Bumped whenever what a cache holds may differ: caches written before the entries were
 #: checked against their keys are rebuilt, not trusted.
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -168,16 +168,22 @@ class IndexCatalog(OneRepo):
 
 
 def _tree_key(root: Path) -> str:
+    """Changes whenever a file under ``root`` does (hidden folders such as .git aside)."""
+    import os
+
     h = hashlib.sha256()
-    for p in sorted(root.rglob("*")):
-        st = p.stat()
-        h.update(f"{p}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for f in sorted(files):
+            st = os.stat(os.path.join(folder, f), follow_symlinks=False)
+            h.update(f"{folder}/{f}:{st.st_size}:{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
 
 
 def open_path(path: Path, settings: Settings, name: str | None = None) -> IndexCatalog:
     """A catalog on disk: a folder holding index.yaml, an index file, or a bare tree
-    (its SQLite copy under ``settings.cache_home``)."""
+    indexed as it is, with every release tag when it is a git checkout (see
+    :mod:`.gitrepo`). Its SQLite copy lives under ``settings.cache_home``."""
     if name is None and path.resolve() == builtin_root().resolve():
         name = "builtin"
     if not path.exists():
@@ -194,12 +200,22 @@ def open_path(path: Path, settings: Settings, name: str | None = None) -> IndexC
 
         db = open_cache(str(index_file.resolve()), key, load, settings, where=str(index_file))
         return IndexCatalog(str(path), LocalFiles(index_file.parent), db, name, origin)
-    # A tree with no index.yaml (tektoncd/catalog as it is): index it in memory.
+    # A tree with no index.yaml (tektoncd/catalog as it is): index it, paths relative to ``path``.
     root = index_mod.catalog_root(path)
+    from . import gitrepo
+
+    if gitrepo.is_checkout(path):
+        def from_git() -> IndexData:
+            idx = gitrepo.build(path)
+            return idx.entries, [str(w) for w in idx.warnings]
+
+        key = f"git:{gitrepo.state(path)}:{_tree_key(root)}"
+        db = open_cache(f"git:{path.resolve()}", key, from_git, settings, where=str(path))
+        return IndexCatalog(str(path), gitrepo.GitFiles(path, LocalFiles(path)), db, name, origin)
 
     def build() -> IndexData:
-        idx = index_mod.build(root)
+        idx = index_mod.build(path)
         return idx.entries, [str(w) for w in idx.warnings]
 
-    db = open_cache(f"tree:{root.resolve()}", f"tree:{_tree_key(root)}", build, settings, where=str(root))
-    return IndexCatalog(str(path), LocalFiles(root), db, name, origin)
+    db = open_cache(f"tree:{path.resolve()}", f"tree:{_tree_key(root)}", build, settings, where=str(path))
+    return IndexCatalog(str(path), LocalFiles(path), db, name, origin)

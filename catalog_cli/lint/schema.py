@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 #: (kind, version) pairs that have a schema; the file is ``<kind>.<version>.json``.
 SCHEMAS = frozenset(
     {("Task", "v1"), ("Task", "v1beta1"), ("Pipeline", "v1"), ("Pipeline", "v1beta1"),
-     ("StepAction", "v1alpha1"), ("StepAction", "v1beta1")}
+     ("StepAction", "v1alpha1"), ("StepAction", "v1beta1"), ("TaskRun", "v1"), ("TaskRun", "v1beta1"),
+     ("PipelineRun", "v1"), ("PipelineRun", "v1beta1")}
 )
 #: Errors reported per object; past this the object is wrong throughout and more is noise.
 MAX_ERRORS = 20
@@ -86,11 +87,14 @@ def check_schema(res: Resource, ctx: LintContext) -> Iterator[Issue]:
 
 
 def _filled_in(err: ValidationError, path: tuple[str | int, ...]) -> bool:
-    """A ``required`` field the API server will find there anyway: Tekton's defaulting
-    webhook, which runs before the CRD schema is checked, writes every field its Go
+    """An error said elsewhere, or a ``required`` field the API server will find there
+    anyway: Tekton's defaulting webhook, which runs before the CRD schema is checked,
+    writes every field its Go
     types do not mark omitempty (a step's ``name: ""``), so only metadata.name, which
     no webhook fills, is really required. A missing name that matters (a param's) is
     reported by the rules of the webhook itself."""
+    if path == ("metadata",) and err.validator == "type":
+        return True  # metadata that is no mapping: the metadata check says so, once
     return err.validator == "required" and path != ("metadata",)
 
 

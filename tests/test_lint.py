@@ -72,7 +72,7 @@ def test_json_output_shape() -> None:
     assert res.returncode == 1
     data = json.loads(res.stdout)
     assert set(data) == {"summary", "findings"}
-    assert data["summary"] == {"files": 1, "errors": 2, "warnings": 12, "infos": 1}
+    assert data["summary"] == {"files": 1, "errors": 2, "warnings": 12, "infos": 1, "not_checked": 0}
     for f in data["findings"]:
         assert set(f) == {"file", "line", "rule", "severity", "message"}
         assert isinstance(f["line"], int)

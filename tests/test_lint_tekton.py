@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from catalog_cli.lint import RULES, Finding, Severity, lint_paths
+from .conftest import run_cli
 
 DATA = Path(__file__).resolve().parent / "data" / "lint"
 PAIRS: list[dict[str, Any]] = yaml.safe_load((DATA / "tekton-rules.yaml").read_text(encoding="utf-8"))
@@ -87,3 +88,100 @@ def test_catalog_rules_skip_spec_and_test_folders(tmp_path: Path) -> None:
         (tmp_path / folder / "t.yaml").write_text(text)
     found = lint_paths([tmp_path]).findings
     assert not [f for f in found if f.rule in ("missing-version-label", "missing-min-version", "missing-description")]
+
+
+# --- catalog metadata: only for catalog entries, read as the index reads paths --------
+
+BARE_TASK = "apiVersion: tekton.dev/v1\nkind: {kind}\nmetadata:\n  name: {name}\n{labels}spec:\n" \
+            "  steps: [{{name: s, image: alpine:3.20, command: [date]}}]\n"
+META_RULES = {"missing-version-label", "missing-min-version", "missing-annotation", "missing-description"}
+
+
+def _bare(name: str, *, kind: str = "Task", label: str | None = None) -> str:
+    labels = f"  labels: {{app.kubernetes.io/version: \"{label}\"}}\n" if label is not None else ""
+    return BARE_TASK.format(kind=kind, name=name, labels=labels)
+
+
+def _write(root: Path, rel: str, text: str) -> Path:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _rules_by_file(root: Path) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for f in lint_paths([root]).findings:
+        out.setdefault(str(Path(f.file).relative_to(root)), set()).add(f.rule)
+    return out
+
+
+def test_files_beside_an_entry_are_not_catalog_entries(tmp_path: Path) -> None:
+    """The Tasks tektoncd/catalog's openwhisk Pipeline keeps in pipeline/openwhisk/0.1/tasks/
+    are not entries (the index never reads them): no catalog metadata is asked of them."""
+    _write(tmp_path, "pipeline/ow/0.1/ow.yaml", _bare("ow", kind="Pipeline").replace(
+        "  steps: [{name: s, image: alpine:3.20, command: [date]}]", "  tasks: [{name: a, taskRef: {name: clone}}]"))
+    _write(tmp_path, "pipeline/ow/0.1/tasks/clone.yaml", _bare("clone"))
+    _write(tmp_path, "pipeline/ow/0.1/tasks/java/build.yaml", _bare("build"))
+    _write(tmp_path, "task/greet/greet.yaml", _bare("greet", label="v0.2.0"))  # TEP-0115
+    _write(tmp_path, "task/greet/extra/helper.yaml", _bare("helper"))
+    found = _rules_by_file(tmp_path)
+    assert "missing-version-label" in found["pipeline/ow/0.1/ow.yaml"]
+    assert "missing-version-label" not in found["task/greet/greet.yaml"]
+    for helper in ("pipeline/ow/0.1/tasks/clone.yaml", "pipeline/ow/0.1/tasks/java/build.yaml",
+                   "task/greet/extra/helper.yaml"):
+        assert not found.get(helper, set()) & META_RULES, (helper, found.get(helper))
+
+
+def test_a_misnamed_entry_is_still_an_entry(tmp_path: Path) -> None:
+    """task/foo/0.1/fooo.yaml, alone in its version folder, is the entry with a typo: the
+    index skips it, so lint must say why rather than exempt it."""
+    _write(tmp_path, "task/foo/0.1/fooo.yaml", _bare("foo", label="0.1"))
+    found = lint_paths([tmp_path]).findings
+    assert [f.message for f in found if f.rule == "path-mismatch"] == [
+        "name 'foo' differs from its file name 'fooo.yaml'"]
+
+
+@pytest.mark.parametrize(("label", "name", "problem"), [
+    ("0.2.0", "greet", None),
+    ("v0.2.0", "greet", None),  # index drops the v: version 0.2.0
+    ("0.2", "greet", None),
+    ("latest", "greet", "version label 'latest' is not a version"),
+    ("0.2.0", "hello", "name 'hello' differs from its folder 'greet'"),
+])
+def test_tep0115_layout_checked_as_the_index_reads_it(tmp_path: Path, label: str, name: str,
+                                                       problem: str | None) -> None:
+    from catalog_cli import index
+
+    _write(tmp_path, "task/greet/greet.yaml", _bare(name, label=label))
+    mismatches = [f.message for f in lint_paths([tmp_path]).findings if f.rule == "path-mismatch"]
+    built = index.build(tmp_path)
+    if problem is None:
+        assert mismatches == []
+        assert not built.warnings
+        assert [e.version for e in built.entries["greet"]] == ["0.2" if label == "0.2" else "0.2.0"]
+    else:
+        assert len(mismatches) == 1 and mismatches[0].startswith(problem), mismatches
+        assert built.warnings  # the index says something too: skipped, or a name unlike its folder
+
+
+# --- never passed silently, never called clean ----------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "apiVersion: pipelinesascode.tekton.dev/v1alpha1\nkind: Repository\nmetadata: {name: shop}\n"
+    "spec: {url: 'https://github.com/acme/shop'}\n",
+    "apiVersion: dashboard.tekton.dev/v1alpha1\nkind: Extension\nmetadata: {name: deployments}\n"
+    "spec: {apiVersion: apps/v1, name: deployments, displayname: k8s deployments}\n",
+    "apiVersion: tekton.dev/v1beta1\nkind: CustomRun\nmetadata: {name: r}\n"
+    "spec: {customRef: {apiVersion: example.dev/v1, kind: Wait}}\n",
+])
+def test_known_kinds_lint_does_not_check_are_said_so(tmp_path: Path, text: str) -> None:
+    """Pipelines-as-Code's Repository, the Dashboard's Extension, a CustomRun: known kinds, not
+    errors, and not clean either: an info, and the summary counts them whatever --severity."""
+    path = _write(tmp_path, "tekton/x.yaml", text)
+    found = lint_paths([path]).findings
+    assert [(f.rule, f.severity) for f in found] == [("not-checked", Severity.INFO)]
+    res = run_cli("lint", "--severity", "warning", "-o", "json", str(path))
+    assert res.code == 0
+    assert res.json()["findings"] == [] and res.json()["summary"]["not_checked"] == 1
+    assert "1 object of a kind lint does not check" in res.err

@@ -70,4 +70,7 @@ def _summary(report: LintReport) -> str:
     parts = [plural(report.files, "file"), plural(report.errors, "error"), plural(report.warnings, "warning")]
     if report.infos:
         parts.append(plural(report.infos, "info"))
+    if report.unchecked:
+        # Said even under --severity warning: these objects were read, not found clean.
+        parts.append(f"{plural(report.unchecked, 'object')} of a kind lint does not check")
     return ", ".join(parts)

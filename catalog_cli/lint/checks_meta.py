@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 from .. import versions
 from ..layout import KIND_FOLDERS
@@ -137,26 +137,37 @@ def _pipeline_workspaces(res: Resource) -> Iterator[tuple[JsonPath, str]]:
 
 
 def _path_mismatch(res: Resource, version: object) -> Iterator[Issue]:
-    """Checks for files in the layout ``<kind>/<name>/<version>/<name>.yaml``."""
-    parts = PurePath(res.file).parts
-    # The index's reading of a path (catalog_cli.layout): plural kind folders, and version
-    # folders and labels compared as versions, so that v0.2.0 is 0.2.0 to both.
-    if len(parts) < 4 or parts[-4] not in KIND_FOLDERS or not versions.is_version(parts[-2]):
+    """Checks for files in the layouts the index reads (:mod:`catalog_cli.layout`):
+    ``<kind>/<name>/<version>/<name>.yaml`` (singular or plural kind folders, ``v``-prefixed
+    version folders) and TEP-0115's ``<kind>/<name>/<name>.yaml``, whose version is its
+    label. Folders and labels are compared as versions, as the index does, so that
+    v0.2.0 is 0.2.0 to both."""
+    parts = Path(res.file).absolute().parts  # as given, the file may be named from inside its folder
+    if len(parts) >= 4 and parts[-4] in KIND_FOLDERS and versions.is_version(parts[-2]):
+        folder_kind, folder_name, folder_version = parts[-4], parts[-3], parts[-2]
+    elif len(parts) >= 3 and parts[-3] in KIND_FOLDERS and parts[-1] == f"{parts[-2]}.yaml":
+        folder_kind, folder_name, folder_version = parts[-3], parts[-2], None
+    else:
         return
-    folder_kind, folder_name, folder_version, file_name = parts[-4], parts[-3], parts[-2], parts[-1]
+    file_name = parts[-1]
     stem = PurePath(file_name).stem
     if KIND_FOLDERS[folder_kind] != res.kind:
         yield Issue("path-mismatch", ("kind",), f"a {res.kind} in the {folder_kind}/ folder")
     if res.name and res.name != folder_name:
         yield Issue("path-mismatch", ("metadata", "name"), f"name '{res.name}' differs from its folder '{folder_name}'")
-    if res.name and res.name != stem:
+    if res.name and res.name != stem and folder_version is not None:
         yield Issue("path-mismatch", ("metadata", "name"), f"name '{res.name}' differs from its file name '{file_name}'")
-    if version and (not versions.is_version(str(version))
-                    or versions.parse(str(version)) != versions.parse(folder_version)):
-        yield Issue(
-            "path-mismatch", ("metadata", "labels", VERSION_LABEL),
-            f"version label '{version}' differs from its version folder '{folder_version}'",
-        )
+    where = ("metadata", "labels", VERSION_LABEL)
+    if folder_version is None:
+        if version and not versions.is_version(str(version)):
+            yield Issue(
+                "path-mismatch", where,
+                f"version label '{version}' is not a version (e.g. 0.1 or v1.2.0): with no version "
+                "folder, the index takes the version from it, and skips this file",
+            )
+    elif version and (not versions.is_version(str(version))
+                      or versions.parse(str(version)) != versions.parse(folder_version)):
+        yield Issue("path-mismatch", where, f"version label '{version}' differs from its version folder '{folder_version}'")
 
 
 def check_containers(res: Resource, ctx: LintContext) -> Iterator[Issue]:

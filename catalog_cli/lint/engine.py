@@ -40,7 +40,8 @@ def lint_paths(
         findings.extend(problems)
     findings.extend(lint_resources(resources, catalog_tasks))
     kept = sorted({f for f in findings if f.severity >= min_severity})
-    return LintReport(tuple(kept), len(sources))
+    unchecked = sum(1 for f in findings if f.rule == "not-checked")
+    return LintReport(tuple(kept), len(sources), unchecked)
 
 
 def lint_resources(resources: Sequence[Resource],

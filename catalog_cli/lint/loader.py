@@ -15,7 +15,9 @@ from typing import Any
 
 import yaml
 
+from .. import versions
 from ..errors import InputError, NotFound
+from ..layout import KIND_FOLDERS
 from ..yamlio import MAX_DEPTH, compose_all, construct, read_text
 from .model import Finding, Resource, Severity
 
@@ -73,9 +75,10 @@ def discover(paths: Iterable[str | Path]) -> list[Source]:
             found = _walk(path)
             if not found:
                 raise InputError("no YAML files (*.yaml, *.yml) in this directory", str(path))
-            sources = [Source(f, False, is_helper(f.relative_to(path).parts[:-1])) for f in found]
+            sources = [Source(f, False, is_helper(f.relative_to(path).parts[:-1]) or beside_an_entry(f))
+                       for f in found]
         else:
-            sources = [Source(path, True, is_helper(path.parent.parts[-1:]))]
+            sources = [Source(path, True, is_helper(path.parent.parts[-1:]) or beside_an_entry(path))]
         for src in sources:
             key = src.path.resolve()
             if key not in seen:
@@ -88,6 +91,34 @@ def is_helper(folders: Iterable[str]) -> bool:
     """Whether a file in these folders is a fixture rather than a catalog entry: under
     samples/ or spec/, or under a folder whose name starts with test (tests/, testdata/)."""
     return any(f in HELPER_DIRS or f.startswith("test") for f in folders)
+
+
+def beside_an_entry(path: Path) -> bool:
+    """Whether ``path`` sits in a catalog resource's folder without being the resource
+    itself, as the index reads a catalog (:mod:`catalog_cli.layout`): a file under
+    ``<kind>/<name>/<version>/`` other than ``<name>.yaml`` (the Tasks a Pipeline keeps
+    in ``pipeline/openwhisk/0.1/tasks/``), or under a TEP-0115 ``<kind>/<name>/`` that
+    holds ``<name>.yaml``. Such a file is no catalog entry, so the catalog's metadata
+    rules do not apply to it. A lone file of a version folder that lacks ``<name>.yaml``
+    may be the entry, misnamed: it stays an entry, for path-mismatch to say so."""
+    parts = path.absolute().parts
+    spots = [i for i in range(len(parts) - 2) if parts[i] in KIND_FOLDERS]
+    if any(_is_entry(parts[i + 1], parts[i + 2:]) for i in spots):
+        return False
+    for i in spots:
+        name, rest, top = parts[i + 1], parts[i + 2:], Path(*parts[: i + 2])
+        if len(rest) >= 2 and versions.is_version(rest[0]):
+            if len(rest) > 2 or (top / rest[0] / f"{name}.yaml").is_file():
+                return True
+        elif (top / f"{name}.yaml").is_file():
+            return True
+    return False
+
+
+def _is_entry(name: str, rest: tuple[str, ...]) -> bool:
+    """``rest`` (after ``<kind>/<name>/``) is ``<name>.yaml`` or ``<version>/<name>.yaml``."""
+    entry = f"{name}.yaml"
+    return rest == (entry,) or (len(rest) == 2 and rest[1] == entry and versions.is_version(rest[0]))
 
 
 def _walk(root: Path) -> list[Path]:

@@ -57,9 +57,10 @@ Kubernetes and Tekton validity
                                    pipeline tasks (tasks and finally together) with one name.
     duplicate-env         warning  one env variable twice in a step, sidecar or stepTemplate
                                    (Kubernetes keeps the last; Tekton accepts it).
-    duplicate-resource    error    the same kind and name twice in one file or one folder. Only
-                                   there: a catalog keeps every version of a Task, one per
-                                   version folder, all with the same name.
+    duplicate-resource    warning  the same kind and name twice in one file or one folder: applied
+                                   together, the second silently replaces the first (Tekton
+                                   accepts each). Only there: a catalog holds every version of a
+                                   Task, one per version folder, all with the same name.
     undefined-volume      warning  a volumeMount naming no volume of the Task: Tekton accepts the
                                    Task, and a run fails unless its podTemplate adds the volume.
 
@@ -114,13 +115,17 @@ tektoncd/triggers pkg/apis/triggers/v1beta1/*_validation.go)
     alpha-feature         warning  a field Tekton refuses unless an alpha feature flag is on
                                    (enum, CEL when, #!win, concise resolver names, debug, ...).
 
-Catalog metadata (catlin); not applied to helper resources under samples/, spec/ or test*/
+Catalog metadata (catlin); only for catalog entries: not under samples/, spec/ or test*/, nor
+beside the entry in its resource folder (pipeline/openwhisk/0.1/tasks/*.yaml)
     missing-version-label error    no label app.kubernetes.io/version.
     missing-min-version   error    no annotation tekton.dev/pipelines.minVersion.
     missing-annotation    warning  no tekton.dev/categories, tags, displayName or platforms.
     missing-description   warning  no spec.description.
-    path-mismatch         error    in the layout <kind>/<name>/<version>/<name>.yaml: the kind,
-                                   the name or the version label disagrees with the path.
+    path-mismatch         error    in the layouts the index reads (<kind>/<name>/<version>/<name>.yaml,
+                                   plural kind folders, TEP-0115's <kind>/<name>/<name>.yaml): the
+                                   kind, the name or the version label disagrees with the path,
+                                   or (TEP-0115, where the label is the version) is no version.
+                                   Versions compare as the index compares them: v0.2.0 is 0.2.
     deprecated            info     the resource is marked tekton.dev/deprecated.
     invalid-category      warning  a tekton.dev/categories entry outside Tekton Hub's list.
     invalid-platform      warning  a tekton.dev/platforms entry that is not os/arch[/variant].
@@ -186,7 +191,7 @@ _TABLE: list[tuple[str, Severity, str, str]] = [
     ("kebab-case", W, "tekton-lint", "name is not lowercase kebab-case"),
     ("duplicate-name", E, "tekton", "two params, workspaces, results, steps or tasks share a name"),
     ("duplicate-env", W, "tekton-lint", "env variable defined twice in one container"),
-    ("duplicate-resource", E, "tekton-lint", "same kind and name twice in one file or folder"),
+    ("duplicate-resource", W, "tekton-lint", "same kind and name twice in one file or folder"),
     ("undefined-volume", W, "kubernetes", "volumeMount of an undefined volume"),
     ("missing-steps", E, "tekton", "a Task with no steps"),
     ("missing-image", E, "tekton", "a step, sidecar or StepAction with no image"),

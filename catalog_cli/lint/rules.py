@@ -34,10 +34,12 @@ Files and parsing
 
 Kubernetes and Tekton validity
     schema                error    the object does not validate against the JSON Schema
-                                   generated from Tekton's CRD for its apiVersion and kind
-                                   (unknown fields, wrong types, missing metadata.name; not the
-                                   other required fields, which Tekton's defaulting fills in),
-                                   or its metadata is no mapping.
+                                   generated from Tekton's CRD for its apiVersion and kind (Task,
+                                   Pipeline, StepAction, TaskRun, PipelineRun: unknown fields,
+                                   wrong types, missing metadata.name; not the other required
+                                   fields, which Tekton's defaulting fills in), or a v1beta1
+                                   Triggers object has a field its Go types lack (the webhooks
+                                   decode strictly), or its metadata is no mapping.
     removed-api           error    an apiVersion Tekton no longer serves (tekton.dev/v1alpha1
                                    Task or Pipeline) or a removed kind (PipelineResource,
                                    Condition, ClusterTask).
@@ -80,6 +82,7 @@ tektoncd/triggers pkg/apis/triggers/v1beta1/*_validation.go)
                                    ref and inline spec; an inline task with steps and a kind.
     invalid-on-error      error    onError other than continue or stopAndFail (steps, pipeline
                                    tasks), or continue together with retries.
+    invalid-timeout       error    a step timeout that is negative or no duration (90s, 1h30m).
     reserved-name         error    a volumeMount under /tekton/ (but /tekton/home), a volume name
                                    starting tekton-internal-, a sidecar named tekton-log-results.
     workspace-mount-clash error    a workspace mounted where another workspace or a volumeMount is.
@@ -113,7 +116,7 @@ tektoncd/triggers pkg/apis/triggers/v1beta1/*_validation.go)
     invalid-trigger       error    what the Triggers webhook refuses in a TriggerBinding,
                                    TriggerTemplate, Trigger or EventListener.
     alpha-feature         warning  a field Tekton refuses unless an alpha feature flag is on
-                                   (enum, CEL when, #!win, concise resolver names, debug, ...).
+                                   (enum, CEL when, #!win, concise resolver names, debug, artifacts, ...).
 
 Catalog metadata (catlin); only for catalog entries: not under samples/, spec/ or test*/, nor
 beside the entry in its resource folder (pipeline/openwhisk/0.1/tasks/*.yaml)
@@ -200,6 +203,7 @@ _TABLE: list[tuple[str, Severity, str, str]] = [
     ("invalid-ref", E, "tekton", "a ref that is neither a name nor a resolver with params"),
     ("ref-or-spec", E, "tekton", "not exactly one of a ref and an inline spec"),
     ("invalid-on-error", E, "tekton", "onError other than continue or stopAndFail"),
+    ("invalid-timeout", E, "tekton", "a step timeout that is negative or no duration"),
     ("reserved-name", E, "tekton", "a mount path, volume or sidecar name Tekton reserves"),
     ("workspace-mount-clash", E, "tekton", "a workspace mounted where something else is"),
     ("invalid-param-type", E, "tekton", "a param type or default Tekton rejects"),

@@ -18,6 +18,9 @@ _URL_LIKE = re.compile(r"[\w-]+://*")
 _QUALIFIED = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 _WHEN_OPERATORS = ("in", "notin")
 _VOLUME_SOURCES = ("persistentVolumeClaim", "volumeClaimTemplate", "emptyDir", "configMap", "secret", "projected", "csi")
+_DURATION = re.compile(r"^([-+]?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|ms|s|m|h))+$")
+_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
+_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
 def tekton_type(value: object) -> str:
@@ -117,3 +120,16 @@ def check_bindings(bindings: Iterable[tuple[JsonPath, Mapping[str, Any]]], what:
             yield Issue("invalid-workspace-binding", (*path, sources[0]), f"{what}: workspace '{name}': {sources[0]} needs {needed}")
         if sources[0] == "projected" and not source.get("sources"):
             yield Issue("invalid-workspace-binding", (*path, sources[0]), f"{what}: workspace '{name}': projected needs sources")
+
+
+def duration(value: object) -> float | None:
+    """Seconds in a Go duration (``1h30m``, ``-5s``, ``0``), or None when it is not one."""
+    if not isinstance(value, str):
+        return None
+    if value in ("0", "-0", "+0"):
+        return 0.0
+    m = _DURATION.match(value)
+    if m is None:
+        return None
+    total = sum(float(n) * _UNITS[u] for n, u in _PART.findall(value))
+    return -total if m.group(1) == "-" else total

@@ -203,6 +203,8 @@ def _values(path: JsonPath, pt: Mapping[str, Any], what: str, arrays: set[str],
     for vpath, value, how in params:
         if "$(" not in value:
             continue
+        if tv.TASK_ARTIFACT.search(value):
+            yield Issue("alpha-feature", vpath, f"{what}: $(tasks.<task>.outputs...) artifacts need the enable-artifacts feature flag (alpha)")
         for obj, keys in objects.items():
             key = tv.unknown(value, rf"params\.{re.escape(obj)}", keys)
             if key:

@@ -12,33 +12,16 @@ alpha-feature.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from . import tekton_vars as tv
 from .model import Issue, JsonPath, LintContext, Resource, items, mapping, text
-from .tekton_common import check_bindings, check_ref, duplicate_params, tekton_type
+from .tekton_common import check_bindings, check_ref, duplicate_params, duration, tekton_type
 
 DEFAULT_TIMEOUT = 60 * 60.0  # seconds: default-timeout-minutes
-_DURATION = re.compile(r"^([-+]?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|ms|s|m|h))+$")
-_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
-_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 _TASKRUN_STATUS = ("", "TaskRunCancelled", "TaskRunPending")
 _PIPELINERUN_STATUS = ("", "Cancelled", "CancelledRunFinally", "StoppedRunFinally", "PipelineRunPending")
-
-
-def duration(value: object) -> float | None:
-    """Seconds in a Go duration (``1h30m``, ``-5s``, ``0``), or None when it is not one."""
-    if not isinstance(value, str):
-        return None
-    if value in ("0", "-0", "+0"):
-        return 0.0
-    m = _DURATION.match(value)
-    if m is None:
-        return None
-    total = sum(float(n) * _UNITS[u] for n, u in _PART.findall(value))
-    return -total if m.group(1) == "-" else total
 
 
 def check_runs(res: Resource, ctx: LintContext) -> Iterator[Issue]:
@@ -62,6 +45,8 @@ def _negative(spec: Mapping[str, Any], path: JsonPath, key: str, label: str) -> 
     seconds = duration(spec.get(key))
     if seconds is not None and seconds < 0:
         yield Issue("invalid-run", (*path, key), f"{label}: {key} {spec[key]} is negative")
+    elif seconds is None and isinstance(spec.get(key), str):
+        yield Issue("invalid-run", (*path, key), f"{label}: {key} {spec[key]!r} is not a duration (e.g. 90s, 1h30m)")
 
 
 def _names(entries: list[tuple[JsonPath, Mapping[str, Any]]], what: str, label: str) -> Iterator[Issue]:
@@ -126,6 +111,8 @@ def _timeouts(timeouts: Mapping[str, Any], label: str) -> Iterator[Issue]:
     for key in ("pipeline", "tasks", "finally"):
         seconds = duration(timeouts.get(key))
         if seconds is None:
+            if isinstance(timeouts.get(key), str):
+                yield Issue("invalid-run", (*path, key), f"{label}: timeouts.{key} {timeouts[key]!r} is not a duration (e.g. 90s, 1h30m)")
             continue
         if seconds < 0:
             yield Issue("invalid-run", (*path, key), f"{label}: timeouts.{key} is negative")

@@ -8,7 +8,7 @@ What the webhook accepts is not reported here, however odd: unquoted ``true`` as
 param default, for instance, is read by Tekton as the string ``"true"``.
 
 Rules: missing-steps, missing-image, script-with-command, step-ref-conflict, invalid-ref,
-invalid-on-error, reserved-name, workspace-mount-clash, invalid-param-type,
+invalid-on-error, invalid-timeout, reserved-name, workspace-mount-clash, invalid-param-type,
 invalid-result, undefined-param, undefined-result, invalid-variable, forbidden-variable,
 invalid-when, alpha-feature. See :mod:`.rules`.
 """
@@ -23,7 +23,7 @@ from typing import Any
 from . import tekton_vars as tv
 from .model import Issue, JsonPath, LintContext, Resource, items, mapping, text
 from .scopes import Scope, scopes
-from .tekton_common import check_ref, check_when, param_type, tekton_type
+from .tekton_common import check_ref, check_when, duration, param_type, tekton_type
 
 #: Step fields whose variables the webhook checks, and where array params must be isolated.
 _STEP_TEXT = ("name", "image", "workingDir", "script")
@@ -122,6 +122,16 @@ def _step(scope: Scope, path: JsonPath, step: Mapping[str, Any], template: Mappi
             yield Issue("missing-image", path, f"{what} has no image (nor does the stepTemplate)")
         if step.get("script") and step.get("command"):
             yield Issue("script-with-command", (*path, "script"), f"{what} has both script and command; Tekton allows one")
+        elif step.get("script") and template.get("command"):
+            # Tekton validates each step merged with the stepTemplate (MergeStepsWithStepTemplate).
+            yield Issue("script-with-command", (*path, "script"), f"{what} has a script, and the stepTemplate gives it a command; Tekton allows one")
+    timeout = step.get("timeout")
+    if timeout is not None and "timeout" in step:
+        seconds = duration(timeout)
+        if seconds is None:
+            yield Issue("invalid-timeout", (*path, "timeout"), f"{what}: timeout {timeout!r} is not a duration (e.g. 90s, 5m, 1h30m)")
+        elif seconds < 0:
+            yield Issue("invalid-timeout", (*path, "timeout"), f"{what}: timeout {timeout} is negative")
     on_error = step.get("onError")
     if isinstance(on_error, str) and on_error and not on_error.startswith("$(params") and on_error not in _ON_ERROR:
         yield Issue("invalid-on-error", (*path, "onError"), f"{what}: onError '{on_error}' must be continue or stopAndFail")
@@ -139,6 +149,8 @@ def _step(scope: Scope, path: JsonPath, step: Mapping[str, Any], template: Mappi
     for spath, value, _ in step_strings(step, path):
         if spath[len(path)] in ("name", "image", "script", "workingDir", "volumeMounts") and tv.STEP_RESULT.search(value):
             yield Issue("forbidden-variable", spath, f"{what}: step results may be used only in env, command and args")
+        if spath[len(path)] in ("script", "command", "args", "env") and tv.uses_artifacts(value):
+            yield Issue("alpha-feature", spath, f"{what}: artifacts ($(steps.<step>.outputs...), $(step.artifacts.path)) need the enable-artifacts feature flag (alpha)")
     yield from _results(scope, step, path, "results", step_results=True)
     when = step.get("when")
     if isinstance(when, list):

@@ -21,6 +21,9 @@ SUBSTITUTION = re.compile(r"\$\([_a-zA-Z0-9.-]+(\.[_a-zA-Z0-9.-]+)*(\[([0-9]+|\*
 _INDEX = re.compile(r"\[([0-9])*\*?\]")
 #: A step result used where only env, command and args may use one.
 STEP_RESULT = re.compile(r"\$\(steps\..*?\.results\..*?\)")
+#: Artifacts (internal/artifactref): alpha, refused unless enable-artifacts is on.
+_STEP_ARTIFACT = re.compile(r"\$\(steps\.([^.]+)\.(?:inputs|outputs)\.([^.)]+)\)")
+TASK_ARTIFACT = re.compile(r"\$\(tasks\.([^.]+)\.(?:inputs|outputs)\.([^.)]+)\)")
 
 
 @cache
@@ -127,3 +130,10 @@ def expressions(value: str) -> Iterator[str]:
 def looks_like_result_ref(expression: str) -> bool:
     parts = expression.split(".")
     return len(parts) >= 4 and parts[0] in ("tasks", "finally") and parts[2] == "results"
+
+
+def uses_artifacts(value: str) -> bool:
+    """Whether a step string refers to artifacts (``stepArtifactReferenceExists`` and
+    ``taskArtifactReferenceExists`` of container_validation.go)."""
+    return bool(_STEP_ARTIFACT.search(value) or TASK_ARTIFACT.search(value)
+                or "$(step.artifacts.path)" in value or "$(artifacts.path)" in value)

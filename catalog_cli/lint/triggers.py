@@ -3,9 +3,10 @@ TriggerTemplate, Trigger and EventListener.
 
 Mirrors tektoncd/triggers ``pkg/apis/triggers/v1beta1/*_validation.go`` (v1alpha1 is
 validated the same way). Their CRD schemas keep unknown fields, so the webhook is
-the only check a cluster makes; these rules are it.
+the only check a cluster makes; these rules are it, and :mod:`.triggers_fields`
+holds the fields its strict decoding knows.
 
-Rules: invalid-trigger, duplicate-name, undefined-param, invalid-name.
+Rules: invalid-trigger, duplicate-name, undefined-param, invalid-name, schema.
 """
 
 from __future__ import annotations
@@ -15,13 +16,19 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from .model import Issue, JsonPath, LintContext, Resource, items, mapping, text
+from .triggers_fields import listener_pod, unknown_fields
 
 TRIGGER_KINDS = frozenset({"TriggerBinding", "ClusterTriggerBinding", "TriggerTemplate", "Trigger", "EventListener"})
 _TT_PARAM = re.compile(r"\$\(tt\.params\.([_a-zA-Z][_a-zA-Z0-9.-]*)\)")
 _HEADER = re.compile(r"^[A-Za-z0-9-]+$")
+#: Kubernetes' label value (IsValidLabelValue): what an EventListener's trigger name must be.
+_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+_PAYLOAD_VALIDATION = "tekton.dev/payload-validation"
 
 
 def check_triggers(res: Resource, ctx: LintContext) -> Iterator[Issue]:
+    if res.kind in TRIGGER_KINDS and res.version == "v1beta1":
+        yield from unknown_fields(res.kind, res.data)
     if res.kind in ("TriggerBinding", "ClusterTriggerBinding"):
         yield from _binding(res.spec, res.label)
     elif res.kind == "TriggerTemplate":
@@ -140,10 +147,16 @@ def _listener(res: Resource) -> Iterator[Issue]:
     spec, label = res.spec, res.label
     if len(res.name) > 60:
         yield Issue("invalid-name", ("metadata", "name"), f"{label}: an EventListener's name may have at most 60 characters")
+    payload = res.annotations.get(_PAYLOAD_VALIDATION)
+    if payload is not None and payload not in ("true", "false"):
+        yield Issue("invalid-trigger", ("metadata", "annotations", _PAYLOAD_VALIDATION), f"{label}: {_PAYLOAD_VALIDATION} must be 'true' or 'false'")
     selector = mapping(spec.get("namespaceSelector")).get("matchNames")
     if not (spec.get("labelSelector") is not None or selector or spec.get("triggerGroups") or spec.get("triggers")):
         yield Issue("invalid-trigger", ("spec",), f"{label} needs triggers, triggerGroups, a labelSelector or a namespaceSelector")
     for path, trigger in items(spec, "triggers", ("spec",)):
+        name = trigger.get("name")
+        if isinstance(name, str) and (len(name) > 63 or not _LABEL_VALUE.match(name)):
+            yield Issue("invalid-trigger", (*path, "name"), f"{label}: trigger name '{name}' is not a valid label value (at most 63 letters, digits, '-', '_', '.')")
         if trigger.get("triggerRef"):
             if any(trigger.get(k) is not None for k in ("template", "bindings", "interceptors")):
                 yield Issue("invalid-trigger", path, f"{label}: a trigger with triggerRef takes no template, bindings or interceptors")
@@ -158,9 +171,15 @@ def _listener(res: Resource) -> Iterator[Issue]:
     replicas = kube.get("replicas")
     if isinstance(replicas, int) and replicas < 0:
         yield Issue("invalid-trigger", ("spec", "resources", "kubernetesResource", "replicas"), f"{label}: replicas must be >= 0")
-    containers = mapping(mapping(mapping(kube.get("spec")).get("template")).get("spec")).get("containers")
-    if isinstance(containers, list) and len(containers) > 1:
-        yield Issue("invalid-trigger", ("spec", "resources", "kubernetesResource"), f"{label}: at most one container")
+    if kube.get("serviceLoadBalancerClass") is not None and kube.get("serviceType") != "LoadBalancer":
+        yield Issue("invalid-trigger", ("spec", "resources", "kubernetesResource", "serviceLoadBalancerClass"),
+                    f"{label}: serviceLoadBalancerClass needs serviceType LoadBalancer")
+    for source in ("kubernetesResource", "customResource"):
+        pod = mapping(mapping(mapping(resources.get(source)).get("spec")).get("template")).get("spec")
+        containers = mapping(pod).get("containers")
+        if isinstance(containers, list) and len(containers) > 1:
+            yield Issue("invalid-trigger", ("spec", "resources", source), f"{label}: at most one container")
+    yield from listener_pod(resources, label)
     for gpath, group in items(spec, "triggerGroups", ("spec",)):
         sel = mapping(group.get("triggerSelector"))
         if sel.get("labelSelector") is None and not mapping(sel.get("namespaceSelector")).get("matchNames"):

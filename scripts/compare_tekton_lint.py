@@ -3,6 +3,7 @@
 
     python scripts/compare_tekton_lint.py                       # writes docs/lint-comparison.md
     python scripts/compare_tekton_lint.py --output - --corpus ../shared/corpus/tektoncd-catalog
+    python scripts/compare_tekton_lint.py --draw-spot-check     # the findings to check by hand
 
 tekton-lint comes from npm (``npm install --prefix $TEKTON_LINT_DIR @ibm/tekton-lint@1.1.0``,
 done here when missing; default directory /tmp/tekton-lint-1.1.0, never inside the
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import re
 import subprocess
 import sys
@@ -181,18 +183,79 @@ def examples_check(examples: Path | None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def spot_check() -> str:
-    """The hand check of 30 corpus findings against Tekton's code (tests/data/lint/corpus-spotcheck.yaml)."""
+SPOT_CHECK = ROOT / "tests" / "data" / "lint" / "corpus-spotcheck.yaml"
+SPOT_CHECK_SIZE = 30
+SPOT_CHECK_SEED = 11
+
+
+def pattern(finding: dict[str, Any]) -> str:
+    """What kind of finding this is: its rule and message, names and numbers taken out."""
+    message = re.sub(r"\d+", "N", re.sub(r"'[^']*'", "'…'", finding["message"]))
+    return f"{finding['rule']}: {message}"
+
+
+def spot_check_population(corpus: Path) -> list[dict[str, Any]]:
+    """Every error of ``catalog lint`` over the whole corpus whose rule claims that Tekton or
+    the API server refuses the object (origin tekton or kubernetes), in file order."""
+    from catalog_cli.lint import RULES, Severity, lint_paths
+
+    report = lint_paths([corpus])
+    found = [
+        {"file": Path(f.file).relative_to(corpus).as_posix(), "line": f.line, "rule": f.rule, "message": f.message}
+        for f in report.findings
+        if f.severity is Severity.ERROR and RULES[f.rule].origin in ("tekton", "kubernetes")
+    ]
+    return sorted(found, key=lambda f: (f["file"], f["line"], f["rule"], f["message"]))
+
+
+def draw_spot_check(population: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The findings to check by hand: one of each pattern (so every kind of finding is read
+    at least once), then the rest at random, SPOT_CHECK_SIZE in all; the same population
+    always draws the same findings."""
+    rng = random.Random(SPOT_CHECK_SEED)
+    by_pattern: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for f in population:
+        by_pattern[pattern(f)].append(f)
+    picked = [rng.choice(by_pattern[p]) for p in sorted(by_pattern)]
+    rest = [f for f in population if f not in picked]
+    picked += rng.sample(rest, max(0, min(len(rest), SPOT_CHECK_SIZE - len(picked))))
+    return sorted(picked, key=lambda f: (f["file"], f["line"], f["rule"], f["message"]))
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def spot_check(corpus: Path) -> str:
+    """The hand check of corpus findings against Tekton's code (tests/data/lint/corpus-spotcheck.yaml),
+    and the population it was drawn from, by pattern."""
     import yaml
 
-    path = ROOT / "tests" / "data" / "lint" / "corpus-spotcheck.yaml"
-    checked: list[dict[str, Any]] = yaml.safe_load(path.read_text(encoding="utf-8"))
-    how = "".join(line[2:] + " " for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("# "))
-    lines = ["## Does lint report anything Tekton accepts? A spot check of 30\n", how.strip() + "\n",
-             f"Verdicts: {Counter(c['verdict'] for c in checked)['rejects']} of {len(checked)} rejected by Tekton, "
-             "as reported.\n", "| file:line | our rule | Tekton's code |", "|---|---|---|"]
+    checked: list[dict[str, Any]] = yaml.safe_load(SPOT_CHECK.read_text(encoding="utf-8"))
+    how = "".join(line[2:] + " " for line in SPOT_CHECK.read_text(encoding="utf-8").splitlines() if line.startswith("# "))
+    population = spot_check_population(corpus)
+    patterns = Counter(pattern(f) for f in population)
+    sampled = Counter(pattern(c) for c in checked)
+    lines = [f"## Does lint report anything Tekton accepts? A spot check of {len(checked)}\n", how.strip() + "\n",
+             f"The population today: {len(population)} findings of {len(patterns)} patterns (rule and message, "
+             "names and numbers taken out):\n", "| pattern | findings | checked by hand |", "|---|---:|---:|"]
+    lines += [f"| {_cell(p)} | {n} | {sampled[p]} |" for p, n in sorted(patterns.items())]
+    lines += ["", f"Verdicts: {Counter(c['verdict'] for c in checked)['rejects']} of {len(checked)} rejected by "
+              "Tekton or the API server, as reported.\n", "| file:line | our rule | why it is refused |", "|---|---|---|"]
     lines += [f"| {c['file']}:{c['line']} | `{c['rule']}` | {c['tekton']} |" for c in checked]
     return "\n".join(lines) + "\n"
+
+
+def draw_skeleton(corpus: Path) -> str:
+    """The draw as YAML entries to check by hand; verdicts already given for a finding are kept."""
+    import yaml
+
+    old = {(c["file"], c["line"], c["rule"]): c for c in yaml.safe_load(SPOT_CHECK.read_text(encoding="utf-8")) or []}
+    out = []
+    for f in draw_spot_check(spot_check_population(corpus)):
+        known = old.get((f["file"], f["line"], f["rule"]), {})
+        out.append({**f, "verdict": known.get("verdict", "TODO"), "tekton": known.get("tekton", "TODO")})
+    return yaml.safe_dump(out, sort_keys=False, allow_unicode=True, width=1000)
 
 
 def render(corpus: Path, files: list[str], theirs: list[dict[str, Any]], ours: list[dict[str, Any]],
@@ -290,7 +353,7 @@ def render(corpus: Path, files: list[str], theirs: list[dict[str, Any]], ours: l
       f"report; misses: {missed}. Of tekton-lint's {len(hashbang)} "
       f"`no-missing-hashbang` findings, `catalog lint` reports {hb_found} as `missing-shebang` on the same "
       f"line (it reports {our_counts.get('missing-shebang', 0)} in all, over every version of every Task).")
-    w(spot_check())
+    w(spot_check(corpus))
     w(examples_check(examples))
     names = sorted({t["path"].split("/")[1] for t in cross})
     w(f"\nThe {len(cross)} cross-version `no-duplicate-resource` findings name these {len(names)} tasks: "
@@ -303,10 +366,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--tekton-examples", type=Path, help="tektoncd/pipeline's examples/ folder, to lint too")
     parser.add_argument("--output", default=str(ROOT / "docs" / "lint-comparison.md"), help="file, or - for stdout")
+    parser.add_argument("--draw-spot-check", action="store_true",
+                        help="print the findings the spot check must hold (as YAML to check by hand) and stop")
     parser.add_argument("--tekton-lint-dir", type=Path,
                         default=Path(os.environ.get("TEKTON_LINT_DIR", f"/tmp/tekton-lint-{TEKTON_LINT_VERSION}")))
     args = parser.parse_args(argv)
     corpus = args.corpus.resolve()
+    if args.draw_spot_check:
+        sys.path.insert(0, str(ROOT))
+        sys.stdout.write(draw_skeleton(corpus))
+        return 0
     files = sorted(str(p.relative_to(corpus)) for p in corpus.glob("task/*/*/*.yaml") if p.stem == p.parent.parent.name)
     if not files:
         raise SystemExit(f"no task files under {corpus}/task")

@@ -58,14 +58,16 @@ def check_api(res: Resource, ctx: LintContext) -> Iterator[Issue]:
     if res.kind not in CATALOG_KINDS:
         return
     for key in ("resources", "inputs", "outputs"):
-        if key in res.spec and (key == "resources" or res.kind == "Task"):
+        # v1beta1's webhook: a Task's resources when set at all, a Pipeline's when not empty.
+        value = res.spec.get(key)
+        if value is not None and (key == "resources" or res.kind == "Task") and (value or res.kind != "Pipeline"):
             yield Issue(
                 "deprecated-resources", ("spec", key),
                 f"{res.label} uses PipelineResources (spec.{key}), removed from Tekton; use workspaces, params and results",
             )
     for path, pt in pipeline_tasks(res):
         name = text(pt.get("name"))
-        if "resources" in pt:
+        if pt.get("resources") is not None:
             yield Issue("deprecated-resources", (*path, "resources"), f"pipeline task '{name}' passes PipelineResources, removed from Tekton")
         if "conditions" in pt:
             yield Issue("deprecated-resources", (*path, "conditions"), f"pipeline task '{name}' uses Conditions, removed from Tekton; use when expressions")

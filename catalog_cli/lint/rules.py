@@ -38,8 +38,12 @@ Kubernetes and Tekton validity
                                    Pipeline, StepAction, TaskRun, PipelineRun: unknown fields,
                                    wrong types, missing metadata.name; not the other required
                                    fields, which Tekton's defaulting fills in), or a v1beta1
-                                   Triggers object has a field its Go types lack (the webhooks
-                                   decode strictly), or its metadata is no mapping.
+                                   Triggers object has a field its Go types lack, or its metadata
+                                   is no mapping. An unknown field the CRD's schema covers is
+                                   refused by the API server under strict field validation
+                                   (kubectl's default) and otherwise dropped; one it leaves open
+                                   (a run's inline spec, all of a Triggers object) is refused by
+                                   the webhook, which decodes strictly.
     removed-api           error    an apiVersion Tekton no longer serves (tekton.dev/v1alpha1
                                    Task or Pipeline) or a removed kind (PipelineResource,
                                    Condition, ClusterTask).

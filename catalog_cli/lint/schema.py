@@ -79,11 +79,20 @@ def check_schema(res: Resource, ctx: LintContext) -> Iterator[Issue]:
             # Point at the unexpected key itself, one per key.
             # jsonschema types a subschema as possibly a boolean; this one has properties.
             allowed = err.schema.get("properties", {}) if isinstance(err.schema, Mapping) else {}
+            folded = {str(k).lower() for k in allowed} if _decoded_by_webhook(path) else set()
             for key in err.instance:
-                if key not in allowed:
+                if key not in allowed and str(key).lower() not in folded:
                     yield Issue("schema", (*path, key), f"{where}: unknown field '{key}'")
             continue
         yield Issue("schema", path, f"{where}: {_message(err)}")
+
+
+def _decoded_by_webhook(path: tuple[str | int, ...]) -> bool:
+    """Whether ``path`` lies in an inline spec the CRD leaves open (a Pipeline's taskSpec, a
+    run's taskSpec or pipelineSpec): there the API server keeps every field, and Tekton's
+    webhook decodes them with Go's encoding/json, which matches field names without regard
+    to case (``mountpath`` is ``mountPath``) and refuses only names that match none."""
+    return "taskSpec" in path or "pipelineSpec" in path
 
 
 def _filled_in(err: ValidationError, path: tuple[str | int, ...]) -> bool:

@@ -185,3 +185,58 @@ def test_known_kinds_lint_does_not_check_are_said_so(tmp_path: Path, text: str) 
     assert res.code == 0
     assert res.json()["findings"] == [] and res.json()["summary"]["not_checked"] == 1
     assert "1 object of a kind lint does not check" in res.err
+
+
+# --- issue 11, point 4: every item of its list has its reject/accept pair here ----------
+
+#: The list's items, each as the (rule, words of the pair's `tekton` note or reject file)
+#: that show it. A pair means: lint reports the rule on the reject file and keeps quiet on
+#: the accept file (test_tekton_rejects, test_tekton_accepts).
+ISSUE_LIST: dict[str, list[tuple[str, str]]] = {
+    "empty steps": [("missing-steps", "steps")],
+    "image missing": [("missing-image", "Step.Validate"), ("missing-image", "Sidecar")],
+    "script with command": [("script-with-command", "script cannot be used with command"),
+                            ("script-with-command", "stepTemplate")],
+    "onError values": [("invalid-on-error", "continue or stopAndFail"), ("invalid-on-error", "retries")],
+    "reserved mount paths and volume names": [("reserved-name", "/tekton/"), ("reserved-name", "tekton-internal-"),
+                                              ("reserved-name", "tekton-log-results")],
+    "workspace mountPath clashes": [("workspace-mount-clash", "mount path must be unique"),
+                                    ("workspace-mount-clash", "volumeMount")],
+    "StepAction ref mixed with image/script": [("step-ref-conflict", "cannot be used with Ref")],
+    "param and result types and object properties": [
+        ("invalid-param-type", "default type"), ("invalid-param-type", "ValidateObjectParamsHaveProperties"),
+        ("invalid-result", "TaskResult.Validate (type)"), ("invalid-result", "object without properties"),
+        ("invalid-result", "must be of type string")],
+    "array params outside isolated args/command": [("forbidden-variable", "validateStepArrayUsage")],
+    "unknown object keys": [("invalid-variable", "validateObjectUsage"), ("schema", "unknown field"),
+                            ("schema", "strict")],
+    "unknown $(context...) and invalid variable prefixes": [
+        ("invalid-variable", "validateTaskContextVariables"), ("invalid-variable", "validatePipelineContextVariables"),
+        ("invalid-variable", "valid prefixes")],
+    "taskRef xor taskSpec": [("ref-or-spec", "validateRefOrSpec"), ("ref-or-spec", "TaskRunSpec")],
+    "a param or workspace given twice in one pipeline task": [("duplicate-name", "a param given twice"),
+                                                              ("duplicate-name", "a workspace bound twice")],
+    "finally-task rules": [("invalid-finally", "runAfter"), ("invalid-finally", "ExecutionStatus"),
+                           ("invalid-finally", "InFinally"), ("missing-tasks", "validateTasksAndFinallySection")],
+    "when operators": [("invalid-when", "in or notin")],
+    "matrix/params overlap": [("invalid-matrix", "validateParameterInOneOfMatrixOrParams")],
+    "metadata.name over 63": [("invalid-name", "63")],
+    "Triggers validation": [("invalid-trigger", "triggers"), ("undefined-param", "triggers"), ("schema", "triggers")],
+    "unknown apiVersion tekton.dev/v2": [("unknown-api", "tekton.dev/v2")],
+    "duplicate mapping keys": [("duplicate-key", "twice")],
+    "metadata not a mapping": [("schema", "ObjectMeta")],
+    "category outside Tekton Hub's list": [("invalid-category", "Hub")],
+    "platform not os/arch": [("invalid-platform", "os/arch")],
+    "an unchecked kind said not checked": [("not-checked", "CustomRun")],
+    "Helm templates": [("template-file", "Helm")],
+    "$(params...) in a step script": [("param-in-script", "injection")],
+    "images on mutable tags": [("latest-image", "tag"), ("unpinned-image", "latest"), ("image-without-digest", "digest")],
+    "a step script without #!": [("missing-shebang", "#!")],
+}
+
+
+@pytest.mark.parametrize("item", sorted(ISSUE_LIST))
+def test_issue_list_item_has_its_pairs(item: str) -> None:
+    for rule, words in ISSUE_LIST[item]:
+        hits = [p for p in PAIRS if p["rule"] == rule and (words in p["tekton"] or words in p["reject"])]
+        assert hits, f"{item}: no pair of {rule} about {words!r}"

@@ -194,18 +194,24 @@ def pattern(finding: dict[str, Any]) -> str:
     return f"{finding['rule']}: {message}"
 
 
-def spot_check_population(corpus: Path) -> list[dict[str, Any]]:
-    """Every error of ``catalog lint`` over the whole corpus whose rule claims that Tekton or
-    the API server refuses the object (origin tekton or kubernetes), in file order."""
+def corpus_errors(corpus: Path) -> list[dict[str, Any]]:
+    """Every error of ``catalog lint`` over the whole corpus, in file order, with its origin."""
     from catalog_cli.lint import RULES, Severity, lint_paths
 
     report = lint_paths([corpus])
     found = [
-        {"file": Path(f.file).relative_to(corpus).as_posix(), "line": f.line, "rule": f.rule, "message": f.message}
-        for f in report.findings
-        if f.severity is Severity.ERROR and RULES[f.rule].origin in ("tekton", "kubernetes")
+        {"file": Path(f.file).relative_to(corpus).as_posix(), "line": f.line, "rule": f.rule, "message": f.message,
+         "origin": RULES[f.rule].origin}
+        for f in report.findings if f.severity is Severity.ERROR
     ]
     return sorted(found, key=lambda f: (f["file"], f["line"], f["rule"], f["message"]))
+
+
+def spot_check_population(corpus: Path) -> list[dict[str, Any]]:
+    """Every error of ``catalog lint`` over the whole corpus whose rule claims that Tekton or
+    the API server refuses the object (origin tekton or kubernetes), in file order."""
+    return [{k: v for k, v in f.items() if k != "origin"} for f in corpus_errors(corpus)
+            if f["origin"] in ("tekton", "kubernetes")]
 
 
 def draw_spot_check(population: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -233,10 +239,20 @@ def spot_check(corpus: Path) -> str:
 
     checked: list[dict[str, Any]] = yaml.safe_load(SPOT_CHECK.read_text(encoding="utf-8"))
     how = "".join(line[2:] + " " for line in SPOT_CHECK.read_text(encoding="utf-8").splitlines() if line.startswith("# "))
-    population = spot_check_population(corpus)
+    errors = corpus_errors(corpus)
+    population = [f for f in errors if f["origin"] in ("tekton", "kubernetes")]
+    others = Counter(f"`{f['rule']}` ({f['origin']})" for f in errors if f not in population)
     patterns = Counter(pattern(f) for f in population)
     sampled = Counter(pattern(c) for c in checked)
     lines = [f"## Does lint report anything Tekton accepts? A spot check of {len(checked)}\n", how.strip() + "\n",
+             f"`catalog lint ../shared/corpus/tektoncd-catalog` (the whole corpus) reports {len(errors)} errors today. "
+             f"{len(errors) - len(population)} of them claim nothing about Tekton: "
+             + ", ".join(f"{rule} {n}" for rule, n in sorted(others.items()))
+             + ", all on catalog entries (a file beside an entry, such as the Tasks of "
+             "pipeline/openwhisk/0.1/tasks/, is not one and is not asked for catalog metadata): what a catalog "
+             "entry must carry (its version label and minimum Pipelines version, a name and version its path "
+             "agrees with), as tektoncd/catalog's own linter, catlin, also requires. Every other finding is a "
+             "warning or an info, which by definition Tekton accepts.\n",
              f"The population today: {len(population)} findings of {len(patterns)} patterns (rule and message, "
              "names and numbers taken out):\n", "| pattern | findings | checked by hand |", "|---|---:|---:|"]
     lines += [f"| {_cell(p)} | {n} | {sampled[p]} |" for p, n in sorted(patterns.items())]

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from .. import repos
 from ..cluster.base import Cluster, ObjectRef
 from ..cluster.records import Installed, ObjectRecord, Record
 from ..manifests import SERVICE, Package, objects_for
@@ -59,6 +60,28 @@ def _after(record: Record, packages: list[Package], requested: dict[str, str],
     return out
 
 
+def _check_pins(lock: Lock, opts: Options) -> list[str]:
+    """Before anything is written: DigestMismatch when a bundle tag or git branch the lock
+    pinned now names other content (the Pipeline, applied as written, would fetch it);
+    a note for each pin that could not be checked (offline, or not reachable)."""
+    from .. import pins
+    from ..lockfile import check_pins
+
+    pinner = None if opts.settings.offline else pins.RemotePinner(opts.settings)
+    return check_pins(lock, pinner)
+
+
+def _read_elsewhere(packages: list[Package], namespace: str) -> list[str]:
+    """A note for each cluster-resolver reference that reads another namespace than the
+    one its target is installed in: the run fetches that namespace's copy, not this one."""
+    here = {(p.entry.kind, p.entry.name) for p in packages}
+    return [f"{p.entry.name} {p.entry.version} fetches {d.kind} {d.name} from namespace {d.via.namespace} "
+            f"(cluster resolver), not from {namespace} where it is installed"
+            for p in packages for d in p.entry.dependencies
+            if d.via is not None and d.via.resolver == "cluster" and d.via.namespace
+            and d.via.namespace != namespace and not d.via.parameterised and (d.kind or "Task", d.name) in here]
+
+
 def change(catalog: Catalog, cluster: Cluster, opts: Options, targets: dict[str, Target], action: str,
            tekton: Version | None, on_write: Callable[[ObjectRef, str], None] | None = None,
            extend: Callable[[NamespacePlan], tuple[list[consent.Grant], list[consent.Risk]]] | None = None,
@@ -67,10 +90,14 @@ def change(catalog: Catalog, cluster: Cluster, opts: Options, targets: dict[str,
     may add to each plan (scaffold --install adds a service's objects and entry, so they
     are written in the same transaction) and returns the grants and risks those make."""
     resolved: dict[tuple[str, ...], tuple[list[Package], Resolution]] = {}
+    pin_notes: list[str] = []
     for t in targets.values():
         if t.requirements not in resolved:
-            entries, resolution = resolve_entries(catalog, t.requirements, tekton, t.locked)
+            entries, resolution = resolve_entries(catalog, t.requirements, tekton, t.locked,
+                                                  repos.known(opts.settings))
             resolved[t.requirements] = (load_packages(catalog, entries), resolution)
+            if t.locked is not None:
+                pin_notes += _check_pins(t.locked, opts)
 
     kinds = {o["kind"] for pkgs, _ in resolved.values() for p in pkgs for o in objects_for(p, "x")}
     rules = [r for pkgs, _ in resolved.values() for p in pkgs for r in p.rules]
@@ -102,6 +129,7 @@ def change(catalog: Catalog, cluster: Cluster, opts: Options, targets: dict[str,
         after = _after(record, packages, requested, required_by, ns, target.prune)
         gone = [k for k in record.packages if k not in after]
         removals, notes, blocked = plan_removals(obs, record, gone, force=opts.force)
+        notes += _read_elsewhere(packages, ns)
         problems += blocked
         for c in changes:
             if c.action == "adopt" and c.ref.kind in ("Task", "Pipeline", "StepAction"):
@@ -130,6 +158,7 @@ def change(catalog: Catalog, cluster: Cluster, opts: Options, targets: dict[str,
     report = commit(cluster, plans, opts, action, rules, on_write)
     report.grants = grants
     report.risks = risks
+    report.notes += pin_notes
     for plan in plans:
         report.notes += plan.notes
         packages, _ = resolved[targets[plan.namespace].requirements]

@@ -229,8 +229,9 @@ def bundle_task_refs(objects: list[dict[str, Any]], base: str,
                      keep: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
     """Pipelines whose ``taskRef: {name: X}`` become ``resolver: bundles`` references to
     ``BASE/X:VERSION``, X's version being the one rendered beside it (its version label);
-    the Tasks so referenced (and their ServiceAccount, Role and RoleBinding) are left
-    out unless named in ``keep``."""
+    the Tasks so referenced, or already fetched from ``BASE/X`` by the bundles resolver
+    (and their ServiceAccount, Role and RoleBinding), are left out unless named in ``keep``."""
+    from ..refs import ResolverRef, parse_ref as parse_task_ref
     import copy
 
     from ..manifests import PACKAGE_LABEL
@@ -254,6 +255,10 @@ def bundle_task_refs(objects: list[dict[str, Any]], base: str,
         spec = obj.get("spec") or {}
         for task in [*(spec.get("tasks") or []), *(spec.get("finally") or [])]:
             ref = task.get("taskRef") if isinstance(task, dict) else None
+            fetched = parse_task_ref(ref, "Task")
+            if (isinstance(fetched, ResolverRef) and fetched.resolver == "bundles" and fetched.image
+                    and fetched.image.base == f"{target.registry}/{target.repository}/{fetched.name}"):
+                via_bundle.add(fetched.name)
             name = ref.get("name") if isinstance(ref, dict) else None
             if (not isinstance(ref, dict) or name not in versions_of or ref.get("resolver")
                     or ref.get("kind") not in (None, "Task")):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path, PurePath
 
-from . import checks_meta, checks_pipeline, checks_spec
+from . import checks_meta, checks_pipeline, checks_spec, tekton_pipeline, tekton_runs, tekton_task, triggers
 from .loader import discover, read
 from .model import Check, Finding, Issue, LintContext, LintReport, Resource, Severity, no_catalog
 from .rules import RULES
@@ -13,6 +13,7 @@ from .schema import check_schema
 
 CHECKS: tuple[Check, ...] = (
     check_schema, *checks_meta.CHECKS, *checks_spec.CHECKS, *checks_pipeline.CHECKS,
+    *tekton_task.CHECKS, *tekton_pipeline.CHECKS, *tekton_runs.CHECKS, *triggers.CHECKS,
 )
 
 
@@ -39,7 +40,8 @@ def lint_paths(
         findings.extend(problems)
     findings.extend(lint_resources(resources, catalog_tasks))
     kept = sorted({f for f in findings if f.severity >= min_severity})
-    return LintReport(tuple(kept), len(sources))
+    unchecked = sum(1 for f in findings if f.rule == "not-checked")
+    return LintReport(tuple(kept), len(sources), unchecked)
 
 
 def lint_resources(resources: Sequence[Resource],

@@ -142,6 +142,18 @@ def test_a_misnamed_entry_is_still_an_entry(tmp_path: Path) -> None:
         "name 'foo' differs from its file name 'fooo.yaml'"]
 
 
+def test_two_version_folders_with_one_version_are_an_error(tmp_path: Path) -> None:
+    from catalog_cli import index
+
+    _write(tmp_path, "task/greet/1.0/greet.yaml", _bare("greet", label="1.0"))
+    _write(tmp_path, "task/greet/1.0.0/greet.yaml", _bare("greet", label="1.0.0"))
+    _write(tmp_path, "task/greet/1.1/greet.yaml", _bare("greet", label="1.1"))
+    found = [f for f in lint_paths([tmp_path]).findings if f.rule == "duplicate-version"]
+    assert [(Path(f.file).parent.name, f.severity) for f in found] == [("1.0.0", Severity.ERROR)]
+    assert "same version as '1.0'" in found[0].message
+    assert [e.version for e in index.build(tmp_path).entries["greet"]] == ["1.1", "1.0"]  # the index keeps one
+
+
 @pytest.mark.parametrize(("label", "name", "problem"), [
     ("0.2.0", "greet", None),
     ("v0.2.0", "greet", None),  # index drops the v: version 0.2.0

@@ -133,6 +133,8 @@ beside the entry in its resource folder (pipeline/openwhisk/0.1/tasks/*.yaml)
                                    kind, the name or the version label disagrees with the path,
                                    or (TEP-0115, where the label is the version) is no version.
                                    Versions compare as the index compares them: v0.2.0 is 0.2.
+    duplicate-version     error    two version folders of one resource that are one version
+                                   (1.0/ and 1.0.0/): the index keeps only one.
     deprecated            info     the resource is marked tekton.dev/deprecated.
     invalid-category      warning  a tekton.dev/categories entry outside Tekton Hub's list.
     invalid-platform      warning  a tekton.dev/platforms entry that is not os/arch[/variant].
@@ -228,6 +230,7 @@ _TABLE: list[tuple[str, Severity, str, str]] = [
     ("missing-annotation", W, "catlin", "no categories, tags, displayName or platforms annotation"),
     ("missing-description", W, "catlin", "no spec.description"),
     ("path-mismatch", E, "catlin", "kind, name or version disagrees with the catalog path"),
+    ("duplicate-version", E, "catalog", "two version folders of one resource with equal versions"),
     ("deprecated", I, "tekton-lint", "resource is marked deprecated"),
     ("invalid-category", W, "catlin", "a category outside Tekton Hub's list"),
     ("invalid-platform", W, "catlin", "a platform that is not os/arch"),

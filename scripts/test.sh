@@ -17,13 +17,19 @@ fi
 "$venv/bin/python" -m ruff check .
 "$venv/bin/python" -m mypy
 
-# A real OCI registry on loopback for the Tekton bundle tests (tests/test_oci.py starts it).
-if ! dpkg -s docker-registry >/dev/null 2>&1; then
+# Debian packages the tests run for real: a registry on loopback for the Tekton bundle
+# tests (tests/test_oci.py starts it), Graphviz's dot for `catalog graph` and the site's
+# pictures, Chromium for the site's browser tests. Tests fail, not skip, without them.
+missing=()
+for pkg in docker-registry graphviz chromium; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq >/dev/null && \
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-registry >/dev/null
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   else
-    echo "test.sh: docker-registry is not installed and this is not root: apt-get install docker-registry" >&2
+    echo "test.sh: ${missing[*]} not installed and this is not root: apt-get install ${missing[*]}" >&2
   fi
 fi
 

@@ -22,6 +22,10 @@ def test_triggers_scaffold_says_which_tasks_and_secrets(tmp_path: Path) -> None:
     assert "  2. create the Secret github-webhook in shop, read by EventListener/orders (key token)" in steps
     assert any(s.startswith("  3. create the Secret registry-credentials in shop") for s in steps)
     assert f"  4. apply it: kubectl apply -n shop -k {tmp_path}" in steps
+    picture = f"  5. see the Pipeline's picture: catalog graph {tmp_path}/.tekton/pipeline.yaml -o svg --out pipeline.svg"
+    assert picture in steps
+    drawn = run_cli("graph", f"{tmp_path}/.tekton/pipeline.yaml", "-o", "mermaid")  # the step works
+    assert drawn.code == 0 and "fetch-source" in drawn.out, drawn.err
     data = run_cli(*ARGS, "--dir", str(tmp_path / "again"), "-o", "json").json()
     assert data["nextSteps"][0].startswith("install the Tasks it runs")
 

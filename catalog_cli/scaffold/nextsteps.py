@@ -51,6 +51,13 @@ def _secret_refs(node: Any) -> Iterator[tuple[str, str | None]]:
             yield from _secret_refs(item)
 
 
+def _holds_pipeline(text: str) -> bool:
+    try:
+        return any(isinstance(d, dict) and d.get("kind") == "Pipeline" for d in yaml.safe_load_all(text))
+    except yaml.YAMLError:
+        return False
+
+
 def next_steps(files: Mapping[str, str], dependencies: Mapping[str, str], variant: str,
                namespace: str, folder: str) -> list[str]:
     """The steps, one line each, in the order to take them."""
@@ -65,6 +72,10 @@ def next_steps(files: Mapping[str, str], dependencies: Mapping[str, str], varian
     if variant == PIPELINES_AS_CODE:
         steps.append("create the Pipelines-as-Code Repository for the service's git URL, with its webhook "
                      "and provider Secrets (docs/pipelines-as-code.md)")
+    pipelines = sorted(p for p in files if p.endswith((".yaml", ".yml")) and _holds_pipeline(files[p]))
+    if pipelines:
+        path = f"{folder.rstrip('/')}/{pipelines[0]}" if folder not in ("", ".") else pipelines[0]
+        steps.append(f"see the Pipeline's picture: catalog graph {path} -o svg --out pipeline.svg")
     steps.append(f"or do the Tasks and the objects in one step: catalog scaffold --update --install -n {namespace} "
                  f"--dir {folder}")
     return steps

@@ -48,5 +48,77 @@ def graph(
     note(f"wrote {out_file} ({fmt}, {len(picture.nodes)} nodes, {len(picture.edges)} edges)")
 
 
+def _repo_name(given: str | None, folder: str) -> str:
+    import re
+
+    from ..repos import check_name
+
+    name = given or re.sub(r"[^a-z0-9_.-]+", "-", folder.lower()).strip("-.") or "catalog"
+    if given is None:
+        try:
+            check_name(name)
+        except Exception:  # a folder named like a kind or "builtin": say something that works
+            name = f"{name}-catalog" if name else "catalog"
+    else:
+        check_name(name)
+    return name
+
+
+def site(
+    ctx: typer.Context,
+    path: str = typer.Argument(".", metavar="[PATH|URL|REPO]",
+                               help="The catalog: a folder (with or without index.yaml), an index file, a URL "
+                                    "or a configured repo's name."),
+    out: Path | None = typer.Option(None, "--out", metavar="DIR",
+                                    help="Where to write the site (replaced whole). Default: site/ inside "
+                                         "the catalog's folder, so the server of the catalog serves it."),
+    url: str | None = typer.Option(None, "--url", metavar="URL",
+                                   help="Where the catalog is published, for the `repo add` command pages show. "
+                                        "Default: worked out in the browser from where the site is."),
+    name: str | None = typer.Option(None, "--name", metavar="REPO",
+                                    help="The repo name pages tell users to add it as. Default: the folder's name."),
+    bundles: str | None = typer.Option(None, "--bundles", metavar="REGISTRY/REPO",
+                                       help="Where `catalog publish --oci` pushed it: pages show each "
+                                            "version's bundle reference."),
+    title: str | None = typer.Option(None, "--title", help="The site's title. Default: the repo name."),
+    jobs: int = typer.Option(0, "--jobs", "-j", min=0,
+                             help="Processes making the pages (0: one per core)."),
+) -> None:
+    """Write a static website for a catalog: search, a page per version, dependency pictures."""
+    import os
+
+    from ..errors import InputError
+    from ..graph.render import find_dot
+    from ..site.build import build
+    from ..site.page import Options
+    from ..sources import open_catalog
+
+    settings = settings_of(ctx)
+    catalog = open_catalog(path, settings)
+    local = Path(path) if not path.startswith(("http://", "https://")) and Path(path).exists() else None
+    folder = (local if local.is_dir() else local.parent) if local is not None else None
+    if out is None:
+        if folder is None:
+            raise InputError("the catalog is not a local folder: say where to write the site with --out DIR", path)
+        out = folder / "site"
+    repo = "builtin" if catalog.name == "builtin" else _repo_name(name, (folder or Path(path)).resolve().name
+                                                                 if folder else (catalog.name or "catalog"))
+    if url is None and path.startswith(("http://", "https://")):
+        url = path
+    rel = os.path.relpath(folder.resolve(), out.resolve()) + "/" if folder is not None and url is None else None
+    dot = find_dot()
+    if dot is None:
+        note("Graphviz's dot is not installed (apt-get install graphviz): pictures are shown as Mermaid source")
+    opts = Options(title=title or (f"{repo} catalog"), repo=repo, url=url, catalog_rel=rel, bundles=bundles)
+    report = build(catalog, out, opts, dot=dot, jobs=jobs or len(os.sched_getaffinity(0)))
+    for w in report.warnings:
+        note(f"warning: {w}")
+    for p in report.problems:
+        note(f"warning: {p}")
+    note(f"wrote {report.out}: {report.pages} pages for {report.versions} versions of {report.resources} "
+         f"resources, {report.pictures} pictures, search index {report.search_index_bytes / 1024:.0f} KiB")
+
+
 def register(app: typer.Typer) -> None:
     app.command()(graph)
+    app.command()(site)

@@ -1,0 +1,128 @@
+"""`catalog site` without a browser: what the pages say, where the site goes, what is
+refused. tests/test_site_browser.py loads the same sites in Chromium."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import pytest
+
+from catalog_cli.model import Entry, FileDigest
+from catalog_cli.site.build import MARKER, build
+from catalog_cli.site.page import Options
+from catalog_cli.sources.memory import MemoryCatalog
+
+from .conftest import BUILTIN, TEKTON_CATALOG, assert_one_line_error, run_cli
+
+
+def text_of(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+@pytest.fixture(scope="module")
+def builtin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("builtin") / "site"
+    r = run_cli("site", str(BUILTIN), "--out", str(out))
+    assert r.code == 0, r.err
+    assert "wrote " in r.err and "pages for 18 versions of 7 resources" in r.err
+    return out
+
+
+def test_a_page_per_version_and_the_shared_pages(builtin_site: Path) -> None:
+    pages = {p.relative_to(builtin_site).as_posix() for p in builtin_site.rglob("*.html")}
+    assert {"index.html", "all.html", "r/task/kaniko/0.1.html", "r/task/kaniko/0.2.html",
+            "r/template/java-maven-jib/0.4.html"} <= pages
+    assert len(pages) == 2 + 18
+    assert (builtin_site / MARKER).is_file() and (builtin_site / "assets" / "site.js").is_file()
+
+
+def test_a_task_page_shows_its_interface_rbac_versions_and_command(builtin_site: Path) -> None:
+    html = (builtin_site / "r/task/kubectl-deploy/0.2.html").read_text()
+    text = text_of(html)
+    assert '<code id="cmd-install" data-ns="1">catalog install kubectl-deploy@0.2 -n default</code>' in html
+    assert "Parameters" in text and "manifests" in text
+    assert "Install grants its ServiceAccount a Role with exactly these rules" in text
+    assert re.search(r"<td>apps</td><td>deployments</td><td>[a-z, ]*patch", html)
+    versions = re.findall(r'<li><a href="[^"]*"[^>]*>(?:<strong>)?([0-9.]+)', html.split('id="versions"')[1])
+    assert versions == ["0.2", "0.1"]  # newest first
+    assert 'aria-current="page"><strong>0.2</strong>' in html
+    assert "README" in text
+
+
+def test_a_template_page_links_its_dependencies_and_says_how_to_scaffold(builtin_site: Path) -> None:
+    html = (builtin_site / "r/template/java-maven-jib/0.4.html").read_text()
+    assert "catalog scaffold java-maven-jib@0.4 --name SERVICE" in html
+    assert '<a href="../../../r/task/git-clone/0.2.html">git-clone 0.2</a>' in html
+    assert '<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Dependencies of java-maven-jib 0.4"' in html
+    needed = (builtin_site / "r/task/git-clone/0.2.html").read_text()
+    assert '<a href="../../../r/template/java-maven-jib/0.4.html">java-maven-jib 0.4</a>' in needed
+
+
+def digest(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def test_deprecated_versions_and_unreadable_files_are_said(tmp_path: Path) -> None:
+    doc = b"apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: t}\nspec: {steps: []}\n"
+    entries = [Entry("t", "Task", "0.10.0", "task/t/0.10/t.yaml", digest(doc)),
+               Entry("t", "Task", "0.9.0", "task/t/0.9/t.yaml", digest(doc), deprecated=True),
+               Entry("t", "Task", "0.8.0", "task/t/0.8/t.yaml", digest(b"other"),
+                     files=(FileDigest("task/t/0.8/README.md", digest(b"gone")),))]
+    files = {"task/t/0.10/t.yaml": doc, "task/t/0.9/t.yaml": doc, "task/t/0.8/t.yaml": doc}
+    report = build(MemoryCatalog(entries, files, name="team"), tmp_path / "site",
+                   Options("t", "team", bundles="reg.example/cat"), dot=None)
+    assert report.problems == ["task/t/0.8/t.yaml: task/t/0.8/t.yaml: digest "
+                               f"{digest(doc)} does not match the index ({digest(b'other')})"]
+    newest = (tmp_path / "site/r/task/t/0.10.0.html").read_text()
+    assert 'catalog install team/t@0.10.0 -n default' in newest
+    assert "catalog repo add team URL" in newest
+    assert "reg.example/cat/t:0.10.0" in newest and "catalog install oci://reg.example/cat/t:0.10.0" in newest
+    assert re.search(r"0\.9\.0</a>\s*<span class=\"badge warn\">deprecated", newest)
+    broken = text_of((tmp_path / "site/r/task/t/0.8.0.html").read_text())
+    assert "could not read or check" in broken and "does not match the index" in broken
+
+
+def test_the_default_place_is_beside_the_index_and_a_rerun_replaces_it(tmp_path: Path) -> None:
+    catalog = tmp_path / "team"
+    (catalog / "task" / "kaniko").mkdir(parents=True)
+    import shutil
+
+    shutil.copytree(BUILTIN / "task" / "kaniko" / "0.2", catalog / "task" / "kaniko" / "0.2")
+    assert run_cli("index", str(catalog)).code == 0
+    for _ in range(2):
+        r = run_cli("site", str(catalog))
+        assert r.code == 0, r.err
+    page = (catalog / "site" / "r/task/kaniko/0.2.html").read_text()
+    assert "catalog install team/kaniko@0.2 -n default" in page
+    assert 'data-catalog-rel="../">catalog repo add team URL' in page  # the browser fills in where
+    assert not [p for p in tmp_path.rglob(".site.*")]  # no work folder left behind
+
+
+def test_a_folder_that_is_not_a_site_is_never_replaced(tmp_path: Path) -> None:
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    r = run_cli("site", str(BUILTIN), "--out", str(tmp_path / "mine"))
+    assert_one_line_error(r, "is not a site this tool made")
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
+
+
+def test_without_graphviz_pictures_are_mermaid_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    r = run_cli("site", str(BUILTIN), "--out", str(tmp_path / "site"))
+    assert r.code == 0, r.err
+    assert "Graphviz's dot is not installed" in r.err
+    html = (tmp_path / "site/r/template/java-maven-jib/0.4.html").read_text()
+    assert "<svg" not in html and "flowchart LR" in html and "n0([&#34;java-maven-jib 0.4&lt;br&gt;Template" in html
+
+
+def test_the_tektoncd_catalog_makes_a_site(tmp_path: Path) -> None:
+    r = run_cli("site", str(TEKTON_CATALOG), "--out", str(tmp_path / "site"), "--jobs", "1")
+    assert r.code == 0, r.err
+    pages = list((tmp_path / "site").rglob("*.html"))
+    assert len(pages) > 300
+    kaniko = sorted((tmp_path / "site/r/task/kaniko").glob("*.html"))
+    assert kaniko and "catalog install tektoncd-catalog/kaniko@" in kaniko[-1].read_text()
+    pipeline = (tmp_path / "site/r/pipeline/build-push-gke-deploy/0.1.html").read_text()
+    assert 'aria-label="Pipeline build-push-gke-deploy"' in pipeline  # a Pipeline's picture of its tasks

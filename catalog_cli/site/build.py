@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from ..sources.base import Catalog
 
 MARKER = ".catalog-site"
-ASSETS = ("site.css", "site.js")
+ASSETS = ("site.css", "site.js", "icon.svg")
 SEARCH_INDEX = "search-index.js"
 SEARCH_FIELDS = ("name", "kind", "version", "displayName", "description", "categories", "tags", "platforms",
                  "deprecated", "url")

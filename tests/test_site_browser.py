@@ -106,6 +106,7 @@ def test_search_finds_kaniko_from_build_image(served: dict[str, Any], page: Any,
 
 
 def test_a_resource_page_shows_parameters_and_a_working_install_command(served: dict[str, Any], page: Any) -> None:
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=served["url"])
     page.goto(f"{served['url']}/team/site/r/task/kaniko/0.2.html")
     rows = [r.inner_text().split("\t")[0] for r in page.query_selector_all("#params ~ div table tbody tr")]
     assert "image" in rows and "dockerfile" in rows
@@ -116,6 +117,7 @@ def test_a_resource_page_shows_parameters_and_a_working_install_command(served: 
     assert repo_add == f"catalog repo add team {served['url']}/team/"  # worked out from where the site is
     page.click('button[data-copy="cmd-install"]')
     page.wait_for_function("document.getElementById('copied').textContent.startsWith('Copied')")
+    assert page.evaluate("navigator.clipboard.readText()") == install
     assert page.problems == []
     # What the page says works: the repo is added over HTTP, the install command's
     # reference resolves (rendered: the objects install would apply, no cluster needed).
@@ -200,9 +202,12 @@ def test_hostile_entries_run_no_script(served: dict[str, Any], page: Any) -> Non
 def test_keyboard_phone_and_dark(served: dict[str, Any], browser: Any) -> None:
     context = browser.new_context(viewport={"width": 360, "height": 740}, color_scheme="dark", is_mobile=True)
     pg = context.new_page()
+    root: Path = served["root"]
+    for p in sorted((root / "builtin").rglob("*.html")):
+        pg.goto(f"{served['url']}/{p.relative_to(root).as_posix()}")
+        # a phone's width: nothing wider than the screen but what scrolls inside its own box
+        assert pg.evaluate("document.documentElement.scrollWidth") <= 360, p
     pg.goto(f"{served['url']}/builtin/r/task/kaniko/0.2.html")
-    # a phone's width: nothing wider than the screen but what scrolls inside its own box
-    assert pg.evaluate("document.documentElement.scrollWidth") <= 360
     assert pg.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(13, 17, 23)"
     pg.keyboard.press("Tab")
     assert pg.evaluate("document.activeElement.textContent") == "Skip to content"

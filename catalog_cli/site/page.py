@@ -44,7 +44,8 @@ def _text(data: bytes) -> str:
 
 
 def _default(value: object) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    """A default as the YAML author would recognise it; the empty string shown as ``""``."""
+    return (value or '""') if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def commands(entry: Entry, opts: Options) -> dict[str, str | None]:

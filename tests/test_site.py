@@ -100,6 +100,27 @@ def test_the_default_place_is_beside_the_index_and_a_rerun_replaces_it(tmp_path:
     assert not [p for p in tmp_path.rglob(".site.*")]  # no work folder left behind
 
 
+def test_a_rerun_keeps_the_pages_nothing_changed_for(tmp_path: Path) -> None:
+    import shutil
+
+    catalog = tmp_path / "team"
+    shutil.copytree(BUILTIN / "task", catalog / "task")
+    assert run_cli("index", str(catalog)).code == 0
+    first = run_cli("site", str(catalog))
+    assert first.code == 0 and "kept" not in first.err, first.err
+    page = catalog / "site/r/task/kaniko/0.2.html"
+    before = page.read_text()
+    assert "kept from the earlier site" in run_cli("site", str(catalog)).err
+    assert page.read_text() == before
+    readme = catalog / "task/kaniko/0.2/README.md"
+    readme.write_text(readme.read_text() + "\nA line added for the test.\n")
+    assert run_cli("index", str(catalog)).code == 0
+    third = run_cli("site", str(catalog))
+    assert "10 pages for 10 versions of 5 resources, 9 of them kept from the earlier site" in third.err, third.err
+    assert "A line added for the test." in page.read_text()
+    assert "A line added for the test." not in (catalog / "site/r/task/kaniko/0.1.html").read_text()
+
+
 def test_a_folder_that_is_not_a_site_is_never_replaced(tmp_path: Path) -> None:
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("keep me")

@@ -115,8 +115,9 @@ def site(
         note(f"warning: {w}")
     for p in report.problems:
         note(f"warning: {p}")
+    kept = f", {report.reused} of them kept from the earlier site" if report.reused else ""
     note(f"wrote {report.out}: {report.pages} pages for {report.versions} versions of {report.resources} "
-         f"resources, {report.pictures} pictures, search index {report.search_index_bytes / 1024:.0f} KiB")
+         f"resources{kept}, {report.pictures} pictures, search index {report.search_index_bytes / 1024:.0f} KiB")
 
 
 def register(app: typer.Typer) -> None:

@@ -12,20 +12,17 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, Unwritable
-from ..graph.model import Graph
-from ..graph.render import to_mermaid, to_svgs
-from .page import Options, context
-from .plan import Plan, Resource, make_plan, page_path
+from .page import Options
+from .pages import environment, fingerprint, read_manifest, write_pages
+from .plan import Plan, make_plan, page_path
 
 if TYPE_CHECKING:
-    from jinja2 import Environment
-
     from ..sources.base import Catalog
 
 MARKER = ".catalog-site"
@@ -33,8 +30,6 @@ ASSETS = ("site.css", "site.js", "icon.svg")
 SEARCH_INDEX = "search-index.js"
 SEARCH_FIELDS = ("name", "kind", "version", "displayName", "description", "categories", "tags", "platforms",
                  "deprecated", "url")
-#: Below this many versions one process is quicker than starting workers.
-PARALLEL_FROM = 400
 
 
 @dataclass
@@ -44,21 +39,11 @@ class Report:
     versions: int
     pages: int = 0
     pictures: int = 0
+    reused: int = 0  # pages of the earlier site kept as they were: nothing they show changed
     graphviz: bool = False
     search_index_bytes: int = 0
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-
-
-def environment(opts: Options, counts: dict[str, int]) -> Environment:
-    """Jinja2 with autoescape on for every template: each value is HTML-escaped unless
-    it is ``Markup`` (only the sanitised README and the cleaned SVG are)."""
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(site_title=opts.title, counts=counts)
-    return env
 
 
 def search_index(plan: Plan) -> str:
@@ -89,64 +74,6 @@ def _groups(plan: Plan) -> list[dict[str, Any]]:
     return [{"kind": k, "members": v} for k, v in out.items()]
 
 
-# -- version pages, in this process or in workers -------------------------------------
-_JOB: tuple[Plan, Options, Path, str | None, dict[str, int]] | None = None
-
-
-def _pages(indexes: Sequence[int]) -> tuple[int, int]:
-    """Write the pages of the resources at ``indexes`` of the plan; (pages, pictures)."""
-    assert _JOB is not None
-    plan, opts, out, dot, counts = _JOB
-    env = environment(opts, counts)
-    template = env.get_template("version.html")
-    from markupsafe import Markup
-
-    made: list[tuple[str, dict[str, Any], list[Graph]]] = []
-    for i in indexes:
-        res: Resource = plan.resources[i]
-        for entry in res.versions:
-            ctx, graphs = context(plan, res, entry, opts)
-            made.append((page_path(entry.kind, entry.name, entry.version), ctx, graphs))
-    every = [g for _, _, graphs in made for g in graphs]
-    svgs = to_svgs(every, dot) if dot else []
-    at = 0
-    for rel, ctx, graphs in made:
-        pictures = []
-        for g in graphs:
-            svg = Markup(svgs[at]) if dot else None  # cleaned by graph.svgsafe
-            at += 1
-            pictures.append({"title": g.title, "svg": svg, "mermaid": None if dot else to_mermaid(g)})
-        path = out / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        ctx["readme"] = Markup(ctx["readme"]) if ctx["readme"] is not None else None  # nh3 cleaned it
-        path.write_text(template.render(ctx, page="version", pictures=pictures), encoding="utf-8")
-    return len(made), len(every)
-
-
-def _chunks(plan: Plan, n: int) -> list[list[int]]:
-    """Resources dealt to ``n`` workers in turns, so each gets big and small ones."""
-    order = sorted(range(len(plan.resources)), key=lambda i: -len(plan.resources[i].versions))
-    per = max(1, min(64, len(order) // (n * 8) or 1))
-    return [order[i:i + per] for i in range(0, len(order), per)]
-
-
-def _write_pages(plan: Plan, opts: Options, out: Path, dot: str | None, counts: dict[str, int],
-                 jobs: int) -> tuple[int, int]:
-    global _JOB
-    _JOB = (plan, opts, out, dot, counts)
-    try:
-        if jobs <= 1 or counts["versions"] < PARALLEL_FROM:
-            return _pages(range(len(plan.resources)))
-        import multiprocessing
-
-        # fork: the workers share the plan read here instead of each receiving a copy.
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            done = pool.map(_pages, _chunks(plan, jobs), chunksize=1)
-        return sum(d[0] for d in done), sum(d[1] for d in done)
-    finally:
-        _JOB = None
-
-
 def _target(out: Path) -> None:
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
         raise InputError(f"exists and is not a site this tool made (no {MARKER} in it): refusing to replace it",
@@ -169,7 +96,6 @@ def build(catalog: Catalog, out: Path, opts: Options, *, dot: str | None, jobs: 
     except OSError as exc:
         raise Unwritable(f"cannot write the site: {exc.strerror}", str(out)) from exc
     try:
-        (work / MARKER).write_text("made by `catalog site`; replaced whole by the next run\n")
         assets = work / "assets"
         assets.mkdir()
         for name in ASSETS:
@@ -182,7 +108,11 @@ def build(catalog: Catalog, out: Path, opts: Options, *, dot: str | None, jobs: 
             root="", page="home", filters=_filters(plan)), encoding="utf-8")
         (work / "all.html").write_text(env.get_template("all.html").render(
             root="", page="all", groups=_groups(plan)), encoding="utf-8")
-        report.pages, report.pictures = _write_pages(plan, opts, work, dot, counts, jobs)
+        old = read_manifest(out / MARKER)
+        keys, report.pictures, report.reused = write_pages(plan, opts, work, out, old, dot, counts, jobs)
+        report.pages = len(keys)
+        (work / MARKER).write_text(json.dumps({"made by": "catalog site; replaced whole by the next run",
+                                              "fingerprint": fingerprint(), "pages": keys}, sort_keys=True))
         os.chmod(work, 0o755)  # mkdtemp made it private; a web server must read it
         _swap(work, out)
     except BaseException:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import index as index_mod
@@ -40,9 +40,15 @@ class LocalFiles:
     """The files of a catalog on disk; nothing outside ``base`` is read."""
 
     base: Path
+    _root: Path = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Resolved once: a site reads tens of thousands of files, each resolved to check it
+        # stays inside, and resolving the base again each time was half of that cost.
+        object.__setattr__(self, "_root", self.base.resolve())
 
     def read(self, rel: str, digest: str | None = None) -> bytes:
-        base = self.base.resolve()
+        base = self._root
         path = (base / rel).resolve()
         if base not in path.parents:
             raise InputError("path leaves the catalog", rel)

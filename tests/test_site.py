@@ -147,3 +147,41 @@ def test_the_tektoncd_catalog_makes_a_site(tmp_path: Path) -> None:
     assert kaniko and "catalog install tektoncd-catalog/kaniko@" in kaniko[-1].read_text()
     pipeline = (tmp_path / "site/r/pipeline/build-push-gke-deploy/0.1.html").read_text()
     assert 'aria-label="Pipeline build-push-gke-deploy"' in pipeline  # a Pipeline's picture of its tasks
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (("site", str(TEKTON_CATALOG), "--out", "{tmp}/s", "--name", "Task"), "a repo name is lower case"),
+    (("site", str(TEKTON_CATALOG), "--out", "{tmp}/s", "--name", "task"), "reserved"),
+    (("site", "{tmp}/nowhere", "--out", "{tmp}/s"), "no such file or directory"),
+    (("site", "builtin"), "say where to write the site with --out DIR"),
+])
+def test_bad_input_is_one_line(tmp_path: Path, args: tuple[str, ...], needle: str) -> None:
+    r = run_cli(*(a.replace("{tmp}", str(tmp_path)) for a in args))
+    assert_one_line_error(r, needle)
+    assert not (tmp_path / "s").exists()
+
+
+def test_worker_processes_make_a_big_site_and_finish(tmp_path: Path) -> None:
+    # The real program (its SIGTERM handler installed, as workers inherit it) with two
+    # workers: once it hung when the pool stopped its workers.
+    import os
+    import subprocess
+    import sys
+
+    from catalog_cli.site.pages import PARALLEL_FROM
+
+    catalog = tmp_path / "big"
+    names, per = 50, PARALLEL_FROM // 50 + 1
+    for i in range(names):
+        for v in range(per):
+            folder = catalog / "task" / f"t{i}" / f"0.{v}"
+            folder.mkdir(parents=True)
+            (folder / f"t{i}.yaml").write_text(
+                f"apiVersion: tekton.dev/v1\nkind: Task\nmetadata:\n  name: t{i}\n  labels:\n"
+                f"    app.kubernetes.io/version: '0.{v}'\nspec:\n  description: task {i}\n  steps: []\n")
+    assert run_cli("index", str(catalog)).code == 0
+    proc = subprocess.run([sys.executable, "-m", "catalog_cli", "site", str(catalog), "--jobs", "2"],
+                          capture_output=True, text=True, timeout=300, check=False, env=dict(os.environ))
+    assert proc.returncode == 0, proc.stderr
+    assert f"{names * per} pages for {names * per} versions" in proc.stderr
+    assert len(list((catalog / "site" / "r").rglob("*.html"))) == names * per

@@ -49,18 +49,20 @@ def graph(
 
 
 def _repo_name(given: str | None, folder: str) -> str:
+    """``--name``, checked; else the folder's name made a valid repo name."""
     import re
 
+    from ..errors import InputError
     from ..repos import check_name
 
-    name = given or re.sub(r"[^a-z0-9_.-]+", "-", folder.lower()).strip("-.") or "catalog"
-    if given is None:
-        try:
-            check_name(name)
-        except Exception:  # a folder named like a kind or "builtin": say something that works
-            name = f"{name}-catalog" if name else "catalog"
-    else:
+    if given is not None:
+        check_name(given)
+        return given
+    name = re.sub(r"[^a-z0-9_.-]+", "-", folder.lower()).strip("-.") or "catalog"
+    try:
         check_name(name)
+    except InputError:  # a folder named like a kind, or "builtin": a name that works
+        name = f"{name}-catalog"
     return name
 
 
@@ -101,8 +103,10 @@ def site(
         if folder is None:
             raise InputError("the catalog is not a local folder: say where to write the site with --out DIR", path)
         out = folder / "site"
-    repo = "builtin" if catalog.name == "builtin" else _repo_name(name, (folder or Path(path)).resolve().name
-                                                                 if folder else (catalog.name or "catalog"))
+    if catalog.name == "builtin":
+        repo = "builtin"  # nothing to add: every install of catalog has it
+    else:
+        repo = _repo_name(name, folder.resolve().name if folder else (catalog.name or "catalog"))
     if url is None and path.startswith(("http://", "https://")):
         url = path
     rel = os.path.relpath(folder.resolve(), out.resolve()) + "/" if folder is not None and url is None else None

@@ -125,6 +125,17 @@ def _pages(indexes: Sequence[int]) -> tuple[dict[str, str], int, int]:
     return keys, len(every), kept
 
 
+def _worker_signals() -> None:
+    """Workers die of SIGTERM as Pool.terminate expects (the command's own handler, which
+    turns it into an exception to undo changes, is inherited by fork: a worker caught
+    by it while holding the pool's queue lock hung its sibling and the command), and
+    leave Ctrl-C to the parent, which stops them."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _chunks(plan: Plan, n: int) -> list[list[int]]:
     """Resources dealt to ``n`` workers in turns, so each gets big and small ones."""
     order = sorted(range(len(plan.resources)), key=lambda i: -len(plan.resources[i].versions))
@@ -142,8 +153,15 @@ def write_pages(plan: Plan, opts: Options, out: Path, old_site: Path, old: dict[
             return _pages(range(len(plan.resources)))
         import multiprocessing
 
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_signals)
+        try:
             done = pool.map(_pages, _chunks(plan, jobs), chunksize=1)
+            pool.close()  # workers leave when the queue is empty: nothing killed half-way
+        except BaseException:
+            pool.terminate()
+            raise
+        finally:
+            pool.join()
         keys: dict[str, str] = {}
         for part, _, _ in done:
             keys.update(part)

@@ -80,7 +80,8 @@ def page(browser: Any) -> Iterator[Any]:
 
 def search(pg: Any, text: str) -> list[str]:
     pg.fill("#q", text)
-    pg.wait_for_function("document.getElementById('count').textContent !== ''")
+    # locators, not wait_for_function: that evaluates a string, which the site's CSP forbids
+    pg.locator("#count", has_text="found").wait_for()
     return [a.inner_text() for a in pg.query_selector_all("#results a.name")]
 
 
@@ -116,7 +117,7 @@ def test_a_resource_page_shows_parameters_and_a_working_install_command(served: 
     assert install == "catalog install team/kaniko@0.2 -n team-a"
     assert repo_add == f"catalog repo add team {served['url']}/team/"  # worked out from where the site is
     page.click('button[data-copy="cmd-install"]')
-    page.wait_for_function("document.getElementById('copied').textContent.startsWith('Copied')")
+    page.locator("#copied", has_text="Copied: ").wait_for()
     assert page.evaluate("navigator.clipboard.readText()") == install
     assert page.problems == []
     # What the page says works: the repo is added over HTTP, the install command's

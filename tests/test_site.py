@@ -185,3 +185,23 @@ def test_worker_processes_make_a_big_site_and_finish(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert f"{names * per} pages for {names * per} versions" in proc.stderr
     assert len(list((catalog / "site" / "r").rglob("*.html"))) == names * per
+
+
+def _luminance(colour: str) -> float:
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def test_text_colours_have_enough_contrast_in_both_schemes() -> None:
+    # WCAG AA: 4.5:1 for text, in the light scheme and in the dark one (prefers-color-scheme).
+    css = (Path(__file__).parent.parent / "catalog_cli/site/static/site.css").read_text()
+    light, dark = css.split("@media (prefers-color-scheme: dark)", 1)
+    for block in (light, dark.split("}", 2)[0]):
+        colours = dict(re.findall(r"--([a-z-]+): (#[0-9a-f]{6})", block))
+        pairs = [(fg, bg) for fg in ("fg", "muted", "link") for bg in ("bg", "card")] + [("warn-fg", "warn-bg")]
+        for fg, bg in pairs:
+            hi, lo = sorted((_luminance(colours[fg]), _luminance(colours[bg])), reverse=True)
+            assert (hi + 0.05) / (lo + 0.05) >= 4.5, (fg, bg, colours[fg], colours[bg])

@@ -104,10 +104,10 @@ def test_cli_install_idempotent_and_says_so(kube_server: Any, kube_namespace: st
     env = {"KUBECONFIG": str(kube_server.admin_kubeconfig)}
     first = run_cli("install", "kubectl-deploy", "-n", kube_namespace, env=env)
     assert first.code == 0, first.err
-    assert "4 objects changed: 4 created" in first.err
+    assert f"4 objects changed in namespace {kube_namespace}: 4 created" in first.err
     second = run_cli("install", "kubectl-deploy", "-n", kube_namespace, env=env)
     assert second.code == 0
-    assert "nothing to do" in second.err
+    assert f"nothing to do in namespace {kube_namespace}" in second.err
 
 
 def test_unprivileged_user_gets_one_message_and_nothing_is_written(

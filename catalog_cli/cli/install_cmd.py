@@ -22,6 +22,7 @@ from .cluster_opts import (
     options,
 )
 from .common import CatalogOption, open_for, settings_of
+from ..words import plural
 from .output import Format, OutputOption, emit, note, print_table, safe
 
 if TYPE_CHECKING:
@@ -41,8 +42,10 @@ def _render_report(report: Report, output: Format) -> None:
                         [[p["namespace"], p["name"], p["kind"], p["version"], p["status"]] for p in report.packages])
         written = [c for c in report.changes if c.action != "unchanged"]
         prefix = f"(dry run: {report.dry_run}) " if report.dry_run else ""
+        spaces = sorted({c.namespace for c in report.changes} | {str(p["namespace"]) for p in report.packages})
+        where = f" in namespace{'s' if len(spaces) > 1 else ''} {', '.join(spaces)}" if spaces else ""
         if not written:
-            note(f"{prefix}nothing to do: everything is already as asked")
+            note(f"{prefix}nothing to do{where}: everything is already as asked")
         else:
             counts: dict[str, int] = {}
             for c in written:
@@ -50,7 +53,7 @@ def _render_report(report: Report, output: Format) -> None:
             past = {"create": "created", "update": "updated", "adopt": "adopted", "delete": "deleted"}
             done = ", ".join(f"{n} {past.get(a, a)}" for a, n in sorted(counts.items()))
             would = "would be " if report.dry_run else ""
-            note(f"{prefix}{len(written)} objects {would}changed: {done}")
+            note(f"{prefix}{plural(len(written), 'object')} {would}changed{where}: {done}")
     _render_grants(report)
     for n in report.notes:
         note(n)
@@ -79,7 +82,7 @@ def write_progress(namespaces: int) -> Iterator[Callable[[ObjectRef, str], None]
     """An ``on_write`` callback driving a progress bar of objects written (stderr, terminals only)."""
     from ..progress import reporter
 
-    bar = reporter().bar(f"writing to {namespaces} namespace{'s' if namespaces > 1 else ''}", None)
+    bar = reporter().bar(f"writing to {plural(namespaces, 'namespace')}", None)
     try:
         yield lambda ref, what: bar.advance()
     finally:

@@ -7,6 +7,7 @@ import os
 import typer
 
 from .common import settings_of
+from ..words import plural
 from .output import Format, OutputOption, emit, note, print_table
 
 repo_app = typer.Typer(
@@ -55,7 +56,7 @@ def add(
         url = os.path.expanduser(url)  # the library takes paths as they are
     added = run.add(name, url, settings_of(ctx), auth=auth, priority=priority, replace=force,
                     fetch=not no_fetch, trust_sensitive_rbac=trust_sensitive_rbac)
-    found = "" if added.resources is None else f", {added.resources} resources"
+    found = "" if added.resources is None else f", {plural(added.resources, 'resource')}"
     note(f"added repo {name} ({run.shown_url(added.repo)}{found}), position {added.position} of {added.total}")
 
 
@@ -96,7 +97,7 @@ def update(
     emit(rows, output, names=lambda: [str(r["name"]) for r in rows], table=lambda: print_table(
         ["name", "status", "bytes"], [[r["name"], r["status"], r["bytes"] or ""] for r in rows]))
     if result.failed:
-        raise RemoteError(f"{len(result.failed)} of {result.fetched} repos could not be updated")
+        raise RemoteError(f"{len(result.failed)} of {plural(result.fetched, 'repo')} could not be updated")
 
 
 def register(app: typer.Typer) -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from .common import CatalogOption, settings_of, split_ref
+from ..words import plural
 from .output import Format, OutputOption, emit, note, out, print_table
 
 if TYPE_CHECKING:
@@ -60,11 +61,11 @@ def lock(
         if requirements:
             raise InputError("--check verifies the lock file as it is: give no requirements")
         current = run.check(file, settings, catalog=catalog, warn=_warn)
-        note(f"{file} is up to date ({_emit_lock(current, output)} entries)")
+        note(f"{file} is up to date ({plural(_emit_lock(current, output), 'entry')})")
         return
     new = run.lock(file, settings, requirements or (), catalog=catalog, tekton_version=tekton_version,
                    upgrade=upgrade, warn=_warn)
-    note(f"wrote {file} ({_emit_lock(new, output)} entries)")
+    note(f"wrote {file} ({plural(_emit_lock(new, output), 'entry')})")
 
 
 def _warn(warning: str) -> None:

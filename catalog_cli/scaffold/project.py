@@ -20,6 +20,7 @@ from typing import Any
 
 from .. import fsutil, versions, yamlio
 from ..errors import InputError, NotFound
+from ..words import plural
 from . import answers as answers_mod
 from .answers import ANSWERS_FILE, Answer, Asker, Record, read_record, render_record, sha256
 from .generate import Generated, generate, resolve_dependencies
@@ -197,7 +198,7 @@ def _update_one(out: Outcome, path: str, base: str | None, recorded: str | None,
     out.files[path] = merged.text
     if merged.conflicts:
         out.conflicts.extend(merged.conflicts)
-        out.changes.append(FileChange(path, "conflict", f"{len(merged.conflicts)} conflict(s)",
+        out.changes.append(FileChange(path, "conflict", plural(len(merged.conflicts), "conflict"),
                                       unified(path, local, merged.text)))
     elif merged.text == local:
         out.changes.append(FileChange(path, "unchanged", "your edits already hold the template's changes"))

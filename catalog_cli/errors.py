@@ -112,7 +112,22 @@ class ClusterError(CatalogError):
 
 
 class Forbidden(ClusterError):
-    """The caller lacks rights the change needs; nothing was written."""
+    """The caller lacks rights the change needs; nothing was written.
+
+    ``missing`` lists them as (verb, resource, namespace, why) rows (``why`` may be
+    empty), and ``summary`` is the line that goes above them when they are shown as a
+    table; ``str()`` stays the whole story on one line."""
+
+    def __init__(self, message: str, where: str | None = None, status: int | None = 403,
+                 missing: tuple[tuple[str, str, str, str], ...] = (), summary: str | None = None) -> None:
+        super().__init__(message, where, status)
+        self.missing = missing
+        self._summary = summary
+
+    @property
+    def summary(self) -> str:
+        short = self._summary or self.message
+        return f"{self.where}: {short}" if self.where else short
 
 
 class ResolutionError(CatalogError):

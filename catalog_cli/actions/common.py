@@ -125,8 +125,7 @@ def check_reading(cluster: Cluster, opts: Options, kinds: set[str], role_rules: 
         return
     missing = [m for ns in opts.namespaces for m in preflight.check_reading(cluster, ns, kinds, role_rules)]
     if missing:
-        raise preflight.Forbidden(
-            f"you may not: {'; '.join(missing)}; nothing was changed", cluster.context or None, 403)
+        raise preflight.refusal(missing, cluster.context or None)
 
 
 def commit(cluster: Cluster, plans: list[NamespacePlan], opts: Options, action: str,
@@ -135,14 +134,13 @@ def commit(cluster: Cluster, plans: list[NamespacePlan], opts: Options, action: 
     problems = [p for plan in plans for p in plan.problems]
     if problems:
         raise ClusterError(f"{'; '.join(problems)}; nothing was changed", status=409)
-    missing: list[str] = []
+    missing: list[preflight.Missing] = []
     for plan in plans if opts.check_access else ():
         if plan.changes_record:
             want = preflight.needed(plan.namespace, plan.changes, record_write=True)
             missing += preflight.check_access(cluster, plan.namespace, want, role_rules)
     if missing:
-        raise preflight.Forbidden(
-            f"you may not: {'; '.join(missing)}; nothing was changed", cluster.context or None, 403)
+        raise preflight.refusal(missing, cluster.context or None)
     report = Report(action, opts.dry_run)
     for plan in plans:
         for c in plan.changes:

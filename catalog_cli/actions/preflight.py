@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ClusterError, InputError
@@ -10,7 +11,46 @@ from ..errors import Forbidden as Forbidden  # re-exported: callers say prefligh
 from ..cluster.base import CLUSTER_SCOPED, RESOURCES, Access, Cluster, ResourceRules
 from ..model import PolicyRule
 from ..versions import Version, is_version, parse
+from ..words import plural
 from .plan import Change
+
+#: Why a right is needed when it is not for the objects themselves.
+TO_GRANT = "to grant it to the Task's ServiceAccount"
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A right the caller lacks, and what it is needed for when that is not plain."""
+
+    access: Access
+    why: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.access}" + (f" ({self.why})" if self.why else "")
+
+    def row(self) -> tuple[str, str, str, str]:
+        """(verb, resource, namespace, why), the resource spelled as kubectl's
+        ``auth can-i`` takes it: ``roles.rbac.authorization.k8s.io``, ``configmaps``."""
+        a = self.access
+        return (a.verb, f"{a.resource}.{a.group}" if a.group else a.resource,
+                a.namespace or "(cluster)", self.why)
+
+    def order(self) -> tuple[str, ...]:
+        """Namespace, then resource, then verb: how a table of them reads best."""
+        a = self.access
+        return (a.namespace, a.group, a.resource, a.verb, self.why)
+
+
+def refusal(missing: Iterable[Missing], where: str | None) -> Forbidden:
+    """The error for rights the caller lacks: every one of them, once, in order."""
+    found = sorted(set(missing), key=Missing.order)
+    namespaces = sorted({m.access.namespace for m in found if m.access.namespace})
+    place = f" in namespace{'s' if len(namespaces) > 1 else ''} {', '.join(namespaces)}" if namespaces else ""
+    return Forbidden(
+        f"you may not: {'; '.join(map(str, found))}; nothing was changed", where, 403,
+        missing=tuple(m.row() for m in found),
+        summary=f"you may not do what this needs{place} ({plural(len(found), 'right')} missing); "
+                "nothing was changed:")
 
 
 def tekton_version(cluster: Cluster, override: str | None = None) -> Version:
@@ -80,8 +120,8 @@ def granted_by_rules(rules: ResourceRules, policy: PolicyRule, namespace: str) -
 
 
 def check_access(cluster: Cluster, namespace: str, want: set[Access],
-                 role_rules: list[PolicyRule]) -> list[str]:
-    """What the caller may not do in ``namespace``, as lines for one error message.
+                 role_rules: list[PolicyRule]) -> list[Missing]:
+    """What the caller may not do in ``namespace``, for one error (:func:`refusal`).
 
     One SelfSubjectRulesReview gives all the caller's rules; a SelfSubjectAccessReview
     confirms each apparent gap (rules reviews may be incomplete). Creating a Role needs
@@ -93,7 +133,7 @@ def check_access(cluster: Cluster, namespace: str, want: set[Access],
         # A gap in the rules review is confirmed by an access review, the authority.
         return any(_matches(r, a) for r in rules) or cluster.can_i(a)
 
-    missing = sorted({str(a) for a in want if not allowed(a)})
+    missing = sorted((Missing(a) for a in want if not allowed(a)), key=Missing.order)
     if role_rules:
         escalate = allowed(Access("escalate", "rbac.authorization.k8s.io", "roles", namespace))
         bind = allowed(Access("bind", "rbac.authorization.k8s.io", "roles", namespace))
@@ -102,13 +142,13 @@ def check_access(cluster: Cluster, namespace: str, want: set[Access],
             for policy in role_rules:
                 for a in granted_by_rules(rules, policy, namespace):
                     if not cluster.can_i(a):
-                        gaps.add(str(a))
-            missing += sorted(f"{g} (to grant it to the Task's ServiceAccount)" for g in gaps)
+                        gaps.add(Missing(a, TO_GRANT))
+            missing += sorted(gaps, key=Missing.order)
     return missing
 
 
 def check_reading(cluster: Cluster, namespace: str, kinds: Iterable[str],
-                  role_rules: list[PolicyRule]) -> list[str]:
+                  role_rules: list[PolicyRule]) -> list[Missing]:
     """Before planning: may the caller read what planning reads? If not, everything an
     install of these kinds would need is reported at once, so one message lists it all."""
     kinds = sorted(set(kinds))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from .common import CatalogOption, settings_of, split_ref
-from .output import Format, OutputOption, emit, note, out, print_table
+from .output import Format, OutputOption, emit, note, out, print_table, warn_catalog
 
 if TYPE_CHECKING:
     from ..settings import Settings
@@ -18,8 +18,7 @@ def _open(location: str | None, settings: Settings) -> Catalog:
     from ..sources import open_catalog
 
     cat = open_catalog(location, settings)
-    for w in cat.warnings:
-        note(f"warning: {w}")
+    warn_catalog(cat, settings)
     return cat
 
 

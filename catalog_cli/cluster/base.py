@@ -36,6 +36,8 @@ RESOURCES: dict[str, tuple[str, str]] = {
     "Trigger": ("triggers.tekton.dev/v1beta1", "triggers"),
 }
 CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding"}
+#: Where Tekton Pipelines is installed, and its controller's labels say its version.
+TEKTON_NAMESPACE = "tekton-pipelines"
 
 #: A SelfSubjectRulesReview's ``resourceRules``, as the API server sends them. Named
 #: here because inside a cluster class ``list`` is the method of that name.
@@ -130,3 +132,9 @@ class Cluster(Protocol):
     def can_i(self, access: Access) -> bool: ...
 
     def tekton_version(self) -> str | None: ...
+
+    def find_tekton(self, namespace: str = TEKTON_NAMESPACE) -> tuple[str, str] | None:
+        """Which Tekton Pipelines version the cluster runs, read wherever the caller may:
+        (version, where it was read), or None when nothing says. Only a server that
+        cannot be reached raises; a refused or missing object is one place less to look."""
+        ...

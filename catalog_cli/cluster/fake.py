@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ClusterError
-from .base import CLUSTER_SCOPED, FIELD_MANAGER, Access, ObjectRef, ResourceRules
+from .base import CLUSTER_SCOPED, FIELD_MANAGER, TEKTON_NAMESPACE, Access, ObjectRef, ResourceRules
 
 #: A hook deciding the fate of one request: return a ClusterError to fail it.
 Fault = Callable[[str, ObjectRef], "ClusterError | None"]
@@ -168,6 +168,9 @@ class FakeCluster:
 
     def tekton_version(self) -> str | None:
         return self.tekton
+
+    def find_tekton(self, namespace: str = TEKTON_NAMESPACE) -> tuple[str, str] | None:
+        return (self.tekton, f"ConfigMap {namespace}/pipelines-info") if self.tekton else None
 
 
 def _norm(ref: ObjectRef) -> ObjectRef:

@@ -98,7 +98,7 @@ def test_secret_query_and_token_appear_nowhere_but_the_config(tmp_path: Path) ->
         run("lock", "--check", "--file", str(tmp_path / "catalog.lock"))
         run("why", "kubectl-deploy", "--file", str(tmp_path / "catalog.lock"))
         run("list", "--catalog", url)
-        run("mirror", "export", "kubectl-deploy", "--catalog", "team", "-o", str(tmp_path / "mirror.tar.gz"))
+        run("mirror", "export", "kubectl-deploy", "--catalog", "team", "--file", str(tmp_path / "mirror.tar.gz"))
         run(*scaffold_args("java-maven-jib", "0.2", "triggers", tmp_path / "svc"), "--catalog", url)
         run("scaffold", "--update", "--dir", str(tmp_path / "svc"))
         # Failures print URLs too: a missing file, a refused token, a server error.

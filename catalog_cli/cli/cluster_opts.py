@@ -33,12 +33,12 @@ TektonVersionOption = typer.Option(
 )
 
 
-def connect(kubeconfig: str | None, context: str | None) -> KubeCluster:
+def connect(kubeconfig: str | None, context: str | None, timeout: float = 30.0) -> KubeCluster:
     from ..cluster.client import KubeCluster
 
     # KUBECONFIG may list several files; the client takes the first, as kubectl merges them.
     path = kubeconfig.split(":")[0] if kubeconfig else None
-    return KubeCluster(path, context)
+    return KubeCluster(path, context, timeout=timeout)
 
 
 AllowSensitiveOption = typer.Option(

@@ -231,7 +231,7 @@ def show_installed(namespace: list[str], catalog: str | None, context: str | Non
     def table() -> None:
         print_table(["namespace", "name", "kind", "version", "source", "newest", "managed by", "drift"], [
             [r["namespace"], r["name"], r["kind"], r["version"], r["source"] or "-",
-             r["newest"] + (" (upgrade)" if r["newest"] and r["newest"] != r["version"] else ""),
+             r["newest"] + (" (upgrade)" if r["upgrade"] else ""),
              r["managedBy"], "; ".join(r["drift"]) or "none"] for r in rows])
         if not rows:
             note("nothing installed by catalog here")
@@ -251,6 +251,7 @@ def diff(
     from ..actions import preflight
     from ..actions.render import diff as run
     from ..actions.render import render as objects
+    from ..repos import known
 
     settings = settings_of(ctx)
     cat, refs = open_for(catalog, refs, settings)
@@ -259,7 +260,7 @@ def diff(
     tekton = str(preflight.tekton_version(cluster, opts.tekton_version))
     differs = False
     for ns in opts.namespaces:
-        for item in run(cluster, objects(cat, refs, ns, tekton)):
+        for item in run(cluster, objects(cat, refs, ns, tekton, known=known(settings))):
             if item["state"] != "same":
                 differs = True
                 print(safe(item["diff"]), end="")
@@ -270,14 +271,18 @@ def diff(
 
 def render(
     ctx: typer.Context,
-    refs: list[str] = typer.Argument(..., metavar="NAME[@RANGE]...", help="What to render."),
+    refs: list[str] = typer.Argument(None, metavar="NAME[@RANGE]...",
+                                     help="What to render (with --locked: default, what the lock file names)."),
     namespace: str = typer.Option("default", "--namespace", "-n", help="Namespace to render for."),
     tekton_version: str | None = TektonVersionOption,
     catalog: str | None = CatalogOption,
     bundles: str | None = typer.Option(
         None, "--bundles", metavar="REGISTRY/REPO",
         help="Pipelines refer to their Tasks as Tekton bundles REGISTRY/REPO/NAME:VERSION (bundles resolver) "
-             "instead of by name; those Tasks are then not rendered (see `catalog publish --oci`)."),
+             "instead of by name; those Tasks are then not rendered (see `catalog publish --oci`). Every "
+             "bundle reference is pinned by digest, from --locked or the registry (unpinned ones are noted)."),
+    locked: str | None = typer.Option(
+        None, "--locked", metavar="FILE", help="Render exactly the versions of this lock file, with its pins."),
     output: Format = typer.Option(Format.yaml, "--output", "-o", help="yaml (default) or json."),
 ) -> None:
     """Print the objects install would apply, for GitOps; no cluster needed."""
@@ -285,15 +290,35 @@ def render(
     import sys
 
     from ..actions.render import render as run
+    from ..repos import known
     from ..yamlio import dump
 
-    cat, refs = open_for(catalog, refs, settings_of(ctx))
-    objs = run(cat, refs, namespace, tekton_version)
+    settings = settings_of(ctx)
+    lock = None
+    if locked:
+        from pathlib import Path
+
+        from ..lockfile import read
+
+        lock = read(Path(locked))
+        refs = refs or [str(r) for r in lock.requirements]
+    if not refs:
+        from ..errors import InputError
+
+        raise InputError("name what to render (NAME[@RANGE]...), or use --locked")
+    cat, refs = open_for(catalog, refs, settings)
+    objs = run(cat, refs, namespace, tekton_version, known=known(settings, (bundles,) if bundles else ()),
+               locked=lock)
     if bundles:
-        from ..oci.bundle import bundle_task_refs
+        from ..actions.render import with_bundles
+        from ..pins import RemotePinner
         from ..requirements import parse_requirement
 
-        objs = bundle_task_refs(objs, bundles, frozenset(parse_requirement(r).name for r in refs))
+        done = with_bundles(objs, bundles, frozenset(parse_requirement(r).name for r in refs), locked=lock,
+                            pinner=None if settings.offline else RemotePinner(settings))
+        objs = done.objects
+        for line in done.unpinned:
+            note(f"note: {line}")
     if output is Format.json:
         sys.stdout.write(json.dumps({"apiVersion": "v1", "kind": "List", "items": objs}, indent=2) + "\n")
     else:

@@ -195,24 +195,46 @@ complete -p catalog
 
 @pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed")
 def test_zsh_loads_the_script_and_completes(tmp_path: Path) -> None:
-    (tmp_path / "_catalog").write_text(_script("zsh"))
+    functions = tmp_path / "functions"
+    functions.mkdir()
+    (functions / "_catalog").write_text(_script("zsh"))
     # _describe and _files stand for zsh's own (they need a live line editor).
-    program = r'''
-autoload -U compinit && compinit -u -d "$HOME/.zcompdump"
-source "$1"
+    stubs = '''
 _describe() { print -r -- "values: ${(j:|:)${(@P)4}}"; }
 _files() { print -r -- "files"; }
+'''
+    sourced = stubs + '''
+autoload -U compinit && compinit -u -d "$HOME/.zcompdump"
+source "$1"
 words=(catalog ins); CURRENT=2; _catalog_completion
 words=(catalog install git-c); CURRENT=3; _catalog_completion
 words=(catalog index /tm); CURRENT=3; _catalog_completion
 print -r -- "${_comps[catalog]}"
 '''
-    r = subprocess.run(["zsh", "-f", "-c", program, "zsh", str(tmp_path / "_catalog")],
-                       capture_output=True, text=True, env=_shell_env(tmp_path), cwd=ROOT, timeout=120, check=False)
+    # As the help says: saved as _catalog in a folder of $fpath, found by compinit, and
+    # completing from the very first Tab.
+    autoloaded = stubs + '''
+fpath=("$1" $fpath)
+autoload -U compinit && compinit -u -d "$HOME/.zcompdump"
+print -r -- "${_comps[catalog]}"
+words=(catalog ins); CURRENT=2; _catalog
+words=(catalog install git-c); CURRENT=3; _catalog
+eval "$(<"$1/_catalog")"
+print -r -- "${_comps[catalog]}"
+'''
+    env = _shell_env(tmp_path)
+    r = subprocess.run(["zsh", "-f", "-c", sourced, "zsh", str(functions / "_catalog")],
+                       capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, check=False)
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines() == [
         "values: install:Install Tasks (and what they depend on)...",
         "values: git-clone", "files", "_catalog_completion"]
+    r = subprocess.run(["zsh", "-f", "-c", autoloaded, "zsh", str(functions)],
+                       capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, check=False)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == [
+        "_catalog", "values: install:Install Tasks (and what they depend on)...", "values: git-clone",
+        "_catalog_completion"]  # eval'd, it registers itself as a sourced script does
 
 
 @pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed")
@@ -232,3 +254,10 @@ complete -C"catalog index {tmp_path}/c."
     assert lines[1] == "git-clone"
     assert sorted(lines[2:6]) == ["json", "name", "table", "yaml"]
     assert lines[6] == f"{tmp_path}/c.fish"
+    # As the help says: saved among fish's completions, it is loaded at the first Tab.
+    saved = Path(os.environ["XDG_CONFIG_HOME"]) / "fish" / "completions" / "catalog.fish"
+    saved.parent.mkdir(parents=True)
+    saved.write_text(_script("fish"))
+    r = subprocess.run(["fish", "-c", 'complete -C"catalog install git-c"'], capture_output=True, text=True,
+                       env=_shell_env(tmp_path), cwd=ROOT, timeout=120, check=False)
+    assert r.stdout.splitlines() == ["git-clone"], r.stderr

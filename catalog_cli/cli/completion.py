@@ -121,10 +121,10 @@ class Zsh(_Shell):
         _files
     fi
 }
-if [[ "${funcstack[1]}" == "%(func)s" ]]; then
-    %(func)s "$@"
+if [[ "${zsh_eval_context[-1]}" == (loadautofunc|shfunc) ]]; then
+    %(func)s "$@"  # this file is the completion function (autoloaded from $fpath)
 else
-    compdef %(func)s %(prog)s
+    compdef %(func)s %(prog)s  # sourced or eval'd
 fi
 """
 
@@ -169,15 +169,16 @@ class Shell(str, enum.Enum):
 
 def completion(
     ctx: typer.Context,
-    shell: Shell = typer.Argument(..., help="bash, zsh or fish.", case_sensitive=False),
+    shell: Shell = typer.Argument(..., metavar="bash|zsh|fish", help="The shell.", case_sensitive=False),
 ) -> None:
     """Print the shell completion script for bash, zsh or fish: commands, options, names from
     the catalog, installed entries and repos.
 
-    bash: source <(catalog completion bash), or save it as
-    ~/.local/share/bash-completion/completions/catalog.
-    zsh: catalog completion zsh > "${fpath[1]}/_catalog".
-    fish: catalog completion fish > ~/.config/fish/completions/catalog.fish.
+    \b
+    bash: source <(catalog completion bash)
+          or save it as ~/.local/share/bash-completion/completions/catalog
+    zsh:  catalog completion zsh > "${fpath[1]}/_catalog"
+    fish: catalog completion fish > ~/.config/fish/completions/catalog.fish
     """
     root = ctx.find_root().command
     sys.stdout.write(SHELLS[shell.value](root, {}, PROG, COMPLETE_VAR).source())

@@ -120,7 +120,8 @@ def _report(exc: BaseException, code: int, run: Globals) -> None:
 app = typer.Typer(
     name="catalog",
     cls=CatalogGroup,
-    help="A package manager for Tekton: find, lint, resolve and install versioned Tasks.",
+    help="A package manager for Tekton: find, lint, resolve and install versioned Tasks.\n\n"
+         "The options below work before or after the command (catalog search git --offline).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -143,7 +144,6 @@ def _main(
     version: bool = typer.Option(
         False, "--version", is_eager=True, callback=_print_version, help="Print catalog's version and exit."),
 ) -> None:
-    """Global options (--offline, --debug, -q, -c) may also follow the command, as kubectl's do."""
     # Everything set here is undone when the run ends (ctx.call_on_close), so that a
     # run in-process (tests, CliRunner) leaves nothing behind for the next one.
     from ..progress import set_reporter

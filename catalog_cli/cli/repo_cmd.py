@@ -106,7 +106,8 @@ def update(
         [[r["name"], r["status"], r["detail"], "" if r["bytes"] is None else f"{r['bytes']:,}"]
          for r in rows]))
     if result.failed:
-        raise RemoteError(f"{len(result.failed)} of {plural(result.fetched, 'repo')} could not be updated")
+        # "1 of 1 repos": one of the repos, plural whatever their number.
+        raise RemoteError(f"{len(result.failed)} of {result.fetched} repos could not be updated")
 
 
 def register(app: typer.Typer) -> None:

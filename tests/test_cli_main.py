@@ -237,12 +237,26 @@ def test_a_table_without_reasons_has_no_why_column() -> None:
     from catalog_cli.actions.preflight import Missing, refusal
     from catalog_cli.cluster.base import Access
 
-    r = CliRunner().invoke(_app(refusal([Missing(Access("list", "tekton.dev", "tasks", "ns"))], None)), ["work"])
+    missing = [Missing(Access(verb, "tekton.dev", "tasks", "ns")) for verb in ("list", "create", "patch", "delete")]
+    r = CliRunner().invoke(_app(refusal(missing, None)), ["work"])
     assert r.stderr.splitlines() == [
-        "catalog: error: you may not do what this needs in namespace ns (1 right missing); nothing was changed:",
-        "VERB  RESOURCE          NAMESPACE",
-        "list  tasks.tekton.dev  ns",
+        "catalog: error: you may not do what this needs in namespace ns (4 rights missing); nothing was changed:",
+        "VERB    RESOURCE          NAMESPACE",
+        "create  tasks.tekton.dev  ns",
+        "delete  tasks.tekton.dev  ns",
+        "list    tasks.tekton.dev  ns",
+        "patch   tasks.tekton.dev  ns",
     ]
+
+
+def test_a_few_missing_rights_stay_one_line() -> None:
+    from catalog_cli.actions.preflight import Missing, refusal
+    from catalog_cli.cluster.base import Access
+
+    missing = [Missing(Access(verb, "rbac.authorization.k8s.io", "rolebindings", "ns")) for verb in ("create", "patch")]
+    r = CliRunner().invoke(_app(refusal(missing, "ctx")), ["work"])
+    assert r.stderr == ("catalog: error: ctx: you may not: create rolebindings (rbac.authorization.k8s.io) in ns; "
+                        "patch rolebindings (rbac.authorization.k8s.io) in ns; nothing was changed\n")
 
 
 def test_missing_rights_under_json_are_a_list() -> None:

@@ -89,10 +89,14 @@ class CatalogGroup(TyperGroup):
             raise typer.Exit(code) from None
 
 
+#: Up to this many missing rights are said in the error's one line; more make a table.
+ONE_LINE_RIGHTS = 3
+
+
 def _report(exc: BaseException, code: int, run: Globals) -> None:
     """The error on stderr: one line (``catalog: error: ...``), or with ``-o json`` one JSON
-    object (``{"error": ..., "exit_code": ...}``) for scripts. Missing rights come as a
-    table under the line (as a list in JSON)."""
+    object (``{"error": ..., "exit_code": ...}``) for scripts. More than ONE_LINE_RIGHTS
+    missing rights come as a table under a short line (as a list in JSON)."""
     from ..errors import Forbidden
     from .output import print_table, safe, to_json
 
@@ -101,6 +105,7 @@ def _report(exc: BaseException, code: int, run: Globals) -> None:
     else:
         text = exc.format_message() if hasattr(exc, "format_message") else str(exc)
     missing = exc.missing if isinstance(exc, Forbidden) else ()
+    table = len(missing) > ONE_LINE_RIGHTS
     if run.output == "json":
         data: dict[str, object] = {"error": text, "exit_code": code}
         if missing:
@@ -109,7 +114,7 @@ def _report(exc: BaseException, code: int, run: Globals) -> None:
         print(to_json(data), file=sys.stderr)
     elif isinstance(exc, KeyboardInterrupt):
         print(f"catalog: {text}", file=sys.stderr)
-    elif missing:
+    elif table:
         print(f"catalog: error: {safe(exc.summary if isinstance(exc, Forbidden) else text)}", file=sys.stderr)
         print_table(["verb", "resource", "namespace", "why"], [list(m) for m in missing], file=sys.stderr,
                     drop_empty=True)

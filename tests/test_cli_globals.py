@@ -157,3 +157,12 @@ def test_catalog_before_lock_why_and_render(tmp_path: Path) -> None:
     r = run_cli("-c", str(TEKTON_CATALOG), "render", "git-clone@0.9", "-o", "json")
     assert r.code == 0, r.err
     assert json.loads(r.out)["items"][0]["metadata"]["labels"]["app.kubernetes.io/version"] == "0.9"
+
+
+def test_between_a_group_and_its_command_too(tmp_path: Path) -> None:
+    r = run_cli("repo", "-q", "add", "team", str(BUILTIN))
+    assert (r.code, r.err) == (0, "")
+    r = run_cli("repo", "--debug", "remove", "no-such-repo")
+    assert r.code == 3 and r.err.startswith("Traceback")
+    r = run_cli("mirror", "--offline", "export", "git-clone", "--catalog", "team", "-f", str(tmp_path / "m.tgz"))
+    assert r.code == 0, r.err  # a folder repo needs no network

@@ -24,8 +24,12 @@ def test_plural(count: int, noun: str, text: str) -> None:
 #: A count written straight into a message: "{n} files", "{len(x)} image(s)".
 _RAW_COUNT = re.compile(r"\{(len\([^{}]*\)|[\w.]*(count|entries|files|fetched|resources))\}\s*\w+(s\b|\(s\))")
 #: Counts that are never 1 where they are written, or ask for the plural anyway.
-_NEVER_ONE = {"catalog_cli/index.py": "documents; only the first is indexed",  # two or more
-              "catalog_cli/cli/repo_cmd.py": "repos could not be updated"}  # "1 of 1 repos"
+_NEVER_ONE = {
+    ("catalog_cli/index.py", "documents; only the first is indexed"),  # two or more
+    ("catalog_cli/cli/repo_cmd.py", "repos could not be updated"),  # "1 of 1 repos"
+    ("catalog_cli/lint/checks_meta.py", "characters; Tekton allows"),  # over a limit
+    ("catalog_cli/lint/tekton_pipeline.py", "combinations, over Tekton's default limit"),  # likewise
+}
 
 
 def test_every_count_in_a_message_goes_through_the_helper() -> None:
@@ -33,7 +37,7 @@ def test_every_count_in_a_message_goes_through_the_helper() -> None:
     for path in sorted((ROOT / "catalog_cli").rglob("*.py")):
         rel = str(path.relative_to(ROOT))
         for n, line in enumerate(path.read_text().splitlines(), 1):
-            if _RAW_COUNT.search(line) and _NEVER_ONE.get(rel, "\0") not in line:
+            if _RAW_COUNT.search(line) and not any(rel == f and text in line for f, text in _NEVER_ONE):
                 found.append(f"{rel}:{n}: {line.strip()}")
     assert found == []
 

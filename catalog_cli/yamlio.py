@@ -188,6 +188,20 @@ def load_one(path: Path, *, limit: int = MAX_RESOURCE_BYTES) -> Any:
     return docs[0]
 
 
+class Literal(str):
+    """A string :func:`dump` writes as a literal block (``|``), line by line as it
+    reads: for PEM keys and scripts a person will look at."""
+
+
+def _literal(dumper: Any, data: Literal) -> yaml.Node:
+    # Any: the stubs type the C dumper apart from the pure-Python one this falls back to.
+    node: yaml.Node = dumper.represent_scalar("tag:yaml.org,2002:str", str(data), style="|")
+    return node
+
+
+SafeDumper.add_representer(Literal, _literal)
+
+
 def dump(data: Any, *, ascii_only: bool = False) -> str:
     """Block-style YAML with keys in the order given: the one way the tool writes YAML.
     ``ascii_only`` writes every other character as an escape in a quoted string (the

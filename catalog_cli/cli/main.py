@@ -103,6 +103,7 @@ resolve_cmd.register(app)
 scaffold_cmd.register(app)
 repo_cmd.register(app)
 share_cmd.register(app)
+__import__(f"{__package__}.sign_cmd", fromlist=["register"]).register(app)  # keygen, sign, verify (one line: main.py is shared)
 
 
 def run() -> None:

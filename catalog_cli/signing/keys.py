@@ -190,3 +190,39 @@ def load_public_file(path: Path) -> PublicKey:
 
 def load_private_file(path: Path, passphrase: bytes | None = None) -> PrivateKey:
     return load_private(read_key_file(path), str(path), passphrase)
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    """Where :func:`write_pair` put a new key pair."""
+
+    private: Path
+    public: Path
+    keyid: str
+    encrypted: bool
+
+
+def write_pair(prefix: Path, passphrase: bytes | None = None) -> KeyPair:
+    """A new key pair as ``PREFIX.key`` (PKCS#8, 0600, encrypted when ``passphrase``
+    is given and not empty) and ``PREFIX.pub``; an existing file of either name is
+    never replaced."""
+    from ..fsutil import create_new
+
+    private, public = prefix.with_name(prefix.name + ".key"), prefix.with_name(prefix.name + ".pub")
+    for path in (private, public):
+        if path.exists() or path.is_symlink():
+            raise InputError("already exists: catalog keygen never replaces a key (choose another --out)", str(path))
+    key = generate()
+    try:
+        create_new(private, private_pem(key, passphrase), mode=0o600)
+    except FileExistsError:
+        raise InputError("already exists: catalog keygen never replaces a key", str(private)) from None
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror}", str(private)) from None
+    try:
+        create_new(public, key.public.pem())
+    except OSError as exc:
+        private.unlink(missing_ok=True)
+        reason = "already exists" if isinstance(exc, FileExistsError) else f"cannot write: {exc.strerror}"
+        raise InputError(reason, str(public)) from None
+    return KeyPair(private, public, key.keyid, bool(passphrase))

@@ -197,7 +197,7 @@ def test_verify_says_which_tekton_releases_a_signature_is_for(key: keys.PrivateK
     (TASK.replace("      image: alpine", "      image: alpine\n      bogus: 1"), "spec.steps[0].bogus: not a field of Tekton's Step"),
     (TASK.replace("      image: alpine", "      image: alpine\n      env: [{name: N, value: 8080}]"),
      "spec.steps[0].env[0].value: expected a string"),
-    (TASK.replace("      image: alpine", "      image: alpine\n      computeResources: {limits: {cpu: 0.5}}"),
+    (TASK.replace("      image: alpine", "      image: alpine\n      computeResources: {limits: {cpu: 1.0e-7}}"),
      "spec.steps[0].computeResources.limits.cpu: expected a quantity"),
     (TASK.replace("      image: alpine", "      image: alpine\n      computeResources: {limits: {memory: 1e3}}"),
      "not one this tool reproduces"),

@@ -31,6 +31,7 @@ import base64
 import binascii
 import copy
 import hashlib
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -157,7 +158,10 @@ def _encode(data: Any, typ: str, path: str) -> str:
         _need(absent or (isinstance(data, int) and not isinstance(data, bool)), path, "expected an integer")
         return "0" if absent else str(data)
     if typ == "quantity":
-        _need(absent or (isinstance(data, (str, int)) and not isinstance(data, bool)), path,
+        # A YAML number is read by Go as the JSON number it becomes: the same digits as
+        # Python's repr for a float in plain notation (both are shortest round-trips).
+        plain = isinstance(data, float) and "e" not in repr(data) and math.isfinite(data)
+        _need(absent or plain or (isinstance(data, (str, int)) and not isinstance(data, bool)), path,
               "expected a quantity (a string like 500m or 1Gi)")
         try:
             return '"0"' if absent else gojson.quantity(str(data))

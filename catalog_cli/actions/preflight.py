@@ -52,6 +52,8 @@ def needed(namespace: str, changes: Iterable[Change], record_write: bool) -> set
             want |= {Access("create", group, plural, scope), Access("patch", group, plural, scope)}
         elif c.action in ("update", "adopt"):
             want.add(Access("patch", group, plural, scope))
+            if c.drop_labels:  # removed with an update: see execute._without_labels
+                want.add(Access("update", group, plural, scope))
         elif c.action == "delete":
             want.add(Access("delete", group, plural, scope))
     if record_write:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TypedDict
 
+from .. import versions
 from ..cluster.base import Cluster
 from ..cluster.records import Installed, is_ours, object_ref
 from ..errors import CatalogError
@@ -25,6 +26,7 @@ class StatusRow(TypedDict):
     version: str
     source: str  # where it was installed from (its origin); empty for tkn hub's
     newest: str  # the newest version in that source; empty when unknown
+    upgrade: bool  # newest is a later version than version (compared as versions: 0.10 > 0.9)
     requested: str | None  # what the user asked for (NAME@RANGE); None when only needed
     managedBy: str  # catalog, or tkn hub (which install --adopt can take over)
     drift: list[str]  # how the cluster differs from the record
@@ -86,6 +88,15 @@ def _drift(obs: Observer, ns: str, pkg: Installed, same: Entry | None) -> list[s
     return drift
 
 
+def newer(candidate: str, installed: str) -> bool:
+    """Whether ``candidate`` is a later version than ``installed``, as versions (never as
+    text: 0.10 is later than 0.9, 0.2 is not later than 0.10, 0.2 is 0.2.0); False when
+    either is missing or no version."""
+    if not (candidate and versions.is_version(candidate) and versions.is_version(installed)):
+        return False
+    return versions.parse(candidate) > versions.parse(installed)
+
+
 def status(catalog: Catalog, cluster: Cluster, opts: Options) -> Status:
     """Every installed entry: version, source, newest available in that source, drift;
     plus Tasks that ``tkn hub`` installed (which ``install --adopt`` can take over)."""
@@ -100,6 +111,7 @@ def status(catalog: Catalog, cluster: Cluster, opts: Options) -> Status:
             rows.append({
                 "namespace": ns, "name": pkg.name, "kind": pkg.kind, "version": pkg.version,
                 "source": pkg.source, "newest": newest.version if newest else "",
+                "upgrade": newer(newest.version if newest else "", pkg.version),
                 "requested": pkg.requested or None, "managedBy": "catalog",
                 "drift": _drift(obs, ns, pkg, same), "revision": record.revision,
             })
@@ -114,7 +126,7 @@ def status(catalog: Catalog, cluster: Cluster, opts: Options) -> Status:
                     except CatalogError:
                         newest_hub = ""
                     rows.append({"namespace": ns, "name": name, "kind": kind, "version": hub, "source": "",
-                                 "newest": newest_hub, "requested": None,
+                                 "newest": newest_hub, "upgrade": newer(newest_hub, hub), "requested": None,
                                  "managedBy": "tkn hub", "drift": [], "revision": None})
         return rows
 

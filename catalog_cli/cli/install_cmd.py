@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -22,7 +22,7 @@ from .cluster_opts import (
     options,
 )
 from .common import CatalogOption, open_for, settings_of
-from .output import Format, OutputOption, emit, note, print_table, safe
+from .output import Format, OutputOption, acts_on_terminal, emit, note, print_table, safe
 
 if TYPE_CHECKING:
     from ..actions.common import Options, Report
@@ -131,12 +131,25 @@ def install(
         cat, refs = open_bundle(bundles[0], settings, insecure=insecure)
     else:
         cat, refs = open_for(catalog, refs or [], settings)
+        _refuse_templates(cat, refs)
     cluster = connect(kubeconfig, context)
     opts = options(cluster, namespace, settings, dry_run=dry_run, force=force, adopt=adopt, tekton_version=tekton_version,
                    allow_sensitive_rbac=allow_sensitive_rbac)
     with write_progress(len(opts.namespaces)) as on_write:
         report = run(cat, cluster, refs, opts, on_write=on_write, locked=lock)
     _render_report(report, output)
+
+
+def _refuse_templates(cat: Catalog, refs: list[str]) -> None:
+    """A Template named for install: said before any cluster is asked anything."""
+    from ..errors import InputError
+    from ..requirements import parse_requirement
+
+    for ref in refs:
+        req = parse_requirement(ref)
+        if req.kind is None and cat.kinds(req.name) == ["Template"]:
+            raise InputError(f"{req.name} is a Template: templates are scaffolded into a service's repository "
+                             f"(`catalog scaffold {req.name}`), never installed")
 
 
 @moving_command
@@ -228,7 +241,7 @@ def show_installed(namespace: list[str], catalog: str | None, context: str | Non
     def table() -> None:
         print_table(["namespace", "name", "kind", "version", "source", "newest", "managed by", "drift"], [
             [r["namespace"], r["name"], r["kind"], r["version"], r["source"] or "-",
-             r["newest"] + (" (upgrade)" if r["newest"] and r["newest"] != r["version"] else ""),
+             r["newest"] + (" (upgrade)" if r["upgrade"] else ""),
              r["managedBy"], "; ".join(r["drift"]) or "none"] for r in rows])
         if not rows:
             note("nothing installed by catalog here")
@@ -248,6 +261,7 @@ def diff(
     from ..actions import preflight
     from ..actions.render import diff as run
     from ..actions.render import render as objects
+    from ..repos import known
 
     settings = settings_of(ctx)
     cat, refs = open_for(catalog, refs, settings)
@@ -256,7 +270,7 @@ def diff(
     tekton = str(preflight.tekton_version(cluster, opts.tekton_version))
     differs = False
     for ns in opts.namespaces:
-        for item in run(cluster, objects(cat, refs, ns, tekton)):
+        for item in run(cluster, objects(cat, refs, ns, tekton, known=known(settings))):
             if item["state"] != "same":
                 differs = True
                 print(safe(item["diff"]), end="")
@@ -267,34 +281,79 @@ def diff(
 
 def render(
     ctx: typer.Context,
-    refs: list[str] = typer.Argument(..., metavar="NAME[@RANGE]...", help="What to render."),
+    refs: list[str] = typer.Argument(None, metavar="NAME[@RANGE]...",
+                                     help="What to render (with --locked: default, what the lock file names)."),
     namespace: str = typer.Option("default", "--namespace", "-n", help="Namespace to render for."),
     tekton_version: str | None = TektonVersionOption,
     catalog: str | None = CatalogOption,
     bundles: str | None = typer.Option(
         None, "--bundles", metavar="REGISTRY/REPO",
         help="Pipelines refer to their Tasks as Tekton bundles REGISTRY/REPO/NAME:VERSION (bundles resolver) "
-             "instead of by name; those Tasks are then not rendered (see `catalog publish --oci`)."),
-    output: Format = typer.Option(Format.yaml, "--output", "-o", help="yaml (default) or json."),
+             "instead of by name; those Tasks are then not rendered (see `catalog publish --oci`). Every "
+             "bundle reference is pinned by digest, from --locked or the registry (unpinned ones are noted)."),
+    locked: str | None = typer.Option(
+        None, "--locked", metavar="FILE", help="Render exactly the versions of this lock file, with its pins."),
+    output: Format = typer.Option(Format.yaml, "--output", "-o", case_sensitive=False,
+                                  help="yaml (default; scripts as | blocks), json (a List), name or table."),
 ) -> None:
     """Print the objects install would apply, for GitOps; no cluster needed."""
-    import json
-    import sys
-
     from ..actions.render import render as run
-    from ..yamlio import dump
+    from ..repos import known
 
-    cat, refs = open_for(catalog, refs, settings_of(ctx))
-    objs = run(cat, refs, namespace, tekton_version)
+    settings = settings_of(ctx)
+    lock = None
+    if locked:
+        from pathlib import Path
+
+        from ..lockfile import read
+
+        lock = read(Path(locked))
+        refs = refs or [str(r) for r in lock.requirements]
+    if not refs:
+        from ..errors import InputError
+
+        raise InputError("name what to render (NAME[@RANGE]...), or use --locked")
+    cat, refs = open_for(catalog, refs, settings)
+    objs = run(cat, refs, namespace, tekton_version, known=known(settings, (bundles,) if bundles else ()),
+               locked=lock)
     if bundles:
-        from ..oci.bundle import bundle_task_refs
+        from ..actions.render import with_bundles
+        from ..pins import RemotePinner
         from ..requirements import parse_requirement
 
-        objs = bundle_task_refs(objs, bundles, frozenset(parse_requirement(r).name for r in refs))
+        done = with_bundles(objs, bundles, frozenset(parse_requirement(r).name for r in refs), locked=lock,
+                            pinner=None if settings.offline else RemotePinner(settings))
+        objs = done.objects
+        for line in done.unpinned:
+            note(f"note: {line}")
+    _print_objects(objs, output)
+
+
+def _print_objects(objs: list[dict[str, Any]], output: Format) -> None:
+    """Objects as kubectl prints them: YAML documents (scripts as ``|`` blocks), a JSON
+    List, ``kind.group/name`` lines, or a table."""
+    import sys
+
+    from ..yamlio import dump
+    from .output import to_json
+
+    def resource(o: dict[str, Any]) -> str:
+        group = str(o.get("apiVersion", "")).rpartition("/")[0]
+        return f"{str(o.get('kind', '')).lower()}{'.' + group if group else ''}/{o['metadata']['name']}"
+
     if output is Format.json:
-        sys.stdout.write(json.dumps({"apiVersion": "v1", "kind": "List", "items": objs}, indent=2) + "\n")
+        sys.stdout.write(to_json({"apiVersion": "v1", "kind": "List", "items": objs}, indent=2) + "\n")
+    elif output is Format.name:
+        sys.stdout.write("".join(f"{safe(resource(o))}\n" for o in objs))
+    elif output is Format.table:
+        print_table(["kind", "name", "namespace", "apiVersion"],
+                    [[o.get("kind"), o["metadata"].get("name"), o["metadata"].get("namespace", ""),
+                      o.get("apiVersion")] for o in objs])
     else:
-        sys.stdout.write("".join(f"---\n{dump(o)}" for o in objs))
+        text = "".join(f"---\n{dump(o, literal_blocks=True)}" for o in objs)
+        if acts_on_terminal(text):  # then every non-ASCII character is written escaped
+            text = "".join(f"---\n{dump(o, literal_blocks=True, ascii_only=True)}" for o in objs)
+        sys.stdout.write(text)
 
 
 def register(app: typer.Typer) -> None:

@@ -8,6 +8,7 @@ the key nor the passphrase is ever printed.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,7 +16,7 @@ import typer
 
 from ..errors import CatalogError, InputError, SignatureError
 from .common import settings_of
-from .output import Format, emit, note, out
+from .output import acts_on_terminal, note, out
 
 if TYPE_CHECKING:
     from ..signing.keys import PrivateKey, PublicKey
@@ -95,7 +96,11 @@ def sign(
         from ..signing.policy import authority_name, verification_policy
 
         named = [(authority_name(p.name.removesuffix(".pub")), k) for p, k in zip(key, _public_keys(key), strict=True)]
-        emit(verification_policy(name, named, pattern, namespace=namespace, mode=mode), Format.yaml)
+        from ..yamlio import dump
+
+        document = verification_policy(name, named, pattern, namespace=namespace, mode=mode)
+        text = dump(document, literal_blocks=True)  # the PEM keys as a person reads them
+        sys.stdout.write(dump(document, literal_blocks=True, ascii_only=True) if acts_on_terminal(text) else text)
         return
     if not tekton_key:
         raise InputError("give --tekton KEY to sign Tekton resources, or --verification-policy")

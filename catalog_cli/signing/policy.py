@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import InputError
-from ..yamlio import Literal
 from .keys import PublicKey
 
 API_VERSION = "tekton.dev/v1alpha1"
@@ -62,7 +61,7 @@ def verification_policy(name: str, keys: Sequence[tuple[str, PublicKey]], patter
         "metadata": metadata,
         "spec": {
             "resources": [{"pattern": p} for p in patterns],
-            "authorities": [{"name": n, "key": {"data": Literal(k.pem().decode("ascii")), "hashAlgorithm": "sha256"}}
+            "authorities": [{"name": n, "key": {"data": k.pem().decode("ascii"), "hashAlgorithm": "sha256"}}
                             for n, k in keys],
             "mode": mode,
         },

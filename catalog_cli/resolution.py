@@ -136,8 +136,11 @@ def explain_choice(key: Key, chosen: Chosen, tekton: Version | str | None,
         lines.append(f"{label(key)}: the locked version{under}")
     elif newest == chosen.version:
         lines.append(f"{label(key)}: the newest version{under}")
-    else:
+    elif newer:
         lines.append(f"{label(key)}: not the newest version{under} ({newest} is)")
+    else:
+        lines.append(f"{label(key)}: not the newest version{under} ({newest} is): "
+                     "it was locked, or the other requirements rule the newer ones out")
     shown = list(newer)[:MAX_NEWER]
     for entry in shown:
         lines.append(f"{key[1]} {entry.version}: {ruled_out(entry, chosen, tekton, by)}")

@@ -22,6 +22,7 @@ from . import (
     resolve_cmd,
     scaffold_cmd,
     share_cmd,
+    sign_cmd,
     version_cmd,
 )
 from .common import Globals, globals_of, spread_globals
@@ -176,6 +177,7 @@ repo_cmd.register(app)
 share_cmd.register(app)
 version_cmd.register(app)
 completion.register(app)
+sign_cmd.register(app)
 
 
 def run() -> None:

@@ -157,3 +157,55 @@ def test_a_stale_write_is_rebased_not_overwritten() -> None:
     live = cluster.get(ObjectRef("ConfigMap", "team-a", RECORD_NAME))
     assert live is not None
     assert set(record_from_object("team-a", live).packages) == {"Task/git-clone", "Task/kaniko"}
+
+
+def test_each_revision_says_who_made_it() -> None:
+    cluster = FakeCluster(namespaces={"team-a"}, user="alice@example.com")
+    store = RecordStore(cluster)
+    store.write("team-a", store.read("team-a"), {"Task/git-clone": installed()}, "install")
+    record = store.read("team-a").record
+    assert [(r.action, r.user, r.versions) for r in record.history] == [
+        ("install", "alice@example.com", {"Task/git-clone": "0.1"})]
+
+
+def test_a_revision_from_before_users_were_kept_still_reads() -> None:
+    data = json.loads(record_object(Record("a").with_packages({"Task/git-clone": installed()}, "install"),
+                                    "a")["data"]["record.json"])
+    del data["history"][0]["user"]
+    record = record_from_object("a", {"data": {"record.json": json.dumps(data)}})
+    assert record.history[0].user == "" and record.history[0].versions == {"Task/git-clone": "0.1"}
+
+
+def test_a_user_name_no_record_may_hold_is_not_recorded() -> None:
+    record = Record("a").with_packages({"Task/git-clone": installed()}, "install", user="\x1b[2Jroot")
+    assert record.history[0].user == ""
+    assert record_from_object("a", record_object(record, "a")) == record
+
+
+@pytest.mark.parametrize("forgery, why", [
+    ({"versions": ["Task/git-clone"]}, "not a map"),
+    ({"versions": {"Task/git-clone": "0.1 || >=0"}}, "not a version"),
+    ({"versions": {"Secret/db": "0.1"}}, "no entry catalog installs"),
+    ({"number": 0}, "does not follow"),
+    ({"number": True}, "does not follow"),
+    ({"action": "Install!"}, "action"),
+    ({"time": "yesterday"}, "not a time"),
+    ({"user": "\u202eadmin"}, "user"),
+    ({"user": 7}, "not text"),
+])
+def test_a_forged_revision_is_tampering(forgery: dict[str, object], why: str) -> None:
+    data = json.loads(record_object(Record("a").with_packages({"Task/git-clone": installed()}, "install"),
+                                    "a")["data"]["record.json"])
+    data["history"][0].update(forgery)
+    with pytest.raises(TamperedRecord, match=why):
+        record_from_object("a", {"data": {"record.json": json.dumps(data)}})
+
+
+def test_a_history_longer_than_catalog_keeps_is_tampering() -> None:
+    record = Record("a")
+    for _ in range(HISTORY_LIMIT):
+        record = record.with_packages({"Task/git-clone": installed()}, "install")
+    data = json.loads(record_object(record, "a")["data"]["record.json"])
+    data["history"].append(dict(data["history"][-1], number=HISTORY_LIMIT + 1))
+    with pytest.raises(TamperedRecord, match="more than catalog keeps"):
+        record_from_object("a", {"data": {"record.json": json.dumps(data)}})

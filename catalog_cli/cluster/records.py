@@ -87,9 +87,10 @@ class Installed:
 @dataclass(frozen=True)
 class Revision:
     number: int
-    action: str
-    time: str
+    action: str  # the verb that made it: install, upgrade, rollback, uninstall, scaffold
+    time: str  # ISO 8601, UTC
     versions: dict[str, str]  # package key -> version, after the action
+    user: str = ""  # who: the kubeconfig user that ran it ("" in records written before it was kept)
 
 
 #: What one run changes in a record: package key -> its new value (None: removed).
@@ -120,21 +121,22 @@ class Record:
                              f"e.g. {found[-1].kind.lower()}/{name}", name)
         return found[0] if found else None
 
-    def with_packages(self, packages: dict[str, Installed], action: str) -> Record:
+    def with_packages(self, packages: dict[str, Installed], action: str, user: str = "") -> Record:
         now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-        rev = Revision(self.revision + 1, action, now, {k: p.version for k, p in sorted(packages.items())})
+        rev = Revision(self.revision + 1, action, now, {k: p.version for k, p in sorted(packages.items())},
+                       _shown(user))
         return replace(self, packages=dict(sorted(packages.items())),
                        history=(self.history + (rev,))[-HISTORY_LIMIT:])
 
-    def changed(self, delta: Delta, action: str) -> Record:
-        """This record with ``delta`` applied, as one more revision."""
+    def changed(self, delta: Delta, action: str, user: str = "") -> Record:
+        """This record with ``delta`` applied, as one more revision made by ``user``."""
         packages = dict(self.packages)
         for key, pkg in delta.items():
             if pkg is None:
                 packages.pop(key, None)
             else:
                 packages[key] = pkg
-        return self.with_packages(packages, action)
+        return self.with_packages(packages, action, user)
 
     def to_json(self) -> str:
         data = {
@@ -164,6 +166,7 @@ class Record:
             raise InputError(f"install record is damaged: {exc}", where) from exc
         for key, pkg in packages.items():
             _check_entry(key, pkg, where, namespace)
+        _check_history(history, where)
         return cls(namespace, packages, history)
 
 
@@ -171,10 +174,65 @@ def _text(value: object) -> bool:
     return isinstance(value, str)
 
 
+_TAMPERED = "the record was edited by someone else; nothing was changed (inspect it with " \
+            f"kubectl get configmap {RECORD_NAME} -o yaml)"
+_ACTION = re.compile(r"^[a-z][a-z-]{0,31}$")
+_KEY = re.compile(r"^([A-Z][A-Za-z]{0,31})/(.+)$")
+#: What a user name may hold: printable text, no controls and no bidirectional overrides
+#: (it is shown by ``history``), and no longer than Kubernetes lets a name be.
+_USER = re.compile("^[^\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]{0,253}$")
+
+
+def _shown(user: str) -> str:
+    """``user`` as a record may hold it (a kubeconfig may name its user anything)."""
+    return user if _USER.match(user) else ""
+
+
+def _check_history(history: tuple[Revision, ...], where: str) -> None:
+    """Refuse a history catalog never writes: rollback reads versions from it, and
+    ``history`` shows who did what."""
+    if len(history) > HISTORY_LIMIT:
+        raise TamperedRecord(f"the history has {len(history)} revisions, more than catalog keeps; {_TAMPERED}",
+                             where)
+    last = 0
+    for rev in history:
+        number = rev.number
+        if not isinstance(number, int) or isinstance(number, bool) or number <= last:
+            raise TamperedRecord(f"revision {number!r} does not follow revision {last}; {_TAMPERED}", where)
+        last = number
+        bad = _revision_fault(rev)
+        if bad:
+            raise TamperedRecord(f"revision {number} {bad}; {_TAMPERED}", where)
+
+
+def _revision_fault(rev: Revision) -> str | None:
+    """What is wrong with one revision, or None."""
+    if not (_text(rev.action) and _ACTION.match(rev.action)):
+        return f"has action {rev.action!r}, which catalog never records"
+    if not _text(rev.time) or not rev.time.isascii():
+        return f"has time {rev.time!r}, which is not a time"
+    try:
+        datetime.fromisoformat(rev.time)
+    except ValueError:
+        return f"has time {rev.time!r}, which is not a time"
+    if not (_text(rev.user) and _USER.match(rev.user)):
+        return f"names the user {rev.user[:40]!r}, which catalog never records" if _text(rev.user) \
+            else "names a user that is not text"
+    if not isinstance(rev.versions, dict):
+        return "has versions that are not a map of entries to versions"
+    for key, version in rev.versions.items():
+        m = _KEY.match(key) if _text(key) else None
+        kind, name = m.groups() if m else ("", "")
+        if not m or not _NAME.match(name) or not (kind == SERVICE or made_for(kind, name)):
+            return f"names {key!r}, which is no entry catalog installs"
+        if not (_text(version) and is_version(version)):
+            return f"has version {version!r} for {key}, which is not a version"
+    return None
+
+
 def _check_entry(key: str, pkg: Installed, where: str, namespace: str) -> None:
     """Refuse an entry that names anything but what catalog makes for it."""
-    tampered = "the record was edited by someone else; nothing was changed (inspect it with " \
-               f"kubectl get configmap {RECORD_NAME} -o yaml)"
+    tampered = _TAMPERED
     if not all(_text(v) for v in (pkg.name, pkg.kind, pkg.version, pkg.digest, pkg.source, pkg.requested)):
         raise InputError(f"install record is damaged: entry {key!r} has a field that is not text", where)
     if not _NAME.match(pkg.name) or key != pkg.key:
@@ -272,8 +330,9 @@ class RecordStore:
         the precondition. When someone else wrote the record in between, it is read again
         and ``delta`` applied to what they wrote, so neither change is lost."""
         current = base
+        user = self.cluster.identity()[1]
         for attempt in range(WRITE_ATTEMPTS):
-            new = current.record.changed(delta, action)
+            new = current.record.changed(delta, action, user)
             try:
                 if current.live is None:
                     stored = self.cluster.create(record_object(new, namespace))

@@ -357,6 +357,9 @@ def test_uninstall_removes_exactly_what_catalog_made(admin: Cluster, builtin: An
     assert live(kube_server, "serviceaccount", kube_namespace, "catalog-git-clone") is not None
     assert any("left alone" in n for n in report.notes)
     assert live(kube_server, "task", kube_namespace, "git-clone") is None
+    # That was the last entry: no empty install record is left behind.
+    assert live(kube_server, "configmap", kube_namespace, "catalog-installs") is None
+    assert live(kube_server, "configmap", kube_namespace, "users-own") is not None
 
 
 def test_dry_runs_write_nothing(admin: Cluster, builtin: Any, kube_server: Any, kube_namespace: str) -> None:

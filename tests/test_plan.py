@@ -4,6 +4,7 @@ in test_install_cluster.py and tests/security/; these pin the logic."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -152,3 +153,36 @@ def test_dry_runs_write_nothing(builtin: Any, cluster: FakeCluster, opts: Any, m
 def test_no_namespace_is_one_error(builtin: Any, cluster: FakeCluster, opts: Any) -> None:
     with pytest.raises(InputError, match="namespace 'nowhere' does not exist"):
         install(builtin, cluster, ["git-clone"], opts("nowhere"))
+
+
+def test_uninstalling_the_last_entry_leaves_no_record_behind(builtin: Any, cluster: FakeCluster, opts: Any) -> None:
+    install(builtin, cluster, ["git-clone", "kaniko"], opts())
+    uninstall(None, cluster, ["git-clone"], opts())
+    assert "ConfigMap/catalog-installs" in kinds(cluster)
+    uninstall(None, cluster, ["kaniko"], opts())
+    assert kinds(cluster) == set()
+
+
+def test_an_uninstall_undone_puts_the_record_back_with_its_history(builtin: Any, cluster: FakeCluster,
+                                                                   opts: Any) -> None:
+    install(builtin, cluster, ["git-clone@0.1"], opts("team-a", "team-b"))
+    upgrade(builtin, cluster, ["git-clone@0.2"], opts("team-a", "team-b"))
+    before = {ns: RecordStore(cluster).read(ns).record for ns in ("team-a", "team-b")}
+
+    def fail_in_team_b(verb: str, ref: ObjectRef) -> ClusterError | None:
+        if verb == "delete" and ref.namespace == "team-b" and ref.kind == "ConfigMap":
+            # Fail only once team-a's record is gone, so that its removal is what is undone.
+            deadline = time.monotonic() + 10
+            while ObjectRef("ConfigMap", "team-a", "catalog-installs") in cluster.objects:
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+            return ClusterError("Internal error", str(ref), 500)
+        return None
+
+    cluster.fault = fail_in_team_b
+    with pytest.raises(ClusterError, match="every change was undone"):
+        uninstall(None, cluster, ["git-clone"], opts("team-a", "team-b"))
+    cluster.fault = None
+    for ns in ("team-a", "team-b"):
+        assert RecordStore(cluster).read(ns).record == before[ns]
+        assert "Task/git-clone" in kinds(cluster, ns)

@@ -209,3 +209,25 @@ def test_a_history_longer_than_catalog_keeps_is_tampering() -> None:
     data["history"].append(dict(data["history"][-1], number=HISTORY_LIMIT + 1))
     with pytest.raises(TamperedRecord, match="more than catalog keeps"):
         record_from_object("a", {"data": {"record.json": json.dumps(data)}})
+
+
+def test_the_last_entry_removed_removes_the_configmap() -> None:
+    cluster = FakeCluster(namespaces={"team-a"})
+    store = RecordStore(cluster)
+    stored = store.write("team-a", store.read("team-a"), {"Task/git-clone": installed()}, "install")
+    after = store.write("team-a", stored, {"Task/git-clone": None}, "uninstall")
+    assert after.live is None and after.record.packages == {}
+    assert cluster.get(ObjectRef("ConfigMap", "team-a", RECORD_NAME)) is None
+
+
+def test_removing_the_last_entry_never_loses_one_written_meanwhile() -> None:
+    """The delete carries the resourceVersion read: had another install added an entry
+    since, the delete is refused, the record read again, and only this run's entry goes."""
+    cluster = FakeCluster(namespaces={"team-a"})
+    store = RecordStore(cluster)
+    stale = store.write("team-a", store.read("team-a"), {"Task/git-clone": installed()}, "install")
+    store.write("team-a", store.read("team-a"), {"Task/kaniko": installed("kaniko")}, "install")
+    after = store.write("team-a", stale, {"Task/git-clone": None}, "uninstall")
+    assert set(after.record.packages) == {"Task/kaniko"}
+    live = cluster.get(ObjectRef("ConfigMap", "team-a", RECORD_NAME))
+    assert live is not None and set(record_from_object("team-a", live).packages) == {"Task/kaniko"}

@@ -113,9 +113,11 @@ class Cluster(Protocol):
         """POST: a 409 when the object exists."""
         ...
 
-    def delete(self, ref: ObjectRef, *, dry_run: bool = False, uid: str | None = None) -> bool:
+    def delete(self, ref: ObjectRef, *, dry_run: bool = False, uid: str | None = None,
+               resource_version: str | None = None) -> bool:
         """False when it was already gone; with ``uid``, a 409 when the object now there
-        is another one (Kubernetes' delete preconditions)."""
+        is another one, with ``resource_version`` a 409 when it changed since (Kubernetes'
+        delete preconditions)."""
         ...
 
     def identity(self) -> tuple[str, str]:

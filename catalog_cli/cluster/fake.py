@@ -141,7 +141,8 @@ class FakeCluster:
                 raise ClusterError("AlreadyExists", str(ref), 409)
             return self._store(copy.deepcopy(obj), FIELD_MANAGER)
 
-    def delete(self, ref: ObjectRef, *, dry_run: bool = False, uid: str | None = None) -> bool:
+    def delete(self, ref: ObjectRef, *, dry_run: bool = False, uid: str | None = None,
+               resource_version: str | None = None) -> bool:
         self._enter("delete", ref)
         with self._lock:
             live = self.objects.get(_norm(ref))
@@ -149,6 +150,8 @@ class FakeCluster:
                 return False
             if uid and live["metadata"]["uid"] != uid:
                 raise ClusterError("Conflict: Precondition failed: UID", str(ref), 409)
+            if resource_version and live["metadata"]["resourceVersion"] != resource_version:
+                raise ClusterError("Conflict: Precondition failed: ResourceVersion", str(ref), 409)
             if not dry_run:
                 del self.objects[_norm(ref)]
             return True

@@ -328,12 +328,20 @@ class RecordStore:
     def write(self, namespace: str, base: Stored, delta: Delta, action: str) -> Stored:
         """Store ``base.record`` changed by ``delta``, with ``base``'s resourceVersion as
         the precondition. When someone else wrote the record in between, it is read again
-        and ``delta`` applied to what they wrote, so neither change is lost."""
+        and ``delta`` applied to what they wrote, so neither change is lost. A record left
+        with no entry is deleted (with the same precondition), as is its history: the
+        namespace holds nothing of catalog's any more."""
         current = base
         user = self.cluster.identity()[1]
         for attempt in range(WRITE_ATTEMPTS):
             new = current.record.changed(delta, action, user)
             try:
+                if not new.packages:
+                    if current.live is not None:
+                        uid = (current.live.get("metadata") or {}).get("uid")
+                        self.cluster.delete(ObjectRef("ConfigMap", namespace, RECORD_NAME), uid=uid,
+                                            resource_version=current.resource_version)
+                    return Stored(Record(namespace), None)
                 if current.live is None:
                     stored = self.cluster.create(record_object(new, namespace))
                 else:

@@ -31,8 +31,8 @@ pytestmark = pytest.mark.kube
 # install record, and the rights kubectl-deploy's Role grants (escalation prevention).
 INSTALL_RULES = [
     {"apiGroups": ["tekton.dev"], "resources": ["tasks"], "verbs": ["get", "list", "create", "patch", "delete"]},
-    {"apiGroups": [""], "resources": ["serviceaccounts", "configmaps"],
-     "verbs": ["get", "list", "create", "patch", "delete"]},
+    {"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["get", "list", "create", "patch", "delete"]},
+    {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list", "create", "update", "delete"]},
     {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles", "rolebindings"],
      "verbs": ["get", "list", "create", "patch", "delete"]},
 ]

@@ -32,6 +32,8 @@ class Target:
     record_range: tuple[tuple[str, str], ...] = ()
     prune: bool = False
     locked: Lock | None = None  # install exactly its versions and digests
+    #: Entries left exactly as they are, pruning or not (the catalog cannot give them again).
+    keep: frozenset[str] = frozenset()
 
 
 def key_of(pkg: Package) -> str:
@@ -39,10 +41,11 @@ def key_of(pkg: Package) -> str:
 
 
 def _after(record: Record, packages: list[Package], requested: dict[str, str],
-           required_by: dict[str, tuple[str, ...]], namespace: str, prune: bool) -> dict[str, Installed]:
+           required_by: dict[str, tuple[str, ...]], namespace: str, prune: bool,
+           keep: frozenset[str] = frozenset()) -> dict[str, Installed]:
     wanted = {key_of(p) for p in packages}
     # A scaffolded service is no catalog entry to resolve: pruning never drops it.
-    out = {k: v for k, v in record.packages.items() if not prune or k in wanted or v.kind == SERVICE}
+    out = {k: v for k, v in record.packages.items() if not prune or k in wanted or v.kind == SERVICE or k in keep}
     for pkg in packages:
         key = key_of(pkg)
         prev = out.get(key)
@@ -53,7 +56,8 @@ def _after(record: Record, packages: list[Package], requested: dict[str, str],
         out[key] = Installed(
             name=pkg.entry.name, kind=pkg.entry.kind, version=pkg.entry.version, digest=pkg.entry.digest,
             source=pkg.source, requested=requested.get(key) or (prev.requested if prev and not prune else ""),
-            objects=objs, required_by=required_by.get(key, ()),
+            objects=objs, required_by=required_by.get(key, ()) + tuple(
+                r for r in (prev.required_by if prev else ()) if r in keep and r not in required_by.get(key, ())),
             adopted_from=prev.adopted_from if prev else "",
         )
     return out
@@ -99,7 +103,7 @@ def change(catalog: Catalog, cluster: Cluster, opts: Options, targets: dict[str,
                 problems.append(f"{pkg.source} changed {pkg.entry.name} {prev.version} since it was installed in "
                                 f"{ns} (digest {prev.digest[:19]}… is now {pkg.entry.digest[:19]}…); "
                                 "--force takes the new content")
-        after = _after(record, packages, requested, required_by, ns, target.prune)
+        after = _after(record, packages, requested, required_by, ns, target.prune, target.keep)
         gone = [k for k in record.packages if k not in after]
         removals, notes, blocked = plan_removals(obs, record, gone, force=opts.force)
         problems += blocked

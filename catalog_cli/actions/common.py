@@ -92,6 +92,15 @@ def removed_rows(plan: NamespacePlan, dry_run: str | None = None) -> list[Packag
             for key, old in plan.record.packages.items() if key not in plan.packages]
 
 
+def how_to_reach(origin: str) -> str:
+    """What to do so that a command finds the source ``origin`` again (for messages)."""
+    if origin.startswith("folder:"):
+        return "pass that folder with --catalog PATH"
+    if origin.startswith(("http://", "https://", "oci://")):
+        return f"pass --catalog {origin}"
+    return f"add repo {origin} again (catalog repo add {origin} URL) or pass --catalog"
+
+
 def per_namespace(namespaces: Iterable[str], fn: Callable[[str], T]) -> list[T]:
     """``fn`` for each namespace, in parallel (reads only), results in the given order."""
     names = list(namespaces)

@@ -23,6 +23,9 @@ NamespaceOption = typer.Option(
     [], "--namespace", "-n", help="Namespace; repeat for several. Default: the context's namespace."
 )
 ContextOption = typer.Option(None, "--context", help="Kubeconfig context to use.")
+AllNamespacesOption = typer.Option(
+    False, "--all-namespaces", "-A", help="Every namespace catalog installed into (needs the right to list "
+                                          "ConfigMaps cluster-wide).")
 KubeconfigOption = typer.Option(None, "--kubeconfig", envvar="KUBECONFIG", help="Path of the kubeconfig.")
 DryRunOption = typer.Option(
     None, "--dry-run", help="client: only show what would change; server: have the API server check it."

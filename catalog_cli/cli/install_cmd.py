@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from .cluster_opts import (
+    AllNamespacesOption,
     AllowSensitiveOption,
     ContextOption,
     DryRunOption,
@@ -26,6 +27,7 @@ from .output import Format, OutputOption, emit, note, print_table, safe
 
 if TYPE_CHECKING:
     from ..actions.common import Options, Report
+    from ..actions.status import StatusRow
     from ..cluster.base import ObjectRef
     from ..cluster.client import KubeCluster
     from ..settings import Settings
@@ -204,34 +206,51 @@ def uninstall(
 def status(
     ctx: typer.Context,
     namespace: list[str] = NamespaceOption,
+    all_namespaces: bool = AllNamespacesOption,
     catalog: str | None = CatalogOption,
     context: str | None = ContextOption,
     kubeconfig: str | None = KubeconfigOption,
     output: Format = OutputOption,
 ) -> None:
     """What catalog installed in each namespace: version, newest available, drift."""
-    show_installed(namespace, catalog, context, kubeconfig, output, settings_of(ctx))
+    show_installed(namespace, catalog, context, kubeconfig, output, settings_of(ctx), all_namespaces)
+
+
+def _newest(row: StatusRow) -> str:
+    """The newest version, and what ``upgrade`` would move to (only what its range allows)."""
+    up = row["upgradable"]
+    if not up:
+        return row["newest"]
+    return f"{row['newest']} (upgrade)" if up == row["newest"] else f"{row['newest']} (upgrade to {up})"
 
 
 def show_installed(namespace: list[str], catalog: str | None, context: str | None,
-                   kubeconfig: str | None, output: Format, settings: Settings) -> None:
+                   kubeconfig: str | None, output: Format, settings: Settings, all_namespaces: bool = False) -> None:
+    from ..actions.status import installed_namespaces
     from ..actions.status import status as run
+    from ..errors import InputError
     from ..sources import open_catalog
 
+    if all_namespaces and namespace:
+        raise InputError("-A (--all-namespaces) and -n (--namespace) say different things: give one")
     cat = open_catalog(catalog, settings)
     cluster = connect(kubeconfig, context)
-    result = run(cat, cluster, options(cluster, namespace, settings))
-    rows = result.rows
-    for n in result.notes:
-        note(n)
+    found = installed_namespaces(cluster) if all_namespaces else namespace
+    if all_namespaces and not found:
+        rows: list[StatusRow] = []
+    else:
+        result = run(cat, cluster, options(cluster, found, settings))
+        rows = result.rows
+        for n in result.notes:
+            note(n)
 
     def table() -> None:
         print_table(["namespace", "name", "kind", "version", "source", "newest", "managed by", "drift"], [
-            [r["namespace"], r["name"], r["kind"], r["version"], r["source"] or "-",
-             r["newest"] + (" (upgrade)" if r["newest"] and r["newest"] != r["version"] else ""),
+            [r["namespace"], r["name"], r["kind"], r["version"], r["source"] or "-", _newest(r) or "-",
              r["managedBy"], "; ".join(r["drift"]) or "none"] for r in rows])
         if not rows:
-            note("nothing installed by catalog here")
+            note("nothing installed by catalog in any namespace" if all_namespaces else
+                 f"nothing installed by catalog in {', '.join(found) or cluster.default_namespace}")
     emit(rows, output, table=table, names=lambda: [r["name"] for r in rows])
 
 

@@ -111,11 +111,11 @@ class KubeCluster:
 
     def list(self, kind: str, namespace: str, selector: str | None = None) -> list[dict[str, Any]]:
         query = {"labelSelector": selector} if selector else None
-        status, payload = self.request("GET", api_path(kind, namespace), query=query,
-                                       what=f"{kind} list in {namespace}")
+        what = f"{kind} list in {namespace or 'all namespaces'}"
+        status, payload = self.request("GET", api_path(kind, namespace), query=query, what=what)
         if status == 404:
             return []
-        return list(self._check(status, payload, f"{kind} list in {namespace}").get("items") or [])
+        return list(self._check(status, payload, what).get("items") or [])
 
     def apply(self, obj: dict[str, Any], *, force: bool = False, dry_run: bool = False) -> dict[str, Any]:
         """Server-side apply of ``obj`` with the tool's field manager."""

@@ -88,7 +88,7 @@ class FakeCluster:
     def list(self, kind: str, namespace: str, selector: str | None = None) -> list[dict[str, Any]]:
         self._enter("list", ObjectRef(kind, namespace, ""))
         items = [copy.deepcopy(o) for r, o in sorted(self.objects.items())
-                 if r.kind == kind and r.namespace == namespace]
+                 if r.kind == kind and (r.namespace == namespace or not namespace)]
         if selector:
             want = dict(part.split("=", 1) for part in selector.split(","))
             items = [o for o in items

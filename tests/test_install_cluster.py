@@ -398,6 +398,40 @@ def test_diff_and_render(kube_server: Any, kube_namespace: str) -> None:
     assert r.code == 1 and "-  description: x" in r.out
 
 
+def changed_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+
+
+def test_diff_shows_what_was_edited_by_hand_against_the_installed_version(
+        admin: Cluster, builtin: Any, kube_server: Any, kube_namespace: str) -> None:
+    env = {"KUBECONFIG": str(kube_server.admin_kubeconfig)}
+    ns = kube_namespace
+    install(builtin, admin, ["git-clone@0.1"], opts(ns))
+    r = run_cli("diff", "git-clone", "-n", ns, env=env)
+    assert r.code == 0 and "no differences" in r.err, r.out  # 0.1, as installed; not the newest 0.2
+    # The case: a param default and a step timeout added by hand (both inside lists).
+    kube_server.kubectl("patch", "task", "git-clone", "-n", ns, "--type", "json", "-p",
+                        '[{"op": "add", "path": "/spec/params/0/default", "value": "https://example.com/x.git"},'
+                        ' {"op": "add", "path": "/spec/steps/0/timeout", "value": "5m"}]')
+    assert status(builtin, admin, opts(ns)).rows[0]["drift"] == ["Task git-clone edited"]
+    r = run_cli("diff", "git-clone", "-n", ns, env=env)
+    assert r.code == 1
+    lines = changed_lines(r.out)
+    assert {"-  - default: https://example.com/x.git", "-    timeout: 5m"} <= set(lines), r.out
+    assert len(lines) <= 4, r.out  # and the param's first line, which moved out of the "- " prefix
+    # A field added beside catalog's (applying would leave it: another manager owns it).
+    kube_server.kubectl("patch", "task", "git-clone", "-n", ns, "--type", "merge", "-p",
+                        '{"spec": {"stepTemplate": {"env": [{"name": "BY_HAND", "value": "1"}]}}}')
+    r = run_cli("diff", "git-clone", "-n", ns, env=env)
+    assert "-    - name: BY_HAND" in changed_lines(r.out), r.out
+    # A param inserted in the middle: only its lines show, not the params after it.
+    install(builtin, admin, ["kubectl-deploy"], opts(ns))
+    kube_server.kubectl("patch", "task", "kubectl-deploy", "-n", ns, "--type", "json", "-p",
+                        '[{"op": "add", "path": "/spec/params/1", "value": {"name": "by-hand", "type": "string"}}]')
+    r = run_cli("diff", "kubectl-deploy", "-n", ns, env=env)
+    assert r.code == 1 and len(changed_lines(r.out)) == 2, r.out
+
+
 def test_render_needs_no_cluster(tmp_path: Path) -> None:
     r = run_cli("render", "kubectl-deploy", "-n", "team-a", env={"KUBECONFIG": str(tmp_path / "none")})
     assert r.code == 0, r.err

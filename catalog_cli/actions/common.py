@@ -9,9 +9,11 @@ from typing import Any, TypedDict, TypeVar
 
 from ..cluster.base import Cluster, ObjectRef
 from ..cluster.transaction import recover
-from ..errors import ClusterError, InputError
+from ..errors import CatalogError, ClusterError, InputError, NotFound
 from ..model import PolicyRule
 from ..settings import Settings
+from ..sources.base import Catalog
+from ..sources.layered import Layered
 from .consent import Grant, Risk
 from . import preflight
 from .execute import execute
@@ -90,6 +92,21 @@ def removed_rows(plan: NamespacePlan, dry_run: str | None = None) -> list[Packag
     return [{"namespace": plan.namespace, "name": old.name, "kind": old.kind, "version": old.version,
              "status": "would remove" if dry_run else "removed", "requested": old.explicit}
             for key, old in plan.record.packages.items() if key not in plan.packages]
+
+
+def take_from(catalog: Catalog, name: str, origin: str) -> bool:
+    """Take ``name`` from the source ``origin`` from now on; False when ``catalog`` does
+    not hold that source, or not that name in it."""
+    if isinstance(catalog, Layered):
+        try:
+            catalog.pin(name, origin)
+        except NotFound:
+            return False
+    try:
+        items = catalog.versions(name)
+    except CatalogError:
+        return False
+    return bool(items) and catalog.origin(items[0]) == origin
 
 
 def how_to_reach(origin: str) -> str:

@@ -11,32 +11,16 @@ from ..manifests import SERVICE
 from ..errors import CatalogError, InputError, NotFound
 from ..requirements import parse_requirement
 from ..sources.base import Catalog
-from ..sources.layered import Layered
 from ..versions import parse
 from . import preflight
 from .change import Target, change
-from .common import Options, Report, how_to_reach, per_namespace, start
+from .common import Options, Report, how_to_reach, per_namespace, start, take_from
 from .plan import Observer
 
 
 def _records(cluster: Cluster, opts: Options) -> dict[str, Record]:
     records = per_namespace(opts.namespaces, lambda ns: Observer(cluster, ns).record().record)
     return dict(zip(opts.namespaces, records, strict=False))
-
-
-def _holds(catalog: Catalog, name: str, origin: str) -> bool:
-    """Take ``name`` from the source ``origin`` from now on; False when ``catalog`` does
-    not hold that source, or not that name in it."""
-    if isinstance(catalog, Layered):
-        try:
-            catalog.pin(name, origin)
-        except NotFound:
-            return False
-    try:
-        items = catalog.versions(name)
-    except CatalogError:
-        return False
-    return bool(items) and catalog.origin(items[0]) == origin
 
 
 def stay_with_sources(catalog: Catalog, records: Iterable[Record], moving: set[str],
@@ -71,7 +55,7 @@ def stay_with_sources(catalog: Catalog, records: Iterable[Record], moving: set[s
             first: str | None = catalog.origin(catalog.get(name))
         except CatalogError:
             first = None
-        if not _holds(catalog, name, want):
+        if not take_from(catalog, name, want):
             if name in named:
                 raise NotFound(f"{name} was installed from {want}, which {label} does not hold: "
                                f"{how_to_reach(want)}, or move it with --from REPO", name)
@@ -107,16 +91,6 @@ def _has_any(catalog: Catalog, pkg: Installed) -> bool:
         return False
 
 
-def _with_needs(record: Record, keys: set[str]) -> set[str]:
-    """``keys`` and every entry they need, transitively (from the record's required_by)."""
-    out = set(keys)
-    while True:
-        more = {k for k, p in record.packages.items() if k not in out and any(r in out for r in p.required_by)}
-        if not more:
-            return out
-        out |= more
-
-
 def _target(catalog: Catalog, record: Record, reqs: list[str], moving: set[str],
             ranges: tuple[tuple[str, str], ...], lacking: set[str]) -> Target:
     """What a namespace should hold when ``moving`` move by ``reqs``: every other explicit
@@ -125,7 +99,7 @@ def _target(catalog: Catalog, record: Record, reqs: list[str], moving: set[str],
     of which what the catalog still has is held at its version too."""
     held = _held(record, moving)
     gone = {p.key for p in held if p.name in lacking or not _has(catalog, p)}
-    keep = _with_needs(record, gone)
+    keep = record.with_needs(gone)
     hold = [p for p in held if p.key not in keep]
     hold += [p for k, p in record.packages.items()
              if k in keep and k not in gone and p.kind != SERVICE and p.name not in lacking and _has(catalog, p)]

@@ -256,32 +256,35 @@ def show_installed(namespace: list[str], catalog: str | None, context: str | Non
 
 def diff(
     ctx: typer.Context,
-    refs: list[str] = typer.Argument(..., metavar="NAME[@RANGE]...", help="What install would apply."),
+    refs: list[str] = typer.Argument(..., metavar="NAME[@RANGE]...",
+                                     help="Installed entries (compared with their installed version), or what "
+                                          "install NAME@RANGE would apply."),
     namespace: list[str] = NamespaceOption,
     tekton_version: str | None = TektonVersionOption,
     catalog: str | None = CatalogOption,
     context: str | None = ContextOption,
     kubeconfig: str | None = KubeconfigOption,
+    output: Format = OutputOption,
 ) -> None:
-    """Show how the live objects differ from what install would apply; exit 1 when they do."""
-    from ..actions import preflight
-    from ..actions.render import diff as run
-    from ..actions.render import render as objects
+    """Show how the live objects differ from what catalog installed (or would); exit 1 when they do."""
+    from ..actions.diff import diff as run
 
     settings = settings_of(ctx)
     cat, refs = open_for(catalog, refs, settings)
     cluster = connect(kubeconfig, context)
-    opts = options(cluster, namespace, settings, tekton_version=tekton_version)
-    tekton = str(preflight.tekton_version(cluster, opts.tekton_version))
-    differs = False
-    for ns in opts.namespaces:
-        for item in run(cluster, objects(cat, refs, ns, tekton)):
-            if item["state"] != "same":
-                differs = True
-                print(safe(item["diff"]), end="")
-    if differs:
+    result = run(cat, cluster, refs, options(cluster, namespace, settings, tekton_version=tekton_version))
+    for n in result.notes:
+        note(n)
+
+    def table() -> None:
+        for item in result.differences:
+            print(safe(item["diff"]), end="")
+        if not result.differs:
+            note("no differences")
+    emit(result.differences, output, table=table,
+         names=lambda: [d["object"] for d in result.differences if d["state"] != "same"])
+    if result.differs:
         raise typer.Exit(1)
-    note("no differences")
 
 
 def render(

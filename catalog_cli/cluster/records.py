@@ -121,6 +121,15 @@ class Record:
                              f"e.g. {found[-1].kind.lower()}/{name}", name)
         return found[0] if found else None
 
+    def with_needs(self, keys: set[str]) -> set[str]:
+        """``keys`` and every entry they need, transitively (from each entry's required_by)."""
+        out = set(keys)
+        while True:
+            more = {k for k, p in self.packages.items() if k not in out and any(r in out for r in p.required_by)}
+            if not more:
+                return out
+            out |= more
+
     def with_packages(self, packages: dict[str, Installed], action: str, user: str = "") -> Record:
         now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
         rev = Revision(self.revision + 1, action, now, {k: p.version for k, p in sorted(packages.items())},

@@ -110,6 +110,28 @@ def test_cli_install_idempotent_and_says_so(kube_server: Any, kube_namespace: st
     assert "nothing to do" in second.err
 
 
+def test_cli_dry_runs_say_what_would_happen(kube_server: Any, kube_namespace: str) -> None:
+    env = {"KUBECONFIG": str(kube_server.admin_kubeconfig)}
+    ns = kube_namespace
+    r = run_cli("install", "git-clone@0.1", "-n", ns, "--dry-run=client", env=env)
+    assert r.code == 0, r.err
+    assert r.out.splitlines()[1].split()[-2:] == ["would", "install"] and "installed" not in r.out
+    assert "(dry run: client) nothing written; 4 objects would change: create 4" in r.err
+    assert run_cli("install", "git-clone@0.1", "-n", ns, env=env).code == 0
+    r = run_cli("upgrade", "git-clone@0.2", "-n", ns, "--dry-run=server", env=env)
+    assert "would upgrade 0.1 -> 0.2" in r.out and "would change: update 4" in r.err, r.out + r.err
+    r = run_cli("uninstall", "git-clone", "-n", ns, "--dry-run=client", env=env)
+    assert "would remove" in r.out and "would change: delete 4" in r.err, r.out + r.err
+    # Every object gone by hand: said once, and the entry still leaves the record.
+    kube_server.kubectl("delete", "task/git-clone", "serviceaccount/catalog-git-clone", "role/catalog-git-clone",
+                        "rolebinding/catalog-git-clone", "-n", ns)
+    r = run_cli("uninstall", "git-clone", "-n", ns, env=env)
+    assert r.code == 0, r.err
+    assert r.err.count("already gone") == 1 and "nothing to do" not in r.err, r.err
+    assert "no object to write; only the install record was changed" in r.err
+    assert live(kube_server, "configmap", ns, "catalog-installs") is None
+
+
 def test_unprivileged_user_gets_one_message_and_nothing_is_written(
         alice: Cluster, builtin: Any, kube_server: Any, kube_namespace: str) -> None:
     before = snapshot(kube_server, kube_namespace)

@@ -186,3 +186,37 @@ def test_an_uninstall_undone_puts_the_record_back_with_its_history(builtin: Any,
     for ns in ("team-a", "team-b"):
         assert RecordStore(cluster).read(ns).record == before[ns]
         assert "Task/git-clone" in kinds(cluster, ns)
+
+
+@pytest.mark.parametrize("mode", ["client", "server"])
+def test_a_dry_run_says_would_in_every_row(builtin: Any, cluster: FakeCluster, opts: Any, mode: str) -> None:
+    install(builtin, cluster, ["git-clone@0.1"], opts())
+    upgrade(builtin, cluster, ["git-clone@0.2"], opts())
+    said = {
+        "install": install(builtin, cluster, ["kaniko"], opts(dry_run=mode)),
+        "upgrade": upgrade(builtin, cluster, ["git-clone@*"], opts(dry_run=mode)),  # at 0.2 already
+        "rollback": rollback(builtin, cluster, "git-clone", opts(dry_run=mode)),
+        "uninstall": uninstall(None, cluster, ["git-clone"], opts(dry_run=mode)),
+    }
+    assert [p["status"] for p in said["install"].packages] == ["would install"]
+    assert [p["status"] for p in said["upgrade"].packages] == ["unchanged"]
+    assert [p["status"] for p in said["rollback"].packages] == ["would downgrade 0.2 -> 0.1"]
+    assert [p["status"] for p in said["uninstall"].packages] == ["would remove"]
+    rollback(builtin, cluster, "git-clone", opts())
+    moved = upgrade(builtin, cluster, ["git-clone@*"], opts(dry_run=mode))
+    assert [p["status"] for p in moved.packages] == ["would upgrade 0.1 -> 0.2"]
+
+
+def test_objects_already_gone_are_said_once_and_the_entry_still_goes(builtin: Any, cluster: FakeCluster,
+                                                                     opts: Any) -> None:
+    install(builtin, cluster, ["git-clone", "kaniko"], opts())
+    for ref in [r for r in cluster.objects if r.kind != "ConfigMap" and "git-clone" in r.name]:
+        del cluster.objects[ref]
+    for mode in ("client", None):
+        report = uninstall(None, cluster, ["git-clone"], opts(dry_run=mode))
+        gone = [n for n in report.notes if "already gone" in n]
+        assert gone == ["already gone, so not deleted: RoleBinding catalog-git-clone in team-a, Role catalog-git-clone "
+                        "in team-a, ServiceAccount catalog-git-clone in team-a, Task git-clone in team-a"]
+        assert report.changed and not report.changes
+        assert [p["status"] for p in report.packages] == ["would remove" if mode else "removed"]
+    assert list(RecordStore(cluster).read("team-a").record.packages) == ["Task/kaniko"]

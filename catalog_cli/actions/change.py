@@ -11,11 +11,11 @@ from ..cluster.base import Cluster, ObjectRef
 from ..cluster.records import Installed, ObjectRecord, Record
 from ..manifests import SERVICE, Package, objects_for
 from ..sources.base import Catalog
-from ..versions import Version
+from ..versions import Version, parse
 from . import consent
 from .common import Options, Report, check_reading, commit, per_namespace, removed_rows
 from .packages import load_packages, resolve_entries
-from .plan import NamespacePlan, Observer, installed_by_hub, plan_packages, plan_removals
+from .plan import NamespacePlan, Observer, installed_by_hub, merged_notes, plan_packages, plan_removals
 
 if TYPE_CHECKING:
     from ..lockfile import Lock
@@ -135,7 +135,7 @@ def change(catalog: Catalog, cluster: Cluster, opts: Options, targets: dict[str,
     report.grants = grants
     report.risks = risks
     for plan in plans:
-        report.notes += plan.notes
+        report.notes += merged_notes(plan.notes)
         packages, _ = resolved[targets[plan.namespace].requirements]
         for pkg in packages:
             key = key_of(pkg)
@@ -156,5 +156,8 @@ def status_of(plan: NamespacePlan, key: str, dry_run: str | None) -> str:
     if before is None:
         return f"{would}install" if would else "installed"
     if before.version != after.version:
-        return f"{would}{'move ' if would else ''}{before.version} -> {after.version}"
+        if not would:
+            return f"{before.version} -> {after.version}"
+        up = parse(after.version) > parse(before.version)
+        return f"would {'upgrade' if up else 'downgrade'} {before.version} -> {after.version}"
     return f"{would}update" if would else "updated"

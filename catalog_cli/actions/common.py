@@ -72,7 +72,10 @@ class Report:
 
     @property
     def changed(self) -> bool:
-        return any(c.action != "unchanged" for c in self.changes)
+        """Whether anything changed (or would): an object, or only the install record
+        (an entry whose objects were all gone already)."""
+        return any(c.action != "unchanged" for c in self.changes) or any(
+            p["status"] != "unchanged" for p in self.packages)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -42,17 +42,25 @@ def _render_report(report: Report, output: Format) -> None:
             print_table(["namespace", "name", "kind", "version", "status"],
                         [[p["namespace"], p["name"], p["kind"], p["version"], p["status"]] for p in report.packages])
         written = [c for c in report.changes if c.action != "unchanged"]
-        prefix = f"(dry run: {report.dry_run}) " if report.dry_run else ""
-        if not written:
+        prefix = f"(dry run: {report.dry_run}) nothing written; " if report.dry_run else ""
+        recorded = [p for p in report.packages if p["status"] != "unchanged"]
+        if not written and recorded:
+            would = "would be" if report.dry_run else "was"
+            note(f"{prefix}no object to write; only the install record {would} changed")
+        elif not written:
             note(f"{prefix}nothing to do: everything is already as asked")
         else:
             counts: dict[str, int] = {}
             for c in written:
                 counts[c.action] = counts.get(c.action, 0) + 1
-            past = {"create": "created", "update": "updated", "adopt": "adopted", "delete": "deleted"}
-            done = ", ".join(f"{n} {past.get(a, a)}" for a, n in sorted(counts.items()))
-            would = "would be " if report.dry_run else ""
-            note(f"{prefix}{len(written)} objects {would}changed: {done}")
+            objects = f"{len(written)} object{'s' if len(written) != 1 else ''}"
+            if report.dry_run:
+                todo = ", ".join(f"{a} {n}" for a, n in sorted(counts.items()))
+                note(f"{prefix}{objects} would change: {todo}")
+            else:
+                past = {"create": "created", "update": "updated", "adopt": "adopted", "delete": "deleted"}
+                done = ", ".join(f"{n} {past.get(a, a)}" for a, n in sorted(counts.items()))
+                note(f"{objects} changed: {done}")
     _render_grants(report)
     for n in report.notes:
         note(n)

@@ -360,6 +360,20 @@ def test_upgrade_all_and_status_show_newest(admin: Cluster, builtin: Any, kube_s
                                                                  "kaniko": "0.1 -> 0.2"}
 
 
+def test_history_shows_revisions_versions_dates_and_who(kube_server: Any, kube_namespace: str) -> None:
+    env = {"KUBECONFIG": str(kube_server.admin_kubeconfig)}
+    ns = kube_namespace
+    for args in (["install", "git-clone@0.1"], ["upgrade", "git-clone@0.2"], ["rollback", "git-clone"]):
+        assert run_cli(*args, "-n", ns, env=env).code == 0
+    r = run_cli("history", "git-clone", "-n", ns, "-o", "json", env=env)
+    assert r.code == 0, r.err
+    assert [(h["revision"], h["action"], h["version"], h["user"]) for h in r.json()] == [
+        (1, "install", "0.1", "admin"), (2, "upgrade", "0.2", "admin"), (3, "rollback", "0.1", "admin")]
+    r = run_cli("history", "git-clone", "-n", ns, env=env)
+    assert r.out.splitlines()[0].split() == ["NAMESPACE", "REVISION", "UPDATED", "ACTION", "VERSION", "BY"]
+    assert len(r.out.splitlines()) == 4
+
+
 def test_uninstall_removes_exactly_what_catalog_made(admin: Cluster, builtin: Any, kube_server: Any,
                                                      kube_namespace: str) -> None:
     kube_server.kubectl("create", "configmap", "users-own", "-n", kube_namespace, "--from-literal=a=b")

@@ -231,3 +231,23 @@ def test_removing_the_last_entry_never_loses_one_written_meanwhile() -> None:
     assert set(after.record.packages) == {"Task/kaniko"}
     live = cluster.get(ObjectRef("ConfigMap", "team-a", RECORD_NAME))
     assert live is not None and set(record_from_object("team-a", live).packages) == {"Task/kaniko"}
+
+
+def test_each_revision_names_the_entries_it_changed() -> None:
+    cluster = FakeCluster(namespaces={"team-a"})
+    store = RecordStore(cluster)
+    stored = store.write("team-a", store.read("team-a"), {"Task/git-clone": installed(), "Task/kaniko":
+                                                          installed("kaniko")}, "install")
+    store.write("team-a", stored, {"Task/kaniko": installed("kaniko", "0.2")}, "upgrade")
+    record = store.read("team-a").record
+    assert [(r.action, r.changed) for r in record.history] == [("install", ("Task/git-clone", "Task/kaniko")),
+                                                               ("upgrade", ("Task/kaniko",))]
+
+
+@pytest.mark.parametrize("changed", [["Secret/db"], "Task/git-clone", [7]])
+def test_a_forged_list_of_changed_entries_is_refused(changed: object) -> None:
+    data = json.loads(record_object(Record("a").with_packages({"Task/git-clone": installed()}, "install"),
+                                    "a")["data"]["record.json"])
+    data["history"][0]["changed"] = changed
+    with pytest.raises((TamperedRecord, InputError)):
+        record_from_object("a", {"data": {"record.json": json.dumps(data)}})

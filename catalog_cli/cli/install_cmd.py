@@ -262,6 +262,31 @@ def show_installed(namespace: list[str], catalog: str | None, context: str | Non
     emit(rows, output, table=table, names=lambda: [r["name"] for r in rows])
 
 
+def history(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., metavar="[KIND/]NAME", help="Installed (or once installed) entry."),
+    namespace: list[str] = NamespaceOption,
+    context: str | None = ContextOption,
+    kubeconfig: str | None = KubeconfigOption,
+    output: Format = OutputOption,
+) -> None:
+    """The revisions of an entry in each namespace: when, what, which version, and who."""
+    from ..actions.history import history as run
+
+    settings = settings_of(ctx)
+    cluster = connect(kubeconfig, context)
+    result = run(cluster, ref, options(cluster, namespace, settings))
+    for n in result.notes:
+        note(n)
+    rows = result.rows
+
+    def table() -> None:
+        print_table(["namespace", "revision", "updated", "action", "version", "by"], [
+            [r["namespace"], r["revision"], r["updated"], r["action"], r["version"] or "(removed)",
+             r["user"] or "-"] for r in rows])
+    emit(rows, output, table=table, names=lambda: [str(r["revision"]) for r in rows])
+
+
 def diff(
     ctx: typer.Context,
     refs: list[str] = typer.Argument(..., metavar="NAME[@RANGE]...",
@@ -328,5 +353,5 @@ def render(
 
 
 def register(app: typer.Typer) -> None:
-    for command in (install, upgrade, rollback, uninstall, status, diff, render):
+    for command in (install, upgrade, rollback, uninstall, status, history, diff, render):
         app.command()(command)

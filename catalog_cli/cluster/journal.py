@@ -102,7 +102,7 @@ def decode(line: dict[str, Any]) -> Step | None:
                               str(line.get("uid") or ""))
         if line.get("op") == "record":
             before = {str(k): _installed(v) for k, v in dict(line["before"]).items()}
-            history = tuple(Revision(**dict(r)) for r in line.get("history") or ())
+            history = tuple(Revision.from_dict(dict(r)) for r in line.get("history") or ())
             return RecordStep(str(line["namespace"]), before, int(line["revision"]), bool(line["created"]),
                               bool(line.get("removes")), history)
     except (KeyError, TypeError, ValueError):

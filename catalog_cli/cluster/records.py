@@ -91,6 +91,15 @@ class Revision:
     time: str  # ISO 8601, UTC
     versions: dict[str, str]  # package key -> version, after the action
     user: str = ""  # who: the kubeconfig user that ran it ("" in records written before it was kept)
+    changed: tuple[str, ...] = ()  # the entries the action changed (empty in records from before it was kept)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Revision:
+        """A revision as stored (JSON: lists for tuples); TypeError when it is no revision."""
+        changed = data.get("changed", ())
+        if not isinstance(changed, list | tuple):
+            raise TypeError("changed is not a list")
+        return cls(**{**data, "changed": tuple(changed)})
 
 
 #: What one run changes in a record: package key -> its new value (None: removed).
@@ -130,10 +139,11 @@ class Record:
                 return out
             out |= more
 
-    def with_packages(self, packages: dict[str, Installed], action: str, user: str = "") -> Record:
+    def with_packages(self, packages: dict[str, Installed], action: str, user: str = "",
+                      changed: tuple[str, ...] = ()) -> Record:
         now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
         rev = Revision(self.revision + 1, action, now, {k: p.version for k, p in sorted(packages.items())},
-                       _shown(user))
+                       _shown(user), tuple(sorted(changed)))
         return replace(self, packages=dict(sorted(packages.items())),
                        history=(self.history + (rev,))[-HISTORY_LIMIT:])
 
@@ -145,7 +155,7 @@ class Record:
                 packages.pop(key, None)
             else:
                 packages[key] = pkg
-        return self.with_packages(packages, action, user)
+        return self.with_packages(packages, action, user, tuple(delta))
 
     def to_json(self) -> str:
         data = {
@@ -170,7 +180,7 @@ class Record:
                 p = dict(p)
                 objs = tuple(ObjectRecord(**o) for o in p.pop("objects", []))
                 packages[key] = Installed(objects=objs, required_by=tuple(p.pop("required_by", ())), **p)
-            history = tuple(Revision(**r) for r in data.get("history", []))
+            history = tuple(Revision.from_dict(r) for r in data.get("history", []))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise InputError(f"install record is damaged: {exc}", where) from exc
         for key, pkg in packages.items():
@@ -229,14 +239,20 @@ def _revision_fault(rev: Revision) -> str | None:
             else "names a user that is not text"
     if not isinstance(rev.versions, dict):
         return "has versions that are not a map of entries to versions"
-    for key, version in rev.versions.items():
-        m = _KEY.match(key) if _text(key) else None
-        kind, name = m.groups() if m else ("", "")
-        if not m or not _NAME.match(name) or not (kind == SERVICE or made_for(kind, name)):
+    for key in [*rev.versions, *rev.changed]:
+        if not _entry_key(key):
             return f"names {key!r}, which is no entry catalog installs"
+    for key, version in rev.versions.items():
         if not (_text(version) and is_version(version)):
             return f"has version {version!r} for {key}, which is not a version"
     return None
+
+
+def _entry_key(key: object) -> bool:
+    """Whether ``key`` is ``Kind/name`` of an entry catalog installs."""
+    m = _KEY.match(key) if isinstance(key, str) else None
+    return m is not None and bool(_NAME.match(m.group(2))) and (m.group(1) == SERVICE or
+                                                               bool(made_for(m.group(1), m.group(2))))
 
 
 def _check_entry(key: str, pkg: Installed, where: str, namespace: str) -> None:

@@ -261,6 +261,7 @@ def test_a_forged_service_entry_cannot_take_a_tasks_objects(kube_server: Any, in
     {"time": "\x1b]0;owned\x07"},
     {"user": "\x1b[2J\x1b[Hadmin"},
     {"user": "a" * 10_000},
+    {"changed": ["Secret/db-password"]},
 ])
 def test_a_forged_history_is_tampering(kube_server: Any, installed: str, tmp_path: Path,
                                        forgery: dict[str, Any]) -> None:
@@ -274,7 +275,7 @@ def test_a_forged_history_is_tampering(kube_server: Any, installed: str, tmp_pat
 
     edit_record(kube_server, ns, forge)
     before = snapshot(kube_server, ns)
-    for verb in (["rollback", "kubectl-deploy", "--to", "0.1"], ["status"]):
+    for verb in (["rollback", "kubectl-deploy", "--to", "0.1"], ["status"], ["history", "kubectl-deploy"]):
         r = catalog(kube_server, *verb, "-n", ns, state=tmp_path)
         assert_one_line_error(r, "catalog-installs", "edited by someone else")
     assert snapshot(kube_server, ns) == before

@@ -132,6 +132,23 @@ def test_cli_dry_runs_say_what_would_happen(kube_server: Any, kube_namespace: st
     assert live(kube_server, "configmap", ns, "catalog-installs") is None
 
 
+def test_create_namespace_as_helm_does(kube_server: Any, kube_namespace: str) -> None:
+    env = {"KUBECONFIG": str(kube_server.admin_kubeconfig)}
+    ns = f"{kube_namespace}-new"
+    r = run_cli("install", "git-clone", "-n", ns, env=env)
+    assert r.code != 0 and r.err.count("\n") == 1, r.err
+    assert f"namespace '{ns}' does not exist: --create-namespace creates it" in r.err
+    try:
+        r = run_cli("install", "git-clone", "-n", ns, "--create-namespace", env=env)
+        assert r.code == 0, r.err
+        assert f"created namespace {ns}" in r.err
+        assert live(kube_server, "task", ns, "git-clone") is not None
+        r = run_cli("install", "kaniko", "-n", ns, "--create-namespace", env=env)  # there now: nothing to create
+        assert r.code == 0 and "created namespace" not in r.err, r.err
+    finally:
+        kube_server.kubectl("delete", "namespace", ns, "--wait=false", check=False)
+
+
 def test_unprivileged_user_gets_one_message_and_nothing_is_written(
         alice: Cluster, builtin: Any, kube_server: Any, kube_namespace: str) -> None:
     before = snapshot(kube_server, kube_namespace)

@@ -220,3 +220,17 @@ def test_objects_already_gone_are_said_once_and_the_entry_still_goes(builtin: An
         assert report.changed and not report.changes
         assert [p["status"] for p in report.packages] == ["would remove" if mode else "removed"]
     assert list(RecordStore(cluster).read("team-a").record.packages) == ["Task/kaniko"]
+
+
+def test_a_missing_namespace_is_created_only_when_asked(builtin: Any, cluster: FakeCluster, opts: Any) -> None:
+    with pytest.raises(InputError, match="namespace 'team-c' does not exist: --create-namespace creates it"):
+        install(builtin, cluster, ["git-clone"], opts("team-c"))
+    with pytest.raises(InputError, match="--dry-run=client shows the plan"):
+        install(builtin, cluster, ["git-clone"], opts("team-c", create_namespace=True, dry_run="server"))
+    report = install(builtin, cluster, ["git-clone"], opts("team-c", create_namespace=True, dry_run="client"))
+    assert "would create namespace team-c" in report.notes and "team-c" not in cluster.namespaces
+    report = install(builtin, cluster, ["git-clone"], opts("team-c", create_namespace=True))
+    assert "created namespace team-c" in report.notes
+    assert "team-c" in cluster.namespaces and "Task/git-clone" in kinds(cluster, "team-c")
+    with pytest.raises(InputError, match="namespace 'team-d' does not exist$"):  # no hint where it cannot
+        uninstall(None, cluster, ["git-clone"], opts("team-d"))

@@ -35,6 +35,8 @@ class Options:
     trusted: frozenset[str] = frozenset({"builtin"})
     #: Library-only: skip the rights pre-flight (tests use it to make a write fail half-way).
     check_access: bool = True
+    #: install: create a namespace that does not exist (not undone should the install fail, as Helm's).
+    create_namespace: bool = False
     settings: Settings = field(default_factory=Settings.from_env)
 
 
@@ -130,21 +132,35 @@ def per_namespace(namespaces: Iterable[str], fn: Callable[[str], T]) -> list[T]:
         return list(pool.map(fn, names))
 
 
-def start(cluster: Cluster, opts: Options) -> list[str]:
+def start(cluster: Cluster, opts: Options, *, creates: bool = False) -> list[str]:
     """Before anything: finish an interrupted earlier change (not in a dry run, which
-    writes nothing), check the namespaces exist."""
+    writes nothing), check the namespaces exist; a verb that ``creates`` namespaces
+    (install) makes the missing ones when ``opts.create_namespace`` says so."""
     notes = []
     if opts.dry_run is None:
         notes += recover(cluster, opts.settings.state_home, patience=opts.settings.undo_patience)
     if not opts.namespaces:
         raise InputError("no namespace given (-n NAMESPACE)")
+    where = cluster.context or cluster.host
     for ns in opts.namespaces:
         try:
-            if not cluster.namespace_exists(ns):
-                raise InputError(f"namespace {ns!r} does not exist", cluster.context or cluster.host)
+            if cluster.namespace_exists(ns):
+                continue
         except ClusterError as exc:
             if exc.status != 403:  # may not read namespaces: the writes will tell
                 raise
+            continue
+        if not (creates and opts.create_namespace):
+            hint = ": --create-namespace creates it" if creates else ""
+            raise InputError(f"namespace {ns!r} does not exist{hint}", where)
+        if opts.dry_run == "server":
+            raise InputError(f"namespace {ns!r} does not exist, and the server checks objects only in a namespace "
+                             "that does: --dry-run=client shows the plan", where)
+        if opts.dry_run:
+            notes.append(f"would create namespace {ns}")
+            continue
+        cluster.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+        notes.append(f"created namespace {ns}")
     return notes
 
 

@@ -111,6 +111,8 @@ def install(
     dry_run: str | None = DryRunOption,
     force: bool = ForceOption,
     adopt: bool = typer.Option(False, "--adopt", help="Take over objects another tool (e.g. tkn hub) made."),
+    create_namespace: bool = typer.Option(
+        False, "--create-namespace", help="Create the namespace when it does not exist (kept should the install fail)."),
     allow_sensitive_rbac: bool = AllowSensitiveOption,
     tekton_version: str | None = TektonVersionOption,
     catalog: str | None = CatalogOption,
@@ -143,7 +145,7 @@ def install(
         cat, refs = open_for(catalog, refs or [], settings)
     cluster = connect(kubeconfig, context)
     opts = options(cluster, namespace, settings, dry_run=dry_run, force=force, adopt=adopt, tekton_version=tekton_version,
-                   allow_sensitive_rbac=allow_sensitive_rbac)
+                   allow_sensitive_rbac=allow_sensitive_rbac, create_namespace=create_namespace)
     with write_progress(len(opts.namespaces)) as on_write:
         report = run(cat, cluster, refs, opts, on_write=on_write, locked=lock)
     _render_report(report, output)

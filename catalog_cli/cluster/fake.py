@@ -137,8 +137,10 @@ class FakeCluster:
         ref = ObjectRef.of(obj)
         self._enter("create", ref)
         with self._lock:
-            if _norm(ref) in self.objects:
+            if _norm(ref) in self.objects or (ref.kind == "Namespace" and ref.name in self.namespaces):
                 raise ClusterError("AlreadyExists", str(ref), 409)
+            if ref.kind == "Namespace":
+                self.namespaces.add(ref.name)
             return self._store(copy.deepcopy(obj), FIELD_MANAGER)
 
     def delete(self, ref: ObjectRef, *, dry_run: bool = False, uid: str | None = None,

@@ -149,6 +149,21 @@ def test_create_namespace_as_helm_does(kube_server: Any, kube_namespace: str) ->
         kube_server.kubectl("delete", "namespace", ns, "--wait=false", check=False)
 
 
+def test_installing_a_deprecated_version_warns(kube_server: Any, kube_namespace: str, tmp_path: Path) -> None:
+    for version, extra in (("0.1", {"tekton.dev/deprecated": "true"}), ("0.2", {})):
+        folder = tmp_path / "cat" / "task" / "old" / version
+        folder.mkdir(parents=True)
+        (folder / "old.yaml").write_text(yaml.safe_dump({
+            "apiVersion": "tekton.dev/v1", "kind": "Task",
+            "metadata": {"name": "old", "labels": {"app.kubernetes.io/version": version},
+                         "annotations": {"tekton.dev/pipelines.minVersion": "0.50.0", **extra}},
+            "spec": {"steps": [{"name": "run", "image": "busybox:1.36", "script": "true"}]}}))
+    r = run_cli("install", "old@0.1", "-n", kube_namespace, "--catalog", str(tmp_path / "cat"),
+                env={"KUBECONFIG": str(kube_server.admin_kubeconfig)})
+    assert r.code == 0, r.err
+    assert "warning: Task old 0.1 is deprecated in folder:cat; 0.2 is not" in r.err.splitlines()
+
+
 def test_unprivileged_user_gets_one_message_and_nothing_is_written(
         alice: Cluster, builtin: Any, kube_server: Any, kube_namespace: str) -> None:
     before = snapshot(kube_server, kube_namespace)

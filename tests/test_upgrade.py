@@ -90,3 +90,18 @@ def test_upgrade_all_moves_what_the_catalog_has_and_keeps_the_rest(cluster: Fake
     report = upgrade(open_catalog("builtin"), cluster, [], opts, all_=True)
     assert {p["name"]: p["status"] for p in report.packages} == {"git-clone": "unchanged", "kaniko": "0.1 -> 0.2"}
     assert {k: v for k, v in entries(cluster).items() if k in KEPT} == KEPT
+
+
+def test_installing_a_deprecated_version_warns(tmp_path: Path, opts: Options) -> None:
+    root = tmp_path / "cat"
+    step = {"steps": [{"name": "s", "image": "busybox:1.36", "script": "true"}]}
+    write(root, "Task", "old", "0.1", step, {"tekton.dev/deprecated": "true"})
+    write(root, "Task", "old", "0.2", step)
+    catalog = open_catalog(str(root))
+    cluster = FakeCluster(namespaces={"team-a"})
+    report = install(catalog, cluster, ["old@0.1"], opts)
+    assert report.notes == ["warning: Task old 0.1 is deprecated in folder:cat; 0.2 is not"]
+    assert install(catalog, cluster, ["old@0.1"], opts).notes == []  # already there: said when it was installed
+    assert upgrade(catalog, cluster, ["old@0.2"], opts).notes == []
+    assert rollback(catalog, cluster, "old", opts).notes == ["warning: Task old 0.1 is deprecated in folder:cat; "
+                                                             "0.2 is not"]

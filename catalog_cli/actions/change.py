@@ -11,6 +11,7 @@ from ..cluster.base import Cluster, ObjectRef
 from ..cluster.records import Installed, ObjectRecord, Record
 from ..manifests import SERVICE, Package, objects_for
 from ..sources.base import Catalog
+from ..errors import CatalogError
 from ..versions import Version, parse
 from . import consent
 from .common import Options, Report, check_reading, commit, per_namespace, removed_rows
@@ -139,11 +140,27 @@ def change(catalog: Catalog, cluster: Cluster, opts: Options, targets: dict[str,
         packages, _ = resolved[targets[plan.namespace].requirements]
         for pkg in packages:
             key = key_of(pkg)
+            said = status_of(plan, key, opts.dry_run)
             report.packages.append({"namespace": plan.namespace, "name": pkg.entry.name, "kind": pkg.entry.kind,
-                                    "version": pkg.entry.version, "status": status_of(plan, key, opts.dry_run),
+                                    "version": pkg.entry.version, "status": said,
                                     "requested": bool(plan.packages[key].requested)})
+            if pkg.entry.deprecated and said != "unchanged":
+                warning = deprecated(catalog, pkg)
+                if warning not in report.notes:
+                    report.notes.append(warning)
         report.packages += removed_rows(plan, opts.dry_run)
     return report, plans
+
+
+def deprecated(catalog: Catalog, pkg: Package) -> str:
+    """The warning for installing ``pkg``, whose version its catalog marks deprecated."""
+    e = pkg.entry
+    try:
+        better = [x for x in catalog.versions(e.name, e.kind) if not x.deprecated and not parse(x.version).is_prerelease]
+    except CatalogError:
+        better = []
+    instead = f"; {better[0].version} is not" if better else "; no version of it is not"
+    return f"warning: {e.kind} {e.name} {e.version} is deprecated in {pkg.source}{instead}"
 
 
 def status_of(plan: NamespacePlan, key: str, dry_run: str | None) -> str:

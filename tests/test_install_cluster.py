@@ -164,6 +164,30 @@ def test_installing_a_deprecated_version_warns(kube_server: Any, kube_namespace:
     assert "warning: Task old 0.1 is deprecated in folder:cat; 0.2 is not" in r.err.splitlines()
 
 
+def test_all_namespaces_for_status_and_list_installed(kube_server: Any, kube_namespace: str) -> None:
+    env = {"KUBECONFIG": str(kube_server.admin_kubeconfig)}
+    other = f"{kube_namespace}-b"
+    kube_server.kubectl("create", "namespace", other)
+    try:
+        assert run_cli("install", "git-clone", "-n", kube_namespace, env=env).code == 0
+        assert run_cli("install", "kaniko", "-n", other, env=env).code == 0
+        r = run_cli("status", "-A", env=env)
+        assert r.code == 0, r.err
+        assert r.out.splitlines()[0].split()[0] == "NAMESPACE"
+        mine = [line.split()[:2] for line in r.out.splitlines()[1:] if line.split()[0] in (kube_namespace, other)]
+        assert mine == [[kube_namespace, "git-clone"], [other, "kaniko"]]
+        r = run_cli("list", "--installed", "--all-namespaces", "-o", "json", env=env)
+        assert r.code == 0, r.err
+        assert {(row["namespace"], row["name"]) for row in r.json()} >= {(kube_namespace, "git-clone"),
+                                                                          (other, "kaniko")}
+        # A user who may list only in their namespace: one line, saying what to do instead.
+        r = run_cli("status", "-A", env={"KUBECONFIG": str(kube_server.limited_kubeconfig)})
+        assert r.code == 7 and r.err.count("\n") == 1, r.err
+        assert "may not list ConfigMaps in all namespaces" in r.err and "-n NAMESPACE" in r.err
+    finally:
+        kube_server.kubectl("delete", "namespace", other, "--wait=false")
+
+
 def test_unprivileged_user_gets_one_message_and_nothing_is_written(
         alice: Cluster, builtin: Any, kube_server: Any, kube_namespace: str) -> None:
     before = snapshot(kube_server, kube_namespace)

@@ -26,8 +26,9 @@ from typing import Any
 from . import fsutil
 from . import index as index_mod
 from .archives import MAX_EXTENDED_TOTAL, Inflating, open_tar_stream
-from .errors import DigestMismatch, InputError, NotFound
+from .errors import CatalogError, DigestMismatch, InputError, NotFound
 from .model import Entry, FileDigest
+from .refs import NAME
 from .sources.base import Catalog
 from .sources.layered import Layered
 
@@ -77,6 +78,15 @@ def _owner(catalog: Catalog, name: str) -> tuple[Catalog, str, str]:
     return catalog, name.split("/")[-1], ""
 
 
+def _has(catalog: Catalog, name: str) -> bool:
+    if not NAME.match(name):  # acme/x would read as the repo acme's x
+        return False
+    try:
+        return bool(catalog.kinds(name))
+    except CatalogError:
+        return False
+
+
 def _select(catalog: Catalog, names: list[str]) -> dict[str, tuple[Catalog, str, list[Entry]]]:
     """Every version of the named resources and, transitively, of what they depend on."""
     todo = list(names) or list(catalog.names())
@@ -91,7 +101,10 @@ def _select(catalog: Catalog, names: list[str]) -> dict[str, tuple[Catalog, str,
             catalog.versions(name)  # NotFound with suggestions
         entries = [e for k in kinds for e in owner.versions(bare, k)]
         chosen[bare] = (owner, prefix, entries)
-        todo += [d.name for e in entries for d in e.dependencies if d.name not in chosen]
+        # A reference through a resolver goes along only when the catalog has its name:
+        # the others are fetched from elsewhere when the run starts.
+        todo += [d.name for e in entries for d in e.dependencies
+                 if d.name not in chosen and (d.via is None or _has(catalog, d.name))]
     return chosen
 
 
@@ -195,7 +208,9 @@ def _write_tar(out: Path, members: dict[str, bytes]) -> None:
 
 
 # -- import ---------------------------------------------------------------------------
-def _safe_name(member: tarfile.TarInfo) -> PurePosixPath:
+def _safe_name(member: tarfile.TarInfo) -> PurePosixPath | None:
+    """The member's path inside the archive, checked; None for the archive's own top
+    folder (``./``, which ``tar czf x.tar.gz .`` writes first)."""
     name = member.name
     path = PurePosixPath(name)
     if name.startswith("/") or "\\" in name or (len(name) > 1 and name[1] == ":"):
@@ -208,6 +223,8 @@ def _safe_name(member: tarfile.TarInfo) -> PurePosixPath:
         raise InputError("archive member is a device, FIFO or other special file: refused", name)
     parts = [p for p in path.parts if p not in ("", ".")]
     if not parts:
+        if member.isdir():
+            return None
         raise InputError("archive member has an empty name: refused", name)
     return PurePosixPath(*parts)
 
@@ -224,7 +241,7 @@ def _extract(archive: Path, into: Path, limits: Limits) -> set[str]:
                 if count > limits.members:
                     raise InputError(f"archive has over {limits.members:,} members: refused", str(archive))
                 rel = _safe_name(member)
-                if member.isdir():
+                if rel is None or member.isdir():
                     continue
                 if member.size > limits.member:
                     raise InputError(f"archive member is {member.size:,} bytes, over the limit of "

@@ -23,6 +23,7 @@ class Link:
     by: Key | None
     range: str  # as written; "*" for any
     requirement: str | None = None  # the user's text, when ``by`` is None
+    via: str | None = None  # the resolver ``by`` refers to it through (hub, bundles...), if any
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,8 @@ def explain_choice(key: Key, chosen: Chosen, tekton: Version | str | None,
 
     def by(link: Link) -> str:
         assert link.by is not None
-        return label(link.by) + ("" if link.range in ("", "*") else f" ({link.range})")
+        via = f" via {link.via}" if link.via else ""
+        return label(link.by) + ("" if link.range in ("", "*") else f" ({link.range})") + via
 
     lines = []
     for path in chains(key, chosen.graph):

@@ -11,14 +11,23 @@ from pathlib import Path
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
+    """The handler of ``python3 -m http.server``: Last-Modified, If-Modified-Since, no ETag."""
+
+    log: list[tuple[str, int]] | None = None
+
     def log_message(self, format: str, *args: object) -> None:
         pass
 
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        if self.log is not None:
+            self.log.append((self.path, int(code)))
+
 
 @contextmanager
-def serve(folder: Path) -> Iterator[str]:
-    """Serve ``folder`` at http://127.0.0.1:PORT until the block ends; yields the base URL."""
-    handler = functools.partial(_Quiet, directory=str(folder))
+def serve(folder: Path, log: list[tuple[str, int]] | None = None) -> Iterator[str]:
+    """Serve ``folder`` at http://127.0.0.1:PORT until the block ends; yields the base URL.
+    Each request's (path, status) is appended to ``log`` when one is given."""
+    handler = functools.partial(type("_Logged", (_Quiet,), {"log": log}), directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

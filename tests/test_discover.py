@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 import yaml
 
-from .conftest import TEKTON_CATALOG, run_cli
+from .conftest import BUILTIN, TEKTON_CATALOG, run_cli
 
 BUILTIN_TASKS = {"git-clone", "maven-jib-build", "kaniko", "kubectl-deploy", "yq-update"}
 
@@ -78,6 +81,37 @@ def test_search_ranks_name_first_then_description() -> None:
     assert r.out.split()[0] == "buildah"
     r = run_cli("search", "dockerfile", "--catalog", str(TEKTON_CATALOG), "-o", "name")
     assert "kaniko" in r.out.split()  # matched by its description, not its name
+
+
+def test_search_matches_every_word_anywhere_ranked() -> None:
+    r = run_cli("search", "build image", "-o", "name")
+    assert r.code == 0, r.err
+    assert "kaniko" in r.out.split()  # "builds ... into a container image": words apart, in its description
+    r = run_cli("search", "image build", "--catalog", str(TEKTON_CATALOG), "-o", "name")
+    names = r.out.split()
+    assert {"kaniko", "buildah"} <= set(names)
+    # Names holding a word come before those found by their description alone.
+    ranks = [any(w in n for w in ("image", "build")) for n in names]
+    assert ranks == sorted(ranks, reverse=True) and ranks[0] and not ranks[-1]
+    r = run_cli("search", "kaniko nosuchword", "-o", "name")
+    assert r.code == 1 and r.out.split() == []
+
+
+def test_list_search_and_info_say_which_repo(tmp_path: Path) -> None:
+    team = tmp_path / "team"
+    shutil.copytree(BUILTIN, team)
+    shutil.rmtree(team / "task" / "kaniko")
+    assert run_cli("index", str(team)).code == 0
+    assert run_cli("repo", "add", "team", str(team)).code == 0
+    r = run_cli("search", "", "-o", "json")
+    repo_of = {h["name"]: h["repo"] for h in r.json()}
+    assert repo_of["git-clone"] == "team" and repo_of["kaniko"] == "builtin"
+    r = run_cli("list")
+    header, *rows = r.out.splitlines()
+    assert "REPO" in header.split()
+    assert any(row.split()[0] == "kaniko" and "builtin" in row.split() for row in rows)
+    assert run_cli("info", "git-clone", "-o", "json").json()["repo"] == "team"
+    assert "Repo:         builtin" in run_cli("info", "kaniko").out
 
 
 def test_corpus_warnings_go_to_stderr_and_stdout_stays_json() -> None:

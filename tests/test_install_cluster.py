@@ -331,23 +331,107 @@ def test_user_made_task_is_not_taken_without_adopt(admin: Cluster, builtin: Any,
     assert snapshot(kube_server, kube_namespace) == before
 
 
+def hub_task(ns: str, version: str, params: tuple[str, ...] = ("url",),
+             workspaces: tuple[str, ...] = ("output",)) -> dict[str, Any]:
+    """A Task as ``tkn hub install task git-clone`` leaves it (its labels), with the params
+    and workspaces given."""
+    return {"apiVersion": "tekton.dev/v1", "kind": "Task",
+            "metadata": {"name": "git-clone", "namespace": ns,
+                         "labels": {"app.kubernetes.io/version": version, "hub.tekton.dev/catalog": "tekton",
+                                    "artifacthub.io/category": "integration-delivery"}},
+            "spec": {"params": [{"name": p, "type": "string"} for p in params],
+                     "workspaces": [{"name": w} for w in workspaces],
+                     "steps": [{"name": "hub-step", "image": "busybox:1.36", "script": "echo clone"}]}}
+
+
+HUB_LABELS = {"hub.tekton.dev/catalog", "artifacthub.io/category"}
+
+
 def test_tkn_hub_task_is_recognised_and_adopted(admin: Cluster, builtin: Any, kube_server: Any,
                                                 kube_namespace: str) -> None:
-    hub = {"apiVersion": "tekton.dev/v1", "kind": "Task",
-           "metadata": {"name": "git-clone", "namespace": kube_namespace,
-                        "labels": {"app.kubernetes.io/version": "0.9", "hub.tekton.dev/catalog": "tekton"}},
-           "spec": {"steps": [{"name": "hub-step", "image": "busybox:1.36", "script": "echo clone"}]}}
-    kube_server.kubectl("apply", "-f", "-", input=yaml.safe_dump(hub))
+    from catalog_cli.actions.plan import installed_by_hub
+
+    # Made by another field manager (kubectl's), which owns the hub labels.
+    kube_server.kubectl("apply", "-f", "-", input=yaml.safe_dump(hub_task(kube_namespace, "0.9")))
     rows = status(builtin, admin, opts(kube_namespace)).rows
-    assert [(r["name"], r["version"], r["managedBy"]) for r in rows] == [("git-clone", "0.9", "tkn hub")]
+    assert [(r["name"], r["version"], r["managedBy"], r["upgrade"]) for r in rows] == [
+        ("git-clone", "0.9", "tkn hub", False)]  # the catalog's newest, 0.2, is older than 0.9
     with pytest.raises(ClusterError, match="installed by tkn hub \\(version 0.9\\); --adopt"):
         install(builtin, admin, ["git-clone"], opts(kube_namespace))
-    install(builtin, admin, ["git-clone"], opts(kube_namespace, adopt=True))
+    report = install(builtin, admin, ["git-clone"], opts(kube_namespace, adopt=True))
     task = live(kube_server, "task", kube_namespace, "git-clone")
     assert task["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "catalog"
     assert task["spec"]["steps"][0]["name"] != "hub-step"
+    # tkn hub no longer takes it for its own: its labels are gone, catalog's version label stays.
+    assert not HUB_LABELS & set(task["metadata"]["labels"]) and installed_by_hub(task) is None
+    assert task["metadata"]["labels"]["app.kubernetes.io/version"] == builtin.get("git-clone").version
+    assert any("removing the labels artifacthub.io/category, hub.tekton.dev/catalog" in n for n in report.notes)
     rows = status(builtin, admin, opts(kube_namespace)).rows
-    assert [(r["name"], r["managedBy"]) for r in rows] == [("git-clone", "catalog")]
+    assert [(r["name"], r["managedBy"], r["drift"]) for r in rows] == [("git-clone", "catalog", [])]
+    # Adopted once, it is catalog's: a second install changes nothing.
+    report = install(builtin, admin, ["git-clone"], opts(kube_namespace))
+    assert {p["name"]: p["status"] for p in report.packages} == {"git-clone": "unchanged"}
+
+
+def test_adopting_warns_of_another_version_and_of_params_and_workspaces_it_drops(
+        kube_server: Any, kube_namespace: str, builtin: Any) -> None:
+    kube_server.kubectl("apply", "-f", "-", input=yaml.safe_dump(
+        hub_task(kube_namespace, "0.10", params=("url", "revision", "sslVerify", "gitInitImage"),
+                 workspaces=("output", "ssh-directory", "credentials"))))
+    env = {"KUBECONFIG": str(kube_server.admin_kubeconfig)}
+    r = run_cli("status", "-n", kube_namespace, "-o", "json", env=env)
+    assert [(x["version"], x["newest"], x["upgrade"]) for x in r.json()] == [("0.10", "0.2", False)]
+    r = run_cli("status", "-n", kube_namespace, env=env)
+    assert "(upgrade)" not in r.out  # 0.2 is no upgrade of 0.10
+    version = builtin.get("git-clone").version
+    r = run_cli("install", "git-clone", "-n", kube_namespace, "--adopt", "--dry-run=server", env=env)
+    assert r.code == 0, r.err
+    warnings = [line for line in r.err.splitlines() if line.startswith("warning: adopting")]
+    assert warnings == [
+        f"warning: adopting Task git-clone in {kube_namespace} replaces its version 0.10 with {version}, "
+        "an older one",
+        f"warning: adopting Task git-clone in {kube_namespace} drops its params gitInitImage, sslVerify: "
+        "runs and Pipelines that pass them will fail",
+        f"warning: adopting Task git-clone in {kube_namespace} drops its workspaces credentials: runs and "
+        "Pipelines that pass them will fail"], r.err
+    assert "would remove the labels" in r.err
+    assert set(live(kube_server, "task", kube_namespace, "git-clone")["metadata"]["labels"]) >= HUB_LABELS
+    r = run_cli("install", "git-clone", "-n", kube_namespace, "--adopt", env=env)
+    assert r.code == 0, r.err
+    assert "warning: adopting Task git-clone" in r.err
+
+
+def test_an_adoption_undone_half_way_gives_tkn_hub_its_task_back(builtin: Any, kube_server: Any,
+                                                                 kube_namespace: str) -> None:
+    """The labels are removed after the apply, in the same change: when a later write is
+    refused, both are undone and the Task is tkn hub's again, labels and all."""
+    kube_server.kubectl("apply", "-f", "-", input=yaml.safe_dump(hub_task(kube_namespace, "0.9")))
+    before = live(kube_server, "task", kube_namespace, "git-clone")
+    writes = [{"apiGroups": ["tekton.dev"], "resources": ["tasks"],
+               "verbs": ["get", "list", "create", "patch", "update", "delete"]},
+              {"apiGroups": [""], "resources": ["serviceaccounts", "configmaps"],
+               "verbs": ["get", "list", "create", "patch", "update", "delete"]},
+              {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles"],
+               "verbs": ["get", "list", "create", "patch", "update", "delete"]},
+              {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["rolebindings"], "verbs": ["get", "list"]}]
+    kube_server.grant(kube_namespace, writes)
+    alice = KubeCluster(str(kube_server.limited_kubeconfig))
+    touched: list[str] = []
+    labels_meanwhile: list[set[str]] = []
+
+    def on_write(ref: ObjectRef, what: str) -> None:
+        touched.append(str(ref))
+        if ref.kind == "ServiceAccount":  # written after the Task and its labels
+            labels_meanwhile.append(set(live(kube_server, "task", kube_namespace, "git-clone")["metadata"]["labels"]))
+
+    with pytest.raises(ClusterError, match="every change was undone"):
+        install(builtin, alice, ["git-clone"], opts(kube_namespace, adopt=True, check_access=False),
+                on_write=on_write)
+    assert touched[0] == f"Task git-clone in {kube_namespace}"
+    assert labels_meanwhile and not labels_meanwhile[0] & HUB_LABELS  # removed, then put back
+    after = live(kube_server, "task", kube_namespace, "git-clone")
+    assert after["metadata"]["labels"] == before["metadata"]["labels"]
+    assert after["spec"] == before["spec"] and after["metadata"]["uid"] == before["metadata"]["uid"]
 
 
 def test_edited_task_is_not_overwritten_without_force(admin: Cluster, builtin: Any, kube_server: Any,

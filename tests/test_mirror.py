@@ -162,3 +162,25 @@ def test_extra_members_and_a_busy_destination_are_refused(tmp_path: Path, archiv
     r = run_cli("mirror", "import", str(archive), str(tmp_path / "busy"), "--no-add")
     assert_one_line_error(r, "destination exists")
     assert (tmp_path / "busy/x").read_text() == "mine"
+
+
+def test_an_archive_repacked_with_tar_imports_and_indexes(tmp_path: Path, archive: Path) -> None:
+    """`tar czf x.tar.gz .` in an unpacked mirror writes a './' folder first and './'
+    before every name: still the same archive. The imported folder is a catalog tree
+    that `index --check --strict` accepts as it is."""
+    import subprocess
+
+    unpacked = tmp_path / "unpacked"
+    unpacked.mkdir()
+    subprocess.run(["tar", "xzf", str(archive), "-C", str(unpacked)], check=True)
+    repacked = tmp_path / "x.tar.gz"
+    subprocess.run(["tar", "czf", str(repacked), "."], cwd=unpacked, check=True)
+    with tarfile.open(repacked) as tar:
+        assert tar.getnames()[0] in (".", "./")
+    r = run_cli("mirror", "import", str(repacked), str(tmp_path / "site"), "--no-add")
+    assert r.code == 0, r.err
+    assert (tmp_path / "site" / "index.yaml").read_bytes() == members(archive)["index.yaml"]
+    r = run_cli("index", str(tmp_path / "site"), "--check", "--strict")
+    assert r.code == 0, r.out + r.err
+    r = run_cli("--offline", "info", "kubectl-deploy", "--catalog", str(tmp_path / "site"), "-o", "json")
+    assert r.code == 0 and r.json()["name"] == "kubectl-deploy"

@@ -37,7 +37,7 @@ def test_an_unchanged_index_costs_one_304(cat: Path) -> None:
         srv.clear()
         r = run_cli("repo", "update", "-o", "json")
         assert r.code == 0, r.err
-        assert r.json() == [{"name": "team", "status": "unchanged", "bytes": (cat / "index.yaml").stat().st_size}]
+        assert r.json() == [{"name": "team", "status": "unchanged", "detail": "not modified", "bytes": 0}]
         assert srv.state.requests == [("/index.yaml", 304)]  # exactly one request, no body
         srv.clear()
         assert run_cli("list").code == 0  # every command revalidates the same way
@@ -151,3 +151,64 @@ def test_age_text(seconds: float, text: str) -> None:
 def test_unset_credentials_variable_is_an_input_error() -> None:
     with pytest.raises(InputError, match="MISSING_VAR is not set"):
         repos.Auth(token_env="MISSING_VAR").headers("team", {})
+
+
+def _age(path: Path, seconds: float) -> None:
+    past = time.time() - seconds
+    os.utime(path, (past, past))
+
+
+def test_a_plain_web_server_without_etags_revalidates_by_date(cat: Path) -> None:
+    """`python3 -m http.server` sends Last-Modified and no ETag: an unchanged index is
+    one request answered 304, and `repo update` says nothing was downloaded."""
+    from .httpserve import serve as plain
+
+    index = cat / "index.yaml"
+    _age(index, 60)
+    log: list[tuple[str, int]] = []
+    with plain(cat, log) as url:
+        assert run_cli("repo", "add", "team", url).code == 0
+        assert log == [("/index.yaml", 200)]
+        log.clear()
+        r = run_cli("repo", "update", "-o", "json")
+        assert r.code == 0, r.err
+        assert r.json() == [{"name": "team", "status": "unchanged", "detail": "not modified", "bytes": 0}]
+        assert log == [("/index.yaml", 304)]
+        log.clear()
+        assert run_cli("search", "git").code == 0  # every command revalidates the same way
+        assert log == [("/index.yaml", 304)]
+        # A new index (a later date) is downloaded and said to be new.
+        shutil.rmtree(cat / "task/yq-update")
+        assert run_cli("index", str(cat)).code == 0
+        _age(index, 5)
+        log.clear()
+        r = run_cli("repo", "update", "-o", "json")
+        assert r.json()[0]["status"] == "updated" and r.json()[0]["bytes"] == index.stat().st_size
+        assert log == [("/index.yaml", 200)]
+        assert run_cli("info", "team/yq-update").code == 3
+
+
+def test_a_date_too_close_to_the_response_is_not_trusted(cat: Path) -> None:
+    """An index rewritten in the second it was served would look unchanged for ever if
+    its Last-Modified were sent back; such a date is not used, the index is fetched whole
+    and compared."""
+    from .httpserve import serve as plain
+
+    log: list[tuple[str, int]] = []
+    with plain(cat, log) as url:
+        (cat / "index.yaml").touch()  # modified now: as fresh as the response
+        assert run_cli("repo", "add", "team", url).code == 0
+        log.clear()
+        r = run_cli("repo", "update", "-o", "json")
+        assert log == [("/index.yaml", 200)]  # no If-Modified-Since sent
+        assert r.json() == [{"name": "team", "status": "unchanged", "detail": "same content",
+                             "bytes": (cat / "index.yaml").stat().st_size}]
+
+
+def test_repo_update_table_says_what_was_downloaded(cat: Path) -> None:
+    with serve(cat) as srv:
+        assert run_cli("repo", "add", "team", srv.url).code == 0
+        r = run_cli("repo", "update")
+        assert r.code == 0, r.err
+        row = next(line for line in r.out.splitlines() if line.startswith("team"))
+        assert "unchanged" in row and "not modified" in row and row.rstrip().endswith("0")

@@ -163,17 +163,22 @@ def test_same_input_same_result_whatever_the_order() -> None:
     assert [e.ref for e in run_scenario(case).entries] == first
 
 
-def _chain(packages: int, per: int) -> MemoryCatalog:
+def _chain(packages: int, per: int, *, tekton: bool = True) -> MemoryCatalog:
     """p0 -> p1 -> ...; each version needs its own range of the next; the last needs a
-    newer Tekton than the cluster: the conflict shows only at the bottom."""
+    newer Tekton than the cluster (unless not ``tekton``): the conflict shows only at
+    the bottom."""
+    return MemoryCatalog(_chain_entries(packages, per, tekton=tekton))
+
+
+def _chain_entries(packages: int, per: int, *, tekton: bool = True) -> list[Entry]:
     entries = []
     for i in range(packages):
         for v in range(per):
             deps = (parse_dependency_annotation(f"p{i + 1} <={v}.0", "x") if i + 1 < packages else [])
             entries.append(Entry(f"p{i}", "Task", f"{v}.0", f"p{i}/{v}.yaml", "sha256:0",
-                                 min_pipelines_version="0.70" if i + 1 == packages else None,
+                                 min_pipelines_version="0.70" if tekton and i + 1 == packages else None,
                                  dependencies=tuple(deps)))
-    return MemoryCatalog(entries)
+    return entries
 
 
 def test_adversarial_conflict_is_quick_and_explained() -> None:
@@ -185,6 +190,19 @@ def test_adversarial_conflict_is_quick_and_explained() -> None:
     assert lines[-1] == ("The conflict comes down to dependencies and: every version of p11 needs "
                          "Tekton >=0.70 while the cluster runs 0.50.")
     assert any(line.startswith("... (") for line in lines)  # long proofs are shortened
+
+
+def test_a_long_proof_of_dependencies_alone_says_so() -> None:
+    """A conflict with no fact but dependencies (no cluster, nothing unavailable)
+    ends in a sentence, not in "dependencies and: ." (a regression)."""
+    q = parse_dependency_annotation("p11 >=20.0", "q")
+    cat = MemoryCatalog([*_chain_entries(12, 25, tekton=False),
+                         Entry("q", "Task", "1.0", "q/1.yaml", "sha256:0", dependencies=tuple(q))])
+    with pytest.raises(NoSolution) as info:
+        resolve(cat, [parse_requirement("p0@<=5.0"), parse_requirement("q")])
+    lines = str(info.value).splitlines()
+    assert any(line.startswith("... (") for line in lines)
+    assert lines[-1] == "The conflict comes down to dependencies alone: the ranges above cannot all hold."
 
 
 def test_wall_time_budget() -> None:

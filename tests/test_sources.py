@@ -135,6 +135,10 @@ def test_get_prefers_the_newest_stable_version(catalog: Catalog) -> None:
     ("", {"kind": "stepaction"}, [("git-clone", "StepAction")]),
     ("", {"platform": "linux/arm64"}, []),
     ("kan", {"platform": "linux/amd64"}, [("kaniko", "Task")]),  # no platforms: linux/amd64
+    # Every word, anywhere, in any order; names holding the words first.
+    ("image build", {}, [("kaniko", "Task")]),
+    ("git clone", {}, [("git-clone", "StepAction"), ("git-clone", "Task")]),
+    ("git  nothing-like-this", {}, []),
 ])
 def test_search(catalog: Catalog, term: str, filters: dict[str, str], want: list[tuple[str, str]]) -> None:
     hits = catalog.search(term, **filters)

@@ -1,4 +1,5 @@
-"""status over the FakeCluster: what it says of versions, sources and rights, truthfully.
+"""status over the FakeCluster: what it says of versions (compared as versions, never as
+text: the comparison that broke tkn hub's upgrades), sources and rights, truthfully.
 The real API server proves the CLI's -A and the least-privileged user's view
 (test_install_cluster.py, test_least_privilege.py)."""
 
@@ -11,7 +12,7 @@ import pytest
 
 from catalog_cli.actions.common import Options
 from catalog_cli.actions.install import install
-from catalog_cli.actions.status import installed_namespaces, status
+from catalog_cli.actions.status import installed_namespaces, newer, status
 from catalog_cli.actions.upgrade import rollback, upgrade
 from catalog_cli.cluster.base import ObjectRef
 from catalog_cli.cluster.fake import FakeCluster
@@ -41,6 +42,21 @@ def opts(tmp_path: Path) -> Any:
     return make
 
 
+@pytest.mark.parametrize(("candidate", "installed", "upgrade"), [
+    ("0.10", "0.9", True),
+    ("0.2", "0.10", False),   # as text "0.2" > "0.10"
+    ("0.2", "0.2.0", False),  # the same version, written two ways
+    ("0.2.1", "0.2", True),
+    ("1.0.0", "1.0.0-rc.1", True),
+    ("1.0.0-rc.1", "1.0.0", False),
+    ("v0.3", "0.2", True),
+    ("", "0.2", False),       # no newest known
+    ("0.3", "main", False),   # installed from a branch, not a version
+])
+def test_newer_compares_versions(candidate: str, installed: str, upgrade: bool) -> None:
+    assert newer(candidate, installed) is upgrade
+
+
 def rows(builtin: Any, cluster: FakeCluster, opts: Options) -> dict[str, dict[str, Any]]:
     return {str(r["name"]): dict(r) for r in status(builtin, cluster, opts).rows}
 
@@ -48,7 +64,8 @@ def rows(builtin: Any, cluster: FakeCluster, opts: Options) -> dict[str, dict[st
 def test_an_exact_pin_is_not_shown_as_upgradable(builtin: Any, cluster: FakeCluster, opts: Any) -> None:
     install(builtin, cluster, ["git-clone@0.1", "kaniko@0.1"], opts())
     row = rows(builtin, cluster, opts())["git-clone"]
-    assert (row["version"], row["newest"], row["requested"], row["upgradable"]) == ("0.1", "0.2", "0.1", "")
+    assert (row["version"], row["newest"], row["requested"], row["upgradable"], row["upgrade"]) == (
+        "0.1", "0.2", "0.1", "", False)
     # and upgrade, all of it, leaves it where its requirement holds it
     report = upgrade(builtin, cluster, [], opts(), all_=True)
     assert {p["name"]: p["status"] for p in report.packages} == {"git-clone": "unchanged", "kaniko": "unchanged"}
@@ -59,7 +76,7 @@ def test_what_upgrade_would_move_to_is_shown(builtin: Any, cluster: FakeCluster,
     upgrade(builtin, cluster, ["git-clone@*"], opts())
     rollback(builtin, cluster, "git-clone", opts())  # back to 0.1, still asked for as "*"
     row = rows(builtin, cluster, opts())["git-clone"]
-    assert (row["version"], row["requested"], row["upgradable"]) == ("0.1", "*", "0.2")
+    assert (row["version"], row["requested"], row["upgradable"], row["upgrade"]) == ("0.1", "*", "0.2", True)
 
 
 def test_upgrading_one_entry_keeps_the_others_requirements(builtin: Any, cluster: FakeCluster, opts: Any) -> None:

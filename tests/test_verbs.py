@@ -54,7 +54,8 @@ def test_repo_verbs_use_the_settings_folders(own: Settings) -> None:
     rows = repo_verbs.listing(own)
     assert [r["name"] for r in rows] == ["team", "builtin"] and rows[0]["url"] == str(BUILTIN)
     updated = repo_verbs.update([], own)
-    assert updated.rows == [{"name": "team", "status": "local folder: nothing to fetch", "bytes": None}]
+    assert updated.rows == [{"name": "team", "status": "local", "detail": "a folder: nothing to fetch",
+                             "bytes": None}]
     assert updated.fetched == 0 and not updated.failed and not updated.none_configured
     assert repo_verbs.remove("team", own).name == "team"
     assert repos.load(own) == [] and repo_verbs.update([], own).none_configured

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
+from .. import repos
 from ..cluster.base import FIELD_MANAGER, Cluster, ObjectRef
 from ..cluster.records import Record
 from ..errors import ClusterError, NotFound
@@ -93,7 +94,8 @@ def _desired(catalog: Catalog, cluster: Cluster, record: Record, requirements: S
         objs += [o for p in load_packages(catalog, entries) for o in objects_for(p, record.namespace)]
     if fresh:
         tekton = preflight.tekton_version(cluster, opts.tekton_version)
-        entries, _ = resolve_entries(catalog, [str(parse_requirement(r)) for r in fresh], tekton)
+        entries, _ = resolve_entries(catalog, [str(parse_requirement(r)) for r in fresh], tekton, None,
+                                     repos.known(opts.settings))
         seen = {ObjectRef.of(o) for o in objs}
         objs += [o for p in load_packages(catalog, entries) for o in objects_for(p, record.namespace)
                  if ObjectRef.of(o) not in seen]

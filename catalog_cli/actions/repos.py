@@ -34,10 +34,12 @@ class Added:
 
 
 def add(name: str, url: str, settings: Settings, *, auth: Auth = Auth(), priority: int | None = None,
-        replace: bool = False, fetch: bool = True, trust_sensitive_rbac: bool = False) -> Added:
+        replace: bool = False, fetch: bool = True, trust_sensitive_rbac: bool = False,
+        bundles: str | None = None, git: str | None = None) -> Added:
     """Add a repo at position ``priority`` (1-based; default: last). Its index is fetched
-    and checked first (unless not ``fetch``), so a bad URL adds nothing."""
-    repo = repos.make(name, url, auth, trust_sensitive_rbac=trust_sensitive_rbac)
+    and checked first (unless not ``fetch``), so a bad URL adds nothing. ``bundles`` and
+    ``git`` say where else it is published (see ``repos.known``)."""
+    repo = repos.make(name, url, auth, trust_sensitive_rbac=trust_sensitive_rbac, bundles=bundles, git=git)
     count = len(open_repo(repo, settings).names()) if fetch else None
     order = repos.add(repo, settings, priority, replace=replace)
     return Added(repo, order.index(repo) + 1, len(order), count)
@@ -59,7 +61,9 @@ class UpdatedRow(TypedDict):
 
     name: str
     status: str
-    bytes: int | None  # what was fetched; None when nothing was (failed, or a folder)
+    #: How the server said so: not modified (304), same content, new content.
+    detail: str
+    bytes: int | None  # downloaded: 0 for a 304; None when nothing was asked (failed, or a folder)
 
 
 def listing(settings: Settings) -> list[RepoRow]:
@@ -106,15 +110,16 @@ def update(names: Sequence[str], settings: Settings) -> Updated:
     for r in remote_repos:
         try:
             u = remote.update(r, settings, label=True)
-            out.rows.append({"name": r.name, "status": u.status, "bytes": u.size})
+            out.rows.append({"name": r.name, "status": u.status, "detail": u.how, "bytes": u.fetched})
         except CatalogError as exc:
             out.failed.append(exc)
-            out.rows.append({"name": r.name, "status": f"failed: {exc}", "bytes": None})
+            out.rows.append({"name": r.name, "status": "failed", "detail": str(exc), "bytes": None})
         if overall:
             overall.advance()
     if overall:
         overall.close()
     for r in chosen:
         if not r.remote:
-            out.rows.append({"name": r.name, "status": "local folder: nothing to fetch", "bytes": None})
+            out.rows.append({"name": r.name, "status": "local", "detail": "a folder: nothing to fetch",
+                             "bytes": None})
     return out

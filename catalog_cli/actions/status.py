@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
+from .. import versions
 from ..cluster.base import Cluster
 from ..cluster.records import RECORD_NAME, Installed, is_ours, object_ref
 from ..errors import CatalogError, ClusterError, Forbidden
@@ -13,7 +14,6 @@ from ..model import Entry
 from ..provider import newest_allowed
 from ..sources.base import Catalog
 from ..sources.layered import Layered
-from ..versions import parse
 from .common import Options, how_to_reach, per_namespace, start
 from .plan import Observer, installed_by_hub
 
@@ -27,7 +27,8 @@ class StatusRow(TypedDict):
     version: str
     source: str  # where it was installed from (its origin); empty for tkn hub's
     newest: str  # the newest version in that source; empty when unknown
-    upgradable: str  # the newest version the recorded request allows, when newer; else empty
+    upgradable: str  # what upgrade would move it to: a later version its request allows; else empty
+    upgrade: bool  # whether it would (compared as versions: 0.10 > 0.9); for tkn hub's, install --adopt
     requested: str | None  # what the user asked for (NAME@RANGE); None when only needed
     managedBy: str  # catalog, or tkn hub (which install --adopt can take over)
     drift: list[str]  # how the cluster differs from the record
@@ -77,7 +78,7 @@ def _entries(catalog: Catalog, pkg: Installed) -> tuple[Entry | None, Entry | No
     if not items:
         return None, None, None
     same = next((e for e in items if e.version == pkg.version), None)
-    stable = [e for e in items if not parse(e.version).is_prerelease]
+    stable = [e for e in items if not versions.parse(e.version).is_prerelease]
     newest = stable[0] if stable else items[0]
     allowed = None
     if pkg.explicit and pkg.kind != SERVICE:
@@ -86,15 +87,6 @@ def _entries(catalog: Catalog, pkg: Installed) -> tuple[Entry | None, Entry | No
         except CatalogError:  # a range this version cannot read
             allowed = None
     return same, newest, allowed
-
-
-def _newer(candidate: Entry | None, version: str) -> str:
-    if candidate is None:
-        return ""
-    try:
-        return candidate.version if parse(candidate.version) > parse(version) else ""
-    except CatalogError:
-        return ""
 
 
 def _drift(obs: Observer, ns: str, pkg: Installed, same: Entry | None) -> list[str]:
@@ -113,6 +105,15 @@ def _drift(obs: Observer, ns: str, pkg: Installed, same: Entry | None) -> list[s
     return drift
 
 
+def newer(candidate: str, installed: str) -> bool:
+    """Whether ``candidate`` is a later version than ``installed``, as versions (never as
+    text: 0.10 is later than 0.9, 0.2 is not later than 0.10, 0.2 is 0.2.0); False when
+    either is missing or no version."""
+    if not (candidate and versions.is_version(candidate) and versions.is_version(installed)):
+        return False
+    return versions.parse(candidate) > versions.parse(installed)
+
+
 def status(catalog: Catalog, cluster: Cluster, opts: Options) -> Status:
     """Every installed entry: version, source, newest available in that source, drift;
     plus Tasks that ``tkn hub`` installed (which ``install --adopt`` can take over)."""
@@ -124,10 +125,11 @@ def status(catalog: Catalog, cluster: Cluster, opts: Options) -> Status:
         rows: list[StatusRow] = []
         for _key, pkg in sorted(record.packages.items()):
             same, newest, allowed = _entries(catalog, pkg)
+            up = allowed.version if allowed is not None and newer(allowed.version, pkg.version) else ""
             rows.append({
                 "namespace": ns, "name": pkg.name, "kind": pkg.kind, "version": pkg.version,
                 "source": pkg.source, "newest": newest.version if newest else "",
-                "upgradable": _newer(allowed, pkg.version),
+                "upgradable": up, "upgrade": bool(up),
                 "requested": pkg.requested or None, "managedBy": "catalog",
                 "drift": _drift(obs, ns, pkg, same), "revision": record.revision,
             })
@@ -142,7 +144,8 @@ def status(catalog: Catalog, cluster: Cluster, opts: Options) -> Status:
                     except CatalogError:
                         newest_hub = ""
                     rows.append({"namespace": ns, "name": name, "kind": kind, "version": hub, "source": "",
-                                 "newest": newest_hub, "upgradable": "", "requested": None,
+                                 "newest": newest_hub, "upgradable": newest_hub if newer(newest_hub, hub) else "",
+                                 "upgrade": newer(newest_hub, hub), "requested": None,
                                  "managedBy": "tkn hub", "drift": [], "revision": None})
         return rows
 

@@ -23,14 +23,24 @@ def _open(location: str | None, settings: Settings) -> Catalog:
     return cat
 
 
-def _hits_table(hits: list[SearchHit]) -> None:
-    rows = []
-    for h in hits:
-        e = h.latest
-        desc = e.description if len(e.description) <= 70 else e.description[:67] + "..."
-        flag = " (deprecated)" if e.deprecated else ""
-        rows.append([h.name, e.kind, e.version + flag, ", ".join(h.versions[1:]), desc])
-    print_table(["name", "kind", "latest", "older", "description"], rows)
+def _hits(cat: Catalog, hits: list[SearchHit], output: Format) -> None:
+    """Hits as a table, names or data; each says which repo it comes from (``builtin``,
+    a repo's name, a URL or ``folder:NAME``)."""
+    repos = [cat.origin(h.latest) for h in hits]
+
+    def table() -> None:
+        rows = []
+        for h, repo in zip(hits, repos, strict=True):
+            e = h.latest
+            desc = e.description if len(e.description) <= 60 else e.description[:57] + "..."
+            flag = " (deprecated)" if e.deprecated else ""
+            older = list(h.versions[1:])
+            shown = ", ".join(older[:3]) + (f" (+{len(older) - 3})" if len(older) > 3 else "")
+            rows.append([h.name, e.kind, e.version + flag, shown, repo, desc])
+        print_table(["name", "kind", "latest", "older", "repo", "description"], rows)
+
+    data = [{**h.to_dict(), "repo": repo} for h, repo in zip(hits, repos, strict=True)]
+    emit(data, output, table=table, names=lambda: [h.name for h in hits])
 
 
 def list_(
@@ -55,8 +65,8 @@ def list_(
 
         show_installed(namespace, catalog, context, kubeconfig, output, settings_of(ctx), all_namespaces)
         return
-    hits = _open(catalog, settings_of(ctx)).search("", kind=kind)
-    emit([h.to_dict() for h in hits], output, table=lambda: _hits_table(hits), names=lambda: [h.name for h in hits])
+    cat = _open(catalog, settings_of(ctx))
+    _hits(cat, cat.search("", kind=kind), output)
 
 
 def search(
@@ -70,8 +80,9 @@ def search(
     output: Format = OutputOption,
 ) -> None:
     """Search the catalog. Exits 1 when nothing matches."""
-    hits = _open(catalog, settings_of(ctx)).search(term, category=category, tag=tag, platform=platform, kind=kind)
-    emit([h.to_dict() for h in hits], output, table=lambda: _hits_table(hits), names=lambda: [h.name for h in hits])
+    cat = _open(catalog, settings_of(ctx))
+    hits = cat.search(term, category=category, tag=tag, platform=platform, kind=kind)
+    _hits(cat, hits, output)
     if not hits:
         note(f"no resource matches {term!r}" if term else "no resource matches")
         raise typer.Exit(1)
@@ -104,10 +115,12 @@ def info(
     """Everything about one version of a resource: interface, RBAC, dependencies, versions."""
     from ..actions.discover import info as run
 
+    from ..repos import known
+
     settings = settings_of(ctx)
     cat = _open(catalog, settings)
     kind, name, version = split_ref(ref, settings)
-    data = run(cat, name, version, kind)
+    data = run(cat, name, version, kind, known(settings))
     emit(data, output, names=lambda: [f"{data['name']}@{data['version']}"], table=lambda: _info_text(data))
 
 
@@ -122,6 +135,7 @@ def _info_text(d: dict[str, Any]) -> None:
     if d["displayName"]:
         lines.append(d["displayName"])
     lines += ["", d["description"], ""]
+    lines.append(f"Repo:         {d['repo']}")
     lines.append(f"Versions:     {', '.join(d['versions'])}")
     lines.append(f"Categories:   {', '.join(d['categories']) or '-'}")
     lines.append(f"Tags:         {', '.join(d['tags']) or '-'}")
@@ -146,7 +160,11 @@ def _info_text(d: dict[str, Any]) -> None:
         out(f"  {groups} {','.join(r['resources'])}: {','.join(r['verbs'])}")
     out("\nDependencies:" + ("" if d["dependencies"] else " none"))
     for dep in d["dependencies"]:
-        out(f"  {dep.get('kind', '') + '/' if dep.get('kind') else ''}{dep['name']} {dep['range']}")
+        line = f"  {dep.get('kind', '') + '/' if dep.get('kind') else ''}{dep['name']} {dep['range']}"
+        if dep.get("via"):
+            line += f"  via {dep['reference']}"
+            line += f"; external: {dep['external']}" if dep["external"] else ""
+        out(line)
     if d["mismatches"]:
         out("\nThe index and the files disagree (install refuses this entry):")
         for line in d["mismatches"]:

@@ -324,14 +324,18 @@ def diff(
 
 def render(
     ctx: typer.Context,
-    refs: list[str] = typer.Argument(..., metavar="NAME[@RANGE]...", help="What to render."),
+    refs: list[str] = typer.Argument(None, metavar="NAME[@RANGE]...",
+                                     help="What to render (with --locked: default, what the lock file names)."),
     namespace: str = typer.Option("default", "--namespace", "-n", help="Namespace to render for."),
     tekton_version: str | None = TektonVersionOption,
     catalog: str | None = CatalogOption,
     bundles: str | None = typer.Option(
         None, "--bundles", metavar="REGISTRY/REPO",
         help="Pipelines refer to their Tasks as Tekton bundles REGISTRY/REPO/NAME:VERSION (bundles resolver) "
-             "instead of by name; those Tasks are then not rendered (see `catalog publish --oci`)."),
+             "instead of by name; those Tasks are then not rendered (see `catalog publish --oci`). Every "
+             "bundle reference is pinned by digest, from --locked or the registry (unpinned ones are noted)."),
+    locked: str | None = typer.Option(
+        None, "--locked", metavar="FILE", help="Render exactly the versions of this lock file, with its pins."),
     output: Format = typer.Option(Format.yaml, "--output", "-o", help="yaml (default) or json."),
 ) -> None:
     """Print the objects install would apply, for GitOps; no cluster needed."""
@@ -339,15 +343,35 @@ def render(
     import sys
 
     from ..actions.render import render as run
+    from ..repos import known
     from ..yamlio import dump
 
-    cat, refs = open_for(catalog, refs, settings_of(ctx))
-    objs = run(cat, refs, namespace, tekton_version)
+    settings = settings_of(ctx)
+    lock = None
+    if locked:
+        from pathlib import Path
+
+        from ..lockfile import read
+
+        lock = read(Path(locked))
+        refs = refs or [str(r) for r in lock.requirements]
+    if not refs:
+        from ..errors import InputError
+
+        raise InputError("name what to render (NAME[@RANGE]...), or use --locked")
+    cat, refs = open_for(catalog, refs, settings)
+    objs = run(cat, refs, namespace, tekton_version, known=known(settings, (bundles,) if bundles else ()),
+               locked=lock)
     if bundles:
-        from ..oci.bundle import bundle_task_refs
+        from ..actions.render import with_bundles
+        from ..pins import RemotePinner
         from ..requirements import parse_requirement
 
-        objs = bundle_task_refs(objs, bundles, frozenset(parse_requirement(r).name for r in refs))
+        done = with_bundles(objs, bundles, frozenset(parse_requirement(r).name for r in refs), locked=lock,
+                            pinner=None if settings.offline else RemotePinner(settings))
+        objs = done.objects
+        for line in done.unpinned:
+            note(f"note: {line}")
     if output is Format.json:
         sys.stdout.write(json.dumps({"apiVersion": "v1", "kind": "List", "items": objs}, indent=2) + "\n")
     else:

@@ -21,7 +21,8 @@ def _emit_lock(lock: Lock, output: Format) -> int:
     data = lock.to_data()["resolved"]
     rows = []
     for item in data:
-        by = ", ".join(b.get("requirement") or f"{b['name']} ({b['range']})" for b in item["requiredBy"])
+        by = ", ".join(b.get("requirement") or f"{b['name']} ({b['range']}{' via ' + b['via'] if b.get('via') else ''})"
+                       for b in item["requiredBy"])
         rows.append([item["kind"], item["name"], item["version"], by])
     emit(data, output, names=lambda: [r[1] for r in rows],
          table=lambda: print_table(["kind", "name", "version", "required by"], rows))
@@ -48,10 +49,20 @@ def lock(
                                "versions with the locked digests."),
     upgrade: bool = typer.Option(
         False, "--upgrade", help="Re-resolving the lock's own requirements: take the newest "
-                                 "versions instead of keeping the locked ones."),
+                                 "versions instead of keeping the locked ones (and pin references again)."),
+    bundles: list[str] = typer.Option(
+        [], "--bundles", metavar="REGISTRY/REPO",
+        help="Also take Pipelines' bundles-resolver references to REGISTRY/REPO/NAME:TAG as dependencies on "
+             "the catalog's NAME (repos say theirs with `repo add --bundles`)."),
     output: Format = OutputOption,
 ) -> None:
-    """Resolve requirements and all their dependencies; write exact versions and digests."""
+    """Resolve requirements and all their dependencies; write exact versions and digests.
+
+    References a Pipeline makes through a resolver (hub, bundles, git, cluster) into a
+    configured repo are dependencies too; every resolver reference is pinned in the
+    lock: a bundle to its digest (asked of the registry), a git branch or tag to its
+    commit (git ls-remote). Offline, or when a reference names no content (hub,
+    cluster), the lock says why it is unpinned."""
     from ..actions import lock as run
     from ..errors import InputError
 
@@ -63,8 +74,12 @@ def lock(
         note(f"{file} is up to date ({_emit_lock(current, output)} entries)")
         return
     new = run.lock(file, settings, requirements or (), catalog=catalog, tekton_version=tekton_version,
-                   upgrade=upgrade, warn=_warn)
+                   upgrade=upgrade, bundles=bundles, warn=_warn)
     note(f"wrote {file} ({_emit_lock(new, output)} entries)")
+    for e in new.resolved:
+        for r in e.references:
+            if r.pin is None:
+                note(f"note: {e.name} {e.version}: {r.ref.describe()} is unpinned: {r.unpinned}")
 
 
 def _warn(warning: str) -> None:
@@ -81,7 +96,9 @@ def why(
              "Default: the one the lock names."),
     output: Format = OutputOption,
 ) -> None:
-    """Why a resource is in the lock file at its version: who requires it, with which range."""
+    """Why a resource is in the lock file at its version: who requires it, with which range
+    (and through which resolver); for one a locked Pipeline fetches from outside every
+    known catalog, who fetches it and how."""
     from ..actions.lock import why as run
 
     settings = settings_of(ctx)
@@ -89,7 +106,8 @@ def why(
     found = run(file, name, settings, kind=kind, catalog=catalog)
     if found.catalog_error:
         note(f"note: cannot compare with the catalog: {found.catalog_error}")
-    emit(found.to_dict(), output, table=lambda: out("\n".join(found.explanation)), names=lambda: [found.entry.name])
+    emit(found.to_dict(), output, table=lambda: out("\n".join(found.explanation)),
+         names=lambda: [found.entry.name if found.entry else found.name])
 
 
 def register(app: typer.Typer) -> None:

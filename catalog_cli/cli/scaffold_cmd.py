@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from ..scaffold.answers import Asker
 
 _PAST = {"create": "created", "update": "updated", "merge": "merged", "conflict": "conflict",
-         "delete": "deleted", "keep": "kept", "unchanged": "unchanged"}
+         "move": "moved", "delete": "deleted", "keep": "kept", "unchanged": "unchanged"}
 
 
 def scaffold(
@@ -33,7 +33,12 @@ def scaffold(
         None, "--namespace", "-n", help="Namespace the pipeline runs and deploys in (and --install targets)."),
     sets: list[str] = typer.Option(
         [], "--set", metavar="KEY=VALUE", help="Any other template parameter; repeat for array items."),
-    folder: Path = typer.Option(Path(".tekton"), "--dir", help="Folder to write into."),
+    folder: Path | None = typer.Option(
+        None, "--dir",
+        help="Where to write: the service's repository for templates that write its .tekton/ and what "
+             "goes beside it (default: the current folder; a .tekton folder given here means the one it "
+             "is in), or the one folder earlier template versions write (default: .tekton). With "
+             "--update: where the scaffold is (default: here, else .tekton)."),
     pipelines_as_code: bool = typer.Option(
         False, "--pipelines-as-code", help="A Pipelines-as-Code PipelineRun instead of Tekton Triggers."),
     update: bool = typer.Option(
@@ -81,9 +86,10 @@ def scaffold(
     if update:
         if pipelines_as_code:
             raise InputError("--pipelines-as-code chooses the variant of a new scaffold; --update keeps the recorded one")
-        rec = lib.answers.read_record(folder)
+        at = lib.layout.locate(folder)
+        rec = lib.answers.read_record(at)
         if template is not None and template != rec.template:
-            raise InputError(f"{folder} was generated from {rec.template}, not {template}", "TEMPLATE")
+            raise InputError(f"{at} was generated from {rec.template}, not {template}", "TEMPLATE")
         cat = open_catalog(catalog or rec.catalog, settings)  # the catalog it was scaffolded from
 
         def generate(dry: bool) -> Outcome:

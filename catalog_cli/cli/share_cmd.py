@@ -26,16 +26,19 @@ def publish(
     catalog: str | None = CatalogOption,
     output: Format = OutputOption,
 ) -> None:
-    """Push resources to an OCI registry as Tekton bundles (for the bundles resolver)."""
+    """Push Tasks, Pipelines and StepActions to an OCI registry as Tekton bundles (for the
+    bundles resolver). Templates are not Tekton resources: publish them as a catalog."""
     from ..actions.share import publish as run
 
-    pushed = run(oci, names or [], settings_of(ctx), catalog=catalog, all_versions=all_versions,
-                 insecure=insecure)
+    published = run(oci, names or [], settings_of(ctx), catalog=catalog, all_versions=all_versions,
+                    insecure=insecure)
     rows = [{"name": p.name, "kind": p.kind, "version": p.version, "bundle": p.ref, "digest": p.digest}
-            for p in pushed]
+            for p in published.pushed]
     emit(rows, output, names=lambda: [f"{r['bundle']}@{r['digest']}" for r in rows], table=lambda: print_table(
         ["name", "version", "bundle", "digest"], [[r["name"], r["version"], r["bundle"], r["digest"]] for r in rows]))
     note(f"pushed {len(rows)} bundle(s) to {oci}")
+    if published.note:
+        note(published.note)
 
 
 @mirror_app.command("export")

@@ -15,6 +15,7 @@ from typing import Protocol
 from .terms import (
     ROOT,
     ConflictCause,
+    CycleCause,
     DependencyCause,
     Incompatibility,
     NoVersionsCause,
@@ -106,6 +107,8 @@ class Explanation:
             return self._no_versions(inc.terms[0])
         if isinstance(cause, UnavailableCause):
             return f"{self.terse(inc.terms[0], every=True)} {cause.reason}"
+        if isinstance(cause, CycleCause):
+            return f"{cause.path} is a dependency cycle"
         if inc.is_failure:
             return FAILED
         terms = inc.terms
@@ -228,14 +231,17 @@ class Explanation:
         # A proof this long hides its point: show both ends, then the facts it rests on
         # other than dependencies (what someone could change: a range, a cluster).
         head, tail = lines[:MAX_LINES // 2], lines[-(MAX_LINES // 4):]
-        facts = list(dict.fromkeys(self.text(i) for i in self._leaves(failure)
+        facts = list(dict.fromkeys(self.text(i) for i in self.leaves(failure)
                                    if not isinstance(i.cause, DependencyCause)))
         return "\n".join([
             *head, f"... ({len(lines) - len(head) - len(tail)} more lines) ...", *tail,
-            "The conflict comes down to dependencies and: " + "; ".join(facts) + ".",
+            ("The conflict comes down to dependencies and: " + "; ".join(facts) + "." if facts
+             else "The conflict comes down to dependencies alone: the ranges above cannot all hold."),
         ])
 
-    def _leaves(self, inc: Incompatibility) -> list[Incompatibility]:
+    @staticmethod
+    def leaves(inc: Incompatibility) -> list[Incompatibility]:
+        """The external facts (dependencies, unavailable versions, cycles...) a derivation rests on."""
         out: list[Incompatibility] = []
         seen: set[int] = set()
         stack = [inc]

@@ -24,6 +24,7 @@ from .report import Explanation
 from .terms import (
     ROOT,
     ConflictCause,
+    CycleCause,
     DependencyCause,
     Incompatibility,
     NoVersionsCause,
@@ -90,10 +91,21 @@ class Resolver(Generic[K, C, R]):
         self._packages[ROOT] = _Package((None,), 1)
         self._add(Incompatibility.of([Term(ROOT, 1, False)], RootCause()))
         key: Any = ROOT
-        while key is not None:
-            self._propagate(key)
-            key = self._decide()
-        return self._result()
+        while True:
+            while key is not None:
+                try:
+                    self._propagate(key)
+                except NoSolution as failure:
+                    raise self._cycle_failure(failure) from None
+                key = self._decide()
+            deps = self._dependencies()
+            order = self._install_order(deps)
+            if isinstance(order, list):
+                return self._result(deps, order)
+            # A cycle among the chosen versions: learn that these versions cannot go
+            # together and search on; older versions may avoid it.
+            self._add(self._cycle_incompatibility(order))
+            key = order.cycle[0]
 
     # -- packages ----------------------------------------------------------------------
     def _package(self, key: Any) -> _Package:
@@ -310,18 +322,25 @@ class Resolver(Generic[K, C, R]):
     def _failure(self, inc: Incompatibility) -> NoSolution:
         return NoSolution(Explanation(_Names(self)).render(inc), inc)
 
-    def _result(self) -> Result[K, C, R]:
+    def _dependencies(self) -> dict[Any, list[Any]]:
+        """What each decided package depends on, in the order asked."""
         sol = self._solution
         deps: dict[Any, list[Any]] = {}
-        required_by: dict[Any, list[tuple[Any, R]]] = {}
         for key, index in sol.decisions.items():
             deps[key] = []
             for req in self._deps(key, index):
                 dep = self._identify(req, key, index)
                 if dep not in deps[key]:
                     deps[key].append(dep)
+        return deps
+
+    def _result(self, deps: dict[Any, list[Any]], order: list[Any]) -> Result[K, C, R]:
+        sol = self._solution
+        required_by: dict[Any, list[tuple[Any, R]]] = {}
+        for key, index in sol.decisions.items():
+            for req in self._deps(key, index):
+                dep = self._identify(req, key, index)
                 required_by.setdefault(dep, []).append((None if key is ROOT else key, req))
-        order = self._install_order(deps)
         return Result(
             chosen={k: self._package(k).candidates[sol.decisions[k]] for k in order},
             dependencies={k: tuple(deps[k]) for k in order},
@@ -329,9 +348,9 @@ class Resolver(Generic[K, C, R]):
             steps=self.steps,
         )
 
-    def _install_order(self, deps: dict[Any, list[Any]]) -> list[Any]:
-        """Dependencies before dependents, each in the order it was asked for; a cycle
-        is an error. Depth-first, without recursion (chains may be long)."""
+    def _install_order(self, deps: dict[Any, list[Any]]) -> list[Any] | _Cycle:
+        """Dependencies before dependents, each in the order it was asked for, or the
+        first cycle met. Depth-first, without recursion (chains may be long)."""
         order: list[Any] = []
         done: set[Any] = set()
         path: list[Any] = [ROOT]
@@ -345,22 +364,39 @@ class Resolver(Generic[K, C, R]):
                 if key is not ROOT:
                     order.append(key)
             elif dep in path:
-                raise self._cycle(path[path.index(dep):] + [dep])
+                return _Cycle(path[path.index(dep):] + [dep])
             elif dep not in done:
                 path.append(dep)
                 todo.append(iter(deps[dep]))
         return order
 
-    def _cycle(self, keys: list[Any]) -> ResolutionError:
-        # Tekton resources refer to each other by name at run time; a Task cannot
-        # contain the Pipeline that runs it, so a cycle is always a catalog mistake.
+    def _cycle_incompatibility(self, found: _Cycle) -> Incompatibility:
         sol = self._solution
         version = self.provider.version
-        names = [f"{self._name(k)} {version(self._package(k).candidates[sol.decisions[k]])}"
-                 for k in keys]
-        return ResolutionError(
-            f"dependency cycle: {' -> '.join(names)} (Tekton resources cannot depend on "
-            "themselves, even through others)")
+        path = " -> ".join(f"{self._name(k)} {version(self._package(k).candidates[sol.decisions[k]])}"
+                           for k in found.cycle)
+        terms = [Term(k, 1 << sol.decisions[k], True) for k in dict.fromkeys(found.cycle)]
+        return Incompatibility.of(terms, CycleCause(path))
+
+    def _cycle_failure(self, failure: NoSolution) -> ResolutionError:
+        """A failure that comes down to one dependency cycle and dependencies says just
+        that (a catalog mistake, not a matter of ranges); any other keeps its full
+        explanation, the cycles in it named as facts."""
+        assert isinstance(failure.incompatibility, Incompatibility)
+        leaves = Explanation.leaves(failure.incompatibility)
+        cycles = {i.cause.path for i in leaves if isinstance(i.cause, CycleCause)}
+        rest = [i for i in leaves if not isinstance(i.cause, (CycleCause, DependencyCause, RootCause))]
+        if len(cycles) == 1 and not rest:
+            # Tekton resources refer to each other by name at run time; a Task cannot
+            # contain the Pipeline that runs it, so a cycle is always a catalog mistake.
+            return ResolutionError(f"dependency cycle: {cycles.pop()} (Tekton resources cannot depend "
+                                   "on themselves, even through others)")
+        return failure
+
+
+@dataclass(frozen=True)
+class _Cycle:
+    cycle: list[Any]
 
 
 _CONFLICT: Any = object()

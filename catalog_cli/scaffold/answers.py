@@ -22,12 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 from .. import PREFIX, yamlio
 from ..errors import InputError, NotFound
-from .template import OUT_PATH, REQUIRED_PARAMETERS, Parameter, Template
+from .template import ANSWERS_FILE, REQUIRED_PARAMETERS, Parameter, Template, out_path_ok
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
-ANSWERS_FILE = ".catalog-answers.yaml"
 ANSWERS_KIND = "ScaffoldAnswers"
 API_VERSION = f"{PREFIX}/v1"
 #: Parameters with an option of their own; the rest are given with --set KEY=VALUE.
@@ -278,7 +277,7 @@ def read_record(folder: Path) -> Record:
         if not isinstance(data.get(key), kind):
             raise InputError(f"{key} is missing or not a {kind.__name__}", where)
     for name in data["files"]:
-        if not OUT_PATH.fullmatch(str(name)) or ".." in str(name).split("/"):
+        if not out_path_ok(str(name)):
             raise InputError(f"files: {name!r} is not a path inside this folder", where)
     return Record(data["template"], data["version"], data["variant"], dict(data["answers"]),
                   {str(k): str(v) for k, v in data["dependencies"].items()},

@@ -55,15 +55,29 @@ class Verified:
     rules: tuple[PolicyRule, ...]
 
 
-def match_rank(term: str, name: str) -> int:
-    """How well ``name`` matches a search term: 0 exact (or no term), 1 prefix, 2 inside
-    the name, 3 elsewhere (description, tags...). Every catalog orders hits by it."""
-    t = term.lower().strip()
-    if not t or name == t:
-        return 0
-    if name.startswith(t):
-        return 1
-    return 2 if t in name else 3
+def search_words(term: str) -> list[str]:
+    """The words of a search: each must appear somewhere in an entry (name, display name,
+    description, tags, categories), in any order, as ``search "build image"`` expects."""
+    return term.lower().split()
+
+
+def match_rank(term: str, name: str) -> tuple[int, int]:
+    """How well ``name`` matches a search, smaller first: 0 the name itself (or no term;
+    ``git clone`` names git-clone too), 1 a name starting with the first word and holding
+    them all, 2 all words inside the name, 3 some of them (more is better), 4 none (found
+    by description, tags...). Every catalog orders hits by it, then by name and kind."""
+    words = search_words(term)
+    if not words or name in (" ".join(words), "-".join(words)):
+        return (0, 0)
+    inside = sum(1 for w in words if w in name)
+    if inside == len(words):
+        return (1 if name.startswith(words[0]) else 2, 0)
+    return (3, -inside) if inside else (4, 0)
+
+
+def matches_words(words: list[str], haystack: str) -> bool:
+    """Whether every word is in ``haystack`` (already lower-cased)."""
+    return all(w in haystack for w in words)
 
 
 def names_file(entry: Entry, rel: str, digest: str) -> bool:

@@ -17,7 +17,7 @@ from .. import index as index_mod
 from ..errors import InputError, NotFound
 from ..model import KIND_ORDER, Entry
 from ..settings import Settings
-from .base import FileSource, SearchHit, digest_checked, names_file
+from .base import FileSource, SearchHit, digest_checked, match_rank, names_file, search_words
 from .cache import IndexData, open_cache, warnings_of
 from .single import OneRepo
 
@@ -111,27 +111,23 @@ class IndexCatalog(OneRepo):
         kind: str | None = None,
     ) -> list[SearchHit]:
         """Names whose newest version matches, best match first, with all their versions."""
+        words = search_words(term)
         args: dict[str, str] = {
-            "term": term.lower().strip(),
             "category": f"|{category.lower()}|" if category else "",
             "tag": f"|{tag.lower()}|" if tag else "",
             "platform": (platform or "").lower(),
             "kind": (kind or "").lower(),
         }
-        sql = """
+        args.update({f"w{i}": w for i, w in enumerate(words)})
+        every_word = "".join(f" AND instr(haystack, :w{i}) > 0" for i in range(len(words)))
+        sql = f"""
             SELECT name, kind, data FROM entries
-            WHERE pos = 0
-              AND (:term = '' OR instr(haystack, :term) > 0)
+            WHERE pos = 0{every_word}
               AND (:category = '' OR instr(categories, :category) > 0)
               AND (:tag = '' OR instr(tags, :tag) > 0)
               AND (:platform = '' OR instr(platforms, '|' || :platform || '|') > 0
                    OR (platforms = '||' AND :platform = 'linux/amd64'))
               AND (:kind = '' OR lower(kind) = :kind)
-            ORDER BY CASE WHEN :term = '' THEN 0
-                          WHEN name = :term THEN 0
-                          WHEN substr(name, 1, length(:term)) = :term THEN 1
-                          WHEN instr(name, :term) > 0 THEN 2
-                          ELSE 3 END, name, kind
         """
         found = list(self.db.execute(sql, args))
         # Older versions need only their version strings: one query for all of them.
@@ -141,6 +137,7 @@ class IndexCatalog(OneRepo):
             for n, k, v in self.db.execute("SELECT name, kind, version FROM entries ORDER BY name, kind, pos"):
                 if (n, k) in wanted:
                     older.setdefault((n, k), []).append(v)
+        found.sort(key=lambda row: (match_rank(term, row[0]), row[0], row[1]))
         return [SearchHit(n, k, Entry.from_dict(json.loads(d)), tuple(older[(n, k)])) for n, k, d in found]
 
     def origin(self, entry: Entry) -> str:

@@ -5,7 +5,9 @@
   on refused connections, connect timeouts, cut-off bodies, 5xx and 429; never on
   other 4xx, nor on a read timeout (a slow server stays slow: waiting three times as
   long helps nobody);
-- ETag / If-None-Match: an unchanged index costs one request answered 304;
+- ETag / If-None-Match, or Last-Modified / If-Modified-Since for plain web servers
+  without ETags (``python3 -m http.server``): an unchanged index costs one request
+  answered 304;
 - bodies read under a cap, with a progress bar when asked;
 - credentials as headers, never in a message (URLs in messages lose their
   user:password part and their query), and every request, redirects included, is
@@ -44,6 +46,8 @@ class Response:
     status: int
     body: bytes
     etag: str | None = None
+    #: The Last-Modified header, kept only when it can be trusted for revalidation.
+    last_modified: str | None = None
 
 
 class Http:
@@ -79,12 +83,15 @@ class Http:
     def close(self) -> None:
         self._client.close()
 
-    def get(self, url: str, *, etag: str | None = None, limit: int = MAX_FILE_BYTES,
-            label: str | None = None) -> Response:
-        """GET ``url``; 304 when ``etag`` still matches. Errors name the URL, never headers."""
+    def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
+            limit: int = MAX_FILE_BYTES, label: str | None = None) -> Response:
+        """GET ``url``; 304 when ``etag`` still matches or nothing changed since
+        ``last_modified``. Errors name the URL, never headers."""
         import httpx
 
         headers = {"If-None-Match": etag} if etag else {}
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
         where = redact(url)
         reason = ""
         for attempt in range(self.retries + 1):
@@ -94,7 +101,7 @@ class Http:
                 with self._client.stream("GET", url, headers=headers) as resp:
                     code = resp.status_code
                     if code == 304:
-                        return Response(304, b"", resp.headers.get("etag") or etag)
+                        return Response(304, b"", resp.headers.get("etag") or etag, last_modified)
                     if code == 429 or code >= 500:
                         reason = f"HTTP {code}"
                         continue
@@ -105,7 +112,7 @@ class Http:
                     if code >= 400:
                         raise RemoteError(f"HTTP {code}", where)
                     body = _read(resp, limit, where, label)
-                    return Response(code, body, resp.headers.get("etag"))
+                    return Response(code, body, resp.headers.get("etag"), _validator(resp.headers))
             except httpx.ReadTimeout:
                 raise RemoteError(f"cannot fetch: no answer within {self.timeout:g} s", where) from None
             except httpx.TimeoutException:
@@ -116,6 +123,23 @@ class Http:
                 reason = _first_line(exc) or type(exc).__name__
         tries = self.retries + 1
         raise RemoteError(f"cannot fetch: {reason} ({tries} attempt{'s' if tries > 1 else ''})", where)
+
+
+def _validator(headers: httpx.Headers) -> str | None:
+    """Last-Modified, when it may be sent back as If-Modified-Since. The header has
+    one-second resolution: a file changed in the same second as it was served would look
+    unchanged for ever after. So, as HTTP caches do (RFC 9110, 8.8.2.2), a date less than
+    two seconds before the response's own Date is too weak to revalidate with."""
+    from email.utils import parsedate_to_datetime
+
+    value, date = headers.get("last-modified"), headers.get("date")
+    if not value or not date:
+        return None
+    try:
+        gap = (parsedate_to_datetime(date) - parsedate_to_datetime(value)).total_seconds()
+    except (TypeError, ValueError):
+        return None
+    return value if gap >= 2 else None
 
 
 def _first_line(exc: BaseException) -> str:

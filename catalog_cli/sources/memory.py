@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from .. import versions
 from ..errors import NotFound
 from ..model import KIND_ORDER, Entry
-from .base import SearchHit, digest_checked, match_rank, names_file
+from .base import SearchHit, digest_checked, match_rank, matches_words, names_file, search_words
 from .single import OneRepo
 
 
@@ -51,7 +51,7 @@ class MemoryCatalog(OneRepo):
 
     def search(self, term: str = "", *, category: str | None = None, tag: str | None = None,
                platform: str | None = None, kind: str | None = None) -> list[SearchHit]:
-        t = term.lower().strip()
+        words = search_words(term)
 
         def lower(values: tuple[str, ...]) -> list[str]:
             return [v.lower() for v in values]
@@ -63,7 +63,7 @@ class MemoryCatalog(OneRepo):
                 e = items[0]
                 hay = " ".join([e.name, e.display_name, e.description, *e.tags, *e.categories]).lower()
                 plat = (platform or "").lower()
-                if ((t and t not in hay)
+                if (not matches_words(words, hay)
                         or (category and category.lower() not in lower(e.categories))
                         or (tag and tag.lower() not in lower(e.tags))
                         or (plat and plat not in lower(e.platforms)
@@ -71,7 +71,7 @@ class MemoryCatalog(OneRepo):
                         or (kind and k.lower() != kind.lower())):
                     continue
                 hits.append(SearchHit(name, k, e, tuple(x.version for x in items)))
-        return sorted(hits, key=lambda h: (match_rank(t, h.name), h.name, h.kind))
+        return sorted(hits, key=lambda h: (match_rank(term, h.name), h.name, h.kind))
 
     def origin(self, entry: Entry) -> str:
         return self.name or self.location

@@ -56,7 +56,11 @@ class Update:
 
     name: str
     status: str  # updated | unchanged
-    size: int
+    #: Bytes downloaded: 0 when the server answered 304 (not modified).
+    fetched: int
+    #: How the server told: "not modified" (a 304), "same content" (the whole index
+    #: downloaded again: a server with neither ETag nor Last-Modified), or "new content".
+    how: str
 
 
 def update(repo: Repo, settings: Settings, http: Http | None = None, *, label: bool = False) -> Update:
@@ -70,19 +74,23 @@ def update(repo: Repo, settings: Settings, http: Http | None = None, *, label: b
         cached = read_cache(repo, settings)
         _, index_url, _ = urls(repo.url)
         resp = http.get(index_url, etag=cached.etag if cached else None,
+                        last_modified=cached.last_modified if cached else None,
                         limit=index_mod.MAX_INDEX_BYTES, label=f"{repo.name}: index" if label else None)
     finally:
         if own:
             http.close()
-    if cached is not None and (resp.status == 304 or resp.body == cached.index):
-        # A server without ETags answers 200 with the same bytes: still unchanged.
-        write_meta(repo, cached.index, resp.etag or cached.etag, settings)
-        return Update(repo.name, "unchanged", len(cached.index))
+    if cached is not None and resp.status == 304:
+        write_meta(repo, cached.index, resp.etag or cached.etag, settings, resp.last_modified)
+        return Update(repo.name, "unchanged", 0, "not modified")
+    if cached is not None and resp.body == cached.index:
+        # A server with neither ETag nor a usable Last-Modified sends the same bytes again.
+        write_meta(repo, cached.index, resp.etag, settings, resp.last_modified)
+        return Update(repo.name, "unchanged", len(resp.body), "same content")
     text = resp.body.decode("utf-8", errors="replace")
     index_mod.parse_text(text, redact(index_url))  # refuse a bad index before it replaces a good one
     store_file(cache_dir(repo, settings) / INDEX, resp.body, settings)
-    write_meta(repo, resp.body, resp.etag, settings)
-    return Update(repo.name, "updated", len(resp.body))
+    write_meta(repo, resp.body, resp.etag, settings, resp.last_modified)
+    return Update(repo.name, "updated", len(resp.body), "new content")
 
 
 @dataclass

@@ -57,6 +57,7 @@ class Cached:
     url: str
     etag: str | None
     fetched_at: float
+    last_modified: str | None = None
 
     @property
     def age(self) -> str:
@@ -83,12 +84,16 @@ def read_cache(repo: Repo, settings: Settings) -> Cached | None:
         return None
     if meta.get("url_key") != url_key(repo.url) or meta.get("sha256") != hashlib.sha256(body).hexdigest():
         return None  # another URL's index, or replaced without its meta: fetch it afresh
-    return Cached(body, redact(repo.url), meta.get("etag"), float(meta.get("fetched_at", 0)))
+    lm = meta.get("last_modified")
+    return Cached(body, redact(repo.url), meta.get("etag"), float(meta.get("fetched_at", 0)),
+                  lm if isinstance(lm, str) else None)
 
 
-def write_meta(repo: Repo, body: bytes, etag: str | None, settings: Settings) -> None:
+def write_meta(repo: Repo, body: bytes, etag: str | None, settings: Settings,
+               last_modified: str | None = None) -> None:
     # The URL is kept redacted, for people reading the file, and compared by its hash.
     meta = {"url": redact(repo.url), "url_key": url_key(repo.url), "etag": etag,
+            "last_modified": last_modified,
             "fetched_at": time.time(), "sha256": hashlib.sha256(body).hexdigest()}
     store_file(cache_dir(repo, settings) / "meta.json", json.dumps(meta, indent=1).encode(), settings)
 

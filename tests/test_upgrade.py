@@ -105,3 +105,12 @@ def test_installing_a_deprecated_version_warns(tmp_path: Path, opts: Options) ->
     assert upgrade(catalog, cluster, ["old@0.2"], opts).notes == []
     assert rollback(catalog, cluster, "old", opts).notes == ["warning: Task old 0.1 is deprecated in folder:cat; "
                                                              "0.2 is not"]
+
+
+def test_upgrade_all_with_nothing_the_catalog_holds_says_where_it_came_from(team: Path, opts: Options) -> None:
+    cluster = FakeCluster(namespaces={"team-a"})
+    install(open_catalog(str(team)), cluster, ["buildah"], opts)
+    with pytest.raises(NotFound, match="nothing to upgrade in team-a: buildah was installed from folder:team, which "
+                                       "builtin does not hold: pass that folder with --catalog PATH, or move it "
+                                       "with --from REPO"):
+        upgrade(open_catalog("builtin"), cluster, [], opts, all_=True)

@@ -147,6 +147,13 @@ def upgrade(catalog: Catalog, cluster: Cluster, names: Sequence[str], opts: Opti
         reqs = [f"{p.kind}/{p.name}@{ranges.get(p.name, p.requested or '*')}" for p in chosen]
         targets[ns] = _target(catalog, record, reqs, here, tuple(ranges.items()), lacking)
     if not targets:
+        held = sorted({(p.name, p.source) for rec in records.values() for p in rec.packages.values()
+                       if p.explicit and p.name in lacking})
+        if held:
+            name, source = held[0]
+            raise NotFound(f"nothing to upgrade in {', '.join(opts.namespaces)}: {name} was installed from {source}, "
+                           f"which {catalog.name or catalog.location} does not hold: {how_to_reach(source)}, or move "
+                           "it with --from REPO", name)
         raise NotFound("nothing installed by catalog to upgrade in " + ", ".join(opts.namespaces))
     sub = replace(opts, namespaces=tuple(targets))
     report, plans = change(catalog, cluster, sub, targets, "upgrade", tekton, on_write)

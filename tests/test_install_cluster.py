@@ -493,6 +493,12 @@ def test_upgrade_all_and_status_show_newest(admin: Cluster, builtin: Any, kube_s
     install(builtin, admin, ["git-clone@0.1", "kaniko@0.1"], opts(kube_namespace))
     rows = {r["name"]: r for r in status(builtin, admin, opts(kube_namespace)).rows}
     assert rows["git-clone"]["version"] == "0.1" and rows["git-clone"]["newest"] == "0.2"
+    # Asked for as 0.1 (0.1.x): newer exists, but no upgrade moves it there.
+    assert (rows["git-clone"]["upgradable"], rows["git-clone"]["upgrade"]) == ("", False)
+    r = run_cli("status", "-n", kube_namespace, env={"KUBECONFIG": str(kube_server.admin_kubeconfig)})
+    assert r.code == 0 and "(upgrade" not in r.out, r.out
+    report = upgrade(builtin, admin, ["git-clone"], opts(kube_namespace))
+    assert {p["name"]: p["status"] for p in report.packages} == {"git-clone": "unchanged", "kaniko": "unchanged"}
     report = upgrade(builtin, admin, [], opts(kube_namespace), all_=True)
     assert any("out of the requested range" in n for n in report.notes)  # 0.1 holds them at 0.1.x
     report = upgrade(builtin, admin, ["git-clone@*", "kaniko@*"], opts(kube_namespace))

@@ -126,3 +126,10 @@ def test_all_namespaces_are_those_with_a_record(builtin: Any, cluster: FakeClust
     cluster.fault = no_cluster_wide_list
     with pytest.raises(Forbidden, match="may not list ConfigMaps in all namespaces.*-n NAMESPACE"):
         installed_namespaces(cluster)
+
+
+def test_all_namespaces_goes_with_installed_and_not_with_namespaces() -> None:
+    from .conftest import assert_one_line_error, run_cli
+
+    assert_one_line_error(run_cli("list", "-A"), "--all-namespaces", "--installed")
+    assert_one_line_error(run_cli("status", "-A", "-n", "team-a"), "-A", "-n")

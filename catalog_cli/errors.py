@@ -125,8 +125,10 @@ class NoSolution(ResolutionError):
     """No set of candidates satisfies the requirements; ``str()`` explains why, one
     reason a line, in the manner of PubGrub. ``incompatibility`` is the failure the
     resolver derived (a ``resolver.Incompatibility``; only ``object`` here so that the
-    error tree imports nothing)."""
+    error tree imports nothing). ``full`` is the whole derivation when the message is a
+    shortened one (``--verbose`` shows it)."""
 
-    def __init__(self, message: str, incompatibility: object) -> None:
+    def __init__(self, message: str, incompatibility: object, full: str | None = None) -> None:
         super().__init__(message)
         self.incompatibility = incompatibility
+        self.full = full

@@ -124,6 +124,29 @@ def info(
     emit(data, output, names=lambda: [f"{data['name']}@{data['version']}"], table=lambda: _info_text(data))
 
 
+def _rules(rules: list[dict[str, Any]], indent: str = "  ") -> None:
+    for r in rules:
+        groups = ",".join(g or '""' for g in r.get("apiGroups") or [])
+        out(f"{indent}{groups} {','.join(r.get('resources') or [])}: {','.join(r.get('verbs') or [])}")
+
+
+def _generated_rbac(d: dict[str, Any]) -> None:
+    """What a template's scaffold grants: its Roles per variant, for a service named example."""
+    if d.get("generatedRbacError"):
+        out(f"\nRBAC it generates: not shown ({d['generatedRbacError']})")
+        return
+    if not d["generatedRbac"]:
+        out("\nRBAC it generates: none")
+        return
+    out("\nRBAC it generates (for a service named example):")
+    for role in d["generatedRbac"]:
+        bound = f", bound to {', '.join(role['boundTo'])}" if role["boundTo"] else ""
+        out(f"  {role['kind']} {role['name']} in {role['file']} ({role['variant']}{bound}):")
+        _rules(role["rules"], "    ")
+        if not role["rules"]:
+            out("    (no rules)")
+
+
 def _short(text: str, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
@@ -154,10 +177,11 @@ def _info_text(d: dict[str, Any]) -> None:
             out(f"\n{title}:")
             rows = [[w["name"] + (" (optional)" if w.get("optional") else ""), w["description"]] for w in d[key]]
             print_table(["name", "description"], rows)
-    out("\nRBAC (rbac.yaml):" if d["rbac"] else "\nRBAC: none (does not call the Kubernetes API)")
-    for r in d["rbac"]:
-        groups = ",".join(g or '""' for g in r["apiGroups"])
-        out(f"  {groups} {','.join(r['resources'])}: {','.join(r['verbs'])}")
+    if "generatedRbac" in d:
+        _generated_rbac(d)
+    else:
+        out("\nRBAC (rbac.yaml):" if d["rbac"] else "\nRBAC: none (does not call the Kubernetes API)")
+        _rules(d["rbac"])
     out("\nDependencies:" + ("" if d["dependencies"] else " none"))
     for dep in d["dependencies"]:
         line = f"  {dep.get('kind', '') + '/' if dep.get('kind') else ''}{dep['name']} {dep['range']}"

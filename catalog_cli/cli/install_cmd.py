@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -23,7 +23,7 @@ from .cluster_opts import (
     options,
 )
 from .common import CatalogOption, open_for, settings_of
-from .output import Format, OutputOption, emit, note, print_table, safe
+from .output import Format, OutputOption, acts_on_terminal, emit, note, print_table, safe
 
 if TYPE_CHECKING:
     from ..actions.common import Options, Report
@@ -143,12 +143,25 @@ def install(
         cat, refs = open_bundle(bundles[0], settings, insecure=insecure)
     else:
         cat, refs = open_for(catalog, refs or [], settings)
+        _refuse_templates(cat, refs)
     cluster = connect(kubeconfig, context)
     opts = options(cluster, namespace, settings, dry_run=dry_run, force=force, adopt=adopt, tekton_version=tekton_version,
                    allow_sensitive_rbac=allow_sensitive_rbac, create_namespace=create_namespace)
     with write_progress(len(opts.namespaces)) as on_write:
         report = run(cat, cluster, refs, opts, on_write=on_write, locked=lock)
     _render_report(report, output)
+
+
+def _refuse_templates(cat: Catalog, refs: list[str]) -> None:
+    """A Template named for install: said before any cluster is asked anything."""
+    from ..errors import InputError
+    from ..requirements import parse_requirement
+
+    for ref in refs:
+        req = parse_requirement(ref)
+        if req.kind is None and cat.kinds(req.name) == ["Template"]:
+            raise InputError(f"{req.name} is a Template: templates are scaffolded into a service's repository "
+                             f"(`catalog scaffold {req.name}`), never installed")
 
 
 @moving_command
@@ -336,15 +349,12 @@ def render(
              "bundle reference is pinned by digest, from --locked or the registry (unpinned ones are noted)."),
     locked: str | None = typer.Option(
         None, "--locked", metavar="FILE", help="Render exactly the versions of this lock file, with its pins."),
-    output: Format = typer.Option(Format.yaml, "--output", "-o", help="yaml (default) or json."),
+    output: Format = typer.Option(Format.yaml, "--output", "-o", case_sensitive=False,
+                                  help="yaml (default; scripts as | blocks), json (a List), name or table."),
 ) -> None:
     """Print the objects install would apply, for GitOps; no cluster needed."""
-    import json
-    import sys
-
     from ..actions.render import render as run
     from ..repos import known
-    from ..yamlio import dump
 
     settings = settings_of(ctx)
     lock = None
@@ -372,10 +382,34 @@ def render(
         objs = done.objects
         for line in done.unpinned:
             note(f"note: {line}")
+    _print_objects(objs, output)
+
+
+def _print_objects(objs: list[dict[str, Any]], output: Format) -> None:
+    """Objects as kubectl prints them: YAML documents (scripts as ``|`` blocks), a JSON
+    List, ``kind.group/name`` lines, or a table."""
+    import sys
+
+    from ..yamlio import dump
+    from .output import to_json
+
+    def resource(o: dict[str, Any]) -> str:
+        group = str(o.get("apiVersion", "")).rpartition("/")[0]
+        return f"{str(o.get('kind', '')).lower()}{'.' + group if group else ''}/{o['metadata']['name']}"
+
     if output is Format.json:
-        sys.stdout.write(json.dumps({"apiVersion": "v1", "kind": "List", "items": objs}, indent=2) + "\n")
+        sys.stdout.write(to_json({"apiVersion": "v1", "kind": "List", "items": objs}, indent=2) + "\n")
+    elif output is Format.name:
+        sys.stdout.write("".join(f"{safe(resource(o))}\n" for o in objs))
+    elif output is Format.table:
+        print_table(["kind", "name", "namespace", "apiVersion"],
+                    [[o.get("kind"), o["metadata"].get("name"), o["metadata"].get("namespace", ""),
+                      o.get("apiVersion")] for o in objs])
     else:
-        sys.stdout.write("".join(f"---\n{dump(o)}" for o in objs))
+        text = "".join(f"---\n{dump(o, literal_blocks=True)}" for o in objs)
+        if acts_on_terminal(text):  # then every non-ASCII character is written escaped
+            text = "".join(f"---\n{dump(o, literal_blocks=True, ascii_only=True)}" for o in objs)
+        sys.stdout.write(text)
 
 
 def register(app: typer.Typer) -> None:

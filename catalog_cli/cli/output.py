@@ -52,6 +52,11 @@ def to_json(data: object, *, indent: int | None = None) -> str:
     return safe(json.dumps(data, ensure_ascii=False, indent=indent))
 
 
+def acts_on_terminal(text: str) -> bool:
+    """Whether ``text`` holds a character a terminal would act on (controls, bidi overrides)."""
+    return _UNSAFE.search(text) is not None
+
+
 def emit(
     data: object,
     fmt: Format,

@@ -121,7 +121,13 @@ def scaffold(
         if ask is not None:
             ask.replay()
         outcome = generate(False)
-    _render(outcome, report, output)
+    steps: list[str] = []
+    if not (update or install or dry_run or outcome.conflicts):
+        from ..scaffold.nextsteps import next_steps
+
+        ns = namespace or str(outcome.answers.get("namespace") or "default")
+        steps = next_steps(outcome.files, outcome.dependencies, outcome.variant, ns, str(outcome.folder))
+    _render(outcome, report, output, steps)
     if outcome.conflicts:
         if install:
             note("not installed: resolve the conflicts first")
@@ -156,10 +162,12 @@ def _prompt(param: Parameter, error: str | None) -> str:
     return str(typer.prompt(label, err=True))  # stderr: stdout stays parseable
 
 
-def _render(outcome: Outcome, report: Report | None, output: Format) -> None:
+def _render(outcome: Outcome, report: Report | None, output: Format, steps: list[str] | None = None) -> None:
     data = outcome.to_dict()
     if report is not None:
         data["install"] = report.to_dict()
+    if steps:
+        data["nextSteps"] = steps
 
     def table() -> None:
         if outcome.dry_run:
@@ -184,6 +192,10 @@ def _render(outcome: Outcome, report: Report | None, output: Format) -> None:
                  "markers" + ("" if outcome.dry_run else "; the answers file already records the new version"))
         if report is not None:
             _render_install(report)
+        if steps:
+            note("next steps:")
+            for i, step in enumerate(steps, 1):
+                note(f"  {i}. {step}")
     emit(data, output, table=table)
 
 

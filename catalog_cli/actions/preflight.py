@@ -80,24 +80,33 @@ def _group(kind: str) -> str:
     return api_version.split("/")[0] if "/" in api_version else ""
 
 
+#: The verbs each planned action needs: the write itself (server-side apply is a PATCH,
+#: which creates with the create right too), then what its undo sends should a later
+#: write fail (a delete of what was created, a PUT of what was there, a create of what
+#: was deleted): a change that could not be undone would not be all or nothing.
+VERBS = {
+    "create": ("create", "patch", "delete"),
+    "update": ("patch", "update"),
+    "adopt": ("patch", "update"),
+    "delete": ("delete", "create"),
+}
+#: The install record is read, created, replaced and (with its last entry) deleted,
+#: each with a precondition; undoing any of these takes the others.
+RECORD_VERBS = ("get", "create", "update", "delete")
+
+
 def needed(namespace: str, changes: Iterable[Change], record_write: bool) -> set[Access]:
-    """The permissions the changes need (server-side apply: create for new objects,
-    patch always; get and list to read what is there)."""
+    """The permissions the changes need: list (or get, cluster-wide) to read what is
+    there, :data:`VERBS` for each action, :data:`RECORD_VERBS` on ConfigMaps to write
+    the install record."""
     want: set[Access] = set()
     for c in changes:
         group, plural = _group(c.ref.kind), RESOURCES[c.ref.kind][1]
         scope = "" if c.ref.kind in CLUSTER_SCOPED else namespace  # a right in no namespace
         want.add(Access("get" if scope != namespace else "list", group, plural, scope))
-        if c.action in ("create",):
-            want |= {Access("create", group, plural, scope), Access("patch", group, plural, scope)}
-        elif c.action in ("update", "adopt"):
-            want.add(Access("patch", group, plural, scope))
-            if c.drop_labels:  # removed with an update: see execute._without_labels
-                want.add(Access("update", group, plural, scope))
-        elif c.action == "delete":
-            want.add(Access("delete", group, plural, scope))
+        want |= {Access(v, group, plural, scope) for v in VERBS.get(c.action, ())}
     if record_write:
-        want |= {Access(v, "", "configmaps", namespace) for v in ("get", "create", "patch")}
+        want |= {Access(v, "", "configmaps", namespace) for v in RECORD_VERBS}
     return want
 
 
@@ -160,6 +169,7 @@ def check_reading(cluster: Cluster, namespace: str, kinds: Iterable[str],
     if all(any(_matches(r, a) for r in rules) or cluster.can_i(a) for a in reads):
         return []
     want = set(reads)
-    for k in [*kinds, "ConfigMap"]:
-        want |= {Access(v, _group(k), RESOURCES[k][1], namespace) for v in ("create", "patch")}
+    for k in kinds:
+        want |= {Access(v, _group(k), RESOURCES[k][1], namespace) for v in VERBS["create"]}
+    want |= {Access(v, "", "configmaps", namespace) for v in RECORD_VERBS}
     return check_access(cluster, namespace, want, role_rules)

@@ -48,15 +48,21 @@ def list_(
     kind: str | None = typer.Option(None, "--kind", help="Only this kind (Task, Pipeline, StepAction)."),
     installed: bool = typer.Option(False, "--installed", help="What catalog installed in the cluster (as status)."),
     namespace: list[str] = typer.Option([], "--namespace", "-n", help="With --installed: namespaces to look in."),
+    all_namespaces: bool = typer.Option(False, "--all-namespaces", "-A",
+                                        help="With --installed: every namespace catalog installed into."),
     context: str | None = typer.Option(None, "--context", help="With --installed: kubeconfig context."),
     kubeconfig: str | None = typer.Option(None, "--kubeconfig", envvar="KUBECONFIG", help="With --installed."),
     output: Format = OutputOption,
 ) -> None:
     """List every resource in the catalog with its versions, newest first."""
+    if all_namespaces and not installed:
+        from ..errors import InputError
+
+        raise InputError("-A (--all-namespaces) goes with --installed: the catalog has no namespaces")
     if installed:
         from .install_cmd import show_installed
 
-        show_installed(namespace, catalog, context, kubeconfig, output, settings_of(ctx))
+        show_installed(namespace, catalog, context, kubeconfig, output, settings_of(ctx), all_namespaces)
         return
     cat = _open(catalog, settings_of(ctx))
     _hits(cat, cat.search("", kind=kind), output)

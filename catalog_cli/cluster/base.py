@@ -63,12 +63,16 @@ class ObjectRef:
 
 
 def api_path(kind: str, namespace: str, name: str | None = None, api_version: str | None = None) -> str:
+    """The REST path of an object, or of a list (``name`` None); a list of a namespaced
+    kind in namespace ``""`` is of every namespace."""
     if kind not in RESOURCES:
         raise InputError(f"the tool does not handle objects of kind {kind!r}")
+    if name is not None and not namespace and kind not in CLUSTER_SCOPED:
+        raise InputError(f"{kind} {name} named without its namespace")
     default_version, plural = RESOURCES[kind]
     version = api_version or default_version
     base = f"/api/{version}" if "/" not in version else f"/apis/{version}"
-    if kind not in CLUSTER_SCOPED:
+    if kind not in CLUSTER_SCOPED and namespace:
         base += f"/namespaces/{quote(namespace, safe='')}"
     base += f"/{plural}"
     return base + (f"/{quote(name, safe='')}" if name else "")
@@ -101,7 +105,10 @@ class Cluster(Protocol):
         """The object, or None when there is none."""
         ...
 
-    def list(self, kind: str, namespace: str, selector: str | None = None) -> list[dict[str, Any]]: ...
+    def list(self, kind: str, namespace: str, selector: str | None = None) -> list[dict[str, Any]]:
+        """The objects of ``kind`` in ``namespace`` (``""``: in every namespace) with the
+        labels ``selector`` names (``key=value,...``)."""
+        ...
 
     def apply(self, obj: dict[str, Any], *, force: bool = False, dry_run: bool = False) -> dict[str, Any]:
         """Server-side apply with the tool's field manager; the object as stored."""
@@ -115,9 +122,11 @@ class Cluster(Protocol):
         """POST: a 409 when the object exists."""
         ...
 
-    def delete(self, ref: ObjectRef, *, dry_run: bool = False, uid: str | None = None) -> bool:
+    def delete(self, ref: ObjectRef, *, dry_run: bool = False, uid: str | None = None,
+               resource_version: str | None = None) -> bool:
         """False when it was already gone; with ``uid``, a 409 when the object now there
-        is another one (Kubernetes' delete preconditions)."""
+        is another one, with ``resource_version`` a 409 when it changed since (Kubernetes'
+        delete preconditions)."""
         ...
 
     def identity(self) -> tuple[str, str]:

@@ -111,11 +111,11 @@ class KubeCluster:
 
     def list(self, kind: str, namespace: str, selector: str | None = None) -> list[dict[str, Any]]:
         query = {"labelSelector": selector} if selector else None
-        status, payload = self.request("GET", api_path(kind, namespace), query=query,
-                                       what=f"{kind} list in {namespace}")
+        what = f"{kind} list in {namespace or 'all namespaces'}"
+        status, payload = self.request("GET", api_path(kind, namespace), query=query, what=what)
         if status == 404:
             return []
-        return list(self._check(status, payload, f"{kind} list in {namespace}").get("items") or [])
+        return list(self._check(status, payload, what).get("items") or [])
 
     def apply(self, obj: dict[str, Any], *, force: bool = False, dry_run: bool = False) -> dict[str, Any]:
         """Server-side apply of ``obj`` with the tool's field manager."""
@@ -145,15 +145,17 @@ class KubeCluster:
                                        what=str(ref))
         return self._check(status, payload, str(ref))
 
-    def delete(self, ref: ObjectRef, *, dry_run: bool = False, uid: str | None = None) -> bool:
-        """Delete ``ref`` (only if its uid is still ``uid``, when given); False when it
-        was already gone."""
+    def delete(self, ref: ObjectRef, *, dry_run: bool = False, uid: str | None = None,
+               resource_version: str | None = None) -> bool:
+        """Delete ``ref`` (only if its uid is still ``uid`` and its resourceVersion still
+        ``resource_version``, when given); False when it was already gone."""
         # The body's dryRun is what the server honours for DELETE when a body is sent.
         body: dict[str, Any] = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background"}
         if dry_run:
             body["dryRun"] = ["All"]
-        if uid:
-            body["preconditions"] = {"uid": uid}
+        preconditions = {k: v for k, v in (("uid", uid), ("resourceVersion", resource_version)) if v}
+        if preconditions:
+            body["preconditions"] = preconditions
         query = {"dryRun": "All"} if dry_run else None
         status, payload = self.request("DELETE", api_path(ref.kind, ref.namespace, ref.name),
                                        body=body, query=query, what=str(ref))

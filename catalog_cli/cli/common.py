@@ -34,6 +34,8 @@ class Globals:
     """
 
     debug: bool = False
+    #: Explanations in full (a resolution failure's every step).
+    verbose: bool = False
     quiet: bool = False
     offline: bool = False
     catalog: str | None = None
@@ -45,7 +47,7 @@ class Globals:
 
 _GLOBALS = "catalog.globals"
 #: The global options by parameter name; ``catalog`` is also the name of CatalogOption.
-GLOBAL_NAMES = ("offline", "debug", "quiet", "catalog")
+GLOBAL_NAMES = ("offline", "debug", "verbose", "quiet", "catalog")
 
 
 def globals_of(ctx: Context) -> Globals:
@@ -73,7 +75,7 @@ def _record(ctx: Context, param: Parameter, value: Any) -> Any:
     if name == "output":
         run.output = str(getattr(value, "value", value)) if value is not None else None
         return value
-    if value and name in ("offline", "debug", "quiet"):
+    if value and name in ("offline", "debug", "verbose", "quiet"):
         setattr(run, name, True)
         if name == "quiet" and run.on_quiet is not None:
             run.on_quiet()
@@ -99,6 +101,8 @@ def _declared() -> list[Parameter]:
         offline: bool = typer.Option(
             False, "--offline", help="Use cached repo indexes and files only (says how old they are)."),
         debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+        verbose: bool = typer.Option(
+            False, "--verbose", help="Explain in full: every step of why no versions fit, where it is shortened."),
         quiet: bool = typer.Option(
             False, "--quiet", "-q", help="No progress bars, notes or warnings on stderr; errors still."),
         catalog: str | None = typer.Option(

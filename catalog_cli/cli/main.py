@@ -98,11 +98,13 @@ def _report(exc: BaseException, code: int, run: Globals) -> None:
     """The error on stderr: one line (``catalog: error: ...``), or with ``-o json`` one JSON
     object (``{"error": ..., "exit_code": ...}``) for scripts. More than ONE_LINE_RIGHTS
     missing rights come as a table under a short line (as a list in JSON)."""
-    from ..errors import Forbidden
+    from ..errors import Forbidden, NoSolution
     from .output import print_table, safe, to_json
 
     if isinstance(exc, KeyboardInterrupt):
         text = "terminated" if isinstance(exc, Terminated) else "interrupted"
+    elif isinstance(exc, NoSolution) and exc.full is not None and run.verbose:
+        text = exc.full  # every step of the derivation, not the shortened explanation
     else:
         text = exc.format_message() if hasattr(exc, "format_message") else str(exc)
     missing = exc.missing if isinstance(exc, Forbidden) else ()

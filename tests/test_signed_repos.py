@@ -335,3 +335,52 @@ def test_the_last_accepted_serial_is_kept_privately_in_the_state_folder(tmp_path
     assert seen["serial"] == 3
     assert seen["sha256"] == read((root / SIG_NAME).read_bytes()).sha256
     assert stat.S_IMODE(state.stat().st_mode) == 0o600
+
+
+# -- locks ----------------------------------------------------------------------------------------
+def test_a_lock_records_the_key_that_verified_each_entry(tmp_path: Path) -> None:
+    import yaml
+
+    key, pub, keyid = keygen(tmp_path)
+    root = signed_tree(tmp_path, key)
+    assert run_cli("repo", "add", "team", str(root), "--trust-key", str(pub)).code == 0
+    lock = tmp_path / "catalog.lock"
+    r = run_cli("lock", "team/kubectl-deploy", "yq-update", "--file", str(lock), "--offline")
+    assert r.code == 0, r.err
+    resolved = {e["name"]: e for e in yaml.safe_load(lock.read_text())["resolved"]}
+    assert resolved["kubectl-deploy"]["signedBy"] == keyid
+    assert resolved["yq-update"]["signedBy"] == keyid  # team holds it too, and comes first
+    r = run_cli("lock", "--check", "--file", str(lock), "--offline")
+    assert r.code == 0, r.err
+
+
+def test_a_lock_made_from_a_signed_repo_refuses_it_unsigned(tmp_path: Path) -> None:
+    """The repo's keys were dropped (or the repo replaced by one without): the lock still
+    says the entry was signed, so an unsigned copy of it is refused, naming entry, repo and key."""
+    key, pub, keyid = keygen(tmp_path)
+    root = signed_tree(tmp_path, key)
+    assert run_cli("repo", "add", "team", str(root), "--trust-key", str(pub)).code == 0
+    lock = tmp_path / "catalog.lock"
+    assert run_cli("lock", "team/kubectl-deploy", "--file", str(lock), "--offline").code == 0
+    assert run_cli("repo", "add", "team", str(root), "--force").code == 0  # no --trust-key now
+    r = run_cli("lock", "--check", "--file", str(lock), "--offline")
+    refused(r, "kubectl-deploy", "team", keyid, "not signed")
+
+
+def test_a_bad_signed_by_in_a_lock_is_one_line(tmp_path: Path) -> None:
+    key, pub, _ = keygen(tmp_path)
+    root = signed_tree(tmp_path, key)
+    assert run_cli("repo", "add", "team", str(root), "--trust-key", str(pub)).code == 0
+    lock = tmp_path / "catalog.lock"
+    assert run_cli("lock", "team/kubectl-deploy", "--file", str(lock), "--offline").code == 0
+    lock.write_text(lock.read_text().replace("signedBy: sha256:", "signedBy: md5:", 1))
+    r = run_cli("lock", "--check", "--file", str(lock), "--offline")
+    assert_one_line_error(r, str(lock), "resolved[0].signedBy", "key id")
+    assert r.code == 2
+
+
+def test_a_lock_without_signatures_reads_as_before(tmp_path: Path) -> None:
+    lock = tmp_path / "catalog.lock"
+    assert run_cli("lock", "kubectl-deploy", "--file", str(lock), "--offline").code == 0
+    assert "signedBy" not in lock.read_text()
+    assert run_cli("lock", "--check", "--file", str(lock), "--offline").code == 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import typer
@@ -94,13 +94,19 @@ def index(
         done = sign_file(target, signer, duration, serial)
         note(f"wrote {done.path}: serial {done.serial}, signed by {', '.join(done.keyids)}, valid until "
              f"{done.expires:%Y-%m-%d %H:%M} UTC")
+    elif target.with_name(target.name + ".sig").exists():
+        from ..errors import CatalogError
+        from ..signing.index_sig import check_file
+
+        try:
+            check_file(target, [], datetime.now(timezone.utc))
+        except CatalogError as exc:
+            note(f"warning: {exc}")
 
 
 def _check_signature(index_path: Path, keys: list[Path]) -> list[str]:
     """The index.yaml.sig beside ``index_path``, if any, still signs it (see ``check_file``);
     the notes to show when it does."""
-    from datetime import datetime, timezone
-
     if not keys and not index_path.with_name(index_path.name + ".sig").exists():
         return []  # nothing signed: nothing to load the cryptography library for
     from ..signing.index_sig import Verified, check_file

@@ -13,6 +13,7 @@ from typer.core import TyperGroup
 
 from ..errors import CatalogError
 from . import discover, index_cmd, install_cmd, lint_cmd, repo_cmd, resolve_cmd, scaffold_cmd, share_cmd
+from . import refs_cmd
 
 if TYPE_CHECKING:
     # click's Context, which Typer 0.2x vendors under a private name; for the type only.
@@ -103,6 +104,7 @@ resolve_cmd.register(app)
 scaffold_cmd.register(app)
 repo_cmd.register(app)
 share_cmd.register(app)
+refs_cmd.register(app)
 
 
 def run() -> None:

@@ -1,0 +1,139 @@
+"""``catalog refs``, ``outdated``, ``update`` and ``trust export``: the task references
+of a service's ``.tekton/``, kept pinned and current."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from .common import CatalogOption, settings_of
+from .output import Format, OutputOption, emit, note, out, print_table
+
+if TYPE_CHECKING:
+    from ..tekton_refs.lookup import Status
+
+PathArgument = typer.Argument(Path(".tekton"), metavar="[PATH]",
+                              help="A .tekton/ folder (walked for *.yaml and *.yml) or one file.")
+BundlesOption = typer.Option(
+    [], "--bundles", metavar="REGISTRY/REPO",
+    help="Also take bundles-resolver references to REGISTRY/REPO/NAME:TAG as the catalog's NAME "
+         "(repos say theirs with `repo add --bundles`).")
+
+
+def _known(s: Status) -> str:
+    if s.external:
+        return f"external: {s.external}"
+    return s.repo or "catalog"
+
+
+def _table(statuses: list[Status]) -> None:
+    rows = [[f"{s.ref.file}:{s.ref.line}", s.ref.task or s.ref.resource, f"{s.ref.kind}/{s.ref.name}",
+             s.ref.ref.resolver if hasattr(s.ref.ref, "resolver") else "name",
+             s.version or "-", "yes" if s.pin else "no", s.allowed.version if s.allowed else "-", _known(s)]
+            for s in statuses]
+    print_table(["where", "task", "reference", "via", "version", "pinned", "newest allowed", "known by"], rows)
+
+
+def refs(
+    ctx: typer.Context,
+    path: Path = PathArgument,
+    catalog: str | None = CatalogOption,
+    bundles: list[str] = BundlesOption,
+    output: Format = OutputOption,
+) -> None:
+    """Every task, pipeline and StepAction reference under PATH: where it points, the version
+    it pins, whether it is pinned immutably (a digest or a commit), which configured catalog
+    knows it, and the newest version allowed (catalog.yaml's range beside .tekton/, else the
+    same major)."""
+    from ..tekton_refs.verbs import refs as run
+
+    found = run(path, settings_of(ctx), catalog=catalog, bundles=bundles)
+    emit([s.to_dict() for s in found], output, table=lambda: _table(found),
+         names=lambda: [f"{s.ref.kind.lower()}/{s.ref.name}" for s in found])
+
+
+def outdated(
+    ctx: typer.Context,
+    path: Path = PathArgument,
+    catalog: str | None = CatalogOption,
+    bundles: list[str] = BundlesOption,
+    output: Format = OutputOption,
+) -> None:
+    """References with a newer version: current -> newest allowed -> newest, with what
+    changed between them (params, workspaces and results added, removed or retyped; the
+    catalog's changelog). Exits 1 when a newer version is allowed (update would move
+    something), for CI."""
+    from ..tekton_refs.verbs import outdated as run
+
+    found = run(path, settings_of(ctx), catalog=catalog, bundles=bundles)
+
+    def table() -> None:
+        if not found:
+            out("every reference is at the newest version allowed")
+            return
+        for o in found:
+            s = o.status
+            allowed = s.allowed.version if s.allowed else "-"
+            newest = s.newest.version if s.newest else "-"
+            out(f"{s.ref.file}:{s.ref.line}  {s.ref.task or s.ref.resource}  {s.ref.kind}/{s.ref.name}  "
+                f"{s.version} -> {allowed} (newest {newest}, range {s.range})")
+            for line in o.interface:
+                out(f"    {line}")
+            for version, lines in o.changes:
+                if lines:
+                    out(f"    changes in {version}:")
+                    out("\n".join(f"      {ln}" for ln in lines))
+
+    emit([o.to_dict() for o in found], output, table=table,
+         names=lambda: [f"{o.status.ref.kind.lower()}/{o.status.ref.name}" for o in found])
+    if any(o.status.outdated for o in found):
+        raise typer.Exit(1)
+
+
+def update(
+    ctx: typer.Context,
+    path: Path = PathArgument,
+    names: list[str] | None = typer.Argument(None, metavar="[NAME]...",
+                                             help="Move only the references to these names."),
+    to: list[str] = typer.Option([], "--to", metavar="NAME@VERSION",
+                                 help="Move NAME to exactly this version (repeatable)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Write nothing; print the diff."),
+    catalog: str | None = CatalogOption,
+    bundles: list[str] = BundlesOption,
+    output: Format = OutputOption,
+) -> None:
+    """Move references to the newest version allowed (catalog.yaml's ranges, else the same
+    major), pinned to a digest (bundles) or a commit (git), applying the catalog's
+    migrations to the pipelines that use them. Only the lines that change are touched:
+    comments, key order, quoting and indentation stay as written."""
+    from ..tekton_refs.verbs import update as run
+
+    done = run(path, settings_of(ctx), names or (), to=to, dry_run=dry_run, catalog=catalog, bundles=bundles)
+
+    def table() -> None:
+        if dry_run:
+            sys.stdout.write(done.diff())
+        for line in done.rewrites:
+            note(line)
+        for m in done.moves:
+            f = m.status.ref
+            target = m.target.name if m.target.name != f.name else ""
+            note(f"{f.file}:{f.line}: {f.task or f.resource}: {f.name} {m.status.version or '(unknown)'} -> "
+                 f"{target + ' ' if target else ''}{m.target.version}"
+                 + "".join(f"\n    {op}" for op in m.operations))
+        if not done.moves and not done.rewrites:
+            note("nothing to update")
+        elif not dry_run:
+            note(f"updated {len(done.edits)} file(s)")
+
+    emit(done.to_dict() | ({"diff": done.diff()} if dry_run else {}), output, table=table,
+         names=lambda: [e.path for e in done.edits])
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(refs)
+    app.command()(outdated)
+    app.command()(update)

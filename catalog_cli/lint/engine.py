@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path, PurePath
 
-from . import checks_meta, checks_pipeline, checks_spec
+from . import checks_meta, checks_migrations, checks_pipeline, checks_spec
 from .loader import discover, read
 from .model import Check, Finding, Issue, LintContext, LintReport, Resource, Severity, no_catalog
 from .rules import RULES
 from .schema import check_schema
 
 CHECKS: tuple[Check, ...] = (
-    check_schema, *checks_meta.CHECKS, *checks_spec.CHECKS, *checks_pipeline.CHECKS,
+    check_schema, *checks_meta.CHECKS, *checks_spec.CHECKS, *checks_pipeline.CHECKS, *checks_migrations.CHECKS,
 )
 
 

@@ -111,7 +111,8 @@ def update(
     comments, key order, quoting and indentation stay as written."""
     from ..tekton_refs.verbs import update as run
 
-    done = run(path, settings_of(ctx), names or (), to=to, dry_run=dry_run, catalog=catalog, bundles=bundles)
+    path, names = _path_and_names(path, names or [])
+    done = run(path, settings_of(ctx), names, to=to, dry_run=dry_run, catalog=catalog, bundles=bundles)
 
     def table() -> None:
         if dry_run:
@@ -131,6 +132,16 @@ def update(
 
     emit(done.to_dict() | ({"diff": done.diff()} if dry_run else {}), output, table=table,
          names=lambda: [e.path for e in done.edits])
+
+
+def _path_and_names(path: Path, names: list[str]) -> tuple[Path, list[str]]:
+    """``update git-clone``: a first argument that is no file or folder but a name is a
+    NAME, the PATH being the default .tekton/."""
+    from ..refs import NAME
+
+    if not path.exists() and NAME.match(str(path)):
+        return Path(".tekton"), [str(path), *names]
+    return path, names
 
 
 def register(app: typer.Typer) -> None:

@@ -70,6 +70,19 @@ def _move_into(node: Any, old: str, parent: str, new: str) -> bool:
     return True
 
 
+def _overrides(node: Any, at: str) -> list[str]:
+    """``stepOverrides``/``sidecarOverrides`` -> ``stepSpecs``/``sidecarSpecs``, their
+    ``resources`` -> ``computeResources``."""
+    done = []
+    for old, new in (("stepOverrides", "stepSpecs"), ("sidecarOverrides", "sidecarSpecs")):
+        if _rename(node, old, new):
+            done.append(f"{at}.{old} -> {new}")
+        for item in node.get(new) or []:
+            if isinstance(item, dict) and _rename(item, "resources", "computeResources"):
+                done.append(f"{at}.{new}[{item.get('name')}].resources -> computeResources")
+    return done
+
+
 def _task_specs(doc: Any) -> Iterator[Any]:
     """Every task spec in a document: a Task's spec, a TaskRun's taskSpec, pipeline tasks'."""
     spec = doc.get("spec")
@@ -134,14 +147,13 @@ def _v1(doc: Any) -> list[str]:
             cast(Any, spec).insert(at, "taskRunSpecs", specs)
             done.append("spec.serviceAccountNames -> spec.taskRunSpecs")
         for i, trs in enumerate(spec.get("taskRunSpecs") or []):
-            for old, new in (("taskServiceAccountName", "serviceAccountName"), ("taskPodTemplate", "podTemplate"),
-                             ("stepOverrides", "stepSpecs"), ("sidecarOverrides", "sidecarSpecs")):
+            for old, new in (("taskServiceAccountName", "serviceAccountName"), ("taskPodTemplate", "podTemplate")):
                 if isinstance(trs, dict) and _rename(trs, old, new):
                     done.append(f"spec.taskRunSpecs[{i}].{old} -> {new}")
+            if isinstance(trs, dict):
+                done += _overrides(trs, f"spec.taskRunSpecs[{i}]")
     if isinstance(spec, dict) and kind == "TaskRun":
-        for old, new in (("stepOverrides", "stepSpecs"), ("sidecarOverrides", "sidecarSpecs")):
-            if _rename(spec, old, new):
-                done.append(f"spec.{old} -> spec.{new}")
+        done += _overrides(spec, "spec")
     for ts in _task_specs(doc):
         for section in ("steps", "sidecars"):
             for c in ts.get(section) or []:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from .conftest import run_cli
 from .tekton_refs_parts import Acme, make_acme
@@ -101,3 +102,56 @@ def test_update_dry_run_update_and_again(acme: Acme, service: Path) -> None:
     assert again.code == 0 and "nothing to update" in again.err
     assert {p: p.read_text() for p in before} == after
     assert run_cli("outdated", cwd=service.parent).code == 0  # kaniko is newer upstream, but held by catalog.yaml
+
+
+def test_trust_export_gives_conforma_the_rules_of_the_trusted_repos(acme: Acme, service: Path) -> None:
+    r = run_cli("trust", "export", "--format", "conforma", "--effective-on", "2026-12-01", "-o", "json",
+                cwd=service.parent)
+    assert r.code == 0, r.err
+    rules = r.json()["trusted_task_rules"]
+    assert set(rules) == {"allow", "deny"} and set(rules["allow"]) == {"acme"}
+    got = {rule["pattern"]: rule for rule in rules["allow"]["acme"]}
+    assert got[f"oci://{acme.host}/acme/git-clone"] == {
+        "pattern": f"oci://{acme.host}/acme/git-clone", "effective_on": "2026-12-01T00:00:00Z",
+        "versions": [">=0.1.0"]}
+    assert got[f"git+{acme.git_url}//task/kaniko/*"]  # acme.git: no .git added["versions"] == [">=0.1.0"]
+    assert len(got) == 10  # five Tasks, bundles and git each
+    # With the service's .tekton/, catalog.yaml's ranges limit the versions trusted.
+    held = run_cli("trust", "export", ".tekton", "-o", "json", cwd=service.parent).json()
+    kaniko = next(x for x in held["trusted_task_rules"]["allow"]["acme"] if x["pattern"].endswith("/kaniko"))
+    assert kaniko["versions"] == [">=0.1.0", "<0.2.0"]
+    bad = run_cli("trust", "export", "--repo", "nope", cwd=service.parent)
+    assert bad.code == 3 and "no configured repo 'nope'" in bad.err
+
+
+def test_lock_then_a_re_pushed_tag_is_refused_by_update_locked(acme: Acme, service: Path) -> None:
+    """Runs last here: it re-pushes acme/git-clone:0.1 the way `tkn bundle push` pushes."""
+    from .test_oci import DOCKER_LAYER, as_tkn_json, go_tar, push_by_hand, tekton_annotations
+    from .conftest import BUILTIN, assert_one_line_error
+
+    r = run_cli("lock", ".tekton/", cwd=service.parent)
+    assert r.code == 0, r.err
+    lock = yaml.safe_load((service.parent / "catalog-refs.lock").read_text())
+    by_tag = {ref.get("tag"): ref for ref in lock["references"]}
+    assert by_tag[f"{acme.host}/acme/git-clone:0.1"]["digest"] == acme.digests["git-clone:0.1"]
+    assert by_tag[f"{acme.git_url}@v1.0"]["commit"] == acme.commit  # the git reference pinned to a tagged commit
+    hub = next(ref for ref in lock["references"] if ref["resolver"] == "hub" and ref["name"] == "yq-update")
+    assert hub["unpinned"].startswith("a hub reference names a version")
+    assert run_cli("update", "--locked", "--dry-run", cwd=service.parent).code == 0
+
+    # Someone re-pushes the tag, as tkn bundle push writes bundles (Docker media types, JSON in a tar).
+    data = as_tkn_json(BUILTIN / "task/git-clone/0.2/git-clone.yaml")
+    repushed = push_by_hand(acme.host, "acme/git-clone", "0.1",
+                            [(go_tar("git-clone", data), DOCKER_LAYER, tekton_annotations("task", "git-clone"))])
+    before = {p: p.read_text() for p in service.rglob("*.yaml")}
+    refused = run_cli("update", "--locked", cwd=service.parent)
+    assert_one_line_error(refused, "catalog-refs.lock", f"{acme.host}/acme/git-clone:0.1 now names {repushed}",
+                          acme.digests["git-clone:0.1"])
+    assert refused.code == 6
+    assert {p: p.read_text() for p in service.rglob("*.yaml")} == before
+    # Without --locked, the tag's new content is what a new lock pins (tkn's manifest digest).
+    again = run_cli("lock", ".tekton", cwd=service.parent)
+    assert again.code == 0, again.err
+    relocked = yaml.safe_load((service.parent / "catalog-refs.lock").read_text())
+    assert {ref.get("tag"): ref.get("digest") for ref in relocked["references"]}[
+        f"{acme.host}/acme/git-clone:0.1"] == repushed

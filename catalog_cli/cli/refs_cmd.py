@@ -101,6 +101,11 @@ def update(
     to: list[str] = typer.Option([], "--to", metavar="NAME@VERSION",
                                  help="Move NAME to exactly this version (repeatable)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Write nothing; print the diff."),
+    locked: bool = typer.Option(
+        False, "--locked", help="First check that every tag the lock (catalog lock .tekton/) records still "
+                                "names the locked digest or commit; refuse if one was re-pushed or moved."),
+    lock_file: Path | None = typer.Option(None, "--lock-file", metavar="FILE",
+                                          help="The lock --locked reads. Default: catalog-refs.lock beside PATH."),
     catalog: str | None = CatalogOption,
     bundles: list[str] = BundlesOption,
     output: Format = OutputOption,
@@ -112,7 +117,8 @@ def update(
     from ..tekton_refs.verbs import update as run
 
     path, names = _path_and_names(path, names or [])
-    done = run(path, settings_of(ctx), names, to=to, dry_run=dry_run, catalog=catalog, bundles=bundles)
+    done = run(path, settings_of(ctx), names, to=to, dry_run=dry_run, catalog=catalog, bundles=bundles,
+               locked=locked, lock_file=lock_file)
 
     def table() -> None:
         if dry_run:
@@ -144,7 +150,46 @@ def _path_and_names(path: Path, names: list[str]) -> tuple[Path, list[str]]:
     return path, names
 
 
+def lock_tekton(ctx: typer.Context, path: Path, file: Path | None, output: Format) -> None:
+    """``catalog lock .tekton/`` (called by ``lock`` when given a folder)."""
+    from ..tekton_refs.verbs import lock as run
+
+    written, items = run(path, settings_of(ctx), file=file)
+    rows = [[i.ref.kind, i.ref.name, i.ref.resolver, i.version or "-", i.tag or "-", i.pin or f"unpinned: {i.unpinned}"]
+            for i in items]
+    emit([i.to_data() for i in items], output, names=lambda: [r[1] for r in rows],
+         table=lambda: print_table(["kind", "name", "via", "version", "tag", "pinned to"], rows))
+    note(f"wrote {written} ({len(items)} references)")
+
+
+trust_app = typer.Typer(help="What a policy engine should trust: the catalogs you do.", no_args_is_help=True)
+
+
+@trust_app.command("export")
+def trust_export(
+    ctx: typer.Context,
+    path: Path | None = typer.Argument(None, metavar="[PATH]",
+                                       help="A .tekton/ folder whose catalog.yaml ranges limit the versions."),
+    fmt: str = typer.Option("conforma", "--format", help="conforma: Conforma's trusted_task_rules."),
+    repo: list[str] = typer.Option([], "--repo", metavar="NAME",
+                                   help="Only this configured repo (repeatable). Default: every repo with "
+                                        "--bundles or --git."),
+    effective_on: str | None = typer.Option(None, "--effective-on", metavar="DATE",
+                                            help="When the rules take effect (a date or an RFC 3339 time). "
+                                                 "Default: now."),
+    output: Format = typer.Option(Format.yaml, "--output", "-o", help="yaml or json.", case_sensitive=False),
+) -> None:
+    """The trusted-task data Conforma (Enterprise Contract) reads: for every Task and
+    StepAction of the trusted repos, an allow rule for their bundles and git paths, with
+    the versions allowed and when the rule takes effect."""
+    from ..tekton_refs.verbs import trust_export as run
+
+    data = run(settings_of(ctx), fmt=fmt, names=repo, effective_on=effective_on, root=path)
+    emit(data, output if output is not Format.table else Format.yaml)
+
+
 def register(app: typer.Typer) -> None:
     app.command()(refs)
     app.command()(outdated)
     app.command()(update)
+    app.add_typer(trust_app, name="trust")

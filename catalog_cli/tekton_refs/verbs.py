@@ -18,6 +18,7 @@ from . import config as config_mod
 from .config import Config
 from .lookup import Lookup, Remote, Status
 from .migrations import Operation
+from .reflock import Locked
 from .scan import ScannedFile, scan
 
 DEFAULT_PATH = Path(".tekton")
@@ -239,7 +240,7 @@ def _parse_to(to: Sequence[str]) -> dict[str, str]:
 
 def update(root: Path, settings: Settings, names: Sequence[str] = (), *, to: Sequence[str] = (),
            dry_run: bool = False, catalog: str | None = None, bundles: Sequence[str] = (),
-           remote: Remote | None = None) -> Updated:
+           remote: Remote | None = None, locked: bool = False, lock_file: Path | None = None) -> Updated:
     """``catalog update``: move references under ``root`` (those named ``names``, else all)
     to the newest version allowed (``to``: ``NAME@VERSION`` for one), pinned, applying
     the catalog's migrations on the way; write the files unless ``dry_run``. Nothing is
@@ -250,6 +251,8 @@ def update(root: Path, settings: Settings, names: Sequence[str] = (), *, to: Seq
 
     targets = _parse_to(to)
     chosen = set(names) | set(targets)
+    if locked:
+        check_locked(root, settings, lock_file, remote)
     originals: dict[str, str] = {}
     rewrites: list[str] = []
 
@@ -391,3 +394,48 @@ def _replacement(s: Status, op: Operation, lookup: Lookup) -> Entry:
         raise Refused(f"{s.ref.where} ({s.ref.describe()}): cannot apply {op.describe()}: {why}",
                       f"{s.ref.file}:{s.ref.line}")
     return found
+
+
+def lock(root: Path, settings: Settings, *, file: Path | None = None, catalog: str | None = None,
+         bundles: Sequence[str] = (), remote: Remote | None = None) -> tuple[Path, list[Locked]]:
+    """``catalog lock .tekton/``: every resolver reference under ``root`` with its pin,
+    written to ``file`` (default: catalog-refs.lock beside the folder)."""
+    from ..fsutil import atomic_write
+    from .reflock import dumps, lock_path, resolve
+
+    found = look(root, settings, catalog=catalog, bundles=bundles, remote=remote)
+    items = resolve(found.statuses, found.lookup.remote, root)
+    path = file or lock_path(root)
+    atomic_write(path, dumps(items))
+    return path, items
+
+
+def check_locked(root: Path, settings: Settings, file: Path | None = None, remote: Remote | None = None) -> None:
+    """``update --locked``: every tag the lock records still names what it locked."""
+    from .reflock import check, lock_path, read
+
+    path = file or lock_path(root)
+    asked = remote_for(settings, remote)
+    if asked is None:
+        raise InputError("--locked asks the registry and git again: not possible offline", str(path))
+    check(read(path), asked, str(path))
+
+
+def trust_export(settings: Settings, *, fmt: str = "conforma", names: Sequence[str] = (),
+                 effective_on: str | None = None, root: Path | None = None) -> dict[str, Any]:
+    """``catalog trust export``: the trusted-task rules of the configured repos (``names``:
+    only those) that say where their entries are published (bundles, git)."""
+    from .trust import FORMATS, conforma, effective
+
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})", "--format")
+    configured = {r.name: r for r in repos.load(settings)}
+    for name in names:
+        if name not in configured:
+            raise NotFound(f"no configured repo {name!r} (see `catalog repo list`)", name)
+    chosen = [configured[n] for n in names] if names else [r for r in configured.values() if r.bundles or r.git]
+    if not chosen:
+        raise InputError("no configured repo says where it is published (repo add --bundles or --git)")
+    wanted = config_mod.read(root).ranges if root is not None else None
+    trusted = [(r.name, open_catalog(r.name, settings), r.bundles, r.git) for r in chosen]
+    return conforma(trusted, effective(effective_on), wanted)

@@ -8,8 +8,10 @@ import difflib
 from pathlib import Path
 
 import pytest
+import yaml
 
-from catalog_cli.tekton_refs.edit import detect_indent
+from catalog_cli.tekton_refs.edit import Editor, detect_indent
+from catalog_cli.tekton_refs.scan import scan_text
 
 from .conftest import assert_one_line_error, run_cli
 
@@ -151,3 +153,72 @@ def test_an_oversized_file_is_refused(tmp_path: Path) -> None:
     tekton.mkdir()
     (tekton / "big.yaml").write_text("a: " + "x" * (5 * 1024 * 1024) + "\n")
     assert_one_line_error(run_cli("update", cwd=tmp_path, env=OFFLINE), "big.yaml", "over the limit")
+
+
+def _editor(text: str) -> Editor:
+    scanned = scan_text(text, "p.yaml")
+    return Editor(text, "p.yaml", scanned.docs, scanned.nodes)
+
+
+PIPELINE = """\
+spec:
+  tasks:
+    - name: t   # the task
+      taskRef:
+        resolver: hub
+        params:
+          - {name: name, value: x}
+          - name: version
+            value: '0.1'   # old
+      params:
+        - name: a
+          value: "1"
+    - name: u
+      taskRef: {name: y}
+"""
+
+
+def test_common_edits_are_patches_on_the_text() -> None:
+    ed = _editor(PIPELINE)
+    assert ed.set(0, ("spec", "tasks", 0, "taskRef", "params", 1, "value"), "0.2")
+    ed.append(0, ("spec", "tasks", 0, "taskRef", "params"), {"name": "kind", "value": "task"})
+    ed.append(0, ("spec", "tasks", 0, "params"), {"name": "b", "value": "false"})
+    ed.append(0, ("spec", "tasks", 1, "workspaces"), {"name": "w", "workspace": "shared"})
+    assert not ed.set(0, ("spec", "tasks", 0, "name"), "t")  # the same value: no edit
+    assert ed.text() == """\
+spec:
+  tasks:
+    - name: t   # the task
+      taskRef:
+        resolver: hub
+        params:
+          - {name: name, value: x}
+          - name: version
+            value: '0.2'   # old
+          - {name: kind, value: task}
+      params:
+        - name: a
+          value: "1"
+        - name: b
+          value: "false"
+    - name: u
+      taskRef: {name: y}
+      workspaces:
+        - name: w
+          workspace: shared
+"""
+    assert not ed.round_trip
+
+
+def test_what_patches_cannot_do_is_done_round_trip_with_the_edits_so_far() -> None:
+    ed = _editor(PIPELINE)
+    ed.set(0, ("spec", "tasks", 0, "taskRef", "params", 1, "value"), "0.2")
+    ed.append(0, ("spec", "tasks", 1, "taskRef", "params"), {"name": "kind", "value": "task"})  # a flow mapping
+    assert ed.round_trip
+    del ed.get(0, ("spec", "tasks", 0, "params"))[0]
+    ed.changed = True
+    after = ed.text()
+    assert "value: '0.2'   # old" in after and "- name: t   # the task" in after
+    assert yaml.safe_load(after)["spec"]["tasks"][1]["taskRef"] == {"name": "y", "params": [{"name": "kind",
+                                                                                            "value": "task"}]}
+    assert "- name: a" not in after

@@ -187,9 +187,9 @@ def _refs(editor: Editor, index: int, data: Any, names: set[str], namespace: str
             version = ref.param("version") or ""
             full = hub_version(ref, version) if ref.version else version
             if full != version:
-                node = editor.get(index, site.path)
-                item = next(p for p in node["params"] if isinstance(p, dict) and p.get("name") == "version")
-                editor.changed |= set_scalar(item, "value", full)
+                params = editor.read(index, (*site.path, "params"))
+                at = next(i for i, p in enumerate(params) if isinstance(p, dict) and p.get("name") == "version")
+                editor.set(index, (*site.path, "params", at, "value"), full)
                 done.append(f"{where}: hub version {version} -> {full}")
     return done
 
@@ -231,10 +231,10 @@ def rewrite(editor: Editor, scanned: ScannedFile, names: set[str], namespace: st
         if not isinstance(data, dict):
             continue
         label = f"{scanned.path}: {data.get('kind')}/{(data.get('metadata') or {}).get('name')}"
-        doc = editor.docs[i]
         try:
             lines = _refs(editor, i, data, names, namespace)
             if data.get("apiVersion") == V1BETA1 and data.get("kind") in KINDS and not names:
+                doc = editor.tree()[i]
                 blocked = _pipeline_resources(data)
                 if blocked:
                     raise ValueError(f"{blocked}: PipelineResources have no tekton.dev/v1 form; "

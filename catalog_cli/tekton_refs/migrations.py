@@ -37,7 +37,7 @@ import yaml
 from .. import PREFIX, ranges, yamlio
 from ..errors import InputError
 from ..refs import NAME, LocalRef, ResolverRef, parse_ref
-from .edit import Editor, mapping, set_scalar
+from .edit import Editor
 from .scan import DocPath, Reference
 
 FILE_NAME = "migrations.yaml"
@@ -151,9 +151,9 @@ class Target:
     kind: str  # "pipeline-task", "taskrun" or "step"
     applied: list[str] = field(default_factory=list)
 
-    @property
-    def node(self) -> Any:
-        return self.editor.get(self.doc, self.path)
+    def read(self, key: str) -> Any:
+        """The target's ``key`` as edited so far."""
+        return self.editor.read(self.doc, (*self.path, key))
 
 
 def targets(editor: Editor, found: Reference, data: Any) -> list[Target]:
@@ -182,36 +182,18 @@ def by_name(editor: Editor, doc: int, data: Any, name: str) -> list[Target]:
             and len(site.path) >= 3 and site.path[-3] in ("tasks", "finally")]
 
 
-def _entries(node: Any, key: str) -> Any:
-    """``node[key]``, a list of mappings (made when missing, after the reference)."""
-    from ruamel.yaml.comments import CommentedSeq
-
-    if key not in node or node[key] is None:
-        keys = list(node)
-        after = [i for i, k in enumerate(keys) if k in ("taskRef", "ref", "pipelineRef", "params")] or \
-            [i for i, k in enumerate(keys) if k == "name"]
-        node.insert(after[-1] + 1 if after else len(keys), key, CommentedSeq())
-    items = node[key]
+def _entries(t: Target, key: str) -> list[Any]:
+    """The list ``key`` of the target (empty when it has none), checked to be a list of mappings."""
+    items = t.read(key)
+    if items is None:
+        return []
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise ValueError(f"{key} is not a list of mappings")
     return items
 
 
-def _find(items: Any, name: str) -> Any:
-    return next((i for i in items if i.get("name") == name), None)
-
-
-def _plain(value: Any) -> Any:
-    """A value for the round-trip document: strings that would read as something else quoted."""
-    from .edit import quoted
-
-    if isinstance(value, str):
-        return value if isinstance(yaml.safe_load(value or "''"), str) else quoted(value)
-    if isinstance(value, list):
-        from ruamel.yaml.comments import CommentedSeq
-
-        return CommentedSeq(_plain(v) for v in value)
-    return mapping({k: _plain(v) for k, v in value.items()})
+def _index(items: list[Any], name: str) -> int | None:
+    return next((i for i, item in enumerate(items) if item.get("name") == name), None)
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -226,86 +208,82 @@ def _normal(v: Any) -> Any:
     return str(v)
 
 
-_RESULT = "$(tasks.{task}.results.{name}"
-
-
 def apply(op: Operation, t: Target) -> bool:
     """Apply ``op`` to ``t``; whether it changed anything. ValueError says why it cannot."""
-    node = t.node
     if op.op == "addParam":
-        items = _entries(node, "params")
-        have = _find(items, op["name"])
-        if have is not None:
-            if _same(have.get("value"), op["value"]):
+        items = _entries(t, "params")
+        at = _index(items, op["name"])
+        if at is not None:
+            if _same(items[at].get("value"), op["value"]):
                 return False
             raise ValueError(f"param {op['name']} is already passed, with another value")
-        items.append(mapping({"name": op["name"], "value": _plain(op["value"])}))
+        t.editor.append(t.doc, (*t.path, "params"), {"name": op["name"], "value": op["value"]})
         return True
     if op.op in ("renameParam", "renameWorkspace"):
         key = "params" if op.op == "renameParam" else "workspaces"
-        if key not in node:
-            return False
-        items = _entries(node, key)
-        old, new = _find(items, op["from"]), _find(items, op["to"])
+        items = _entries(t, key)
+        old, new = _index(items, op["from"]), _index(items, op["to"])
         if old is None:
             return False
         if new is not None:
             raise ValueError(f"both {op['from']} and {op['to']} are passed")
-        return set_scalar(old, "name", op["to"])
+        return t.editor.set(t.doc, (*t.path, key, old, "name"), op["to"])
     if op.op == "removeParam":
-        if "params" not in node:
+        items = _entries(t, "params")
+        at = _index(items, op["name"])
+        if at is None:
             return False
-        items = _entries(node, "params")
-        have = _find(items, op["name"])
-        if have is None:
-            return False
-        if "$(tasks." in yaml.safe_dump(_normal(have.get("value"))):
+        if "$(tasks." in yaml.safe_dump(_normal(items[at].get("value"))):
             raise ValueError(f"param {op['name']} passes another task's result: removing it would drop "
                              "the order that result imposes")
-        items.remove(have)
+        del t.editor.get(t.doc, (*t.path, "params"))[at]
+        t.editor.changed = True
         return True
     if op.op == "addWorkspace":
         if t.kind != "pipeline-task" or t.spec is None:
             raise ValueError(f"a {t.kind} binds volumes, not a pipeline's workspaces")
-        spec = t.editor.get(t.doc, t.spec)
-        declared = [w.get("name") for w in spec.get("workspaces") or [] if isinstance(w, dict)]
+        declared = [w.get("name") for w in t.editor.read(t.doc, (*t.spec, "workspaces")) or [] if isinstance(w, dict)]
         if op["workspace"] not in declared:
             raise ValueError(f"the pipeline declares no workspace {op['workspace']}")
-        items = _entries(node, "workspaces")
-        have = _find(items, op["name"])
-        if have is not None:
-            if have.get("workspace") == op["workspace"]:
+        items = _entries(t, "workspaces")
+        at = _index(items, op["name"])
+        if at is not None:
+            if items[at].get("workspace") == op["workspace"]:
                 return False
-            raise ValueError(f"workspace {op['name']} is already bound, to {have.get('workspace')}")
-        items.append(mapping({"name": op["name"], "workspace": op["workspace"]}))
+            raise ValueError(f"workspace {op['name']} is already bound, to {items[at].get('workspace')}")
+        t.editor.append(t.doc, (*t.path, "workspaces"), {"name": op["name"], "workspace": op["workspace"]})
         return True
     if op.op == "renameResult":
         if t.kind != "pipeline-task" or t.spec is None:
             return False  # only a pipeline's other tasks read a task's results
-        task = node.get("name")
+        task = t.read("name")
         if not isinstance(task, str):
             raise ValueError("the pipeline task has no name")
-        return _rename_results(t.editor.get(t.doc, t.spec), task, op["from"], op["to"])
+        return _rename_results(t, task, op["from"], op["to"])
     if op.op == "setRunAfter":
         if t.kind != "pipeline-task" or t.spec is None:
             raise ValueError(f"a {t.kind} has no runAfter")
         if t.path[-2] == "finally":
             raise ValueError("a finally task takes no runAfter")
-        spec = t.editor.get(t.doc, t.spec)
-        before = [tk.get("name") for tk in spec.get("tasks") or []
-                  if isinstance(tk, dict) and _uses(tk, op["task"]) and tk.get("name") != node.get("name")]
+        me = t.read("name")
+        before = [tk.get("name") for tk in t.editor.read(t.doc, (*t.spec, "tasks")) or []
+                  if isinstance(tk, dict) and _uses(tk, op["task"]) and tk.get("name") != me]
         if not before:
             raise ValueError(f"no task of the pipeline uses {op['task']}")
+        run_after = t.read("runAfter")
+        if run_after is not None and not isinstance(run_after, list):
+            raise ValueError("runAfter is not a list")
+        missing = [b for b in before if b not in (run_after or [])]
+        if not missing:
+            return False
         from ruamel.yaml.comments import CommentedSeq
 
+        node = t.editor.get(t.doc, t.path)
         if node.get("runAfter") is None:
-            node.insert(len(node), "runAfter", CommentedSeq())
-        run_after = node["runAfter"]
-        if not isinstance(run_after, list):
-            raise ValueError("runAfter is not a list")
-        missing = [b for b in before if b not in run_after]
-        run_after.extend(missing)
-        return bool(missing)
+            node["runAfter"] = CommentedSeq()
+        node["runAfter"].extend(missing)
+        t.editor.changed = True
+        return True
     return False  # replaceTask: the reference itself moves (the caller's part)
 
 
@@ -314,20 +292,21 @@ def _uses(task: Mapping[str, Any], name: str) -> bool:
     return isinstance(ref, (ResolverRef, LocalRef)) and ref.name == name
 
 
-def _rename_results(node: Any, task: str, old: str, new: str) -> bool:
+def _rename_results(t: Target, task: str, old: str, new: str) -> bool:
+    """Every ``$(tasks.TASK.results.OLD...)`` in the pipeline spec renamed to NEW."""
+    assert t.spec is not None
     pattern = re.compile(re.escape(f"$(tasks.{task}.results.{old}") + r"(?=[)\[.])")
     replacement = f"$(tasks.{task}.results.{new}"
     changed = False
-    stack = [node]
+    stack: list[tuple[DocPath, Any]] = [(t.spec, t.editor.read(t.doc, t.spec))]
     while stack:
-        here = stack.pop()
-        keys = list(here.keys()) if isinstance(here, dict) else list(range(len(here))) if isinstance(here, list) else []
-        for k in keys:
-            value = here[k]
+        at, here = stack.pop()
+        pairs = list(here.items()) if isinstance(here, dict) else list(enumerate(here)) if isinstance(here, list) else []
+        for k, value in pairs:
             if isinstance(value, str):
                 text = pattern.sub(lambda m: replacement, value)
                 if text != value:
-                    changed |= set_scalar(here, k, text)
+                    changed |= t.editor.set(t.doc, (*at, k), text)
             elif isinstance(value, (dict, list)):
-                stack.append(value)
+                stack.append(((*at, k), value))
     return changed

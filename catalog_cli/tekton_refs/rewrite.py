@@ -12,14 +12,12 @@ How each resolver names a version, and what pins it:
 
 from __future__ import annotations
 
-from typing import Any
-
 from .. import versions
 from ..errors import CatalogError, InputError, RemoteError
 from ..model import Entry
 from ..refs import Image, ResolverRef
 from . import pac
-from .edit import Editor, mapping, set_scalar
+from .edit import Editor
 from .lookup import Remote
 from .scan import Reference
 
@@ -127,22 +125,20 @@ def write(editor: Editor, found: Reference, new: ResolverRef) -> None:
     """Write ``new`` where ``found`` is: its params (those it lacks appended), or its
     Pipelines-as-Code annotation item."""
     if found.item is not None:
-        annotations = editor.get(found.doc, found.path[:-1])
-        key = found.path[-1]
-        value = pac.replace_item(str(annotations[key]), found.item.index, pac.item_text(found.item, new))
-        editor.changed |= set_scalar(annotations, key, value)
+        value = pac.replace_item(str(editor.read(found.doc, found.path)), found.item.index,
+                                 pac.item_text(found.item, new))
+        editor.set(found.doc, found.path, value)
         return
-    at: Any = editor.get(found.doc, found.path)
-    if new.legacy or "params" not in at:
+    at = editor.read(found.doc, found.path)
+    if new.legacy or not isinstance(at, dict) or not isinstance(at.get("params"), list):
         raise InputError("a taskRef.bundle reference: rewrite it to the bundles resolver first", found.where)
-    params = at["params"]
     for key, value in new.params:
-        item = next((p for p in params if isinstance(p, dict) and p.get("name") == key), None)
-        if item is None:
-            params.append(mapping({"name": key, "value": value}))
-            editor.changed = True
+        params = editor.read(found.doc, (*found.path, "params"))
+        index = next((i for i, p in enumerate(params) if isinstance(p, dict) and p.get("name") == key), None)
+        if index is None:
+            editor.append(found.doc, (*found.path, "params"), {"name": key, "value": value})
         else:
-            editor.changed |= set_scalar(item, "value", value)
+            editor.set(found.doc, (*found.path, "params", index, "value"), value)
 
 
 def pin_error(exc: CatalogError, found: Reference) -> CatalogError:

@@ -73,6 +73,7 @@ class ScannedFile:
     text: str
     docs: list[Any]
     refs: list[Reference] = field(default_factory=list)
+    nodes: list[yaml.Node] = field(default_factory=list, repr=False)
 
 
 def files_of(root: Path) -> list[Path]:
@@ -141,7 +142,7 @@ def references(doc: Any, node: yaml.Node, file: str, index: int) -> list[Referen
 def scan_text(text: str, file: str) -> ScannedFile:
     nodes = yamlio.compose_all(text, file)
     docs = [yamlio.construct(n, file) for n in nodes]
-    scanned = ScannedFile(Path(file), text, docs)
+    scanned = ScannedFile(Path(file), text, docs, nodes=nodes)
     for i, (doc, node) in enumerate(zip(docs, nodes, strict=False)):
         scanned.refs += references(doc, node, file, i)
     return scanned

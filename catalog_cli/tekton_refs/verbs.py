@@ -262,7 +262,7 @@ def update(root: Path, settings: Settings, names: Sequence[str] = (), *, to: Seq
             file = f.path.as_posix()
             originals[file] = f.text
             if legacy.needed(f, chosen):
-                ed = Editor(f.text, file, len(f.docs))
+                ed = Editor(f.text, file, f.docs, f.nodes)
                 rewrites.extend(legacy.rewrite(ed, f, chosen, cfg.cluster_namespace))
                 f = scan_text(ed.text(), file)
             out.append(f)
@@ -276,7 +276,7 @@ def update(root: Path, settings: Settings, names: Sequence[str] = (), *, to: Seq
     def editor(file: str) -> Editor:
         if file not in editors:
             scanned = files[file]
-            editors[file] = Editor(scanned.text, file, len(scanned.docs))
+            editors[file] = Editor(scanned.text, file, scanned.docs, scanned.nodes)
         return editors[file]
 
     for name in chosen:

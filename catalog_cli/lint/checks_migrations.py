@@ -12,8 +12,6 @@ version folder below this one):
     migration-missing  warning  the new version needs something of its callers that no
                                 operation gives: a required param or workspace added, a
                                 param passed before that is gone, a result renamed.
-
-The rules are registered in ``rules.RULES`` when this module is imported.
 """
 
 from __future__ import annotations
@@ -24,13 +22,8 @@ from typing import Any
 
 from .. import versions, yamlio
 from ..errors import CatalogError
-from .model import Issue, LintContext, Resource, RuleInfo, Severity, mapping, text
-from .rules import RULES
+from .model import Issue, LintContext, Resource, mapping, text
 
-RULES.setdefault("migration-invalid", RuleInfo(
-    "migration-invalid", Severity.ERROR, "migrations.yaml does not parse or names what the versions lack", "catalog"))
-RULES.setdefault("migration-missing", RuleInfo(
-    "migration-missing", Severity.WARNING, "a change callers must make that no migration makes", "catalog"))
 
 
 def _list(value: object) -> list[Mapping[str, Any]]:

@@ -29,7 +29,7 @@ from typing import Any
 
 from .. import PREFIX, yamlio
 from ..errors import CatalogError, DigestMismatch, InputError, NotFound
-from ..refs import ResolverRef, is_commit, is_digest
+from ..refs import ResolverRef, is_commit, is_digest, shown
 from .lookup import Remote, Status
 
 API_VERSION = f"{PREFIX}/v1"
@@ -108,16 +108,16 @@ def resolve(statuses: Sequence[Status], remote: Remote | None, root: Path) -> li
             if file not in old.files:
                 seen[key] = Locked(old.ref, old.version, old.tag, old.pin, old.unpinned, (*old.files, file))
             continue
-        tag = None
+        tag = None  # recorded, so never with the credentials a location may carry (refs.shown)
         if ref.resolver == "bundles" and ref.image is not None and ref.image.tag:
-            tag = f"{ref.image.base}:{ref.image.tag}"
+            tag = shown(f"{ref.image.base}:{ref.image.tag}")
         elif ref.resolver == "git":
             name = _git_tag(s, remote)
-            tag = f"{ref.url}@{name}" if name else None
+            tag = f"{shown(ref.url or '')}@{name}" if name else None
         found, why = pin(ref, remote)
-        if found is None and tag and ref.resolver == "bundles" and remote is not None:
+        if found is None and tag and ref.image is not None and remote is not None:
             try:
-                found, why = remote.bundle_digest(tag), None
+                found, why = remote.bundle_digest(f"{ref.image.base}:{ref.image.tag}"), None
             except CatalogError as exc:
                 why = exc.message
         seen[key] = Locked(key, s.version, tag, found, why, (file,))

@@ -36,7 +36,7 @@ one whose digest in the catalog is no longer the locked one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -119,13 +119,16 @@ class Lock:
         return [(e, r) for e in self.resolved for r in e.references
                 if r.ref.name == name and (kind is None or r.ref.kind == kind)]
 
-    def why(self, name: str, kind: str | None = None, newest: str | None = None) -> list[str]:
+    def why(self, name: str, kind: str | None = None, newest: str | None = None,
+            newer: Sequence[Entry] = ()) -> list[str]:
         """Why ``name`` is locked at its version (see ``Resolution.why``); ``newest`` is
-        the newest version the catalog offers under the same constraints, when known."""
+        the newest version the catalog offers under the same constraints, when known;
+        ``newer`` the catalog's versions newer than the locked one, each then said what
+        rules it out."""
         item = self.find(name, kind)
         graph = {e.key: (e.version, e.required_by) for e in self.resolved}
         lines = explain_choice(item.key, Chosen(item.version, item.required_by, graph),
-                               self.tekton_version, newest)
+                               self.tekton_version, newest, newer)
         return lines + [f"{item.name} {item.version}: {by.name} {by.version} fetches it through {r.describe()}"
                         for by, r in self.references_to(item.name, item.kind) if r.target == item.key]
 
@@ -407,6 +410,19 @@ def check_pins(lock: Lock, pinner: Pinner | None) -> list[str]:
                 raise DigestMismatch(f"{e.name} {e.version}: {r.ref.describe()} now names {now}, the lock has "
                                      f"{r.pin} (run `catalog lock --upgrade` to take it)", lock.path)
     return unchecked
+
+
+def newer_than_locked(catalog: Catalog, lock: Lock, name: str, kind: str | None = None) -> tuple[Entry, ...]:
+    """The catalog's versions of ``name`` newer than the locked one, newest first
+    (pre-releases only when the locked one is one)."""
+    item = lock.find(name, kind)
+    locked = versions.parse(item.version)
+    try:
+        found = catalog.versions(item.name, item.kind)
+    except CatalogError:
+        return ()
+    return tuple(e for e in found if versions.parse(e.version) > locked
+                 and (not versions.parse(e.version).is_prerelease or locked.is_prerelease))
 
 
 def newest_for(catalog: Catalog, lock: Lock, name: str,

@@ -97,6 +97,7 @@ class CatalogProvider:
         self.known = known
         self._kinds: dict[str, list[str]] = {}
         self._followed: dict[Dependency, bool] = {}
+        self._ordered: dict[Key, ranges.Ordered] = {}
 
     def follows(self, dep: Dependency) -> bool:
         """Whether ``dep`` is resolved (see :func:`locate`); cached, as the solver asks often."""
@@ -131,6 +132,14 @@ class CatalogProvider:
 
     def allows(self, requirement: Req, candidate: Entry) -> bool:
         return ranges.parse(requirement.range).allows(versions.parse(candidate.version))
+
+    def mask(self, requirement: Req, key: Key) -> int:
+        """The candidates of ``key`` that ``requirement`` allows, as bits over their list:
+        what ``allows`` says of each, found by bisection."""
+        ordered = self._ordered.get(key)
+        if ordered is None:
+            ordered = self._ordered[key] = ranges.Ordered([versions.parse(e.version) for e in self.candidates(key)])
+        return ordered.mask(ranges.parse(requirement.range))
 
     def dependencies(self, candidate: Entry) -> Sequence[Req]:
         return [d for d in candidate.dependencies if d.via is None or self.follows(d)]

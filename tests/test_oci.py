@@ -325,6 +325,25 @@ def test_publish_of_a_named_template_is_refused_before_any_push(registry: dict[s
         manifest(host, "named/kaniko", open_catalog(str(BUILTIN)).get("kaniko").version)
 
 
+def test_installing_a_template_bundle_says_it_is_a_template(registry: dict[str, Any]) -> None:
+    """Someone pushed a Template as a bundle (an older catalog did, or by hand): install
+    names it a Template before any cluster is asked anything."""
+    host = registry["host"]
+    text = (BUILTIN / "template" / "java-maven-jib" / "0.4" / "java-maven-jib.yaml").read_bytes()
+    oci.push_bundle(oci_registry.parse_ref(f"{host}/old/java-maven-jib:0.4"),
+                    [oci.BundleLayer(text, "catalog.dev/v1", "Template", "java-maven-jib")])
+    r = run_cli("install", f"oci://{host}/old/java-maven-jib:0.4", "-n", "shop",
+                env={"KUBECONFIG": "/nonexistent"})
+    assert_one_line_error(r, "holds the Template java-maven-jib: templates are scaffolded")
+    assert r.code == 2
+
+
+def test_installing_a_template_by_name_says_so_before_connecting() -> None:
+    r = run_cli("install", "java-maven-jib", "-n", "shop", env={"KUBECONFIG": "/nonexistent"})
+    assert_one_line_error(r, "java-maven-jib is a Template", "`catalog scaffold java-maven-jib`")
+    assert r.code == 2
+
+
 def test_a_bundle_pushed_as_tkn_bundle_push_does_is_read(registry: dict[str, Any], tmp_path: Path) -> None:
     """Docker media types, the documents as JSON, apiVersion annotations of the version
     alone, layers in the order of their contents' digests: as tektoncd/cli's

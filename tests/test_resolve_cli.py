@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .conftest import ROOT, Result, assert_one_line_error, run_cli
+from .conftest import BUILTIN, ROOT, Result, assert_one_line_error, run_cli
 from .test_provider import _write
 
 # Registers the commands unless catalog_cli.cli.main already does, then runs the real
@@ -63,6 +63,7 @@ def test_lock_writes_the_lock_and_why_explains(tree: Path, tmp_path: Path) -> No
     assert r.out.splitlines() == [
         "kubectl-deploy 0.1: required by deploy-pipeline 1.0 (>=0.1 <1), which you asked for (deploy-pipeline@^1.0)",
         "kubectl-deploy 0.1: the newest version satisfying >=0.1 <1 and Tekton 0.55.0",
+        "kubectl-deploy 0.2: ruled out by Tekton 0.55.0 (it needs >=0.56.0)",
     ]
     r = cli("why", "kubectl-deploy", "--file", str(lock), "-o", "json")
     assert r.json()["version"] == "0.1" and r.json()["newest"] == "0.1"
@@ -138,6 +139,29 @@ def test_conflict_explanation_on_stderr(tree: Path, tmp_path: Path) -> None:
         "So, because you asked for release, the requirements cannot be satisfied.",
     ]
     assert not lock.exists()
+
+
+def test_why_names_the_requirement_that_rules_out_a_newer_version(tmp_path: Path) -> None:
+    lock = tmp_path / "catalog.lock"
+    assert run_cli("lock", "git-clone@^0.1", "kaniko", "-f", str(lock)).code == 0
+    r = run_cli("why", "git-clone", "-f", str(lock))
+    assert r.code == 0, r.err
+    assert r.out.splitlines()[-1] == "git-clone 0.2: ruled out by your requirement git-clone@^0.1"
+    # A newer version nothing rules out: the lock kept its version, and says how to move.
+    root = tmp_path / "cat"
+    shutil.copytree(BUILTIN, root)
+    shutil.rmtree(root / "task" / "kaniko" / "0.2")
+    assert run_cli("index", str(root)).code == 0
+    other = tmp_path / "other.lock"
+    assert run_cli("lock", "kaniko", "-f", str(other), "--catalog", str(root)).code == 0
+    shutil.copytree(BUILTIN / "task" / "kaniko" / "0.2", root / "task" / "kaniko" / "0.2")
+    assert run_cli("index", str(root)).code == 0
+    r = run_cli("why", "kaniko", "-f", str(other))
+    assert r.code == 0, r.err
+    assert r.out.splitlines()[-2:] == [
+        "kaniko 0.1: not the newest version (0.2 is)",
+        "kaniko 0.2: allowed by every requirement; the lock keeps 0.1 (`catalog lock --upgrade` re-resolves "
+        "for the newest)"]
 
 
 def test_why_without_lock_file(tmp_path: Path) -> None:
@@ -259,3 +283,54 @@ def test_why_through_a_resolver_and_for_an_external_reference(acme_git: tuple[Pa
     assert got["references"][0]["by"] == "Pipeline/ci" and got["references"][0]["resolver"] == "hub"
     assert "not resolved: the hub's default catalog" in got["explanation"][0]
     assert_one_line_error(run_cli("why", "nothing-of-the-sort", "-f", str(lock)), "nothing-of-the-sort is not in the lock")
+
+
+def test_lock_adds_to_the_lock_files_requirements_and_replace_starts_over(tmp_path: Path) -> None:
+    lock = tmp_path / "catalog.lock"
+    assert run_cli("lock", "git-clone@^0.1", "-f", str(lock)).code == 0
+    r = run_cli("lock", "kaniko", "-f", str(lock))
+    assert r.code == 0, r.err
+    data = yaml.safe_load(lock.read_text())
+    assert data["requirements"] == ["git-clone@^0.1", "kaniko"]
+    assert {(e["name"], e["version"]) for e in data["resolved"]} >= {("git-clone", "0.1"), ("kaniko", "0.2")}
+    # A requirement for a name already there replaces it.
+    assert run_cli("lock", "git-clone@^0.2", "-f", str(lock)).code == 0
+    assert yaml.safe_load(lock.read_text())["requirements"] == ["kaniko", "git-clone@^0.2"]
+    r = run_cli("lock", "yq-update", "--replace", "-f", str(lock))
+    assert r.code == 0, r.err
+    data = yaml.safe_load(lock.read_text())
+    assert data["requirements"] == ["yq-update"]
+    assert {e["name"] for e in data["resolved"]} == {"yq-update"}
+
+
+def test_lock_refuses_templates_with_the_reason(tmp_path: Path) -> None:
+    lock = tmp_path / "catalog.lock"
+    r = run_cli("lock", "java-maven-jib", "-f", str(lock))
+    assert_one_line_error(r, "java-maven-jib 0.4 is a Template: templates are scaffolded")
+    assert "`catalog scaffold java-maven-jib`" in r.err
+    assert not lock.exists()
+
+
+def test_lock_with_nothing_to_lock_says_how_to_start(tmp_path: Path) -> None:
+    r = run_cli("lock", "-f", str(tmp_path / "catalog.lock"))
+    assert_one_line_error(r, "nothing to lock: name what to lock (`catalog lock NAME[@RANGE]...`)")
+    assert r.code == 2
+
+
+def test_a_long_explanation_is_shortened_and_verbose_shows_every_step(tmp_path: Path) -> None:
+    """A chain of 30 Tasks whose last needs a newer Tekton: the error tells the chain in
+    one line and says how to see it whole; --verbose (before or after the command) does."""
+    root = tmp_path / "cat"
+    step = {"steps": [{"name": "s", "image": "alpine", "script": "true"}]}
+    for i in range(30):
+        for v in ("1.0", "1.1"):
+            _write(root, "Task", f"t{i:02d}", v, step, deps=f"t{i + 1:02d} ^1" if i < 29 else None,
+                   min_version="0.70.0" if i == 29 else "0.50.0")
+    args = ("lock", "t00", "--catalog", str(root), "--tekton-version", "0.60.0", "-f", str(tmp_path / "l"))
+    short = run_cli(*args)
+    assert short.code == 8
+    assert "And so on, in " in short.err and "--verbose shows every step" in short.err
+    for r in (run_cli("--verbose", *args), run_cli(*args, "--verbose")):
+        assert r.code == 8
+        assert "And so on" not in r.err and "t27" in r.err and "shortened" not in r.err
+        assert len(r.err.splitlines()) > len(short.err.splitlines())

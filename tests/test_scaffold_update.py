@@ -99,6 +99,22 @@ def test_a_conflict_is_reported_with_both_sides(old: Path) -> None:
     assert read_record(old).version == "0.2"
 
 
+def test_update_refuses_while_conflict_markers_remain(old: Path) -> None:
+    edit(old / "pipeline.yaml", "    app.kubernetes.io/version: '0.1'", "    app.kubernetes.io/version: 0.1-orders")
+    assert run_cli("scaffold", "java-maven-jib@0.2", "--update", "--dir", str(old)).code == 1
+    before = snapshot(old)
+    r = run_cli("scaffold", "java-maven-jib@0.3", "--update", "--dir", str(old))
+    assert_one_line_error(r, "pipeline.yaml", "still has a conflict marker from the last update")
+    assert r.code == 2 and snapshot(old) == before
+    # Resolved by hand: the update goes on.
+    text = (old / "pipeline.yaml").read_text()
+    start, end = text.index("<<<<<<< local\n"), text.index(">>>>>>> template java-maven-jib 0.2\n")
+    mine = text[start:end].split("=======\n")[0].removeprefix("<<<<<<< local\n")
+    (old / "pipeline.yaml").write_text(text[:start] + mine + text[end + len(">>>>>>> template java-maven-jib 0.2\n"):])
+    r = run_cli("scaffold", "java-maven-jib@0.3", "--update", "--dir", str(old))
+    assert "still has a conflict marker" not in r.err
+
+
 def test_a_conflict_is_not_installed(old: Path) -> None:
     edit(old / "pipeline.yaml", "    app.kubernetes.io/version: '0.1'", "    app.kubernetes.io/version: mine")
     r = run_cli("scaffold", "--update", "--dir", str(old), "--install", "-n", "team-a",

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import yaml
+
+from ..errors import InputError
 from ..known import Known
-from ..model import Dependency
+from ..model import Dependency, Entry
 from ..provider import locate
 from ..sources import Catalog
 
@@ -32,6 +35,10 @@ def info(catalog: Catalog, name: str, version: str | None = None, kind: str | No
     data["mismatches"] = list(d.mismatches)
     data["versions"] = [e.version for e in catalog.versions(name, entry.kind)]
     data["repo"] = catalog.origin(entry)
+    if entry.kind == "Template":
+        data["generatedRbac"], why_not = template_rbac(catalog, entry)
+        if why_not:
+            data["generatedRbacError"] = why_not
     data["dependencies"] = [_dependency(catalog, d, known) for d in entry.dependencies]
     return data
 
@@ -45,3 +52,48 @@ def _dependency(catalog: Catalog, dep: Dependency, known: Known | None) -> dict[
         if where.repo is not None:
             data["repo"] = where.repo
     return data
+
+
+#: Answers for a template's required parameters when showing what it generates.
+_SAMPLES = {"name": "example", "git-url": "https://git.example.com/example.git",
+            "image": "registry.example.com/example"}
+
+
+def template_rbac(catalog: Catalog, entry: Entry) -> tuple[list[dict[str, Any]], str | None]:
+    """The Roles and ClusterRoles a template generates, per variant, with the rules each
+    grants and who it is bound to, rendered with sample answers (``example``); or why
+    they could not be shown. The rules are its dependencies' own rbac.yaml, merged."""
+    from ..errors import CatalogError
+    from ..scaffold import answers as ans
+    from ..scaffold import generate as gen
+    from ..scaffold import template as tmpl
+
+    def sample(param: Any, error: str | None) -> str:
+        if error is not None:
+            raise InputError(f"no sample answer for {param.name}: {error}")
+        examples = param.schema.get("examples")
+        return str(examples[0]) if isinstance(examples, list) and examples else _SAMPLES.get(param.name, "example")
+
+    try:
+        template = tmpl.load(catalog, entry.name, entry.version)
+        answers = ans.complete(template, {}, ask=sample)
+        deps = gen.resolve_dependencies(catalog, template)
+        found: list[dict[str, Any]] = []
+        for variant in sorted({v for f in template.files for v in f.variants}):
+            files = gen.generate(catalog, template, answers, variant, deps).files
+            docs = [(path, d) for path, text in sorted(files.items()) for d in yaml.safe_load_all(text)
+                    if isinstance(d, dict)]
+            bound: dict[tuple[str, str], list[str]] = {}
+            for _, d in docs:
+                if d.get("kind") in ("RoleBinding", "ClusterRoleBinding"):
+                    ref = d.get("roleRef") or {}
+                    who = [f"{s.get('kind')} {s.get('name')}" for s in d.get("subjects") or []]
+                    bound.setdefault((str(ref.get("kind")), str(ref.get("name"))), []).extend(who)
+            for path, d in docs:
+                if d.get("kind") in ("Role", "ClusterRole"):
+                    name = str((d.get("metadata") or {}).get("name"))
+                    found.append({"variant": variant, "file": path, "kind": d["kind"], "name": name,
+                                  "rules": d.get("rules") or [], "boundTo": bound.get((d["kind"], name), [])})
+        return found, None
+    except CatalogError as exc:
+        return [], str(exc)

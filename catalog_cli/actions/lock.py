@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import lockfile, pins, repos, versions
-from ..errors import CatalogError, NotFound
+from ..errors import CatalogError, InputError, NotFound
 from ..known import Known
+from ..model import Entry
 from ..lockfile import Lock, LockedEntry, LockedRef
 from ..pins import Pinner
 from ..provider import locate, resolve
@@ -79,25 +80,35 @@ def references(resolution: Resolution, catalog: Catalog, known: Known, pinner: P
 
 def lock(file: Path, settings: Settings, requirements: Sequence[str] = (), *,
          catalog: str | None = None, tekton_version: str | None = None, upgrade: bool = False,
-         bundles: Sequence[str] = (), pinner: Pinner | None = None,
+         replace: bool = False, bundles: Sequence[str] = (), pinner: Pinner | None = None,
          warn: Callable[[str], None] = _quiet) -> Lock:
-    """Resolve ``requirements`` (``[REPO/][KIND/]NAME[@RANGE]``; none: those already in
-    ``file``, keeping its versions and pins unless ``upgrade``) and write the lock to ``file``.
+    """Resolve ``requirements`` (``[REPO/][KIND/]NAME[@RANGE]``) together with those
+    already in ``file`` (a requirement for the same name replaces the old one; with
+    ``replace``, only the new ones), keeping the lock's versions and pins unless
+    ``upgrade``, and write the lock to ``file``. No requirements: re-lock the file's own.
 
     The catalog is ``catalog``, else (re-locking) the one the lock names, else the
     default one; the Tekton version is ``tekton_version``, else the lock's. References
     through resolvers into the configured repos (``repos.known``, plus the bundle bases
     ``bundles``) are resolved like any dependency; every resolver reference is pinned
     by ``pinner`` (default: the registry and git, or nothing when offline). ``warn``
-    hears the catalog's warnings when re-locking. Nothing is written when resolution
-    fails."""
+    hears the catalog's warnings when re-locking. Templates are refused (they are
+    scaffolded, never installed). Nothing is written when resolution fails."""
     prior = None
     cat = None
+    if not requirements and not file.exists():
+        raise InputError("nothing to lock: name what to lock (`catalog lock NAME[@RANGE]...`) or give an "
+                         "existing lock file with --file", str(file))
+    if file.exists() and not (replace and requirements):
+        prior = lockfile.read(file)
     if requirements:
         cat = open_catalog(catalog, settings)
-        reqs = [parse_requirement(r) for r in select(cat, list(requirements), settings)]  # REPO/NAME picks a repo
+        asked = [parse_requirement(r) for r in select(cat, list(requirements), settings)]  # REPO/NAME picks a repo
+        names = {r.name for r in asked}
+        kept = [r for r in (prior.requirements if prior else ()) if r.name not in names]
+        reqs = kept + asked
     else:
-        prior = lockfile.read(file)
+        assert prior is not None
         reqs = list(prior.requirements)
     tekton_text = tekton_version or (prior.tekton_version if prior else None)
     tekton = versions.parse(tekton_text, "--tekton-version") if tekton_text else None
@@ -107,12 +118,21 @@ def lock(file: Path, settings: Settings, requirements: Sequence[str] = (), *,
     bases = tuple(bundles) or (prior.bundles if prior else ())
     known = repos.known(settings, bases)
     resolution = resolve(cat, reqs, tekton, None if upgrade else prior, known=known)
+    _refuse_templates(resolution, file)
     if pinner is None and not settings.offline:
         pinner = pins.RemotePinner(settings)
     pinned = references(resolution, cat, known, pinner, None if upgrade else prior)
     new = lockfile.from_resolution(resolution, references=pinned, bundles=bases)
     lockfile.write(new, file)
     return new
+
+
+def _refuse_templates(resolution: Resolution, file: Path) -> None:
+    for (kind, name), item in resolution.resolved.items():
+        if kind == "Template":
+            raise InputError(f"{name} {item.entry.version} is a Template: templates are scaffolded into a "
+                             f"service's repository (`catalog scaffold {name}`), never installed, so a lock "
+                             "has no place for them", str(file))
 
 
 @dataclass(frozen=True)
@@ -154,13 +174,15 @@ def why(file: Path, name: str, settings: Settings, *, kind: str | None = None,
         return Why(None, [], None, current.why_external(name, kind), None, refs_data, name)
     refs_data = [r for r in refs_data if r.get("target") in (item.name, f"{item.kind}/{item.name}")]
     newest = error = None
+    newer: tuple[Entry, ...] = ()
     try:
         cat = open_catalog(catalog or lockfile.catalog_location(item.source), settings)
         newest = lockfile.newest_for(cat, current, name, item.kind)
+        newer = lockfile.newer_than_locked(cat, current, name, item.kind)
     except CatalogError as exc:
         error = str(exc)
     required_by = current.to_data()["resolved"][current.resolved.index(item)]["requiredBy"]
-    return Why(item, required_by, newest, current.why(name, item.kind, newest), error, refs_data)
+    return Why(item, required_by, newest, current.why(name, item.kind, newest, newer), error, refs_data)
 
 
 def _ref_data(lock: Lock, entry: LockedEntry, ref: LockedRef) -> dict[str, Any]:

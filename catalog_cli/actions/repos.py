@@ -26,7 +26,8 @@ def shown_url(repo: Repo) -> str:
 @dataclass(frozen=True)
 class Added:
     repo: Repo
-    #: Its place in the order of precedence (1: first), of ``total``.
+    #: Its place in the order of precedence (1: first), of ``total``: the order ``repo list``
+    #: shows, the built-in catalog (always last) counted.
     position: int
     total: int
     #: How many resources its index holds; None when it was not fetched.
@@ -42,7 +43,7 @@ def add(name: str, url: str, settings: Settings, *, auth: Auth = Auth(), priorit
     repo = repos.make(name, url, auth, trust_sensitive_rbac=trust_sensitive_rbac, bundles=bundles, git=git)
     count = len(open_repo(repo, settings).names()) if fetch else None
     order = repos.add(repo, settings, priority, replace=replace)
-    return Added(repo, order.index(repo) + 1, len(order), count)
+    return Added(repo, order.index(repo) + 1, len(order) + 1, count)  # + the built-in catalog
 
 
 class RepoRow(TypedDict):

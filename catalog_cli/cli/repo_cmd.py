@@ -7,6 +7,7 @@ import os
 import typer
 
 from .common import settings_of
+from ..words import plural
 from .output import Format, OutputOption, emit, note, print_table
 
 repo_app = typer.Typer(
@@ -62,7 +63,7 @@ def add(
         url = os.path.expanduser(url)  # the library takes paths as they are
     added = run.add(name, url, settings_of(ctx), auth=auth, priority=priority, replace=force,
                     fetch=not no_fetch, trust_sensitive_rbac=trust_sensitive_rbac, bundles=bundles, git=git)
-    found = "" if added.resources is None else f", {added.resources} resources"
+    found = "" if added.resources is None else f", {plural(added.resources, 'resource')}"
     note(f"added repo {name} ({run.shown_url(added.repo)}{found}), position {added.position} of {added.total}")
 
 
@@ -105,6 +106,7 @@ def update(
         [[r["name"], r["status"], r["detail"], "" if r["bytes"] is None else f"{r['bytes']:,}"]
          for r in rows]))
     if result.failed:
+        # "1 of 1 repos": one of the repos, plural whatever their number.
         raise RemoteError(f"{len(result.failed)} of {result.fetched} repos could not be updated")
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from .common import CatalogOption, settings_of, split_ref
+from ..words import plural
 from .output import Format, OutputOption, emit, note, out, print_table
 
 if TYPE_CHECKING:
@@ -31,8 +32,8 @@ def _emit_lock(lock: Lock, output: Format) -> int:
 
 RequirementsArgument = typer.Argument(
     None, metavar="[KIND/]NAME[@RANGE]...",
-    help="What to resolve, e.g. deploy-pipeline@^1.0 'git-clone@>=0.1 <1'. "
-         "None: the requirements already in the lock file.")
+    help="What to resolve, e.g. deploy-pipeline@^1.0 'git-clone@>=0.1 <1'; added to the lock file's own "
+         "requirements. None: re-lock the requirements already in the lock file.")
 
 
 def lock(
@@ -47,6 +48,9 @@ def lock(
     check: bool = typer.Option(
         False, "--check", help="Write nothing; fail if the catalog no longer has the locked "
                                "versions with the locked digests."),
+    replace: bool = typer.Option(
+        False, "--replace", help="Start the lock over with only the requirements given (by default they are "
+                                 "added to the lock file's, replacing any for the same name)."),
     upgrade: bool = typer.Option(
         False, "--upgrade", help="Re-resolving the lock's own requirements: take the newest "
                                  "versions instead of keeping the locked ones (and pin references again)."),
@@ -77,11 +81,11 @@ def lock(
         if requirements:
             raise InputError("--check verifies the lock file as it is: give no requirements")
         current = run.check(file, settings, catalog=catalog, warn=_warn)
-        note(f"{file} is up to date ({_emit_lock(current, output)} entries)")
+        note(f"{file} is up to date ({plural(_emit_lock(current, output), 'entry')})")
         return
     new = run.lock(file, settings, requirements or (), catalog=catalog, tekton_version=tekton_version,
-                   upgrade=upgrade, bundles=bundles, warn=_warn)
-    note(f"wrote {file} ({_emit_lock(new, output)} entries)")
+                   upgrade=upgrade, replace=replace, bundles=bundles, warn=_warn)
+    note(f"wrote {file} ({plural(_emit_lock(new, output), 'entry')})")
     for e in new.resolved:
         for r in e.references:
             if r.pin is None:

@@ -17,7 +17,7 @@ from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic
 
-from ..errors import NoSolution, ResolutionError
+from ..errors import CatalogError, NoSolution, ResolutionError
 from .partial import Assignment, PartialSolution
 from .protocol import C, K, Provider, R, Result
 from .report import Explanation
@@ -45,7 +45,6 @@ class _Package:
     candidates: Sequence[Any]
     full: int
     deps: dict[int, Sequence[Any]] = field(default_factory=dict)  # by candidate index
-    dep_masks: dict[Any, int] | None = None  # requirement -> versions that have it
     reasons: list[str | None] | None = None
     preferred: Any = None
 
@@ -135,26 +134,41 @@ class Resolver(Generic[K, C, R]):
     def _mask(self, req: R, key: Any) -> int:
         mask = self._masks.get((key, req))
         if mask is None:
-            allows = self.provider.allows
-            mask = 0
-            for i, cand in enumerate(self._package(key).candidates):
-                if allows(req, cand):
-                    mask |= 1 << i
+            fast = getattr(self.provider, "mask", None)  # optional: see Provider.allows
+            if fast is not None and key is not ROOT:
+                mask = int(fast(req, key))
+            else:
+                allows = self.provider.allows
+                mask = 0
+                for i, cand in enumerate(self._package(key).candidates):
+                    if allows(req, cand):
+                        mask |= 1 << i
             self._masks[(key, req)] = mask
         return mask
 
-    def _versions_with(self, key: Any, req: R) -> int:
-        """The candidates of ``key`` that have requirement ``req`` (to state a dependency
-        once for all of them: "foo >=2.0 depends on bar ^1")."""
-        pkg = self._package(key)
+    def _versions_within(self, key: Any, index: int, req: R, dep: Any) -> int:
+        """The candidates of ``key`` whose own requirement on ``dep`` allows nothing
+        ``req`` (of candidate ``index``) does not: each of them needs ``dep`` within
+        ``req``, so one incompatibility states it for all ("foo <=2.0 depends on bar
+        <=2.0"), also when every version writes its own range (``bar <=1.0``, ``bar
+        <=1.1``...: nothing to merge by text). A sibling whose requirement is invalid is
+        left out here: that is reported only if the sibling itself is tried."""
         if key is ROOT:
             return 1
-        if pkg.dep_masks is None:
-            pkg.dep_masks = {}
-            for i in range(len(pkg.candidates)):
-                for r in self._deps(key, i):
-                    pkg.dep_masks[r] = pkg.dep_masks.get(r, 0) | 1 << i
-        return pkg.dep_masks.get(req, 0)
+        pkg = self._package(key)
+        want = self._mask(req, dep)
+        found = 1 << index
+        for i in range(len(pkg.candidates)):
+            if i == index:
+                continue
+            for r in self._deps(key, i):
+                try:
+                    if self._identify(r, key, i) == dep and not self._mask(r, dep) & ~want:
+                        found |= 1 << i
+                        break
+                except CatalogError:
+                    break
+        return found
 
     def _unavailable(self, key: Any, index: int) -> tuple[str, int] | None:
         if key is ROOT:
@@ -287,7 +301,7 @@ class Resolver(Generic[K, C, R]):
                 self._package(dep)
                 label = self.provider.describe(req)
                 inc = Incompatibility.of([
-                    Term(key, self._versions_with(key, req), True),
+                    Term(key, self._versions_within(key, index, req, dep), True),
                     Term(dep, self._mask(req, dep), False, label),
                 ], DependencyCause())
                 if not inc.terms[1].mask:
@@ -320,7 +334,11 @@ class Resolver(Generic[K, C, R]):
         return "you" if key is ROOT else self.provider.name(key)
 
     def _failure(self, inc: Incompatibility) -> NoSolution:
-        return NoSolution(Explanation(_Names(self)).render(inc), inc)
+        explanation = Explanation(_Names(self))
+        message = explanation.render(inc)
+        if explanation.full is not None:
+            message += "\n(shortened: --verbose shows every step)"
+        return NoSolution(message, inc, explanation.full)
 
     def _dependencies(self) -> dict[Any, list[Any]]:
         """What each decided package depends on, in the order asked."""

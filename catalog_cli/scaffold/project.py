@@ -20,11 +20,12 @@ from typing import Any
 
 from .. import fsutil, versions, yamlio
 from ..errors import InputError, NotFound
+from ..words import plural
 from . import answers as answers_mod
 from . import layout
 from .answers import Answer, Asker, Record, read_record, render_record, sha256
 from .generate import Generated, generate, resolve_dependencies
-from .merge import Conflict, three_way, unified
+from .merge import END_MARKER, LOCAL_MARKER, Conflict, three_way, unified
 from .template import ANSWERS_FILE, TEKTON_DIR, VARIANTS, Template, TemplateSource, load
 
 
@@ -135,6 +136,7 @@ def update(catalog: TemplateSource, folder: Path | None = None, *, version: str 
     folder = layout.locate(folder)
     fsutil.inside(folder, ANSWERS_FILE)  # refuse a linked folder or answers file before reading it
     record = read_record(folder)
+    _refuse_unresolved(folder, record.files)
     notes = []
     old: Template | None = None
     try:
@@ -176,6 +178,18 @@ def update(catalog: TemplateSource, folder: Path | None = None, *, version: str 
                                       unified(old_answers, _read(moving.root, old_answers), None)))
     _finish(out, _record(new, record.catalog))
     return out
+
+
+def _refuse_unresolved(folder: Path, files: Iterable[str]) -> None:
+    """An update on top of the last one's conflict markers would merge the markers as
+    if they were edits: refuse, naming the first file and line that still has one."""
+    for rel in sorted(files):
+        text = _read(folder, rel)
+        for number, line in enumerate((text or "").splitlines(), 1):
+            if line.startswith((LOCAL_MARKER, END_MARKER)):
+                raise InputError(f"line {number} still has a conflict marker from the last update: resolve "
+                                 f"every conflict (keep what you want between {LOCAL_MARKER} and "
+                                 f"{END_MARKER}, delete the markers), then update again", str(folder / rel))
 
 
 def _moves(out: Outcome, template: Template, variant: str, new: Mapping[str, str],
@@ -255,7 +269,7 @@ def _merge_one(out: Outcome, path: str, local: str | None, base: str | None, rec
     out.files[path] = merged.text
     if merged.conflicts:
         out.conflicts.extend(merged.conflicts)
-        out.changes.append(FileChange(path, "conflict", f"{len(merged.conflicts)} conflict(s)",
+        out.changes.append(FileChange(path, "conflict", plural(len(merged.conflicts), "conflict"),
                                       unified(path, local, merged.text)))
     elif merged.text == local:
         out.changes.append(FileChange(path, "unchanged", "your edits already hold the template's changes"))

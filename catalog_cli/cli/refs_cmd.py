@@ -23,6 +23,12 @@ BundlesOption = typer.Option(
          "(repos say theirs with `repo add --bundles`).")
 
 
+def plural(count: int, noun: str) -> str:
+    from ..words import plural as words_plural
+
+    return words_plural(count, noun)
+
+
 def _known(s: Status) -> str:
     if s.external:
         return f"external: {s.external}"
@@ -134,7 +140,7 @@ def update(
         if not done.moves and not done.rewrites:
             note("nothing to update")
         elif not dry_run:
-            note(f"updated {len(done.edits)} file(s)")
+            note(f"updated {plural(len(done.edits), 'file')}")
 
     emit(done.to_dict() | ({"diff": done.diff()} if dry_run else {}), output, table=table,
          names=lambda: [e.path for e in done.edits])
@@ -159,7 +165,7 @@ def lock_tekton(ctx: typer.Context, path: Path, file: Path | None, output: Forma
             for i in items]
     emit([i.to_data() for i in items], output, names=lambda: [r[1] for r in rows],
          table=lambda: print_table(["kind", "name", "via", "version", "tag", "pinned to"], rows))
-    note(f"wrote {written} ({len(items)} references)")
+    note(f"wrote {written} ({plural(len(items), 'reference')})")
 
 
 trust_app = typer.Typer(help="What a policy engine should trust: the catalogs you do.", no_args_is_help=True)

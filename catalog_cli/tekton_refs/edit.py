@@ -34,6 +34,7 @@ from typing import Any
 import yaml
 
 from .. import yamlio
+from ..words import plural
 from ..errors import InputError
 from .scan import DocPath
 
@@ -318,8 +319,8 @@ class Editor:
         except YAMLError as exc:  # the safe loader read it: a construct ruamel reads otherwise
             raise InputError(f"the round-trip parser cannot read it: {str(exc).splitlines()[0]}", self.name) from exc
         if len(docs) != len(self.nodes):
-            raise InputError(f"the round-trip parser reads {len(docs)} documents, the safe loader {len(self.nodes)}",
-                             self.name)
+            raise InputError(f"the round-trip parser reads {plural(len(docs), 'document')}, the safe loader "
+                             f"{len(self.nodes)}", self.name)
         return docs
 
     def _dump(self, docs: list[Any]) -> str:

@@ -119,9 +119,9 @@ def test_cli_dry_runs_say_what_would_happen(kube_server: Any, kube_namespace: st
     assert f"(dry run: client) nothing written; 4 objects would change in namespace {ns}: create 4" in r.err
     assert run_cli("install", "git-clone@0.1", "-n", ns, env=env).code == 0
     r = run_cli("upgrade", "git-clone@0.2", "-n", ns, "--dry-run=server", env=env)
-    assert "would upgrade 0.1 -> 0.2" in r.out and "would change: update 4" in r.err, r.out + r.err
+    assert "would upgrade 0.1 -> 0.2" in r.out and f"would change in namespace {ns}: update 4" in r.err, r.out + r.err
     r = run_cli("uninstall", "git-clone", "-n", ns, "--dry-run=client", env=env)
-    assert "would remove" in r.out and "would change: delete 4" in r.err, r.out + r.err
+    assert "would remove" in r.out and f"would change in namespace {ns}: delete 4" in r.err, r.out + r.err
     # Every object gone by hand: said once, and the entry still leaves the record.
     kube_server.kubectl("delete", "task/git-clone", "serviceaccount/catalog-git-clone", "role/catalog-git-clone",
                         "rolebinding/catalog-git-clone", "-n", ns)
@@ -212,7 +212,12 @@ def test_unprivileged_user_without_rolebindings_is_stopped_before_writing(
     r = run_cli("install", "kubectl-deploy", "-n", kube_namespace,
                 env={"KUBECONFIG": str(kube_server.limited_kubeconfig)})
     assert r.code == 7
-    assert r.err.count("\n") == 1 and "rolebindings" in r.err and "Traceback" not in r.err
+    # Five rights missing (the RoleBinding's, and deleting what it would make, which an
+    # undo needs): one line saying so, then a table of them.
+    head, *table = r.err.splitlines()
+    assert head.startswith("catalog: error: ") and "5 rights missing" in head and "Traceback" not in r.err
+    assert table[0].split() == ["VERB", "RESOURCE", "NAMESPACE"]
+    assert any("rolebindings" in row for row in table[1:])
     assert snapshot(kube_server, kube_namespace) == before
 
 

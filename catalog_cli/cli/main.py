@@ -19,6 +19,7 @@ from . import (
     install_cmd,
     lint_cmd,
     repo_cmd,
+    refs_cmd,
     resolve_cmd,
     scaffold_cmd,
     share_cmd,
@@ -180,6 +181,7 @@ share_cmd.register(app)
 version_cmd.register(app)
 completion.register(app)
 sign_cmd.register(app)
+refs_cmd.register(app)
 
 
 def run() -> None:

@@ -61,6 +61,7 @@ def lock(
     output: Format = OutputOption,
 ) -> None:
     """Resolve requirements and all their dependencies; write exact versions and digests.
+    Given a folder (catalog lock .tekton/): lock the task references its files make.
 
     References a Pipeline makes through a resolver (hub, bundles, git, cluster) into a
     configured repo are dependencies too; every resolver reference is pinned in the
@@ -70,6 +71,11 @@ def lock(
     from ..actions import lock as run
     from ..errors import InputError
 
+    if requirements and len(requirements) == 1 and Path(requirements[0]).is_dir():
+        from .refs_cmd import lock_tekton  # `catalog lock .tekton/`: the references of a folder
+
+        lock_tekton(ctx, Path(requirements[0]), None if file == FileOption.default else file, output)
+        return
     settings = settings_of(ctx)
     if check:
         if requirements:

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 
 import typer
 
+
 from ..errors import CatalogError, InputError, SignatureError
+from ..words import plural
 from .common import settings_of
 from .output import acts_on_terminal, note, out
 
@@ -147,7 +149,7 @@ def verify(
         for failure in failures:
             note(f"catalog: {failure}")
         first = next((f for f in failures if isinstance(f, SignatureError)), None)
-        summary = f"{len(failures)} of {len(files)} files failed verification"
+        summary = f"{len(failures)} of {plural(len(files), 'file')} failed verification"
         raise SignatureError(summary, reason=first.reason) if first else InputError(summary)
 
 

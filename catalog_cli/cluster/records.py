@@ -35,6 +35,7 @@ from ..errors import CatalogError, ClusterError, InputError
 from ..model import KIND_ORDER
 from ..versions import is_version
 from ..manifests import KIND_LABEL, MANAGED_BY, MANAGER, PACKAGE_LABEL, SERVICE, is_signed, made_for, may_name
+from ..words import plural
 from .base import CLUSTER_SCOPED, FIELD_MANAGER, Cluster, ObjectRef
 
 RECORD_NAME = "catalog-installs"
@@ -211,7 +212,8 @@ def _check_history(history: tuple[Revision, ...], where: str) -> None:
     """Refuse a history catalog never writes: rollback reads versions from it, and
     ``history`` shows who did what."""
     if len(history) > HISTORY_LIMIT:
-        raise TamperedRecord(f"the history has {len(history)} revisions, more than catalog keeps; {_TAMPERED}",
+        raise TamperedRecord(f"the history has {plural(len(history), 'revision')}, more than catalog keeps; "
+                             f"{_TAMPERED}",
                              where)
     last = 0
     for rev in history:

@@ -264,7 +264,13 @@ def test_repo_remove_forgets_the_last_serial(tmp_path: Path) -> None:
 def test_several_keys_for_a_rotation(tmp_path: Path) -> None:
     old, old_pub, old_id = keygen(tmp_path, "old")
     new, new_pub, new_id = keygen(tmp_path, "new")
-    root = signed_tree(tmp_path, old)
+    root = signed_tree(tmp_path, old, "--sign", str(new))  # both signatures, during the rotation
+    assert [k for k, _ in read((root / SIG_NAME).read_bytes()).signatures] == [old_id, new_id]
+    with serve(root) as srv:
+        r = run_cli("repo", "add", "early", srv.url, "--trust-key", str(new_pub))
+        assert r.code == 0, r.err  # a client that already trusts only the new key
+        assert run_cli("info", "early/git-clone", "-o", "json").json()["signedBy"] == new_id
+    resign(root, old, 2)
     with serve(root) as srv:
         r = run_cli("repo", "add", "team", srv.url, "--trust-key", str(old_pub), "--trust-key", str(new_pub))
         assert r.code == 0, r.err
@@ -274,7 +280,7 @@ def test_several_keys_for_a_rotation(tmp_path: Path) -> None:
         assert run_cli("info", "team/git-clone", "-o", "json").json()["signedBy"] == new_id
         rows = {row["name"]: row for row in run_cli("repo", "list", "-o", "json").json()}
         assert rows["team"]["signature"]["keys"] == [old_id, new_id]
-        assert rows["team"]["signature"]["serial"] == 2
+        assert rows["team"]["signature"]["serial"] == 3
 
 
 def test_the_config_keeps_public_keys_only(tmp_path: Path) -> None:

@@ -33,10 +33,11 @@ def index(
     check: bool = typer.Option(False, "--check", help="Write nothing; exit 4 if index.yaml is stale (lacks or differs from what the tree has), 9 if an index.yaml.sig beside it does not sign it (or has expired)."),
     strict: bool = typer.Option(False, "--strict", help="Fail (exit 2, nothing written) when the tree gives warnings: files skipped, labels that differ from folders..."),
     fmt: str = typer.Option("yaml", "--format", help="yaml (readable) or json (fast for huge catalogs; still valid YAML)."),
-    sign: str | None = typer.Option(
-        None, "--sign", metavar="KEY",
+    sign: list[str] = typer.Option(
+        [], "--sign", metavar="KEY",
         help="Then write index.yaml.sig, signed with KEY (a private key file, or env://VAR for a variable holding "
-             "one; its passphrase from $CATALOG_SIGNING_PASSWORD). Repos added with --trust-key read only a signed index."),
+             "one; its passphrase from $CATALOG_SIGNING_PASSWORD). Repeat it to sign with two keys during a key "
+             "rotation. Repos added with --trust-key read only a signed index."),
     validity: str = typer.Option(DEFAULT_VALIDITY, "--valid-for", metavar="DURATION",
                                  help="How long the signature stays valid: 30d, 12h, 2w, 1y. Sign again before then."),
     serial: int | None = typer.Option(
@@ -58,15 +59,15 @@ def index(
         raise InputError("--key PUB checks a signature with --check; --sign takes the private key")
     if serial is not None and serial < 1:
         raise InputError(f"must be a positive integer, not {serial}", "--serial")
-    signer = None
+    signers = []
     if sign:
         from ..signing.index_sig import next_serial
         from .sign_cmd import private_key
 
-        # Every option checked, and the key read, before anything is written.
+        # Every option checked, and the keys read, before anything is written.
         duration = valid_for(validity)
         serial = next_serial(path / index_mod.INDEX_NAME, serial)
-        signer = private_key(ctx, sign)
+        signers = [private_key(ctx, spec) for spec in sign]
     try:
         if check:
             idx = index_mod.check(path, strict=strict)
@@ -87,11 +88,11 @@ def index(
         return
     note(f"wrote {target} ({plural(len(idx), 'version')} of {plural(len(idx.entries), 'resource')}, "
          f"{plural(len(idx.warnings), 'warning')})")
-    if signer is not None:
+    if signers:
         from ..signing.index_sig import sign_file
 
         assert serial is not None
-        done = sign_file(target, signer, duration, serial)
+        done = sign_file(target, signers, duration, serial)
         note(f"wrote {done.path}: serial {done.serial}, signed by {', '.join(done.keyids)}, valid until "
              f"{done.expires:%Y-%m-%d %H:%M} UTC")
     elif target.with_name(target.name + ".sig").exists():

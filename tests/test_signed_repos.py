@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from catalog_cli.settings import Settings
 from catalog_cli.signing import keys
 from catalog_cli.signing.index_sig import SIG_NAME, read, sign_index
 
-from .conftest import BUILTIN, assert_one_line_error, run_cli
+from .conftest import BUILTIN, Result, assert_one_line_error, run_cli
 from .faultserve import serve
 
 NO_CLUSTER = {"KUBECONFIG": "/nonexistent"}
@@ -55,9 +56,9 @@ def edit_index(root: Path) -> None:
                             count=1))
 
 
-def refused(r: object, *needles: str) -> None:
-    assert_one_line_error(r, *needles)  # type: ignore[arg-type]
-    assert r.code == 9, r  # type: ignore[attr-defined]
+def refused(r: Result, *needles: str) -> None:
+    assert_one_line_error(r, *needles)
+    assert r.code == 9, r
 
 
 # -- catalog index --sign ------------------------------------------------------------------------
@@ -391,3 +392,31 @@ def test_a_lock_without_signatures_reads_as_before(tmp_path: Path) -> None:
     assert run_cli("lock", "kubectl-deploy", "--file", str(lock), "--offline").code == 0
     assert "signedBy" not in lock.read_text()
     assert run_cli("lock", "--check", "--file", str(lock), "--offline").code == 0
+
+
+def test_the_state_never_goes_back_to_a_lower_serial_and_an_acceptance_clears_a_refusal(settings: Settings) -> None:
+    """Two processes accepting serials 6 and 5 in the wrong order must not leave 5 kept."""
+    from catalog_cli.errors import SignatureError
+    from catalog_cli.signing.index_sig import Verified
+    from catalog_cli.sources import signed
+
+    def accepted(serial: int) -> Verified:
+        now = datetime.now(timezone.utc)
+        return Verified("sha256:" + "a" * 64, serial, now, now + timedelta(days=1), f"{serial:064x}")
+
+    signed.remember("team", accepted(6), settings)
+    signed.remember("team", accepted(5), settings)
+    assert signed.last_seen("team", settings).serial == 6
+    signed._remember_refusal("team", SignatureError("refused", reason="expired"), settings)
+    assert signed.last_refusal("team", settings) == "refused"
+    signed.remember("team", accepted(6), settings)
+    assert signed.last_refusal("team", settings) is None
+    assert signed.last_seen("team", settings).serial == 6
+    signed.forget("team", settings)
+    assert signed.last_seen("team", settings) is None
+
+
+def test_the_signature_file_name_is_the_signing_modules() -> None:
+    from catalog_cli.sources import repo_cache, signed
+
+    assert signed.SIG_NAME == repo_cache.SIG == SIG_NAME

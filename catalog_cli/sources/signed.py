@@ -106,16 +106,17 @@ def last_refusal(repo: str, settings: Settings) -> str | None:
 
 
 def remember(repo: str, verified: IndexVerified, settings: Settings) -> None:
-    """Keep ``verified`` as the last index accepted from ``repo``, unless a newer one is."""
+    """Keep ``verified`` as the last index accepted from ``repo`` (and forget a refusal).
+    Never a lower serial than the one kept: another process may have accepted a newer
+    index meanwhile, and going back would let an older one be replayed."""
     data = _state(repo, settings)
-    now = last_seen(repo, settings)
-    if now is not None and (now.serial > verified.serial or now == verified.seen) and "refused" not in data:
+    kept = data.get("serial")
+    if isinstance(kept, int) and not isinstance(kept, bool) and kept > verified.serial:
         return
-    if now is None or verified.serial >= now.serial:
-        data.update(serial=verified.serial, sha256=verified.sha256, keyid=verified.keyid,
-                    expires=verified.expires.strftime("%Y-%m-%dT%H:%M:%SZ"))
-    data.pop("refused", None)
-    _keep(repo, data, settings)
+    fresh = {"serial": verified.serial, "sha256": verified.sha256, "keyid": verified.keyid,
+             "expires": verified.expires.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    if data != fresh:
+        _keep(repo, fresh, settings)
 
 
 def _remember_refusal(repo: str, error: SignatureError, settings: Settings) -> None:

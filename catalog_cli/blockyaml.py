@@ -41,6 +41,8 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 #: Text PyYAML reads in some other way than this module does: tab, CR, the other line
 #: breaks, BOM, and every character its reader refuses (the complement of what it prints).
 _FOREIGN = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+#: The same for ASCII text, as bytes to delete: what is left is foreign.
+_ASCII_OK = b"\n" + bytes(range(0x20, 0x7F))
 #: Plain keys this module reads; a key is otherwise single-quoted on one line.
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_][-A-Za-z0-9_./]*")
 _QUOTED_KEY = re.compile(r"'((?:[^']|'')*)':(?: +(.*))?$")
@@ -100,8 +102,13 @@ class _Plain:
 def read(text: str) -> dict[str, Any] | None:
     """The mapping ``text`` holds, exactly as PyYAML's safe loader reads it, or None when
     ``text`` is not block YAML of the kind this module reads (then read it with PyYAML)."""
-    if _FOREIGN.search(text) or " \n" in text or text.endswith(" "):
-        return None  # characters, or trailing spaces, that it does not read
+    if text.isascii():  # four times faster to check than with the regular expression
+        if text.encode("ascii").translate(None, _ASCII_OK):
+            return None
+    elif _FOREIGN.search(text):
+        return None
+    if " \n" in text or text.endswith(" "):
+        return None  # trailing spaces: plain scalars drop them, quoted ones keep some
     try:
         return _read(text.split("\n"))
     except _NotMine:

@@ -231,6 +231,12 @@ def test_hostile_indexes_are_declined_and_refused_as_before(name: str) -> None:
         index.parse_text(text, "index.yaml")
 
 
+@pytest.mark.parametrize("char", [chr(c) for c in [*range(0x20), 0x7F, 0x85, 0xFEFF, 0x2028] if c != 0x0A])
+def test_control_characters_and_other_line_breaks_are_pyyaml_s(char: str) -> None:
+    for text in (f"a: x{char}y\n", f"a: 'x{char}y'\n", f"a:{char}1\n", f"{char}a: 1\n"):
+        assert blockyaml.read(text) is None
+
+
 def test_depth_at_the_limit_is_pyyaml_s_call() -> None:
     """The fast reader declines well before the limit, so where exactly it lies is decided
     in one place (yamlio) for every reader."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -230,7 +231,33 @@ def build(path: Path) -> Index:
 
 def order(items: Iterable[Entry]) -> tuple[Entry, ...]:
     """One name's entries: by kind (Task first), then newest version first."""
+    items = tuple(items)
+    if in_order((e.kind, e.version) for e in items):  # as `catalog index` writes them
+        return items
     return tuple(sorted(items, key=lambda e: (KIND_ORDER.get(e.kind, 9), _neg(e.version))))
+
+
+#: Versions of numbers only (``1``, ``0.10``, ``v1.2.3``), which order as their numbers do.
+_SIMPLE_VERSION = re.compile(r"v?(0|[1-9][0-9]*)(?:\.(0|[1-9][0-9]*))?(?:\.(0|[1-9][0-9]*))?")
+
+
+def in_order(kinds_versions: Iterable[tuple[str, str]]) -> bool:
+    """Whether entries of these kinds and versions are sorted as :func:`order` sorts
+    them, so that a stable sort would leave them as they are. Only answers yes for
+    versions of numbers only, whose order is their numbers' (anything else is left to
+    versions.parse, and its errors)."""
+    before: tuple[int, int, int, int] | None = None
+    for kind, version in kinds_versions:
+        m = _SIMPLE_VERSION.fullmatch(version)
+        if m is None:
+            return False
+        major, minor, patch = m.groups()
+        # kind first; then versions newest first, so their numbers go down
+        key = (KIND_ORDER.get(kind, 9), -int(major), -int(minor or 0), -int(patch or 0))
+        if before is not None and key < before:
+            return False
+        before = key
+    return True
 
 
 def _neg(version: str) -> _Desc:
@@ -378,12 +405,18 @@ def from_data(data: dict[str, Any]) -> Index:
     return Index(entries)
 
 
-def load(path: Path) -> Index:
-    """Read an index file (or a catalog folder's index.yaml)."""
+def read(path: Path) -> dict[str, Any]:
+    """The validated data of an index file (or a catalog folder's index.yaml), its
+    entries as the file gives them (:func:`from_data` makes an Index of them)."""
     if path.is_dir():
         path = path / INDEX_NAME
     text = yamlio.read_text(path, limit=MAX_INDEX_BYTES)
     if not text.strip():
         raise InputError("index is empty", str(path))
-    return from_data(parse_text(text, str(path)))
+    return parse_text(text, str(path))
+
+
+def load(path: Path) -> Index:
+    """Read an index file (or a catalog folder's index.yaml)."""
+    return from_data(read(path))
 

@@ -24,7 +24,9 @@ Plain scalars are resolved by PyYAML's own YAML 1.1 resolver and constructors, s
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import yaml
@@ -110,7 +112,7 @@ def read(text: str) -> dict[str, Any] | None:
     if " \n" in text or text.endswith(" "):
         return None  # trailing spaces: plain scalars drop them, quoted ones keep some
     try:
-        return _read(text.split("\n"))
+        return _read(text)
     except _NotMine:
         return None
 
@@ -213,7 +215,29 @@ def _continue(parts: list[str | None] | None, rest: str, blanks: int, body: str,
     return parts
 
 
-def _read(lines: list[str]) -> dict[str, Any]:
+#: Lines are split off the text this many characters at a time, not all at once: the
+#: half million line objects of a large index would weigh 35 MiB.
+_CHUNK = 1 << 16
+
+
+def _chunks(text: str) -> Iterator[list[str]]:
+    """The lines of ``text`` after the blank lines and comments before the document, a
+    few thousand at a time."""
+    start, n = 0, len(text)
+    while start < n and text[start] in "#\n":
+        end = text.find("\n", start)
+        start = n if end < 0 else end + 1
+    if start == n:
+        raise _NotMine  # empty, or comments only: no mapping
+    while start < n:
+        end = text.find("\n", start + _CHUNK)
+        if end < 0:
+            end = n
+        yield text[start:end].split("\n")
+        start = end + 1
+
+
+def _read(text: str) -> dict[str, Any]:
     """The reader: one pass over the lines, keeping the open containers on a stack.
 
     Written for speed (an index has half a million lines): a line's scalar is looked up
@@ -221,11 +245,6 @@ def _read(lines: list[str]) -> dict[str, Any]:
     plain = _Plain()
     keys: dict[str, Any] = {}  # key text -> key
     values: dict[str, Any] = {}  # scalar text (the rest of a line) -> scalar, when it is one
-    i, n = 0, len(lines)
-    while i < n and (not lines[i] or lines[i][0] == "#"):
-        i += 1  # blank lines and comments before the document
-    if i == n:
-        raise _NotMine  # empty, or comments only: no mapping
     root: dict[Any, Any] = {}
     # Open containers, innermost last: (column, is a sequence, the container). A
     # mapping's column is its keys', a sequence's its dashes'.
@@ -242,7 +261,7 @@ def _read(lines: list[str]) -> dict[str, Any]:
     parts: list[str | None] | None = None
     quoted_open = False  # ``rest`` opened a single-quoted scalar that is not closed yet
     blanks = 0
-    for line in lines[i:]:
+    for line in itertools.chain.from_iterable(_chunks(text)):
         if not line:
             blanks += 1
             continue

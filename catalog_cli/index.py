@@ -350,6 +350,8 @@ def parse_text(text: str, where: str) -> dict[str, Any]:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InputError(f"invalid index: {exc.msg} at line {exc.lineno}", where) from exc
+        except RecursionError:  # json's decoder recurses: a thousand levels end it
+            raise InputError(f"nested deeper than {yamlio.MAX_DEPTH} levels", where) from None
     else:
         from . import blockyaml
 

@@ -237,6 +237,12 @@ def test_control_characters_and_other_line_breaks_are_pyyaml_s(char: str) -> Non
         assert blockyaml.read(text) is None
 
 
+def test_a_json_index_nested_beyond_what_json_reads_is_one_error() -> None:
+    text = '{"apiVersion": "catalog.dev/v1", "entries": {}, "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    with pytest.raises(InputError, match=f"nested deeper than {yamlio.MAX_DEPTH} levels"):
+        index.parse_text(text, "index.yaml")
+
+
 def test_depth_at_the_limit_is_pyyaml_s_call() -> None:
     """The fast reader declines well before the limit, so where exactly it lies is decided
     in one place (yamlio) for every reader."""

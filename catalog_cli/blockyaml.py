@@ -54,8 +54,15 @@ _SINGLE_END = re.compile(r"(?:[^']|'')*'")  # a single-quoted body up to its clo
 _DOUBLE = re.compile(r'"(?:[^"\\]|\\.)*"')  # a double-quoted scalar closed on its line
 #: Longest simple key PyYAML accepts (it refuses longer ones).
 _MAX_KEY = 1000
+#: Scalars shorter than this are remembered: the ones that repeat (``Task``, ``false``,
+#: ``linux/amd64``) are short, digests and paths are long and unique.
+_MEMO = 32
 
 _STR = "tag:yaml.org,2002:str"
+#: First characters of plain scalars that are strings whatever follows: no implicit
+#: resolver of PyYAML's looks at them, and they are no indicator.
+_PLAIN_STRINGS = frozenset(chr(c) for c in range(0x21, 0x7F)) - set(_INDICATORS) - {
+    k for k in Resolver.yaml_implicit_resolvers if k}
 _SCALAR_TAGS = {"tag:yaml.org,2002:" + t for t in ("bool", "int", "float", "null", "timestamp")}
 
 
@@ -91,7 +98,8 @@ class _Plain:
             value = self.constructor.yaml_constructors[tag](self.constructor, yaml.ScalarNode(tag, text))
         else:  # merge keys, the value tag: PyYAML's business
             raise _NotMine
-        self.seen[text] = value
+        if len(text) < _MEMO:
+            self.seen[text] = value
         return value
 
     def key(self, text: str) -> Any:
@@ -159,8 +167,9 @@ _CLOSED = "\0"  # marks the end of a single-quoted scalar's lines (never in the 
 
 
 def _scalar(text: str, values: dict[str, Any], plain: _Plain) -> Any:
-    """What ``text`` (the rest of a line) is: a scalar (remembered in ``values``), an
-    empty collection, or _OPEN for a single-quoted scalar that goes on."""
+    """What ``text`` (the rest of a line) is: a scalar (remembered in ``values`` when it
+    is short, as the ones that repeat are), an empty collection, or _OPEN for a
+    single-quoted scalar that goes on."""
     c = text[0]
     if c == "'":
         if text[-1] == "'" and len(text) > 1 and "'" not in text[1:-1]:
@@ -180,9 +189,12 @@ def _scalar(text: str, values: dict[str, Any], plain: _Plain) -> Any:
         return {}
     elif c in _INDICATORS or c == " " or ": " in text or " #" in text or text[-1] == ":":
         raise _NotMine  # not a plain scalar, or not only one
+    elif c in _PLAIN_STRINGS:
+        value = text  # no resolver looks at scalars that start so: a string
     else:
         value = plain.resolve(text)
-    values[text] = value
+    if len(text) < _MEMO:
+        values[text] = value
     return value
 
 
@@ -255,7 +267,8 @@ def _read(text: str) -> dict[str, Any]:
     # the block below it, or null.
     pending = False
     # The last scalar went to ``top[slot]``, read from ``rest``; lines indented past
-    # ``top`` continue it (``parts``: its lines so far, None for a blank one).
+    # ``top`` continue it (``parts``: its lines so far, None for a blank one; folded
+    # when it ends, not at each line, which would take time growing as its square).
     slot: Any = None
     rest = ""
     parts: list[str | None] | None = None
@@ -270,16 +283,15 @@ def _read(text: str) -> dict[str, Any]:
         if (col > top_col and not pending) or quoted_open:
             parts = _continue(parts, rest, blanks, body, col, top_col, quoted_open)
             blanks = 0
-            if quoted_open:
-                if parts[-1] is _CLOSED:
-                    parts.pop()
-                    top[slot] = _fold(parts).replace("''", "'")
-                    quoted_open, rest, parts = False, "'", None  # nothing may continue it now
-            else:
-                top[slot] = plain.resolve(_fold(parts))
+            if quoted_open and parts[-1] is _CLOSED:
+                parts.pop()
+                top[slot] = _fold(parts).replace("''", "'")
+                quoted_open, rest, parts = False, "'", None  # nothing may continue it now
             continue
         blanks = 0
-        parts = None
+        if parts is not None:  # a plain scalar over several lines ended on the line before
+            top[slot] = plain.resolve(_fold(parts))
+            parts = None
         dash = body[0] == "-" and body[1:2] == " "
         if pending:
             pending = False
@@ -349,6 +361,8 @@ def _read(text: str) -> dict[str, Any]:
         top[slot] = value
     if quoted_open:
         raise _NotMine
+    if parts is not None:
+        top[slot] = plain.resolve(_fold(parts))
     if pending:
         top[slot] = None
     return root

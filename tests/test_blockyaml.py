@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import random
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -258,6 +259,18 @@ def test_a_huge_scalar_is_read_whole() -> None:
         text = f"apiVersion: catalog.dev/v1\nentries: {{}}\nx: {quote}" + "ab " * 3_000_000 + f"z{quote}\n"
         got = blockyaml.read(text)
         assert got is not None and got["x"] == "ab " * 3_000_000 + "z"
+
+
+def test_a_scalar_over_many_lines_is_folded_once() -> None:
+    """Fifty thousand lines of one plain scalar: read in linear time (folding it again at
+    each line took a minute and a half), as PyYAML reads it."""
+    for opening, closing in (("", ""), ("'", "'")):
+        text = f"a: {opening}w0\n" + "".join(f"  w{i}\n" + ("\n" if i % 7 == 0 else "") for i in range(1, 50_000))
+        text = text.rstrip("\n") + f"{closing}\nb: 1\n"
+        start = time.process_time()
+        assert blockyaml.read(text) is not None
+        assert time.process_time() - start < 20  # a hang, not a benchmark: it takes 0.1 s
+        assert check(text)
 
 
 def test_duplicate_keys_keep_the_last_value_in_the_first_place() -> None:

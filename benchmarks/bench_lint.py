@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Benchmark: `catalog lint` against tekton-lint over the 300 tektoncd/catalog task files.
 
-    python benchmarks/bench_lint.py [--runs 5] [--corpus DIR]
+    python benchmarks/bench_lint.py [--runs 5] [--corpus DIR] [--baseline-root CHECKOUT]
 
 Each tool runs as a fresh process, as a user or CI would run it, on the same
 relative paths from the corpus root. Reported per tool: median and best wall
 time, peak RSS of the process (from wait4), findings; then the ratio ours/theirs.
-tekton-lint is taken from ``$TEKTON_LINT_DIR`` (default /tmp/tl) and installed
-there with npm when missing.
+tekton-lint (@ibm/tekton-lint 1.1.0, default rules) is taken from ``$TEKTON_LINT_DIR``
+(default /tmp/tekton-lint-1.1.0) and installed there with npm when missing.
+``--baseline-root`` times another checkout's ``catalog lint`` in the same run (say, an
+export of main), so that a change's cost is a ratio measured under the same load.
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = (ROOT / ".." / "shared" / "corpus" / "tektoncd-catalog").resolve()
-TEKTON_LINT = "tekton-lint@0.6.0"
+TEKTON_LINT = "@ibm/tekton-lint@1.1.0"
 
 
 def measure(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, str]:
@@ -63,13 +66,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--baseline-root", type=Path, help="another checkout whose catalog lint to time too")
     args = parser.parse_args()
     corpus = args.corpus.resolve()
     files = sorted(str(p.relative_to(corpus)) for p in corpus.glob("task/*/*/*.yaml"))
     if not files:
         print(f"bench_lint: no task files under {corpus}", file=sys.stderr)
         return 2
-    tl_dir = Path(os.environ.get("TEKTON_LINT_DIR", "/tmp/tl"))
+    tl_dir = Path(os.environ.get("TEKTON_LINT_DIR", "/tmp/tekton-lint-1.1.0"))
     tl_bin = tl_dir / "node_modules" / ".bin" / "tekton-lint"
     if not tl_bin.exists():
         subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(tl_dir), TEKTON_LINT],
@@ -81,14 +85,24 @@ def main() -> int:
         [sys.executable, "-c", "from catalog_cli.cli.main import run; run()", "lint", "-o", "json", *files],
         corpus, env, args.runs, lambda out: len(json.loads(out)["findings"]),
     )
-    theirs = bench(
-        "tekton-lint", [str(tl_bin), "--format", "json", *files],
-        corpus, env, args.runs, lambda out: len(json.loads(out)),
-    )
+    if args.baseline_root:
+        base_env = {**os.environ, "PYTHONPATH": str(args.baseline_root.resolve())}
+        before = bench(
+            "baseline lint",
+            [sys.executable, "-c", "from catalog_cli.cli.main import run; run()", "lint", "-o", "json", *files],
+            corpus, base_env, args.runs, lambda out: len(json.loads(out)["findings"]),
+        )
+    with tempfile.TemporaryDirectory() as empty:  # no .tektonlintrc.yaml: its default rules
+        theirs = bench(
+            "tekton-lint", [str(tl_bin), "--format", "json", "--config", empty, *files],
+            corpus, env, args.runs, lambda out: len(json.loads(out)),
+        )
     base = bench("python -c pass", [sys.executable, "-c", "pass"], corpus, env, args.runs, lambda out: 0)
     print(f"ratio ours/tekton-lint: wall {ours['median'] / theirs['median']:.2f}, "
           f"peak RSS {ours['rss'] / theirs['rss']:.2f}; "
           f"python start-up is {base['median'] / ours['median']:.0%} of ours")
+    if args.baseline_root:
+        print(f"ratio ours/baseline: wall {ours['median'] / before['median']:.2f}, peak RSS {ours['rss'] / before['rss']:.2f}")
     return 0
 
 

@@ -6,6 +6,7 @@ A lock is YAML, written through yamlio (never by string concatenation)::
     kind: Lock
     requirements: [deploy-pipeline@^1.0]     # as the user gave them
     tektonVersion: 0.59.0                    # the cluster version resolved for, or null
+    bundles: [registry.example/cat]          # bundle bases taken as catalog sources (lock --bundles)
     resolved:                                # install order: dependencies first
     - kind: Task
       name: kubectl-deploy
@@ -16,6 +17,18 @@ A lock is YAML, written through yamlio (never by string concatenation)::
       requiredBy:
       - {kind: Pipeline, name: deploy-pipeline, range: ^0.2}
       - {requirement: kubectl-deploy@^0.2}   # one of the user's requirements
+      - {kind: Pipeline, name: ci, range: =0.2.0, via: bundles}   # through a resolver
+      references:                            # what it fetches through resolvers (see refs)
+      - resolver: bundles
+        kind: Task
+        name: git-clone
+        params: {bundle: registry.example/cat/git-clone:0.2, name: git-clone, kind: task}
+        target: git-clone                    # the locked entry it is; absent when external
+        digest: sha256:...                   # what it is pinned to: a bundle's or http digest,
+      - resolver: hub                        # or a git commit (commit: ...)
+        ...
+        external: hub catalog 'tekton-catalog-tasks' is no configured repo
+        unpinned: a hub reference names a version, not content
 
 Installing from a lock (:func:`check_locked`) takes exactly those entries and refuses
 one whose digest in the catalog is no longer the locked one.
@@ -23,22 +36,48 @@ one whose digest in the catalog is no longer the locked one.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import PREFIX, versions, yamlio
 from .errors import CatalogError, DigestMismatch, InputError, NotFound, ResolutionError
 from .model import Entry, canonical_kind
+from .refs import ResolverRef, is_commit, is_digest
 from .provider import newest_allowed, resolve
 from .requirements import Key, Requirement, parse_requirement
 from .resolution import Chosen, Link, Resolution, explain_choice, find_key
 from .sources.base import Catalog
 
+if TYPE_CHECKING:
+    from .known import Known
+    from .pins import Pinner
+
 API_VERSION = f"{PREFIX}/v1"
 KIND = "Lock"
 DEFAULT_FILE = "catalog.lock"
 BUILTIN = "builtin"
+#: The field a reference's pin is written in, by resolver: git pins a commit.
+PIN_FIELDS = {"git": "commit", "bundles": "digest", "http": "digest"}
+
+
+@dataclass(frozen=True)
+class LockedRef:
+    """A reference a locked entry makes through a resolver: ``target``, the locked entry
+    it fetches (None: external, ``external`` says why); ``pin``, the digest (bundles,
+    http) or commit (git) it is pinned to, or None with the reason in ``unpinned``."""
+
+    ref: ResolverRef
+    target: Key | None = None
+    pin: str | None = None
+    external: str | None = None
+    unpinned: str | None = None
+
+    def describe(self) -> str:
+        """``bundles REG/REPO:TAG, pinned to sha256:...`` or ``..., unpinned: why``."""
+        pinned = f"pinned to {self.pin}" if self.pin else f"unpinned: {self.unpinned}"
+        return f"{self.ref.describe()}, {pinned}"
 
 
 @dataclass(frozen=True)
@@ -50,6 +89,7 @@ class LockedEntry:
     source: str
     dependencies: tuple[Key, ...] = ()
     required_by: tuple[Link, ...] = ()
+    references: tuple[LockedRef, ...] = ()
 
     @property
     def key(self) -> Key:
@@ -62,6 +102,9 @@ class Lock:
     tekton_version: str | None
     resolved: tuple[LockedEntry, ...]
     path: str | None = field(default=None, compare=False)
+    #: Bundle bases given for the resolution (``lock --bundles``): resolving again
+    #: (``--check``, ``install --locked``) follows the same references.
+    bundles: tuple[str, ...] = ()
 
     def find(self, name: str, kind: str | None = None) -> LockedEntry:
         items = {e.key: e for e in self.resolved}
@@ -70,13 +113,34 @@ class Lock:
         except NotFound:
             raise NotFound(f"{name} is not in the lock", self.path) from None
 
-    def why(self, name: str, kind: str | None = None, newest: str | None = None) -> list[str]:
+    def references_to(self, name: str, kind: str | None = None) -> list[tuple[LockedEntry, LockedRef]]:
+        """Every reference through a resolver to ``name`` (of ``kind``), with the locked
+        entry that makes it."""
+        return [(e, r) for e in self.resolved for r in e.references
+                if r.ref.name == name and (kind is None or r.ref.kind == kind)]
+
+    def why(self, name: str, kind: str | None = None, newest: str | None = None,
+            newer: Sequence[Entry] = ()) -> list[str]:
         """Why ``name`` is locked at its version (see ``Resolution.why``); ``newest`` is
-        the newest version the catalog offers under the same constraints, when known."""
+        the newest version the catalog offers under the same constraints, when known;
+        ``newer`` the catalog's versions newer than the locked one, each then said what
+        rules it out."""
         item = self.find(name, kind)
         graph = {e.key: (e.version, e.required_by) for e in self.resolved}
-        return explain_choice(item.key, Chosen(item.version, item.required_by, graph),
-                              self.tekton_version, newest)
+        lines = explain_choice(item.key, Chosen(item.version, item.required_by, graph),
+                               self.tekton_version, newest, newer)
+        return lines + [f"{item.name} {item.version}: {by.name} {by.version} fetches it through {r.describe()}"
+                        for by, r in self.references_to(item.name, item.kind) if r.target == item.key]
+
+    def why_external(self, name: str, kind: str | None = None) -> list[str]:
+        """Why ``name``, not itself locked, is still part of what runs: the locked entries
+        that fetch it through a resolver from outside every known catalog. NotFound
+        when none does."""
+        found = [(e, r) for e, r in self.references_to(name, kind) if r.target is None]
+        if not found:
+            raise NotFound(f"{name} is not in the lock", self.path)
+        return [f"{name}: {e.name} {e.version} fetches it through {r.describe()}; not resolved: "
+                f"{r.external or 'external'}" for e, r in found]
 
     def to_data(self) -> dict[str, Any]:
         names = [e.name for e in self.resolved]
@@ -87,19 +151,36 @@ class Lock:
         def by(link: Link) -> dict[str, str]:
             if link.by is None:
                 return {"requirement": link.requirement or ""}
-            return {"kind": link.by[0], "name": link.by[1], "range": link.range}
+            d = {"kind": link.by[0], "name": link.by[1], "range": link.range}
+            return d | ({"via": link.via} if link.via else {})
+
+        def reference(r: LockedRef) -> dict[str, Any]:
+            d: dict[str, Any] = {"resolver": r.ref.resolver, "kind": r.ref.kind, "name": r.ref.name,
+                                 "params": dict(r.ref.params)}
+            if r.ref.legacy:
+                d["legacy"] = True
+            if r.target is not None:
+                d["target"] = ref(r.target)
+            if r.pin is not None:
+                d[PIN_FIELDS.get(r.ref.resolver, "digest")] = r.pin
+            for key, value in (("external", r.external), ("unpinned", r.unpinned)):
+                if value:
+                    d[key] = value
+            return d
+
+        def entry(e: LockedEntry) -> dict[str, Any]:
+            d = {"kind": e.kind, "name": e.name, "version": e.version, "digest": e.digest,
+                 "source": e.source, "dependencies": [ref(k) for k in e.dependencies],
+                 "requiredBy": [by(link) for link in e.required_by]}
+            return d | ({"references": [reference(r) for r in e.references]} if e.references else {})
 
         return {
             "apiVersion": API_VERSION,
             "kind": KIND,
             "requirements": [str(r) for r in self.requirements],
             "tektonVersion": self.tekton_version,
-            "resolved": [
-                {"kind": e.kind, "name": e.name, "version": e.version, "digest": e.digest,
-                 "source": e.source, "dependencies": [ref(d) for d in e.dependencies],
-                 "requiredBy": [by(link) for link in e.required_by]}
-                for e in self.resolved
-            ],
+            **({"bundles": list(self.bundles)} if self.bundles else {}),
+            "resolved": [entry(e) for e in self.resolved],
         }
 
 
@@ -121,20 +202,24 @@ def catalog_location(source: str) -> str | None:
     return None if source == BUILTIN else source
 
 
-def from_resolution(resolution: Resolution, catalog: Catalog | None = None) -> Lock:
+def from_resolution(resolution: Resolution, catalog: Catalog | None = None,
+                    references: Mapping[Key, tuple[LockedRef, ...]] | None = None,
+                    bundles: tuple[str, ...] = ()) -> Lock:
     """The lock of ``resolution``. With the ``catalog`` it came from, every entry is first
-    loaded through the catalog's checks, so a forged entry is never locked."""
+    loaded through the catalog's checks, so a forged entry is never locked.
+    ``references`` are the pinned resolver references of each entry (``actions.lock``);
+    ``bundles`` the bundle bases the resolution took as catalog sources."""
     if catalog is not None:
         for entry in resolution.entries:
             catalog.load(entry)
     source = source_name(resolution.source)
     items = tuple(
         LockedEntry(r.entry.kind, r.entry.name, r.entry.version, r.entry.digest, source,
-                    r.dependencies, r.required_by)
-        for r in resolution.resolved.values()
+                    r.dependencies, r.required_by, (references or {}).get(key, ()))
+        for key, r in resolution.resolved.items()
     )
     tekton = str(resolution.tekton_version) if resolution.tekton_version is not None else None
-    return Lock(resolution.requirements, tekton, items)
+    return Lock(resolution.requirements, tekton, items, bundles=bundles)
 
 
 def dumps(lock: Lock) -> str:
@@ -206,7 +291,30 @@ class _Reader:
             return Link(None, req.range, str(req))
         key = (self.text(by.get("kind"), f"{field_name}.kind"),
                self.text(by.get("name"), f"{field_name}.name"))
-        return Link(key, self.text(by.get("range", "*"), f"{field_name}.range"))
+        via = self.text(by["via"], f"{field_name}.via") if "via" in by else None
+        return Link(key, self.text(by.get("range", "*"), f"{field_name}.range"), None, via)
+
+    def reference(self, item: dict[str, Any], f: str, kinds_of: dict[str, list[str]]) -> LockedRef:
+        resolver = self.text(item.get("resolver"), f"{f}.resolver")
+        kind = self.text(item.get("kind"), f"{f}.kind")
+        params = item.get("params") or {}
+        if not isinstance(params, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                                   for k, v in params.items()):
+            raise self.fail(f"{f}.params must map names to strings")
+        ref = ResolverRef.from_dict({"resolver": resolver, "params": params,
+                                     "legacy": item.get("legacy") is True}, kind)
+        target = (self.key(self.text(item["target"], f"{f}.target"), kinds_of, f"{f}.target")
+                  if "target" in item else None)
+        field_name = PIN_FIELDS.get(resolver, "digest")
+        pin = self.text(item[field_name], f"{f}.{field_name}") if field_name in item else None
+        if pin is not None and resolver == "git" and not is_commit(pin):
+            raise self.fail(f"{f}.commit {pin!r} is not a commit (40 or 64 hex digits)")
+        if pin is not None and resolver != "git" and not is_digest(pin, resolver):
+            raise self.fail(f"{f}.{field_name} {pin!r} is not " + ("sha256: and 64 hex digits" if resolver == "bundles"
+                                                                 else "sha256: or sha512: and hex digits"))
+        notes = [self.text(item[k], f"{f}.{k}") if item.get(k) is not None else None
+                 for k in ("external", "unpinned")]
+        return LockedRef(ref, target, pin, notes[0], notes[1])
 
     def entry(self, item: dict[str, Any], f: str, kinds_of: dict[str, list[str]]) -> LockedEntry:
         kind, name, version, digest, source = (
@@ -216,7 +324,9 @@ class _Reader:
             for j, d in enumerate(self.items(item.get("dependencies"), f"{f}.dependencies")))
         links = tuple(self.link(by, f"{f}.requiredBy[{j}]")
                       for j, by in enumerate(self.items(item.get("requiredBy"), f"{f}.requiredBy", dict)))
-        return LockedEntry(kind, name, version, digest, source, deps, links)
+        refs = tuple(self.reference(r, f"{f}.references[{j}]", kinds_of)
+                     for j, r in enumerate(self.items(item.get("references"), f"{f}.references", dict)))
+        return LockedEntry(kind, name, version, digest, source, deps, links, refs)
 
 
 def from_data(data: object, where: str) -> Lock:
@@ -236,7 +346,8 @@ def from_data(data: object, where: str) -> Lock:
     for item in raw:
         kinds_of.setdefault(str(item.get("name")), []).append(str(item.get("kind")))
     items = tuple(read.entry(item, f"resolved[{i}]", kinds_of) for i, item in enumerate(raw))
-    return Lock(reqs, tekton, items, where)
+    bundles = tuple(read.text(b, f"bundles[{i}]") for i, b in enumerate(read.items(data.get("bundles"), "bundles")))
+    return Lock(reqs, tekton, items, where, bundles)
 
 
 def check_locked(catalog: Catalog, lock: Lock) -> list[Entry]:
@@ -262,12 +373,13 @@ def check_locked(catalog: Catalog, lock: Lock) -> list[Entry]:
     return out
 
 
-def verify(catalog: Catalog, lock: Lock) -> list[Entry]:
+def verify(catalog: Catalog, lock: Lock, known: Known | None = None) -> list[Entry]:
     """``lock --check``: the digests still match and the requirements still resolve,
-    from this catalog, to exactly the locked versions."""
+    from this catalog, to exactly the locked versions (``known``: the catalogs that
+    references through resolvers may point into, as when it was locked)."""
     entries = check_locked(catalog, lock)
     tekton = versions.parse(lock.tekton_version) if lock.tekton_version else None
-    again = resolve(catalog, lock.requirements, tekton, lock)
+    again = resolve(catalog, lock.requirements, tekton, lock, known=known)
     want = {(e.kind, e.name): e.version for e in entries}
     got = {key: e.version for key, e in again.items()}
     if got != want:
@@ -277,6 +389,40 @@ def verify(catalog: Catalog, lock: Lock) -> list[Entry]:
         raise ResolutionError(
             f"lock is out of date with its requirements: {changes}; run `catalog lock`", lock.path)
     return entries
+
+
+def check_pins(lock: Lock, pinner: Pinner | None) -> list[str]:
+    """DigestMismatch when a reference the lock pinned from a tag or a branch now names
+    other content (a re-pushed tag, a moved branch). Returns one line for each such
+    reference that could not be checked (all of them when ``pinner`` is None: offline);
+    references that pin themselves, or were not pinned, need no check."""
+    from .pins import pin
+
+    unchecked = []
+    for e in lock.resolved:
+        for r in e.references:
+            if r.pin is None or r.ref.pin is not None:
+                continue
+            now, why = pin(r.ref, pinner)
+            if now is None:
+                unchecked.append(f"{e.name} {e.version}: {r.ref.describe()} not checked: {why}")
+            elif now != r.pin:
+                raise DigestMismatch(f"{e.name} {e.version}: {r.ref.describe()} now names {now}, the lock has "
+                                     f"{r.pin} (run `catalog lock --upgrade` to take it)", lock.path)
+    return unchecked
+
+
+def newer_than_locked(catalog: Catalog, lock: Lock, name: str, kind: str | None = None) -> tuple[Entry, ...]:
+    """The catalog's versions of ``name`` newer than the locked one, newest first
+    (pre-releases only when the locked one is one)."""
+    item = lock.find(name, kind)
+    locked = versions.parse(item.version)
+    try:
+        found = catalog.versions(item.name, item.kind)
+    except CatalogError:
+        return ()
+    return tuple(e for e in found if versions.parse(e.version) > locked
+                 and (not versions.parse(e.version).is_prerelease or locked.is_prerelease))
 
 
 def newest_for(catalog: Catalog, lock: Lock, name: str,

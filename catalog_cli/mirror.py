@@ -26,10 +26,12 @@ from typing import Any
 from . import fsutil
 from . import index as index_mod
 from .archives import MAX_EXTENDED_TOTAL, Inflating, open_tar_stream
-from .errors import DigestMismatch, InputError, NotFound
+from .errors import CatalogError, DigestMismatch, InputError, NotFound
 from .model import Entry, FileDigest
+from .refs import NAME
 from .sources.base import Catalog
 from .sources.layered import Layered
+from .words import plural
 
 IMAGES = "images.txt"
 MAX_MEMBER_BYTES = 64 * 1024 * 1024
@@ -77,6 +79,15 @@ def _owner(catalog: Catalog, name: str) -> tuple[Catalog, str, str]:
     return catalog, name.split("/")[-1], ""
 
 
+def _has(catalog: Catalog, name: str) -> bool:
+    if not NAME.match(name):  # acme/x would read as the repo acme's x
+        return False
+    try:
+        return bool(catalog.kinds(name))
+    except CatalogError:
+        return False
+
+
 def _select(catalog: Catalog, names: list[str]) -> dict[str, tuple[Catalog, str, list[Entry]]]:
     """Every version of the named resources and, transitively, of what they depend on."""
     todo = list(names) or list(catalog.names())
@@ -91,7 +102,10 @@ def _select(catalog: Catalog, names: list[str]) -> dict[str, tuple[Catalog, str,
             catalog.versions(name)  # NotFound with suggestions
         entries = [e for k in kinds for e in owner.versions(bare, k)]
         chosen[bare] = (owner, prefix, entries)
-        todo += [d.name for e in entries for d in e.dependencies if d.name not in chosen]
+        # A reference through a resolver goes along only when the catalog has its name:
+        # the others are fetched from elsewhere when the run starts.
+        todo += [d.name for e in entries for d in e.dependencies
+                 if d.name not in chosen and (d.via is None or _has(catalog, d.name))]
     return chosen
 
 
@@ -176,7 +190,7 @@ def export(catalog: Catalog, names: list[str], out: Path) -> Exported:
         entries[name] = index_mod.order(moved)
     undigested = sorted(i for i in images if "@sha256:" not in i)
     if undigested:
-        warnings.append(f"{len(undigested)} image(s) without a digest (pin them before mirroring): "
+        warnings.append(f"{plural(len(undigested), 'image')} without a digest (pin them before mirroring): "
                         + ", ".join(undigested))
     index_text = index_mod.render(index_mod.Index(entries), "yaml")
     members = {index_mod.INDEX_NAME: index_text.encode(), IMAGES: "".join(f"{i}\n" for i in sorted(images)).encode()}

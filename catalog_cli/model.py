@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import PREFIX
+from .refs import ResolverRef
 
 #: Annotation listing a resource's dependencies, one ``[kind/]name range`` per line.
 DEPENDENCIES_ANNOTATION = f"{PREFIX}/dependencies"
@@ -26,21 +27,32 @@ def canonical_kind(text: str) -> str | None:
 
 @dataclass(frozen=True)
 class Dependency:
-    """Another catalog entry this one needs; ``range`` is a version range, ``*`` for any."""
+    """Another catalog entry this one needs; ``range`` is a version range, ``*`` for any.
+
+    ``via`` is the resolver reference the resource makes to it (``refs``), when it names
+    it that way rather than by name in the namespace: the range is then the version
+    the reference fetches. Whether it points into a catalog this tool knows (and is
+    resolved) or is external (only shown) is for ``provider.locate`` to say, since it
+    depends on the repos configured where it is read, not on the index."""
 
     name: str
     range: str = "*"
     kind: str | None = None
+    via: ResolverRef | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"name": self.name, "range": self.range}
         if self.kind:
             d["kind"] = self.kind
+        if self.via is not None:
+            d["via"] = self.via.to_dict()
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Dependency:
-        return cls(str(d["name"]), str(d.get("range", "*")), d.get("kind"))
+        kind = d.get("kind")
+        via = ResolverRef.from_dict(d["via"], kind or "Task") if isinstance(d.get("via"), dict) else None
+        return cls(str(d["name"]), str(d.get("range", "*")), kind, via)
 
 
 @dataclass(frozen=True)

@@ -8,15 +8,21 @@ packages. A dependency without a kind means the name's first kind (Task, then
 Pipeline, then StepAction), as everywhere else in the tool. What users write is
 parsed in :mod:`.requirements`; what ``resolve()`` returns is a
 :class:`~.resolution.Resolution`.
+
+A dependency through a resolver (``Dependency.via``) is followed only when it points
+into a catalog this tool knows (``known.Known``) *and* the catalog at hand takes that
+name from there (:func:`locate`); an external one is left for Tekton to fetch.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from . import ranges, versions
-from .errors import InputError, NotFound
+from .errors import CatalogError, InputError, NoSolution, NotFound, ResolutionError
+from .known import Known
 from .model import Dependency, Entry, canonical_kind
 from .requirements import Key, Requirement
 from .resolution import Link, Resolution, Resolved
@@ -42,6 +48,40 @@ class Resolvable(Protocol):
     def versions(self, name: str, kind: str | None = None) -> tuple[Entry, ...]: ...
 
 
+@dataclass(frozen=True)
+class Located:
+    """Where a dependency points: resolved from the catalog at hand (``external`` None;
+    ``repo`` the known catalog a resolver reference names, if it names one), or
+    external, with the reason."""
+
+    dependency: Dependency
+    repo: str | None = None
+    external: str | None = None
+
+
+def locate(catalog: Resolvable, dep: Dependency, known: Known | None) -> Located:
+    """Whether ``dep`` is resolved from ``catalog`` (a dependency by name always is; one
+    through a resolver when it points into a known catalog that ``catalog`` takes the
+    name from) or is external, and why."""
+    if dep.via is None:
+        return Located(dep)
+    pointer = (known or Known()).locate(dep.via)
+    if pointer.external is not None:
+        return Located(dep, external=pointer.external)
+    what = f"{dep.kind or 'Task'} {dep.name}"
+    try:
+        if pointer.repo is None:
+            if dep.kind not in catalog.kinds(dep.name):
+                return Located(dep, external=f"no catalog here has a {what}")
+            return Located(dep)
+        there = catalog.versions(f"{pointer.repo}/{dep.name}", dep.kind)
+        if tuple(catalog.versions(dep.name, dep.kind)) != tuple(there):
+            return Located(dep, pointer.repo, f"another repo's {dep.name} hides {pointer.repo}'s here")
+    except CatalogError:
+        return Located(dep, pointer.repo, f"the catalog at hand has no {what} from {pointer.repo}")
+    return Located(dep, pointer.repo)
+
+
 def _range_text(req: Req) -> str:
     return "" if req.range.strip() in ("", "*") else req.range.strip()
 
@@ -50,11 +90,20 @@ class CatalogProvider:
     """The resolver's view of a catalog (see ``resolver.Provider`` for the contract)."""
 
     def __init__(self, catalog: Resolvable, tekton_version: Version | None = None,
-                 prefer: Mapping[Key, str] | None = None) -> None:
+                 prefer: Mapping[Key, str] | None = None, known: Known | None = None) -> None:
         self.catalog = catalog
         self.tekton_version = tekton_version
         self.prefer = dict(prefer or {})
+        self.known = known
         self._kinds: dict[str, list[str]] = {}
+        self._followed: dict[Dependency, bool] = {}
+        self._ordered: dict[Key, ranges.Ordered] = {}
+
+    def follows(self, dep: Dependency) -> bool:
+        """Whether ``dep`` is resolved (see :func:`locate`); cached, as the solver asks often."""
+        if dep not in self._followed:
+            self._followed[dep] = locate(self.catalog, dep, self.known).external is None
+        return self._followed[dep]
 
     def _kinds_of(self, name: str) -> list[str]:
         if name not in self._kinds:
@@ -84,8 +133,16 @@ class CatalogProvider:
     def allows(self, requirement: Req, candidate: Entry) -> bool:
         return ranges.parse(requirement.range).allows(versions.parse(candidate.version))
 
+    def mask(self, requirement: Req, key: Key) -> int:
+        """The candidates of ``key`` that ``requirement`` allows, as bits over their list:
+        what ``allows`` says of each, found by bisection."""
+        ordered = self._ordered.get(key)
+        if ordered is None:
+            ordered = self._ordered[key] = ranges.Ordered([versions.parse(e.version) for e in self.candidates(key)])
+        return ordered.mask(ranges.parse(requirement.range))
+
     def dependencies(self, candidate: Entry) -> Sequence[Req]:
-        return candidate.dependencies
+        return [d for d in candidate.dependencies if d.via is None or self.follows(d)]
 
     def unavailable(self, candidate: Entry) -> str | None:
         return tekton_reason(candidate, self.tekton_version)
@@ -131,25 +188,47 @@ def newest_allowed(candidates: Sequence[Entry], ranges_: Iterable[str],
 
 def resolve(catalog: Resolvable, requirements: Sequence[Requirement],
             tekton_version: Version | None = None, locked: Lock | None = None, *,
+            known: Known | None = None,
             max_steps: int = MAX_STEPS, max_seconds: float = MAX_SECONDS) -> Resolution:
     """Choose one entry for every requirement and everything it depends on, transitively.
 
     ``tekton_version`` (the cluster's, or None to ignore it) rules out entries whose
     ``pipelines.minVersion`` is newer. ``locked`` (a ``lockfile.Lock``) makes its
-    versions the first choice. Raises ``ResolutionError`` (with the explanation) when
+    versions the first choice, and its bundle bases known. ``known``
+    (``repos.known``) says which references through resolvers point into known
+    catalogs; without it, only a cluster resolver's reference to a name the catalog
+    has is followed. Raises ``ResolutionError`` (with the explanation) when
     nothing fits, ``NotFound``/``InputError`` naming the entry at fault for a
     dependency on an unknown name or an invalid range, ``ResolutionError`` for a cycle.
     """
     prefer: dict[Key, str] = {}
     for item in locked.resolved if locked else ():
         prefer[(item.kind, item.name)] = item.version
-    provider = CatalogProvider(catalog, tekton_version, prefer)
+    if locked is not None and locked.bundles:
+        known = (known or Known()).adding(locked.bundles)
+    provider = CatalogProvider(catalog, tekton_version, prefer, known)
     resolver = Resolver(provider, max_steps=max_steps, max_seconds=max_seconds)
-    result = resolver.resolve(list(requirements))
+    try:
+        result = resolver.resolve(list(requirements))
+    except NoSolution as failure:
+        if tekton_version is None:
+            raise
+        # Name the cluster's Tekton version only when a newer one would make a
+        # solution exist: if the requirements fail even without it, that is the
+        # explanation to give.
+        try:
+            Resolver(CatalogProvider(catalog, None, prefer, known), max_steps=max_steps,
+                     max_seconds=max_seconds).resolve(list(requirements))
+        except NoSolution as regardless:
+            raise regardless from None
+        except ResolutionError:
+            pass
+        raise failure from None
     items: dict[Key, Resolved] = {}
     for key, entry in result.chosen.items():
         links = tuple(
-            Link(by, req.range or "*", str(req) if by is None else None)
+            Link(by, req.range or "*", str(req) if by is None else None,
+                 req.via.resolver if isinstance(req, Dependency) and req.via else None)
             for by, req in result.required_by[key]
         )
         best = newest_allowed(provider.candidates(key), [ln.range for ln in links], tekton_version)

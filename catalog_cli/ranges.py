@@ -19,10 +19,12 @@ loose mode (``1.2.3beta``) is not supported.
 
 from __future__ import annotations
 
+import bisect
+
 import functools
 import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import semver
@@ -136,6 +138,53 @@ def _test_set(comparators: tuple[Comparator, ...], v: semver.Version,
 
 
 ANY = Range("*", ((),))
+
+
+class Ordered:
+    """Versions (in any order) ready for :meth:`mask`: which of them a range allows, as
+    a bit mask over their positions, found by bisection on their sorted order keys
+    rather than by testing each one (a resolver asks this for every requirement)."""
+
+    def __init__(self, items: Sequence[Version]) -> None:
+        keys = [_key_of(v) for v in items]
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        self._asc = [keys[i] for i in order]
+        self._sems = [items[i].sem for i in order]
+        self._bit = [1 << i for i in order]
+        # _releases[j]: the bits of the releases among the j lowest versions.
+        self._releases = [0]
+        for j, i in enumerate(order):
+            self._releases.append(self._releases[-1] | (0 if self._sems[j].prerelease else 1 << i))
+        self._pre = [j for j, v in enumerate(self._sems) if v.prerelease is not None]
+
+    def mask(self, rng: Range) -> int:
+        found = 0
+        n = len(self._asc)
+        for alt in rng.alternatives:
+            lo, hi = 0, n
+            for c in alt:
+                if c.op in (">=", "="):
+                    lo = max(lo, bisect.bisect_left(self._asc, c._key))
+                elif c.op == ">":
+                    lo = max(lo, bisect.bisect_right(self._asc, c._key))
+                if c.op in ("<=", "="):
+                    hi = min(hi, bisect.bisect_right(self._asc, c._key))
+                elif c.op == "<":
+                    hi = min(hi, bisect.bisect_left(self._asc, c._key))
+            if lo >= hi:
+                continue
+            found |= self._releases[hi] ^ self._releases[lo]
+            for j in self._pre:  # few: the pre-release rule needs each one tested
+                if lo <= j < hi and _test_set(alt, self._sems[j], self._asc[j]):
+                    found |= self._bit[j]
+        return found
+
+
+def _key_of(version: Version) -> OrderKey:
+    key = _KEYS.get(version.text)
+    if key is None:
+        key = _KEYS[version.text] = order_key(version.sem)
+    return key
 
 
 @functools.lru_cache(maxsize=8192)

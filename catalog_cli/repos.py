@@ -18,6 +18,11 @@ Precedence, written once here and in the README:
   of a reference is never ambiguous.
 - ``--catalog NAME`` uses only that repo; a folder of the same name is ``./NAME``.
 
+A repo may also say where else it is published, so that a Pipeline's references
+through resolvers are recognised as pointing into it (:func:`known`): ``bundles``,
+the ``REGISTRY/REPO`` its entries are pushed under (``catalog publish --oci``), and
+``git``, the URL the git resolver clones it from.
+
 Credentials are references to environment variables (``token_env``,
 ``username_env``/``password_env``), read from ``Settings.env``; a literal token is stored only when the user
 asks (``repo add --token-stdin``), and the file is always written with mode 0600
@@ -37,6 +42,7 @@ from typing import Any
 
 from . import PREFIX, fsutil, yamlio
 from .errors import InputError, NotFound, UnsafePath
+from .known import Known, KnownCatalog
 from .model import canonical_kind
 from .settings import Settings
 from .urls import check_transport, refuse_userinfo
@@ -114,6 +120,10 @@ class Repo:
     #: Its rbac.yaml files may grant rights that amount to escalation without
     #: --allow-sensitive-rbac (as the built-in catalog's may): the team that writes it is trusted.
     trust_sensitive_rbac: bool = False
+    #: ``REGISTRY/REPO`` where its entries are published as Tekton bundles ``NAME:VERSION``.
+    bundles: str | None = None
+    #: The git URL it is cloned from (the git resolver's ``url``), when not ``url`` itself.
+    git: str | None = None
 
     @property
     def remote(self) -> bool:
@@ -125,6 +135,9 @@ class Repo:
             d["auth"] = self.auth.to_dict()
         if self.trust_sensitive_rbac:
             d["trust"] = ["sensitive-rbac"]
+        for key, value in (("bundles", self.bundles), ("git", self.git)):
+            if value:
+                d[key] = value
         return d
 
 
@@ -175,7 +188,11 @@ def load(settings: Settings) -> list[Repo]:
         trust = item.get("trust") or []
         if not isinstance(trust, list) or any(t != "sensitive-rbac" for t in trust):
             raise InputError("trust is a list that may hold 'sensitive-rbac'", where)
-        out.append(Repo(item["name"], item["url"], _parse_auth(item.get("auth"), where), "sensitive-rbac" in trust))
+        for key in ("bundles", "git"):
+            if not isinstance(item.get(key) or "", str):
+                raise InputError(f"{key} must be a string", where)
+        out.append(Repo(item["name"], item["url"], _parse_auth(item.get("auth"), where), "sensitive-rbac" in trust,
+                        item.get("bundles") or None, item.get("git") or None))
     return out
 
 
@@ -220,13 +237,25 @@ def trusted_for_sensitive_rbac(settings: Settings) -> frozenset[str]:
     return frozenset({BUILTIN, *(r.name for r in load(settings) if r.trust_sensitive_rbac)})
 
 
-def make(name: str, url: str, auth: Auth = Auth(), *, trust_sensitive_rbac: bool = False) -> Repo:
+def make(name: str, url: str, auth: Auth = Auth(), *, trust_sensitive_rbac: bool = False,
+         bundles: str | None = None, git: str | None = None) -> Repo:
     check_name(name)
     if auth.kind and not url.startswith(("http://", "https://")):
         raise InputError("credentials only make sense for an http(s) repo", name)
     if auth.kind:
         check_transport(url)
-    return Repo(name, normalise_url(url), auth, trust_sensitive_rbac)
+    if bundles is not None:
+        from .oci.registry import parse_ref
+
+        image = parse_ref(bundles, need_tag=False)
+        if image.tag or image.digest:
+            raise InputError("--bundles takes REGISTRY/REPOSITORY, without a tag (tags are the versions)", bundles)
+        bundles = f"{image.registry}/{image.repository}"
+    if git is not None:
+        if "://" not in git:
+            raise InputError("--git takes the URL the git resolver clones, e.g. https://host/org/repo.git", git)
+        refuse_userinfo(git)
+    return Repo(name, normalise_url(url), auth, trust_sensitive_rbac, bundles, git)
 
 
 def add(repo: Repo, settings: Settings, priority: int | None = None, *, replace: bool = False) -> list[Repo]:
@@ -259,3 +288,12 @@ def remove(name: str, settings: Settings) -> Repo:
 def is_repo_word(word: str, settings: Settings) -> bool:
     """Whether ``word`` names a repo (configured, or the built-in catalog)."""
     return word == BUILTIN or (bool(_NAME.match(word)) and find(word, settings) is not None)
+
+
+def known(settings: Settings, bundles: tuple[str, ...] = ()) -> Known:
+    """The catalogs resolver references may point into: every configured repo (its URL,
+    git URL and bundle source) and the built-in catalog; ``bundles`` adds bundle bases
+    for one run (``--bundles``), whatever repo has the name."""
+    cats = [KnownCatalog(r.name, tuple(u for u in (r.url, r.git) if u), (r.bundles,) if r.bundles else ())
+            for r in load(settings)]
+    return Known((*cats, KnownCatalog(BUILTIN)), bundles)

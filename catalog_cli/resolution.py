@@ -7,9 +7,10 @@ from a lock file (``Chosen``), so ``why`` works the same on both.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from . import versions
 from .errors import NotFound
 from .model import KIND_ORDER, Entry
 from .requirements import Key, Requirement
@@ -23,6 +24,7 @@ class Link:
     by: Key | None
     range: str  # as written; "*" for any
     requirement: str | None = None  # the user's text, when ``by`` is None
+    via: str | None = None  # the resolver ``by`` refers to it through (hub, bundles...), if any
 
 
 @dataclass(frozen=True)
@@ -103,8 +105,9 @@ def chains(key: Key, graph: Mapping[Key, tuple[str, tuple[Link, ...]]]) -> list[
 
 
 def explain_choice(key: Key, chosen: Chosen, tekton: Version | str | None,
-                   newest: str | None) -> list[str]:
-    """``why`` in words: one line per chain of requirers, then one on the version."""
+                   newest: str | None, newer: Sequence[Entry] = ()) -> list[str]:
+    """``why`` in words: one line per chain of requirers, then one on the version, then
+    one for each ``newer`` version of the catalog (newest first) naming what rules it out."""
 
     def label(k: Key) -> str:
         # The kind only when a name has two kinds here (a git-clone Task and StepAction).
@@ -114,7 +117,8 @@ def explain_choice(key: Key, chosen: Chosen, tekton: Version | str | None,
 
     def by(link: Link) -> str:
         assert link.by is not None
-        return label(link.by) + ("" if link.range in ("", "*") else f" ({link.range})")
+        via = f" via {link.via}" if link.via else ""
+        return label(link.by) + ("" if link.range in ("", "*") else f" ({link.range})") + via
 
     lines = []
     for path in chains(key, chosen.graph):
@@ -132,7 +136,40 @@ def explain_choice(key: Key, chosen: Chosen, tekton: Version | str | None,
         lines.append(f"{label(key)}: the locked version{under}")
     elif newest == chosen.version:
         lines.append(f"{label(key)}: the newest version{under}")
+    elif newer:
+        lines.append(f"{label(key)}: not the newest version{under} ({newest} is)")
     else:
         lines.append(f"{label(key)}: not the newest version{under} ({newest} is): "
                      "it was locked, or the other requirements rule the newer ones out")
+    shown = list(newer)[:MAX_NEWER]
+    for entry in shown:
+        lines.append(f"{key[1]} {entry.version}: {ruled_out(entry, chosen, tekton, by)}")
+    if len(newer) > len(shown):
+        lines.append(f"{key[1]}: {len(newer) - len(shown)} more newer versions, ruled out likewise or more")
     return lines
+
+
+#: How many newer versions ``why`` accounts for, newest first.
+MAX_NEWER = 3
+
+
+def ruled_out(entry: Entry, chosen: Chosen, tekton: Version | str | None,
+              by: Callable[[Link], str]) -> str:
+    """What keeps a newer ``entry`` out: the requirements whose range excludes it and
+    the cluster's Tekton version, each named; or, when nothing does, that the lock
+    kept its version."""
+    from . import ranges
+
+    version = versions.parse(entry.version)
+    reasons = []
+    for link in chosen.required_by:
+        if link.range in ("", "*") or ranges.parse(link.range).allows(version):
+            continue
+        reasons.append(f"your requirement {link.requirement}" if link.by is None else by(link))
+    need = entry.min_pipelines_version
+    if tekton is not None and need and versions.is_version(need) and versions.parse(need) > versions.parse(str(tekton)):
+        reasons.append(f"Tekton {tekton} (it needs >={need})")
+    if reasons:
+        return "ruled out by " + " and by ".join(reasons)
+    return (f"allowed by every requirement; the lock keeps {chosen.version} "
+            "(`catalog lock --upgrade` re-resolves for the newest)")

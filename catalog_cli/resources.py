@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from . import refs
 from .errors import InputError
 from .model import (
     DEPENDENCIES_ANNOTATION,
@@ -90,8 +91,22 @@ def implicit_dependencies(doc: dict[str, Any]) -> list[Dependency]:
     return deps
 
 
+def resolver_dependencies(doc: dict[str, Any]) -> list[Dependency]:
+    """References the resource makes through a resolver (hub, bundles, git, cluster,
+    http...), anywhere in it (embedded specs too), each once: the name and kind it
+    fetches, the version it names as the range, and the reference itself as ``via``."""
+    out: dict[Dependency, None] = {}
+    for site in refs.find_refs(doc):
+        if isinstance(site.ref, refs.ResolverRef):
+            ref = site.ref.identity()
+            out[Dependency(ref.name, ref.range or "*", ref.kind, ref)] = None
+    return list(out)
+
+
 def dependencies(doc: dict[str, Any], where: str) -> tuple[Dependency, ...]:
-    """Declared dependencies (with ranges) merged over implicit ones, sorted by name."""
+    """Declared dependencies (with ranges) merged over implicit ones, sorted by name;
+    then those through resolvers (see :func:`resolver_dependencies`), each as it is
+    written: a declared range does not change what a resolver fetches."""
     _, _, annotations = metadata(doc)
     merged: dict[str, Dependency] = {d.name: d for d in implicit_dependencies(doc)}
     text = annotations.get(DEPENDENCIES_ANNOTATION)
@@ -99,7 +114,8 @@ def dependencies(doc: dict[str, Any], where: str) -> tuple[Dependency, ...]:
         for dep in parse_dependency_annotation(text, f"{where}: {DEPENDENCIES_ANNOTATION}"):
             implicit = merged.get(dep.name)
             merged[dep.name] = Dependency(dep.name, dep.range, dep.kind or (implicit.kind if implicit else None))
-    return tuple(merged[name] for name in sorted(merged))
+    via = sorted(resolver_dependencies(doc), key=lambda d: (d.name, str(d.kind), repr(d.via)))
+    return tuple(merged[name] for name in sorted(merged)) + tuple(via)
 
 
 def parse_rbac(doc: object, where: str) -> tuple[PolicyRule, ...]:

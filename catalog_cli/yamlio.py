@@ -188,13 +188,28 @@ def load_one(path: Path, *, limit: int = MAX_RESOURCE_BYTES) -> Any:
     return docs[0]
 
 
-def dump(data: Any, *, ascii_only: bool = False) -> str:
+class _Readable(SafeDumper):
+    """Multi-line strings (step scripts) as literal blocks, ``|``, as people write them."""
+
+
+def _str(dumper: SafeDumper, value: str) -> yaml.ScalarNode:
+    # The emitter keeps "|" only where a literal block reads back the same string (no
+    # trailing spaces, no control characters...); elsewhere it quotes, as before.
+    style = "|" if "\n" in value.rstrip("\n") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Readable.add_representer(str, _str)
+
+
+def dump(data: Any, *, ascii_only: bool = False, literal_blocks: bool = False) -> str:
     """Block-style YAML with keys in the order given: the one way the tool writes YAML.
     ``ascii_only`` writes every other character as an escape in a quoted string (the
-    same data, read back)."""
+    same data, read back). ``literal_blocks`` writes multi-line strings as ``|`` blocks,
+    for people to review (output, not files whose bytes something else records)."""
     return yaml.dump(
-        data, Dumper=SafeDumper, sort_keys=False, default_flow_style=False, allow_unicode=not ascii_only,
-        width=100,
+        data, Dumper=_Readable if literal_blocks else SafeDumper, sort_keys=False, default_flow_style=False,
+        allow_unicode=not ascii_only, width=100,
     )
 
 

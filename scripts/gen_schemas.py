@@ -4,8 +4,8 @@
     python scripts/gen_schemas.py            # (re)write catalog_cli/schemas/*.json
     python scripts/gen_schemas.py --check    # exit 1 when the committed files are stale
 
-Input: the ``openAPIV3Schema`` of every served version of the Task, Pipeline and
-StepAction CRDs in third_party/tekton-crds/. Output: one Draft 2020-12 schema per
+Input: the ``openAPIV3Schema`` of every served version of the Task, Pipeline,
+StepAction, TaskRun and PipelineRun CRDs in third_party/tekton-crds/. Output: one Draft 2020-12 schema per
 kind and version, e.g. ``task.v1.json``.
 
 How a Kubernetes structural schema becomes a JSON Schema:
@@ -24,7 +24,11 @@ How a Kubernetes structural schema becomes a JSON Schema:
   that lint can check: a required string ``name``, string-valued labels and
   annotations;
 - a Pipeline's embedded ``taskSpec`` (opaque in the CRD) gets the Task spec of the
-  same version, so that inline tasks are checked as strictly as Task files.
+  same version, so that inline tasks are checked as strictly as Task files; a TaskRun's
+  ``taskSpec`` and a PipelineRun's ``pipelineSpec`` get the Task and Pipeline spec.
+  Tekton's webhook decodes every object strictly (``disallowUnknownFields``), so an
+  unknown field anywhere in them is refused, as lint says;
+- a run's ``metadata`` requires no ``name``: runs are usually created with ``generateName``.
 """
 
 from __future__ import annotations
@@ -41,8 +45,11 @@ ROOT = Path(__file__).resolve().parents[1]
 CRDS = ROOT / "third_party" / "tekton-crds"
 OUT = ROOT / "catalog_cli" / "schemas"
 
-#: CRD file → the kind it defines. Runs and other kinds are not linted against a schema.
-SOURCES = {"300-task.yaml": "Task", "300-pipeline.yaml": "Pipeline", "300-stepaction.yaml": "StepAction"}
+#: CRD file → the kind it defines. Other kinds are not linted against a schema.
+SOURCES = {
+    "300-task.yaml": "Task", "300-pipeline.yaml": "Pipeline", "300-stepaction.yaml": "StepAction",
+    "300-taskrun.yaml": "TaskRun", "300-pipelinerun.yaml": "PipelineRun",
+}
 
 _DROPPED = {"description", "default", "example", "format"}
 _SUBSCHEMA = {"items", "additionalProperties", "not"}
@@ -97,9 +104,21 @@ def _embedded_task(task_spec: dict[str, Any]) -> dict[str, Any]:
     return {"type": "object", "properties": props, "additionalProperties": False}
 
 
+#: A run's metadata: a name or a generateName (lint's metadata rule says which is missing).
+RUN_META: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string"},
+        "generateName": {"type": "string"},
+        "labels": _STRING_MAP,
+        "annotations": _STRING_MAP,
+    },
+}
+
+
 def _document(kind: str, version: str, source: str, body: dict[str, Any]) -> dict[str, Any]:
     body = dict(body)
-    body["properties"] = dict(body["properties"], metadata=OBJECT_META)
+    body["properties"] = dict(body["properties"], metadata=RUN_META if kind.endswith("Run") else OBJECT_META)
     body["required"] = sorted({*body.get("required", []), "apiVersion", "kind", "metadata"})
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -130,6 +149,12 @@ def generate() -> dict[str, str]:
                 for section in ("tasks", "finally"):
                     items = spec["properties"][section]["items"]
                     items["properties"]["taskSpec"] = _embedded_task(task_spec)
+            # A run's inline spec is a Task or Pipeline spec of its version (opaque in the CRD;
+            # the Pipeline's own inline tasks filled in above, as SOURCES lists it first).
+            inline = {"TaskRun": ("Task", "taskSpec"), "PipelineRun": ("Pipeline", "pipelineSpec")}.get(kind)
+            if inline and version in crds[inline[0]]:
+                spec = body["properties"]["spec"]
+                spec["properties"][inline[1]] = crds[inline[0]][version]["properties"]["spec"]
             doc = _document(kind, version, source, body)
             name = f"{kind.lower()}.{version}.json"
             files[name] = json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False) + "\n"

@@ -17,13 +17,19 @@ fi
 "$venv/bin/python" -m ruff check .
 "$venv/bin/python" -m mypy
 
-# A real OCI registry on loopback for the Tekton bundle tests (tests/test_oci.py starts it).
-if ! dpkg -s docker-registry >/dev/null 2>&1; then
+# Real programs the tests drive: an OCI registry on loopback for the Tekton bundle
+# tests (tests/test_oci.py starts it), and the shells whose completion scripts
+# tests/test_completion.py loads. A test whose program is missing fails, never skips.
+needed=""
+for pkg in docker-registry zsh fish; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || needed="$needed $pkg"
+done
+if [ -n "$needed" ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq >/dev/null && \
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-registry >/dev/null
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $needed >/dev/null
   else
-    echo "test.sh: docker-registry is not installed and this is not root: apt-get install docker-registry" >&2
+    echo "test.sh: not installed and this is not root: apt-get install$needed" >&2
   fi
 fi
 

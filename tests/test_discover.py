@@ -172,3 +172,22 @@ def test_info_template_lists_its_parameters() -> None:
     assert {"name", "git-url", "image"} <= set(params)
     assert "default" not in params["git-url"]  # required: no default
     assert params["branch"]["default"] == "main"
+
+
+def test_info_of_a_template_shows_the_rbac_it_generates() -> None:
+    r = run_cli("info", "java-maven-jib", "-o", "json")
+    assert r.code == 0, r.err
+    roles = r.json()["generatedRbac"]
+    by = {(x["variant"], x["kind"], x["name"]): x for x in roles}
+    pipeline = by[("triggers", "Role", "example-pipeline")]
+    assert pipeline["file"] == ".tekton/rbac.yaml" and pipeline["boundTo"] == ["ServiceAccount example-pipeline"]
+    # kubectl-deploy's own rbac.yaml, merged into the Role the pipeline runs with
+    assert any("deployments" in rule["resources"] for rule in pipeline["rules"])
+    assert ("triggers", "ClusterRole", "default:example-listener") in by
+    assert ("pipelines-as-code", "Role", "example-pipeline") in by
+    for role in roles:
+        for rule in role["rules"]:
+            assert "*" not in rule["verbs"] and "*" not in rule["resources"]
+    text = run_cli("info", "java-maven-jib").out
+    assert "RBAC it generates (for a service named example):" in text
+    assert "RBAC: none" not in text

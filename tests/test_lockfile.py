@@ -168,3 +168,139 @@ def test_builtin_catalog_is_named_builtin_in_the_lock() -> None:
     assert lockfile.source_name(str(builtin_root())) == "builtin"
     assert lockfile.catalog_location("builtin") is None
     assert lockfile.source_name("https://example.com/catalog") == "https://example.com/catalog"
+
+
+# -- references through resolvers -----------------------------------------------------------
+def _ref(resolver: str, **params: str) -> Dependency:
+    from catalog_cli.refs import ResolverRef
+
+    via = ResolverRef.from_dict({"resolver": resolver, "params": params}, "Task")
+    return Dependency(via.name, via.range or "*", via.kind, via)
+
+
+COMMIT = "1" * 40
+DIGEST = "sha256:" + "2" * 64
+REFS = [
+    _ref("bundles", bundle="registry.example.com/acme/kubectl-deploy:0.2", name="kubectl-deploy"),
+    _ref("git", url="https://git.example.com/acme/catalog.git", revision="v1",
+         pathInRepo="task/git-clone/0.1/git-clone.yaml"),
+    _ref("hub", name="golangci-lint", version="0.2"),
+]
+
+
+@pytest.fixture
+def via_cat() -> MemoryCatalog:
+    return MemoryCatalog([_entry("ci", "1.0", *REFS, kind="Pipeline"), _entry("kubectl-deploy", "0.2"),
+                          _entry("git-clone", "0.1")], name="acme")
+
+
+def _known() -> object:
+    from catalog_cli.known import Known, KnownCatalog
+
+    return Known((KnownCatalog("acme", ("https://git.example.com/acme/catalog",), ("registry.example.com/acme",)),))
+
+
+def _pins() -> object:
+    from catalog_cli.pins import FixedPins
+
+    return FixedPins({"registry.example.com/acme/kubectl-deploy:0.2": DIGEST},
+                     {("https://git.example.com/acme/catalog.git", "v1"): COMMIT})
+
+
+def _via_lock(cat: MemoryCatalog, pinner: object, prior: lockfile.Lock | None = None) -> lockfile.Lock:
+    from catalog_cli.actions.lock import references
+
+    known = _known()
+    res = resolve(cat, [parse_requirement("ci")], known=known)  # type: ignore[arg-type]
+    return lockfile.from_resolution(res, references=references(res, cat, known, pinner, prior))  # type: ignore[arg-type]
+
+
+def test_references_are_locked_with_their_pins(via_cat: MemoryCatalog, tmp_path: Path) -> None:
+    lock = _via_lock(via_cat, _pins())
+    data = lock.to_data()["resolved"]
+    assert [(d["name"], d["requiredBy"]) for d in data[:2]] == [
+        ("kubectl-deploy", [{"kind": "Pipeline", "name": "ci", "range": "=0.2.0", "via": "bundles"}]),
+        ("git-clone", [{"kind": "Pipeline", "name": "ci", "range": "=0.1.0", "via": "git"}])]
+    assert data[2]["references"] == [
+        {"resolver": "bundles", "kind": "Task", "name": "kubectl-deploy", "target": "kubectl-deploy",
+         "params": {"bundle": "registry.example.com/acme/kubectl-deploy:0.2", "name": "kubectl-deploy"},
+         "digest": DIGEST},
+        {"resolver": "git", "kind": "Task", "name": "git-clone", "target": "git-clone",
+         "params": {"url": "https://git.example.com/acme/catalog.git", "revision": "v1",
+                    "pathInRepo": "task/git-clone/0.1/git-clone.yaml"}, "commit": COMMIT},
+        {"resolver": "hub", "kind": "Task", "name": "golangci-lint",
+         "params": {"name": "golangci-lint", "version": "0.2"},
+         "external": "the hub's default catalog: no configured repo (name one in the catalog param)",
+         "unpinned": "a hub reference names a version, not content (the hubs give no digest)"},
+    ]
+    path = tmp_path / "catalog.lock"
+    lockfile.write(lock, path)
+    assert lockfile.read(path) == lock
+    assert "via: bundles" in path.read_text()
+
+
+def test_offline_says_what_is_unpinned_and_a_relock_keeps_earlier_pins(via_cat: MemoryCatalog) -> None:
+    offline = _via_lock(via_cat, None)
+    assert [(r.pin, r.unpinned) for r in offline.resolved[-1].references[:2]] == [
+        (None, "offline: the registry was not asked"), (None, "offline: git was not asked")]
+    first = _via_lock(via_cat, _pins())
+    pinner = _pins()
+    again = _via_lock(via_cat, pinner, prior=first)
+    assert again == first and pinner.asked == []  # type: ignore[attr-defined]
+    assert _via_lock(via_cat, None, prior=first) == first  # offline too
+
+
+def test_a_registry_or_git_that_fails_leaves_the_reason(via_cat: MemoryCatalog) -> None:
+    from catalog_cli.pins import FixedPins
+
+    lock = _via_lock(via_cat, FixedPins())
+    assert [r.unpinned for r in lock.resolved[-1].references[:2]] == [
+        "no such tag in the registry", "no branch or tag 'v1'"]
+
+
+def test_why_names_the_reference_and_explains_an_external_one(via_cat: MemoryCatalog) -> None:
+    lock = _via_lock(via_cat, _pins())
+    assert lock.why("kubectl-deploy") == [
+        "kubectl-deploy 0.2: required by ci 1.0 (=0.2.0) via bundles, which you asked for (ci)",
+        "kubectl-deploy 0.2: the locked version satisfying =0.2.0",
+        f"kubectl-deploy 0.2: ci 1.0 fetches it through bundles registry.example.com/acme/kubectl-deploy:0.2, "
+        f"pinned to {DIGEST}",
+    ]
+    assert lock.why_external("golangci-lint") == [
+        "golangci-lint: ci 1.0 fetches it through hub (default catalog)/golangci-lint 0.2, unpinned: a hub "
+        "reference names a version, not content (the hubs give no digest); not resolved: the hub's default "
+        "catalog: no configured repo (name one in the catalog param)"]
+    with pytest.raises(NotFound, match="kaniko is not in the lock"):
+        lock.why_external("kaniko")
+
+
+def test_check_pins_finds_a_moved_tag_and_says_what_it_could_not_check(via_cat: MemoryCatalog) -> None:
+    from catalog_cli.pins import FixedPins
+
+    lock = _via_lock(via_cat, _pins())
+    assert lockfile.check_pins(lock, _pins()) == []  # type: ignore[arg-type]
+    moved = FixedPins({"registry.example.com/acme/kubectl-deploy:0.2": "sha256:" + "3" * 64},
+                      {("https://git.example.com/acme/catalog.git", "v1"): COMMIT})
+    with pytest.raises(DigestMismatch, match=r"ci 1.0: bundles registry.example.com/acme/kubectl-deploy:0.2 now "
+                                             r"names sha256:3{64}, the lock has sha256:2{64}"):
+        lockfile.check_pins(lock, moved)
+    assert lockfile.check_pins(lock, None) == [
+        "ci 1.0: bundles registry.example.com/acme/kubectl-deploy:0.2 not checked: offline: the registry was not asked",
+        "ci 1.0: git https://git.example.com/acme/catalog.git@v1:task/git-clone/0.1/git-clone.yaml not checked: "
+        "offline: git was not asked"]
+
+
+@pytest.mark.parametrize(("reference", "message"), [
+    ("{resolver: hub, kind: Task, name: x, params: {version: 1}}", "resolved[0].references[0].params must map"),
+    ("{resolver: hub, kind: Task, name: x, target: y}", "resolved[0].references[0].target: 'y' is not locked"),
+    ("{kind: Task, name: x}", "resolved[0].references[0].resolver must be a non-empty string"),
+    ("{resolver: git, kind: Task, name: x, commit: ''}", "resolved[0].references[0].commit must be a non-empty"),
+    ("not-a-mapping", "resolved[0].references[0] must be a mapping"),
+])
+def test_a_bad_reference_in_a_lock_is_one_line(tmp_path: Path, reference: str, message: str) -> None:
+    path = tmp_path / "catalog.lock"
+    path.write_text("apiVersion: catalog.dev/v1\nkind: Lock\nresolved:\n- {kind: Pipeline, name: a, version: '1', "
+                    f"digest: d, source: s, references: [{reference}]}}\n")
+    with pytest.raises(InputError) as info:
+        lockfile.read(path)
+    assert message in str(info.value)

@@ -163,33 +163,67 @@ def test_same_input_same_result_whatever_the_order() -> None:
     assert [e.ref for e in run_scenario(case).entries] == first
 
 
-def _chain(packages: int, per: int) -> MemoryCatalog:
+def _chain(packages: int, per: int, *, tekton: bool = True) -> MemoryCatalog:
     """p0 -> p1 -> ...; each version needs its own range of the next; the last needs a
-    newer Tekton than the cluster: the conflict shows only at the bottom."""
+    newer Tekton than the cluster (unless not ``tekton``): the conflict shows only at
+    the bottom."""
+    return MemoryCatalog(_chain_entries(packages, per, tekton=tekton))
+
+
+def _chain_entries(packages: int, per: int, *, tekton: bool = True) -> list[Entry]:
     entries = []
     for i in range(packages):
         for v in range(per):
             deps = (parse_dependency_annotation(f"p{i + 1} <={v}.0", "x") if i + 1 < packages else [])
             entries.append(Entry(f"p{i}", "Task", f"{v}.0", f"p{i}/{v}.yaml", "sha256:0",
-                                 min_pipelines_version="0.70" if i + 1 == packages else None,
+                                 min_pipelines_version="0.70" if tekton and i + 1 == packages else None,
                                  dependencies=tuple(deps)))
-    return MemoryCatalog(entries)
+    return entries
 
 
 def test_adversarial_conflict_is_quick_and_explained() -> None:
+    """A chain 100 deep fails at its bottom: one fact states the dependency of every
+    version of a package, the chain of steps of one kind is told in one line, and the
+    whole derivation stays available for --verbose."""
     start = time.perf_counter()
     with pytest.raises(NoSolution) as info:
-        resolve(_chain(12, 25), [Requirement("p0")], versions.parse("0.50"))
+        resolve(_chain(100, 25), [Requirement("p0")], versions.parse("0.50"))
     assert time.perf_counter() - start < 5
     lines = str(info.value).splitlines()
-    assert lines[-1] == ("The conflict comes down to dependencies and: every version of p11 needs "
+    assert len(lines) <= 16
+    assert lines[0].startswith("Because every version of p0 depends on p1 <=24.0")
+    assert any(line.startswith("And so on, in ") and "p95, p97." in line for line in lines)
+    assert lines[-2].startswith("So, because every version of p99 needs Tekton >=0.70 while the cluster runs 0.50")
+    assert lines[-1] == "(shortened: --verbose shows every step)"
+    full = info.value.full.splitlines()
+    assert len(full) > 40 and not any(line.startswith("And so on") for line in full)
+
+
+def test_a_proof_still_too_long_ends_with_its_facts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past MAX_LINES, the first and last lines and the facts other than dependencies;
+    with dependencies alone, a sentence, not "dependencies and: ." (a regression)."""
+    from catalog_cli.resolver import report
+
+    monkeypatch.setattr(report, "MAX_LINES", 4)
+    with pytest.raises(NoSolution) as info:
+        resolve(_chain(100, 25), [Requirement("p0")], versions.parse("0.50"))
+    lines = str(info.value).splitlines()
+    assert any(line.startswith("... (") for line in lines)
+    assert lines[-2] == ("The conflict comes down to dependencies and: every version of p99 needs "
                          "Tekton >=0.70 while the cluster runs 0.50.")
-    assert any(line.startswith("... (") for line in lines)  # long proofs are shortened
+    q = parse_dependency_annotation("p99 >=20.0", "q")
+    cat = MemoryCatalog([*_chain_entries(100, 25, tekton=False),
+                         Entry("q", "Task", "1.0", "q/1.yaml", "sha256:0", dependencies=tuple(q))])
+    with pytest.raises(NoSolution) as info:
+        resolve(cat, [parse_requirement("p0@<=5.0"), parse_requirement("q")])
+    lines = str(info.value).splitlines()
+    assert any(line.startswith("... (") for line in lines)
+    assert lines[-2] == "The conflict comes down to dependencies alone: the ranges above cannot all hold."
 
 
 def test_wall_time_budget() -> None:
     with pytest.raises(errors.ResolutionError) as info:
-        resolve(_chain(12, 25), [Requirement("p0")], versions.parse("0.50"), max_seconds=0)
+        resolve(_chain(100, 25), [Requirement("p0")], versions.parse("0.50"), max_seconds=0)
     assert str(info.value).startswith("gave up after 0 s (64 steps) without finding a solution")
 
 

@@ -30,7 +30,14 @@ CASES = [
     ("java-maven-jib", "0.3", "pipelines-as-code"),
     ("dockerfile-kaniko", "0.3", "triggers"),
     ("dockerfile-kaniko", "0.3", "pipelines-as-code"),
+    ("java-maven-jib", "0.4", "triggers"),
+    ("java-maven-jib", "0.4", "pipelines-as-code"),
+    ("dockerfile-kaniko", "0.4", "triggers"),
+    ("dockerfile-kaniko", "0.4", "pipelines-as-code"),
 ]
+#: The versions that write the service's repository (``.tekton/`` and what goes beside
+#: it) rather than one folder.
+REPOSITORY_LAYOUT = ("0.4",)
 
 
 def case_id(case: tuple[str, str, str]) -> str:
@@ -44,6 +51,13 @@ def scaffold_args(template: str, version: str, variant: str, folder: Path, **ove
     if variant == "pipelines-as-code":
         args.append("--pipelines-as-code")
     return args
+
+
+def find(folder: Path, name: str) -> Path:
+    """The one file called ``name`` in ``folder`` or below (the layouts put it at different depths)."""
+    found = sorted(folder.rglob(name))
+    assert len(found) == 1, (name, found)
+    return found[0]
 
 
 def task_dirs(dependencies: dict[str, str]) -> list[Path]:

@@ -82,7 +82,7 @@ def test_missing_required_values_are_asked_for_on_a_terminal(tmp_path: Path) -> 
     os.close(master)
     assert proc.returncode == 0, (seen, stdout)
     assert not replies
-    record = answers.read_record(out)
+    record = answers.read_record(out.parent)  # the newest version writes the repository around .tekton
     assert record.answers["git-url"] == "https://github.com/example-org/orders.git"
     assert record.answers["image"] == "registry.example.com/orders"
 
@@ -91,7 +91,7 @@ def test_set_gives_typed_values_and_array_items(builtin: Any, tmp_path: Path) ->
     outcome = create(builtin, "java-maven-jib", folder=tmp_path, dry_run=True,
                      given={"name": "orders", "git-url": ANSWERS["--git-url"], "image": ANSWERS["--image"]},
                      sets=["maven-args=-Pprod", "maven-args=-DskipITs", "branch=release/1.x"])
-    pipeline = yaml.safe_load(outcome.files["pipeline.yaml"])
+    pipeline = yaml.safe_load(outcome.files[".tekton/pipeline.yaml"])
     defaults = {p["name"]: p.get("default") for p in pipeline["spec"]["params"]}
     assert defaults["maven-args"] == ["-Pprod", "-DskipITs"]
     assert defaults["git-revision"] == "release/1.x"

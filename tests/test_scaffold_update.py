@@ -99,6 +99,22 @@ def test_a_conflict_is_reported_with_both_sides(old: Path) -> None:
     assert read_record(old).version == "0.2"
 
 
+def test_update_refuses_while_conflict_markers_remain(old: Path) -> None:
+    edit(old / "pipeline.yaml", "    app.kubernetes.io/version: '0.1'", "    app.kubernetes.io/version: 0.1-orders")
+    assert run_cli("scaffold", "java-maven-jib@0.2", "--update", "--dir", str(old)).code == 1
+    before = snapshot(old)
+    r = run_cli("scaffold", "java-maven-jib@0.3", "--update", "--dir", str(old))
+    assert_one_line_error(r, "pipeline.yaml", "still has a conflict marker from the last update")
+    assert r.code == 2 and snapshot(old) == before
+    # Resolved by hand: the update goes on.
+    text = (old / "pipeline.yaml").read_text()
+    start, end = text.index("<<<<<<< local\n"), text.index(">>>>>>> template java-maven-jib 0.2\n")
+    mine = text[start:end].split("=======\n")[0].removeprefix("<<<<<<< local\n")
+    (old / "pipeline.yaml").write_text(text[:start] + mine + text[end + len(">>>>>>> template java-maven-jib 0.2\n"):])
+    r = run_cli("scaffold", "java-maven-jib@0.3", "--update", "--dir", str(old))
+    assert "still has a conflict marker" not in r.err
+
+
 def test_a_conflict_is_not_installed(old: Path) -> None:
     edit(old / "pipeline.yaml", "    app.kubernetes.io/version: '0.1'", "    app.kubernetes.io/version: mine")
     r = run_cli("scaffold", "--update", "--dir", str(old), "--install", "-n", "team-a",
@@ -139,14 +155,14 @@ def test_update_again_changes_nothing(old: Path) -> None:
 
 def test_a_deleted_file_stays_deleted(old: Path, builtin: Any) -> None:
     (old / "pipelinerun.yaml").unlink()
-    outcome = update(builtin, old)
+    outcome = update(builtin, old, version="0.3")
     assert {c.path: (c.action, c.note) for c in outcome.changes}["pipelinerun.yaml"] == (
         "keep", "deleted locally; not recreated")
     assert not (old / "pipelinerun.yaml").exists()
 
 
 def test_update_takes_new_answers_and_keeps_the_old(old: Path) -> None:
-    r = run_cli("scaffold", "--update", "--dir", str(old), "--set", "maven-args=-Pprod",
+    r = run_cli("scaffold", "java-maven-jib@0.3", "--update", "--dir", str(old), "--set", "maven-args=-Pprod",
                 "--set", "rollout-timeout=10m")
     assert r.code == 0, r.err
     record = read_record(old)
@@ -205,7 +221,7 @@ def test_edited_files_merge_when_the_base_cannot_be_rebuilt(old: Path, builtin: 
     edit(old / "pipeline.yaml", "      value: $(params.manifests)", "      value: deploy/production")
     record = (old / ANSWERS_FILE).read_text()
     (old / ANSWERS_FILE).write_text(record.replace("pipeline.yaml: sha256:", "pipeline.yaml: sha256:0"))
-    outcome = update(builtin, old, dry_run=True)
+    outcome = update(builtin, old, version="0.3", dry_run=True)
     assert {c.path: c.action for c in outcome.changes}["pipeline.yaml"] == "conflict"
     assert any("could not be regenerated exactly" in n for n in outcome.notes)
 
@@ -259,7 +275,7 @@ def test_update_when_the_old_version_left_the_catalog(tmp_path: Path) -> None:
     edit(out / "pipelinerun.yaml", "storage: 1Gi", "storage: 5Gi")
     shutil.rmtree(cat / "template" / "java-maven-jib" / "0.1")
     assert run_cli("index", str(cat)).code == 0
-    r = run_cli("scaffold", "--update", "--dir", str(out), "-o", "json")  # the recorded catalog
+    r = run_cli("scaffold", "java-maven-jib@0.3", "--update", "--dir", str(out), "-o", "json")  # the recorded catalog
     assert r.code == 1, r.err
     data = r.json()
     assert any("cannot rebuild what java-maven-jib 0.1 generated" in n for n in data["notes"])
@@ -274,7 +290,7 @@ def test_0_3_renames_only_the_cluster_scoped_objects(template: str, tmp_path: Pa
     (two services can no longer share one); nothing else changes."""
     out = tmp_path / ".tekton"
     assert run_cli(*scaffold_args(template, "0.2", "triggers", out)).code == 0
-    r = run_cli("scaffold", "--update", "--dir", str(out), "-o", "json")
+    r = run_cli("scaffold", f"{template}@0.3", "--update", "--dir", str(out), "-o", "json")
     assert r.code == 0, r.err
     data = r.json()
     assert (data["fromVersion"], data["version"]) == ("0.2", "0.3")
@@ -284,3 +300,104 @@ def test_0_3_renames_only_the_cluster_scoped_objects(template: str, tmp_path: Pa
     assert docs["ClusterRole"]["metadata"]["name"] == "team-a:orders-listener"
     assert docs["ClusterRoleBinding"]["metadata"]["name"] == "team-a:orders-listener"
     assert docs["ClusterRoleBinding"]["roleRef"]["name"] == "team-a:orders-listener"
+
+
+def tree(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): p.read_text() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("variant", ["triggers", "pipelines-as-code"])
+def test_0_4_moves_an_untouched_scaffold_out_of_the_tekton_folder(variant: str, tmp_path: Path) -> None:
+    """0.3 wrote everything into .tekton/; 0.4 writes the repository around it: updated
+    without edits, the folder becomes exactly what 0.4 makes, nothing left behind."""
+    out = tmp_path / "svc" / ".tekton"
+    assert run_cli(*scaffold_args("java-maven-jib", "0.3", variant, out)).code == 0
+    r = run_cli("scaffold", "--update", "--dir", str(out))
+    assert r.code == 0, r.err
+    assert f"moved from {out} to {out.parent}" in r.err
+    want = tmp_path / "want"
+    assert run_cli(*scaffold_args("java-maven-jib", "0.4", variant, want)).code == 0
+    assert tree(out.parent) == tree(want)
+    r = run_cli("scaffold", "--update", "--dir", str(out))  # found in the repository now
+    assert r.code == 0 and "0 files changed" in r.err, r.err
+
+
+def test_0_4_merges_edits_into_the_files_that_move(tmp_path: Path, builtin: Any) -> None:
+    repo = tmp_path / "svc"
+    out = repo / ".tekton"
+    assert run_cli(*scaffold_args("java-maven-jib", "0.3", "pipelines-as-code", out)).code == 0
+    edit(out / "pipelinerun-push.yaml", "max-keep-runs: '5'", "max-keep-runs: '9'")
+    edit(out / "kustomization.yaml", "kind: Kustomization\n", "kind: Kustomization\nnamePrefix: x-\n")
+    before = tree(repo)
+    preview = update(builtin, out, dry_run=True)
+    assert tree(repo) == before  # a dry run writes nothing
+    outcome = update(builtin, out)
+    assert preview.changes == outcome.changes and not outcome.conflicts
+    actions = {c.path: (c.action, c.note) for c in outcome.changes}
+    assert actions[".tekton/pipelinerun-push.yaml"] == ("merge", "your edits kept")
+    assert actions["kustomization.yaml"] == ("merge", "moved from .tekton/kustomization.yaml; your edits kept")
+    assert actions[".tekton/kustomization.yaml"] == ("delete", "moved to kustomization.yaml")
+    assert actions["tekton-setup/rbac.yaml"] == ("update", "moved from .tekton/rbac.yaml")
+    assert actions[".tekton/.catalog-answers.yaml"] == ("delete", f"moved to {ANSWERS_FILE}")
+    assert sorted(p.name for p in out.iterdir()) == ["pipeline.yaml", "pipelinerun-push.yaml"]
+    run = yaml.safe_load((out / "pipelinerun-push.yaml").read_text())
+    assert run["metadata"]["annotations"]["pipelinesascode.tekton.dev/max-keep-runs"] == "9"
+    assert run["spec"]["workspaces"][-1] == {"name": "git-auth", "secret": {"secretName": "{{ git_auth_secret }}"}}
+    assert yaml.safe_load((repo / "kustomization.yaml").read_text()) == {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "namePrefix": "x-",
+        "resources": ["tekton-setup/rbac.yaml"]}
+    assert read_record(repo).version == "0.4"
+
+
+def test_0_4_keeps_a_moved_file_you_deleted_deleted(tmp_path: Path, builtin: Any) -> None:
+    out = tmp_path / "svc" / ".tekton"
+    assert run_cli(*scaffold_args("java-maven-jib", "0.3", "triggers", out)).code == 0
+    (out / "pipelinerun.yaml").unlink()
+    outcome = update(builtin, out)
+    assert {c.path: (c.action, c.note) for c in outcome.changes}["tekton-setup/pipelinerun.yaml"] == (
+        "keep", "deleted locally; not recreated")
+    assert not (out.parent / "tekton-setup" / "pipelinerun.yaml").exists()
+
+
+def test_0_4_needs_the_scaffold_in_a_tekton_folder(tmp_path: Path) -> None:
+    out = tmp_path / "svc"
+    assert run_cli(*scaffold_args("java-maven-jib", "0.3", "triggers", out)).code == 0
+    before = tree(tmp_path)
+    r = run_cli("scaffold", "--update", "--dir", str(out))
+    assert_one_line_error(r, str(out), "not in a folder named .tekton")
+    assert tree(tmp_path) == before
+    r = run_cli("scaffold", "java-maven-jib@0.3", "--update", "--dir", str(tmp_path / "svc"))
+    assert r.code == 0, r.err
+
+
+def test_going_back_from_0_4_to_one_folder_is_refused(tmp_path: Path) -> None:
+    assert run_cli(*scaffold_args("java-maven-jib", "0.4", "triggers", tmp_path)).code == 0
+    r = run_cli("scaffold", "java-maven-jib@0.3", "--update", "--dir", str(tmp_path))
+    assert_one_line_error(r, "writes one folder", "cannot go back")
+
+
+def test_a_tekton_folder_given_to_0_4_means_the_repository_around_it(tmp_path: Path) -> None:
+    r = run_cli(*scaffold_args("java-maven-jib", "0.4", "pipelines-as-code", tmp_path / ".tekton"))
+    assert r.code == 0, r.err
+    assert "writing into" in r.err
+    assert (tmp_path / ANSWERS_FILE).is_file() and (tmp_path / "kustomization.yaml").is_file()
+    assert sorted(p.name for p in (tmp_path / ".tekton").iterdir()) == ["pipeline.yaml", "pipelinerun-push.yaml"]
+    r = run_cli(*scaffold_args("java-maven-jib", "0.4", "pipelines-as-code", tmp_path))
+    assert_one_line_error(r, "already scaffolded from java-maven-jib 0.4", "--update")
+
+
+def test_an_earlier_scaffold_in_the_tekton_folder_is_not_scaffolded_over(tmp_path: Path) -> None:
+    assert run_cli(*scaffold_args("java-maven-jib", "0.3", "triggers", tmp_path / ".tekton")).code == 0
+    r = run_cli(*scaffold_args("java-maven-jib", "0.4", "triggers", tmp_path))
+    assert_one_line_error(r, "already scaffolded from java-maven-jib 0.3", "--update")
+
+
+def test_update_finds_the_scaffold_here_or_in_tekton(tmp_path: Path) -> None:
+    from catalog_cli.scaffold import layout
+
+    assert layout.locate(tmp_path) == tmp_path
+    assert run_cli(*scaffold_args("java-maven-jib", "0.3", "triggers", tmp_path / ".tekton")).code == 0
+    assert layout.locate(tmp_path / ".tekton") == tmp_path / ".tekton"
+    r = run_cli("scaffold", "--update", "--dir", str(tmp_path / ".tekton"))
+    assert r.code == 0, r.err
+    assert layout.locate(tmp_path / ".tekton") == tmp_path

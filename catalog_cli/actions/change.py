@@ -5,17 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from .. import repos
 from ..cluster.base import Cluster, ObjectRef
 from ..cluster.records import Installed, ObjectRecord, Record
 from ..manifests import SERVICE, Package, objects_for
 from ..sources.base import Catalog
-from ..versions import Version
+from .. import versions
+from ..errors import CatalogError
+from ..model import VERSION_LABEL
+from ..versions import Version, parse
 from . import consent
 from .common import Options, Report, check_reading, commit, per_namespace, removed_rows
 from .packages import load_packages, resolve_entries
-from .plan import NamespacePlan, Observer, installed_by_hub, plan_packages, plan_removals
+from .plan import Change, NamespacePlan, Observer, installed_by_hub, merged_notes, plan_packages, plan_removals
 
 if TYPE_CHECKING:
     from ..lockfile import Lock
@@ -32,6 +36,8 @@ class Target:
     record_range: tuple[tuple[str, str], ...] = ()
     prune: bool = False
     locked: Lock | None = None  # install exactly its versions and digests
+    #: Entries left exactly as they are, pruning or not (the catalog cannot give them again).
+    keep: frozenset[str] = frozenset()
 
 
 def key_of(pkg: Package) -> str:
@@ -39,10 +45,11 @@ def key_of(pkg: Package) -> str:
 
 
 def _after(record: Record, packages: list[Package], requested: dict[str, str],
-           required_by: dict[str, tuple[str, ...]], namespace: str, prune: bool) -> dict[str, Installed]:
+           required_by: dict[str, tuple[str, ...]], namespace: str, prune: bool,
+           keep: frozenset[str] = frozenset()) -> dict[str, Installed]:
     wanted = {key_of(p) for p in packages}
     # A scaffolded service is no catalog entry to resolve: pruning never drops it.
-    out = {k: v for k, v in record.packages.items() if not prune or k in wanted or v.kind == SERVICE}
+    out = {k: v for k, v in record.packages.items() if not prune or k in wanted or v.kind == SERVICE or k in keep}
     for pkg in packages:
         key = key_of(pkg)
         prev = out.get(key)
@@ -53,10 +60,33 @@ def _after(record: Record, packages: list[Package], requested: dict[str, str],
         out[key] = Installed(
             name=pkg.entry.name, kind=pkg.entry.kind, version=pkg.entry.version, digest=pkg.entry.digest,
             source=pkg.source, requested=requested.get(key) or (prev.requested if prev and not prune else ""),
-            objects=objs, required_by=required_by.get(key, ()),
+            objects=objs, required_by=required_by.get(key, ()) + tuple(
+                r for r in (prev.required_by if prev else ()) if r in keep and r not in required_by.get(key, ())),
             adopted_from=prev.adopted_from if prev else "",
         )
     return out
+
+
+def _check_pins(lock: Lock, opts: Options) -> list[str]:
+    """Before anything is written: DigestMismatch when a bundle tag or git branch the lock
+    pinned now names other content (the Pipeline, applied as written, would fetch it);
+    a note for each pin that could not be checked (offline, or not reachable)."""
+    from .. import pins
+    from ..lockfile import check_pins
+
+    pinner = None if opts.settings.offline else pins.RemotePinner(opts.settings)
+    return check_pins(lock, pinner)
+
+
+def _read_elsewhere(packages: list[Package], namespace: str) -> list[str]:
+    """A note for each cluster-resolver reference that reads another namespace than the
+    one its target is installed in: the run fetches that namespace's copy, not this one."""
+    here = {(p.entry.kind, p.entry.name) for p in packages}
+    return [f"{p.entry.name} {p.entry.version} fetches {d.kind} {d.name} from namespace {d.via.namespace} "
+            f"(cluster resolver), not from {namespace} where it is installed"
+            for p in packages for d in p.entry.dependencies
+            if d.via is not None and d.via.resolver == "cluster" and d.via.namespace
+            and d.via.namespace != namespace and not d.via.parameterised and (d.kind or "Task", d.name) in here]
 
 
 def change(catalog: Catalog, cluster: Cluster, opts: Options, targets: dict[str, Target], action: str,
@@ -67,10 +97,14 @@ def change(catalog: Catalog, cluster: Cluster, opts: Options, targets: dict[str,
     may add to each plan (scaffold --install adds a service's objects and entry, so they
     are written in the same transaction) and returns the grants and risks those make."""
     resolved: dict[tuple[str, ...], tuple[list[Package], Resolution]] = {}
+    pin_notes: list[str] = []
     for t in targets.values():
         if t.requirements not in resolved:
-            entries, resolution = resolve_entries(catalog, t.requirements, tekton, t.locked)
+            entries, resolution = resolve_entries(catalog, t.requirements, tekton, t.locked,
+                                                  repos.known(opts.settings))
             resolved[t.requirements] = (load_packages(catalog, entries), resolution)
+            if t.locked is not None:
+                pin_notes += _check_pins(t.locked, opts)
 
     kinds = {o["kind"] for pkgs, _ in resolved.values() for p in pkgs for o in objects_for(p, "x")}
     rules = [r for pkgs, _ in resolved.values() for p in pkgs for r in p.rules]
@@ -99,14 +133,19 @@ def change(catalog: Catalog, cluster: Cluster, opts: Options, targets: dict[str,
                 problems.append(f"{pkg.source} changed {pkg.entry.name} {prev.version} since it was installed in "
                                 f"{ns} (digest {prev.digest[:19]}… is now {pkg.entry.digest[:19]}…); "
                                 "--force takes the new content")
-        after = _after(record, packages, requested, required_by, ns, target.prune)
+        after = _after(record, packages, requested, required_by, ns, target.prune, target.keep)
         gone = [k for k in record.packages if k not in after]
         removals, notes, blocked = plan_removals(obs, record, gone, force=opts.force)
+        notes += _read_elsewhere(packages, ns)
         problems += blocked
         for c in changes:
             if c.action == "adopt" and c.ref.kind in ("Task", "Pipeline", "StepAction"):
                 hub = installed_by_hub(c.live or {})
                 after[c.package] = replace(after[c.package], adopted_from=f"tkn hub {hub}" if hub else "unmanaged")
+                notes += adoption_warnings(c, after[c.package].version)
+                if c.drop_labels:
+                    notes.append(f"{c.ref}: {'would remove' if opts.dry_run else 'removing'} the labels "
+                                 f"{', '.join(c.drop_labels)}, so that tkn hub no longer takes it for its own")
         return NamespacePlan(ns, stored, changes + removals, after, problems, notes)
 
     plans = per_namespace(opts.namespaces, one)
@@ -130,16 +169,67 @@ def change(catalog: Catalog, cluster: Cluster, opts: Options, targets: dict[str,
     report = commit(cluster, plans, opts, action, rules, on_write)
     report.grants = grants
     report.risks = risks
+    report.notes += pin_notes
     for plan in plans:
-        report.notes += plan.notes
+        report.notes += merged_notes(plan.notes)
         packages, _ = resolved[targets[plan.namespace].requirements]
         for pkg in packages:
             key = key_of(pkg)
+            said = status_of(plan, key, opts.dry_run)
             report.packages.append({"namespace": plan.namespace, "name": pkg.entry.name, "kind": pkg.entry.kind,
-                                    "version": pkg.entry.version, "status": status_of(plan, key, opts.dry_run),
+                                    "version": pkg.entry.version, "status": said,
                                     "requested": bool(plan.packages[key].requested)})
+            if pkg.entry.deprecated and said != "unchanged":
+                warning = deprecated(catalog, pkg)
+                if warning not in report.notes:
+                    report.notes.append(warning)
         report.packages += removed_rows(plan, opts.dry_run)
     return report, plans
+
+
+def deprecated(catalog: Catalog, pkg: Package) -> str:
+    """The warning for installing ``pkg``, whose version its catalog marks deprecated."""
+    e = pkg.entry
+    try:
+        better = [x for x in catalog.versions(e.name, e.kind) if not x.deprecated and not parse(x.version).is_prerelease]
+    except CatalogError:
+        better = []
+    instead = f"; {better[0].version} is not" if better else "; no version of it is not"
+    return f"warning: {e.kind} {e.name} {e.version} is deprecated in {pkg.source}{instead}"
+
+
+def adoption_warnings(change: Change, version: str) -> list[str]:
+    """What users of an object about to be adopted may notice: it becomes another version,
+    or loses params or workspaces that runs and Pipelines may pass to it."""
+    live, desired = change.live or {}, change.desired or {}
+    out = []
+    was = ((live.get("metadata") or {}).get("labels") or {}).get(VERSION_LABEL)
+    if was is not None and not _same_version(str(was), version):
+        older = _older(version, str(was))
+        out.append(f"warning: adopting {change.ref} replaces its version {was} with {version}"
+                   + (", an older one" if older else ""))
+    for field in ("params", "workspaces"):
+        gone = sorted(_names(live, field) - _names(desired, field))
+        if gone:
+            out.append(f"warning: adopting {change.ref} drops its {field} {', '.join(gone)}: runs and "
+                       "Pipelines that pass them will fail")
+    return out
+
+
+def _names(obj: dict[str, Any], field: str) -> set[str]:
+    items = (obj.get("spec") or {}).get(field)
+    return {str(i["name"]) for i in items if isinstance(i, dict) and "name" in i} if isinstance(items, list) else set()
+
+
+def _same_version(a: str, b: str) -> bool:
+    if versions.is_version(a) and versions.is_version(b):
+        return versions.parse(a) == versions.parse(b)
+    return a == b
+
+
+def _older(a: str, b: str) -> bool:
+    """Whether version ``a`` is older than ``b`` (False when either is no version)."""
+    return versions.is_version(a) and versions.is_version(b) and versions.parse(a) < versions.parse(b)
 
 
 def status_of(plan: NamespacePlan, key: str, dry_run: str | None) -> str:
@@ -152,5 +242,8 @@ def status_of(plan: NamespacePlan, key: str, dry_run: str | None) -> str:
     if before is None:
         return f"{would}install" if would else "installed"
     if before.version != after.version:
-        return f"{would}{'move ' if would else ''}{before.version} -> {after.version}"
+        if not would:
+            return f"{before.version} -> {after.version}"
+        up = parse(after.version) > parse(before.version)
+        return f"would {'upgrade' if up else 'downgrade'} {before.version} -> {after.version}"
     return f"{would}update" if would else "updated"

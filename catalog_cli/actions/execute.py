@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -14,6 +15,7 @@ from ..cluster.records import Installed, ObjectRecord, object_ref
 from ..cluster.transaction import Transaction, open_journal
 from ..errors import CatalogError, ClusterError
 from ..manifests import spec_hash
+from ..words import plural
 from .plan import NamespacePlan
 
 #: Namespaces written in parallel; each namespace's objects go in order.
@@ -66,6 +68,8 @@ def execute(cluster: Cluster, plans: list[NamespacePlan], *, action: str, force:
             if c.action in ("create", "update", "adopt") and c.desired is not None:
                 # Adopting takes the fields over from the tool that made the object.
                 applied[c.ref] = tx.apply(c.desired, c.live, force=force or c.action == "adopt")
+                if c.drop_labels:
+                    applied[c.ref] = _without_labels(cluster, applied[c.ref], c.drop_labels)
             elif c.action == "delete" and c.live is not None:
                 tx.delete(c.ref, c.live)
             elif c.live is not None:
@@ -85,12 +89,24 @@ def execute(cluster: Cluster, plans: list[NamespacePlan], *, action: str, force:
     text = str(cause) if isinstance(cause, CatalogError) else f"{type(cause).__name__}: {cause}"
     if left:
         raise ClusterError(
-            f"{text}; {len(left)} change(s) could not be undone yet (API server unreachable): "
+            f"{text}; {plural(len(left), 'change')} could not be undone yet (API server unreachable): "
             "saved, and undone by the next catalog command for this cluster") from cause
     if refused:
         raise ClusterError(f"{text}; the API server refused to undo: {'; '.join(refused)}") from cause
     raise ClusterError(f"{text}; every change was undone, all namespaces are as they were",
                        status=getattr(cause, "status", None)) from cause
+
+
+def _without_labels(cluster: Cluster, live: dict[str, Any], labels: tuple[str, ...]) -> dict[str, Any]:
+    """``live`` written back without ``labels``, bound to its resourceVersion (a 409 if it
+    changed since). Server-side apply cannot remove labels another field manager owns;
+    this update can. The write is undone with the apply just before it: that step of
+    the journal holds the object as it was before both."""
+    obj = copy.deepcopy(live)
+    meta = obj["metadata"]
+    meta.pop("managedFields", None)
+    meta["labels"] = {k: v for k, v in (meta.get("labels") or {}).items() if k not in labels}
+    return cluster.replace(obj)
 
 
 def _run_all(run: Callable[[NamespacePlan], None], plans: list[NamespacePlan],

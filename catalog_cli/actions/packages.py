@@ -14,6 +14,7 @@ from ..sources.verify import INSTALLABLE
 from ..versions import Version
 
 if TYPE_CHECKING:
+    from ..known import Known
     from ..lockfile import Lock
     from ..resolution import Resolution
 
@@ -41,14 +42,15 @@ def load_packages(catalog: Catalog, entries: Sequence[Entry]) -> list[Package]:
 
 
 def resolve_entries(catalog: Catalog, requirements: Sequence[str], tekton: Version | None,
-                    locked: Lock | None = None) -> tuple[list[Entry], Resolution]:
+                    locked: Lock | None = None, known: Known | None = None) -> tuple[list[Entry], Resolution]:
     """Resolve user requirement strings against ``catalog``; entries in install order.
-    With a lock, its versions are chosen and must come out exactly, digests included."""
+    With a lock, its versions are chosen and must come out exactly, digests included.
+    ``known`` (``repos.known``) says which references through resolvers are followed."""
     from ..provider import resolve
     from ..requirements import parse_requirement
 
     reqs = [parse_requirement(r) for r in requirements]
-    resolution = resolve(catalog, reqs, tekton, locked)
+    resolution = resolve(catalog, reqs, tekton, locked, known=known)
     if locked is not None:
         from ..errors import ResolutionError
         from ..lockfile import check_locked

@@ -22,6 +22,9 @@ class Change:
     package: str  # package key, Kind/name
     desired: dict[str, Any] | None
     live: dict[str, Any] | None
+    #: Labels to remove once applied: an adopted object's tkn hub / Artifact Hub ones,
+    #: which server-side apply leaves in place (another field manager owns them).
+    drop_labels: tuple[str, ...] = ()
 
     @property
     def writes(self) -> bool:
@@ -58,6 +61,13 @@ def installed_by_hub(obj: dict[str, Any]) -> str | None:
     ):
         return str(labels[VERSION_LABEL])
     return None
+
+
+def hub_labels(obj: dict[str, Any]) -> tuple[str, ...]:
+    """The labels by which ``tkn hub`` (``hub.tekton.dev/catalog``) and Artifact Hub
+    tooling (``artifacthub.io/*``) take ``obj`` for theirs."""
+    labels = (obj.get("metadata") or {}).get("labels") or {}
+    return tuple(sorted(k for k in labels if k in HUB_LABELS or str(k).startswith(HUB_PREFIX)))
 
 
 def recorded(record: Record, package_key: str, kind: str, name: str) -> ObjectRecord | None:
@@ -169,7 +179,7 @@ def plan_object(obs: Observer, record: Record, key: str, obj: dict[str, Any], *,
     if not owned(live, record, key):
         hub = installed_by_hub(live)
         if adopt:
-            return Change(ref, "adopt", key, _same_uid(obj, live), live), None
+            return Change(ref, "adopt", key, _same_uid(obj, live), live, hub_labels(live)), None
         if hub:
             return None, f"{ref} was installed by tkn hub (version {hub}); --adopt takes it over"
         return None, f"{ref} exists and was not made by catalog; --adopt takes it over"
@@ -202,5 +212,15 @@ def plan_removals(obs: Observer, record: Record, keys: list[str], *,
             else:
                 changes.append(Change(ref, "delete", key, None, live))
     if gone:
-        notes.append(f"already gone: {', '.join(gone)}")
+        notes.append(GONE + ", ".join(gone))
     return changes, notes, problems
+
+
+GONE = "already gone, so not deleted: "
+
+
+def merged_notes(notes: list[str]) -> list[str]:
+    """``notes`` with every "already gone" note of one plan said once, together."""
+    gone = [n.removeprefix(GONE) for n in notes if n.startswith(GONE)]
+    rest = [n for n in notes if not n.startswith(GONE)]
+    return rest + ([GONE + ", ".join(gone)] if gone else [])

@@ -26,7 +26,8 @@ def shown_url(repo: Repo) -> str:
 @dataclass(frozen=True)
 class Added:
     repo: Repo
-    #: Its place in the order of precedence (1: first), of ``total``.
+    #: Its place in the order of precedence (1: first), of ``total``: the order ``repo list``
+    #: shows, the built-in catalog (always last) counted.
     position: int
     total: int
     #: How many resources its index holds; None when it was not fetched.
@@ -34,13 +35,15 @@ class Added:
 
 
 def add(name: str, url: str, settings: Settings, *, auth: Auth = Auth(), priority: int | None = None,
-        replace: bool = False, fetch: bool = True, trust_sensitive_rbac: bool = False) -> Added:
+        replace: bool = False, fetch: bool = True, trust_sensitive_rbac: bool = False,
+        bundles: str | None = None, git: str | None = None) -> Added:
     """Add a repo at position ``priority`` (1-based; default: last). Its index is fetched
-    and checked first (unless not ``fetch``), so a bad URL adds nothing."""
-    repo = repos.make(name, url, auth, trust_sensitive_rbac=trust_sensitive_rbac)
+    and checked first (unless not ``fetch``), so a bad URL adds nothing. ``bundles`` and
+    ``git`` say where else it is published (see ``repos.known``)."""
+    repo = repos.make(name, url, auth, trust_sensitive_rbac=trust_sensitive_rbac, bundles=bundles, git=git)
     count = len(open_repo(repo, settings).names()) if fetch else None
     order = repos.add(repo, settings, priority, replace=replace)
-    return Added(repo, order.index(repo) + 1, len(order), count)
+    return Added(repo, order.index(repo) + 1, len(order) + 1, count)  # + the built-in catalog
 
 
 class RepoRow(TypedDict):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .. import mirror, repos
 from ..errors import InputError
-from ..oci.bundle import Pushed
+from ..oci.bundle import Published
 from ..oci.bundle import publish as push_all
 from ..progress import reporter
 from ..settings import Settings
@@ -17,9 +17,10 @@ from ..sources import open_catalog
 
 
 def publish(target: str, names: Sequence[str], settings: Settings, *, catalog: str | None = None,
-            all_versions: bool = False, insecure: bool = False) -> list[Pushed]:
-    """Push the named entries of ``catalog`` (default: everything, newest versions unless
-    ``all_versions``) to the registry repository ``target``, one bundle each."""
+            all_versions: bool = False, insecure: bool = False) -> Published:
+    """Push the named entries of ``catalog`` (default: every Task, Pipeline and StepAction,
+    newest versions unless ``all_versions``) to the registry repository ``target``, one
+    bundle each; templates are left out (``Published.note`` says so) or, named, refused."""
     cat = open_catalog(catalog, settings)
     bar = reporter().bar("pushing bundles", None)
     try:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from .common import CatalogOption, settings_of, split_ref
-from .output import Format, OutputOption, emit, note, out, print_table
+from .output import Format, OutputOption, emit, note, out, print_table, warn_catalog
 
 if TYPE_CHECKING:
     from ..settings import Settings
@@ -18,8 +18,7 @@ def _open(location: str | None, settings: Settings) -> Catalog:
     from ..sources import open_catalog
 
     cat = open_catalog(location, settings)
-    for w in cat.warnings:
-        note(f"warning: {w}")
+    warn_catalog(cat, settings)
     return cat
 
 
@@ -49,15 +48,21 @@ def list_(
     kind: str | None = typer.Option(None, "--kind", help="Only this kind (Task, Pipeline, StepAction)."),
     installed: bool = typer.Option(False, "--installed", help="What catalog installed in the cluster (as status)."),
     namespace: list[str] = typer.Option([], "--namespace", "-n", help="With --installed: namespaces to look in."),
+    all_namespaces: bool = typer.Option(False, "--all-namespaces", "-A",
+                                        help="With --installed: every namespace catalog installed into."),
     context: str | None = typer.Option(None, "--context", help="With --installed: kubeconfig context."),
     kubeconfig: str | None = typer.Option(None, "--kubeconfig", envvar="KUBECONFIG", help="With --installed."),
     output: Format = OutputOption,
 ) -> None:
     """List every resource in the catalog with its versions, newest first."""
+    if all_namespaces and not installed:
+        from ..errors import InputError
+
+        raise InputError("-A (--all-namespaces) goes with --installed: the catalog has no namespaces")
     if installed:
         from .install_cmd import show_installed
 
-        show_installed(namespace, catalog, context, kubeconfig, output, settings_of(ctx))
+        show_installed(namespace, catalog, context, kubeconfig, output, settings_of(ctx), all_namespaces)
         return
     cat = _open(catalog, settings_of(ctx))
     _hits(cat, cat.search("", kind=kind), output)
@@ -109,11 +114,36 @@ def info(
     """Everything about one version of a resource: interface, RBAC, dependencies, versions."""
     from ..actions.discover import info as run
 
+    from ..repos import known
+
     settings = settings_of(ctx)
     cat = _open(catalog, settings)
     kind, name, version = split_ref(ref, settings)
-    data = run(cat, name, version, kind)
+    data = run(cat, name, version, kind, known(settings))
     emit(data, output, names=lambda: [f"{data['name']}@{data['version']}"], table=lambda: _info_text(data))
+
+
+def _rules(rules: list[dict[str, Any]], indent: str = "  ") -> None:
+    for r in rules:
+        groups = ",".join(g or '""' for g in r.get("apiGroups") or [])
+        out(f"{indent}{groups} {','.join(r.get('resources') or [])}: {','.join(r.get('verbs') or [])}")
+
+
+def _generated_rbac(d: dict[str, Any]) -> None:
+    """What a template's scaffold grants: its Roles per variant, for a service named example."""
+    if d.get("generatedRbacError"):
+        out(f"\nRBAC it generates: not shown ({d['generatedRbacError']})")
+        return
+    if not d["generatedRbac"]:
+        out("\nRBAC it generates: none")
+        return
+    out("\nRBAC it generates (for a service named example):")
+    for role in d["generatedRbac"]:
+        bound = f", bound to {', '.join(role['boundTo'])}" if role["boundTo"] else ""
+        out(f"  {role['kind']} {role['name']} in {role['file']} ({role['variant']}{bound}):")
+        _rules(role["rules"], "    ")
+        if not role["rules"]:
+            out("    (no rules)")
 
 
 def _short(text: str, width: int = 40) -> str:
@@ -146,13 +176,18 @@ def _info_text(d: dict[str, Any]) -> None:
             out(f"\n{title}:")
             rows = [[w["name"] + (" (optional)" if w.get("optional") else ""), w["description"]] for w in d[key]]
             print_table(["name", "description"], rows)
-    out("\nRBAC (rbac.yaml):" if d["rbac"] else "\nRBAC: none (does not call the Kubernetes API)")
-    for r in d["rbac"]:
-        groups = ",".join(g or '""' for g in r["apiGroups"])
-        out(f"  {groups} {','.join(r['resources'])}: {','.join(r['verbs'])}")
+    if "generatedRbac" in d:
+        _generated_rbac(d)
+    else:
+        out("\nRBAC (rbac.yaml):" if d["rbac"] else "\nRBAC: none (does not call the Kubernetes API)")
+        _rules(d["rbac"])
     out("\nDependencies:" + ("" if d["dependencies"] else " none"))
     for dep in d["dependencies"]:
-        out(f"  {dep.get('kind', '') + '/' if dep.get('kind') else ''}{dep['name']} {dep['range']}")
+        line = f"  {dep.get('kind', '') + '/' if dep.get('kind') else ''}{dep['name']} {dep['range']}"
+        if dep.get("via"):
+            line += f"  via {dep['reference']}"
+            line += f"; external: {dep['external']}" if dep["external"] else ""
+        out(line)
     if d["mismatches"]:
         out("\nThe index and the files disagree (install refuses this entry):")
         for line in d["mismatches"]:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from ..words import plural
 from .output import note
 
 
@@ -33,9 +34,10 @@ def index(
     for w in idx.warnings:
         note(f"warning: {w}")
     if check:
-        note(f"index.yaml is up to date ({len(idx)} versions of {len(idx.entries)} resources)")
+        note(f"index.yaml is up to date ({plural(len(idx), 'version')} of {plural(len(idx.entries), 'resource')})")
     else:
-        note(f"wrote {target} ({len(idx)} versions of {len(idx.entries)} resources, {len(idx.warnings)} warnings)")
+        note(f"wrote {target} ({plural(len(idx), 'version')} of {plural(len(idx.entries), 'resource')}, "
+             f"{plural(len(idx.warnings), 'warning')})")
 
 
 def register(app: typer.Typer) -> None:

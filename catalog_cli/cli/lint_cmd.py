@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from .common import settings_of
+from ..words import plural
 from .output import Format, emit, note, safe
 
 if TYPE_CHECKING:
@@ -37,11 +38,14 @@ def lint(
     severity: MinSeverity = typer.Option(MinSeverity.info, "--severity", help="Lowest severity to report.", case_sensitive=False),
     strict: bool = typer.Option(False, "--strict", help="Fail on warnings as well as errors."),
 ) -> None:
-    """Lint Tekton resources: schema, catalog metadata, images, params, workspaces, results.
+    """Lint Tekton resources as Tekton's webhook checks them, plus catalog metadata and hygiene.
 
-    Directories are searched recursively; files there that are not Tasks,
-    Pipelines or StepActions are skipped. Exit status: 0 clean, 1 when an error
-    (with --strict: or a warning) is reported, 2 or 3 for bad arguments.
+    Tasks, Pipelines, StepActions, TaskRuns, PipelineRuns and Triggers objects are
+    checked; other Tekton kinds are reported as not checked (info). Errors are what
+    Tekton or the API server refuses (or a catalog entry must have); warnings are
+    accepted by Tekton but wrong or risky. Directories are searched recursively;
+    files there that hold no Tekton kind are skipped. Exit status: 0 clean, 1 when an
+    error (with --strict: or a warning) is reported, 2 or 3 for bad arguments.
     """
     from ..actions.lint import lint as run
     from ..lint import Severity
@@ -61,10 +65,10 @@ def _table(report: LintReport) -> None:
 
 
 def _summary(report: LintReport) -> str:
-    def plural(n: int, word: str) -> str:
-        return f"{n} {word}{'' if n == 1 else 's'}"
-
     parts = [plural(report.files, "file"), plural(report.errors, "error"), plural(report.warnings, "warning")]
     if report.infos:
         parts.append(plural(report.infos, "info"))
+    if report.unchecked:
+        # Said even under --severity warning: these objects were read, not found clean.
+        parts.append(f"{plural(report.unchecked, 'object')} of a kind lint does not check")
     return ", ".join(parts)

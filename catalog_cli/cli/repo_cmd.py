@@ -7,6 +7,7 @@ import os
 import typer
 
 from .common import settings_of
+from ..words import plural
 from .output import Format, OutputOption, emit, note, print_table
 
 repo_app = typer.Typer(
@@ -33,6 +34,13 @@ def add(
         False, "--trust-sensitive-rbac",
         help="Let this repo's rbac.yaml grant rights that amount to escalation (reading Secrets, running pods, "
              "exec) without --allow-sensitive-rbac on each install: only for a repo your own platform team writes."),
+    bundles: str | None = typer.Option(
+        None, "--bundles", metavar="REGISTRY/REPO",
+        help="Where its entries are published as Tekton bundles NAME:VERSION (`catalog publish --oci`): "
+             "Pipelines' bundles-resolver references there are dependencies on this repo's entries."),
+    git: str | None = typer.Option(
+        None, "--git", metavar="URL",
+        help="The git URL it is cloned from: git-resolver references to it are dependencies on this repo's entries."),
 ) -> None:
     """Add a repo; its index is fetched (and checked) first, so a bad URL adds nothing."""
     import sys
@@ -54,8 +62,8 @@ def add(
     if "://" not in url:
         url = os.path.expanduser(url)  # the library takes paths as they are
     added = run.add(name, url, settings_of(ctx), auth=auth, priority=priority, replace=force,
-                    fetch=not no_fetch, trust_sensitive_rbac=trust_sensitive_rbac)
-    found = "" if added.resources is None else f", {added.resources} resources"
+                    fetch=not no_fetch, trust_sensitive_rbac=trust_sensitive_rbac, bundles=bundles, git=git)
+    found = "" if added.resources is None else f", {plural(added.resources, 'resource')}"
     note(f"added repo {name} ({run.shown_url(added.repo)}{found}), position {added.position} of {added.total}")
 
 
@@ -98,6 +106,7 @@ def update(
         [[r["name"], r["status"], r["detail"], "" if r["bytes"] is None else f"{r['bytes']:,}"]
          for r in rows]))
     if result.failed:
+        # "1 of 1 repos": one of the repos, plural whatever their number.
         raise RemoteError(f"{len(result.failed)} of {result.fetched} repos could not be updated")
 
 

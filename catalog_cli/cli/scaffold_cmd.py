@@ -10,6 +10,7 @@ import typer
 
 from .cluster_opts import AllowSensitiveOption, ContextOption, KubeconfigOption, TektonVersionOption
 from .common import CatalogOption
+from ..words import plural
 from .output import Format, emit, note, print_table, safe
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from ..scaffold.answers import Asker
 
 _PAST = {"create": "created", "update": "updated", "merge": "merged", "conflict": "conflict",
-         "delete": "deleted", "keep": "kept", "unchanged": "unchanged"}
+         "move": "moved", "delete": "deleted", "keep": "kept", "unchanged": "unchanged"}
 
 
 def scaffold(
@@ -33,7 +34,12 @@ def scaffold(
         None, "--namespace", "-n", help="Namespace the pipeline runs and deploys in (and --install targets)."),
     sets: list[str] = typer.Option(
         [], "--set", metavar="KEY=VALUE", help="Any other template parameter; repeat for array items."),
-    folder: Path = typer.Option(Path(".tekton"), "--dir", help="Folder to write into."),
+    folder: Path | None = typer.Option(
+        None, "--dir",
+        help="Where to write: the service's repository for templates that write its .tekton/ and what "
+             "goes beside it (default: the current folder; a .tekton folder given here means the one it "
+             "is in), or the one folder earlier template versions write (default: .tekton). With "
+             "--update: where the scaffold is (default: here, else .tekton)."),
     pipelines_as_code: bool = typer.Option(
         False, "--pipelines-as-code", help="A Pipelines-as-Code PipelineRun instead of Tekton Triggers."),
     update: bool = typer.Option(
@@ -81,9 +87,10 @@ def scaffold(
     if update:
         if pipelines_as_code:
             raise InputError("--pipelines-as-code chooses the variant of a new scaffold; --update keeps the recorded one")
-        rec = lib.answers.read_record(folder)
+        at = lib.layout.locate(folder)
+        rec = lib.answers.read_record(at)
         if template is not None and template != rec.template:
-            raise InputError(f"{folder} was generated from {rec.template}, not {template}", "TEMPLATE")
+            raise InputError(f"{at} was generated from {rec.template}, not {template}", "TEMPLATE")
         cat = open_catalog(catalog or rec.catalog, settings)  # the catalog it was scaffolded from
 
         def generate(dry: bool) -> Outcome:
@@ -115,7 +122,13 @@ def scaffold(
         if ask is not None:
             ask.replay()
         outcome = generate(False)
-    _render(outcome, report, output)
+    steps: list[str] = []
+    if not (update or install or dry_run or outcome.conflicts):
+        from ..scaffold.nextsteps import next_steps
+
+        ns = namespace or str(outcome.answers.get("namespace") or "default")
+        steps = next_steps(outcome.files, outcome.dependencies, outcome.variant, ns, str(outcome.folder))
+    _render(outcome, report, output, steps)
     if outcome.conflicts:
         if install:
             note("not installed: resolve the conflicts first")
@@ -150,10 +163,12 @@ def _prompt(param: Parameter, error: str | None) -> str:
     return str(typer.prompt(label, err=True))  # stderr: stdout stays parseable
 
 
-def _render(outcome: Outcome, report: Report | None, output: Format) -> None:
+def _render(outcome: Outcome, report: Report | None, output: Format, steps: list[str] | None = None) -> None:
     data = outcome.to_dict()
     if report is not None:
         data["install"] = report.to_dict()
+    if steps:
+        data["nextSteps"] = steps
 
     def table() -> None:
         if outcome.dry_run:
@@ -165,7 +180,7 @@ def _render(outcome: Outcome, report: Report | None, output: Format) -> None:
             else f"{outcome.template} {outcome.version}"
         changed = [c for c in outcome.changes if c.action not in ("unchanged", "keep")]
         would = "would change" if outcome.dry_run else "changed"
-        note(f"{head} ({outcome.variant}) in {outcome.folder}: {len(changed)} files {would}"
+        note(f"{head} ({outcome.variant}) in {outcome.folder}: {plural(len(changed), 'file')} {would}"
              + ("; dry run, nothing written" if outcome.dry_run else ""))
         for n in outcome.notes:
             note(n)
@@ -174,10 +189,14 @@ def _render(outcome: Outcome, report: Report | None, output: Format) -> None:
             note("  yours:\n" + "".join(f"    {line}" for line in c.local).rstrip("\n"))
             note("  template:\n" + "".join(f"    {line}" for line in c.template).rstrip("\n"))
         if outcome.conflicts:
-            note(f"{len(outcome.conflicts)} conflict(s): edit the files between the <<<<<<< and >>>>>>> "
+            note(f"{plural(len(outcome.conflicts), 'conflict')}: edit the files between the <<<<<<< and >>>>>>> "
                  "markers" + ("" if outcome.dry_run else "; the answers file already records the new version"))
         if report is not None:
             _render_install(report)
+        if steps:
+            note("next steps:")
+            for i, step in enumerate(steps, 1):
+                note(f"  {i}. {step}")
     emit(data, output, table=table)
 
 

@@ -1,16 +1,17 @@
 """Checks of a resource as a catalog entry (catlin's rules) and of its containers.
 
-Rules: removed-api, v1beta1-api, deprecated-resources, invalid-name and kebab-case
-(metadata.name), missing-version-label, missing-min-version, missing-annotation,
-missing-description, path-mismatch, deprecated, unpinned-image, latest-image,
-image-without-digest, secret-in-env, param-in-script. See :mod:`.rules`.
+Rules: removed-api, v1beta1-api, deprecated-resources, schema (metadata), invalid-name and
+kebab-case (metadata.name), missing-version-label, missing-min-version, missing-annotation,
+missing-description, path-mismatch, deprecated, invalid-category, invalid-platform,
+unpinned-image, latest-image, image-without-digest, secret-in-env, param-in-script,
+missing-shebang. See :mod:`.rules`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 from .. import versions
 from ..layout import KIND_FOLDERS
@@ -22,6 +23,19 @@ VERSION_LABEL = "app.kubernetes.io/version"
 MIN_VERSION = "tekton.dev/pipelines.minVersion"
 ANNOTATIONS = ("tekton.dev/categories", "tekton.dev/tags", "tekton.dev/displayName", "tekton.dev/platforms")
 CATALOG_KINDS = ("Task", "Pipeline", "StepAction")
+
+#: The categories Tekton Hub lists (tektoncd/hub config.yaml); a resource under any other
+#: is not found by category there.
+HUB_CATEGORIES = (
+    "Automation", "Build Tools", "CLI", "Cloud", "Code Quality", "Continuous Integration", "Deployment",
+    "Developer Tools", "Image Build", "Integration & Delivery", "Git", "Kubernetes", "Messaging",
+    "Monitoring", "Networking", "Openshift", "Publishing", "Security", "Storage", "Testing",
+)
+#: os/arch, with an optional variant (linux/arm/v7), as OCI platforms are written.
+PLATFORM = re.compile(r"^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$")
+MAX_NAME = 63
+#: Kinds whose schema rule already requires metadata.name.
+_SCHEMA_KINDS = frozenset({"Task", "Pipeline", "StepAction"})
 
 _REMOVED_KINDS = {
     "PipelineResource": "PipelineResources were removed from Tekton; use workspaces, params and results",
@@ -44,14 +58,16 @@ def check_api(res: Resource, ctx: LintContext) -> Iterator[Issue]:
     if res.kind not in CATALOG_KINDS:
         return
     for key in ("resources", "inputs", "outputs"):
-        if key in res.spec and (key == "resources" or res.kind == "Task"):
+        # v1beta1's webhook: a Task's resources when set at all, a Pipeline's when not empty.
+        value = res.spec.get(key)
+        if value is not None and (key == "resources" or res.kind == "Task") and (value or res.kind != "Pipeline"):
             yield Issue(
                 "deprecated-resources", ("spec", key),
                 f"{res.label} uses PipelineResources (spec.{key}), removed from Tekton; use workspaces, params and results",
             )
     for path, pt in pipeline_tasks(res):
         name = text(pt.get("name"))
-        if "resources" in pt:
+        if pt.get("resources") is not None:
             yield Issue("deprecated-resources", (*path, "resources"), f"pipeline task '{name}' passes PipelineResources, removed from Tekton")
         if "conditions" in pt:
             yield Issue("deprecated-resources", (*path, "conditions"), f"pipeline task '{name}' uses Conditions, removed from Tekton; use when expressions")
@@ -60,14 +76,27 @@ def check_api(res: Resource, ctx: LintContext) -> Iterator[Issue]:
             yield Issue("deprecated-resources", (*path, "taskSpec", "resources"), f"inline task of '{name}' declares PipelineResources, removed from Tekton")
 
 
+def check_metadata(res: Resource, ctx: LintContext) -> Iterator[Issue]:
+    """metadata itself, for every kind: a mapping, with a name Kubernetes and Tekton accept."""
+    metadata = res.data.get("metadata")
+    if not isinstance(metadata, Mapping):
+        what = "missing" if metadata is None else f"a {type(metadata).__name__}, not a mapping"
+        yield Issue("schema", ("metadata",), f"{res.label}: metadata is {what}")
+        return
+    name = res.name
+    if not name and res.kind not in _SCHEMA_KINDS and not text(metadata.get("generateName")):
+        yield Issue("schema", ("metadata",), f"{res.kind}: metadata has neither name nor generateName")
+    if name and not DNS_SUBDOMAIN.match(name):
+        yield Issue("invalid-name", ("metadata", "name"), f"name '{name}' is not a DNS-1123 subdomain (lowercase letters, digits, '-', '.')")
+    elif len(name) > MAX_NAME:
+        yield Issue("invalid-name", ("metadata", "name"), f"name '{name[:20]}...' has {len(name)} characters; Tekton allows {MAX_NAME}")
+    elif name and res.kind in CATALOG_KINDS and not KEBAB.match(name):
+        yield Issue("kebab-case", ("metadata", "name"), f"name '{name}' is not kebab-case")
+
+
 def check_catalog_metadata(res: Resource, ctx: LintContext) -> Iterator[Issue]:
     if res.kind not in CATALOG_KINDS:
         return
-    name = res.name
-    if name and not DNS_SUBDOMAIN.match(name):
-        yield Issue("invalid-name", ("metadata", "name"), f"name '{name}' is not a DNS-1123 subdomain (lowercase letters, digits, '-', '.')")
-    elif name and not KEBAB.match(name):
-        yield Issue("kebab-case", ("metadata", "name"), f"name '{name}' is not kebab-case")
     for path, workspace in _pipeline_workspaces(res):
         if workspace and not KEBAB.match(workspace):
             yield Issue("kebab-case", (*path, "name"), f"workspace name '{workspace}' is not kebab-case")
@@ -84,9 +113,23 @@ def check_catalog_metadata(res: Resource, ctx: LintContext) -> Iterator[Issue]:
     missing = [a for a in ANNOTATIONS if not annotations.get(a)]
     if missing:
         yield Issue("missing-annotation", ("metadata", "annotations"), f"{res.label} lacks annotation(s) {', '.join(missing)}")
+    where = ("metadata", "annotations", "tekton.dev/categories")
+    for category in _split(annotations.get("tekton.dev/categories")):
+        if category not in HUB_CATEGORIES:
+            near = [c for c in HUB_CATEGORIES if c.lower() == category.lower()]
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            yield Issue("invalid-category", where, f"category '{category}' is not one of Tekton Hub's{hint}")
+    where = ("metadata", "annotations", "tekton.dev/platforms")
+    for platform in _split(annotations.get("tekton.dev/platforms")):
+        if not PLATFORM.match(platform):
+            yield Issue("invalid-platform", where, f"platform '{platform}' is not os/arch (e.g. linux/amd64)")
     if not text(res.spec.get("description")).strip():
         yield Issue("missing-description", ("spec",), f"{res.label} has no spec.description")
     yield from _path_mismatch(res, version)
+
+
+def _split(value: object) -> list[str]:
+    return [part.strip() for part in text(value).split(",") if part.strip()]
 
 
 def _pipeline_workspaces(res: Resource) -> Iterator[tuple[JsonPath, str]]:
@@ -96,26 +139,37 @@ def _pipeline_workspaces(res: Resource) -> Iterator[tuple[JsonPath, str]]:
 
 
 def _path_mismatch(res: Resource, version: object) -> Iterator[Issue]:
-    """Checks for files in the layout ``<kind>/<name>/<version>/<name>.yaml``."""
-    parts = PurePath(res.file).parts
-    # The index's reading of a path (catalog_cli.layout): plural kind folders, and version
-    # folders and labels compared as versions, so that v0.2.0 is 0.2.0 to both.
-    if len(parts) < 4 or parts[-4] not in KIND_FOLDERS or not versions.is_version(parts[-2]):
+    """Checks for files in the layouts the index reads (:mod:`catalog_cli.layout`):
+    ``<kind>/<name>/<version>/<name>.yaml`` (singular or plural kind folders, ``v``-prefixed
+    version folders) and TEP-0115's ``<kind>/<name>/<name>.yaml``, whose version is its
+    label. Folders and labels are compared as versions, as the index does, so that
+    v0.2.0 is 0.2.0 to both."""
+    parts = Path(res.file).absolute().parts  # as given, the file may be named from inside its folder
+    if len(parts) >= 4 and parts[-4] in KIND_FOLDERS and versions.is_version(parts[-2]):
+        folder_kind, folder_name, folder_version = parts[-4], parts[-3], parts[-2]
+    elif len(parts) >= 3 and parts[-3] in KIND_FOLDERS and parts[-1] == f"{parts[-2]}.yaml":
+        folder_kind, folder_name, folder_version = parts[-3], parts[-2], None
+    else:
         return
-    folder_kind, folder_name, folder_version, file_name = parts[-4], parts[-3], parts[-2], parts[-1]
+    file_name = parts[-1]
     stem = PurePath(file_name).stem
     if KIND_FOLDERS[folder_kind] != res.kind:
         yield Issue("path-mismatch", ("kind",), f"a {res.kind} in the {folder_kind}/ folder")
     if res.name and res.name != folder_name:
         yield Issue("path-mismatch", ("metadata", "name"), f"name '{res.name}' differs from its folder '{folder_name}'")
-    if res.name and res.name != stem:
+    if res.name and res.name != stem and folder_version is not None:
         yield Issue("path-mismatch", ("metadata", "name"), f"name '{res.name}' differs from its file name '{file_name}'")
-    if version and (not versions.is_version(str(version))
-                    or versions.parse(str(version)) != versions.parse(folder_version)):
-        yield Issue(
-            "path-mismatch", ("metadata", "labels", VERSION_LABEL),
-            f"version label '{version}' differs from its version folder '{folder_version}'",
-        )
+    where = ("metadata", "labels", VERSION_LABEL)
+    if folder_version is None:
+        if version and not versions.is_version(str(version)):
+            yield Issue(
+                "path-mismatch", where,
+                f"version label '{version}' is not a version (e.g. 0.1 or v1.2.0): with no version "
+                "folder, the index takes the version from it, and skips this file",
+            )
+    elif version and (not versions.is_version(str(version))
+                      or versions.parse(str(version)) != versions.parse(folder_version)):
+        yield Issue("path-mismatch", where, f"version label '{version}' differs from its version folder '{folder_version}'")
 
 
 def check_containers(res: Resource, ctx: LintContext) -> Iterator[Issue]:
@@ -130,7 +184,9 @@ def check_containers(res: Resource, ctx: LintContext) -> Iterator[Issue]:
             for epath, env in items(container, "env", cpath):
                 yield from _secret_env(epath, env, what)
             script = container.get("script")
-            if isinstance(script, str):
+            if isinstance(script, str) and script and not script.startswith("#!") and not part.startswith("sidecar"):
+                yield Issue("missing-shebang", (*cpath, "script"), f"{what}: the script has no #! line, so Tekton runs it with sh")
+            if isinstance(script, str) and scope.kind != "StepAction":  # there Tekton refuses it
                 used = sorted({r.text for r in refs_in_text(script) if r.root == "params"})
                 if used:
                     yield Issue(
@@ -189,4 +245,4 @@ def _secret_env(path: JsonPath, env: Mapping[str, object], what: str) -> Iterato
     )
 
 
-CHECKS = (check_api, check_catalog_metadata, check_containers)
+CHECKS = (check_api, check_metadata, check_catalog_metadata, check_containers)

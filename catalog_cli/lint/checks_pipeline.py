@@ -1,7 +1,7 @@
 """Checks of a Pipeline: its own params and workspaces, its task graph, its Task references.
 
-Rules: undefined-param, unused-param, invalid-param-type, undefined-workspace,
-unused-workspace, duplicate-name, invalid-name, undefined-task-result,
+Rules: undefined-param, unused-param, undefined-workspace,
+unused-workspace, duplicate-name, undefined-task-result,
 missing-runafter-target, pipeline-cycle, missing-task-ref, unknown-task-param,
 missing-task-param, missing-task-workspace. See :mod:`.rules`.
 """
@@ -11,10 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .checks_spec import duplicates, param_type_issues, value_type
-from .model import Issue, JsonPath, LintContext, Resource, items, mapping, text
+from ..errors import CatalogError
+from ..model import DEPENDENCIES_ANNOTATION
+from ..ranges import Range
+from ..ranges import parse as parse_range
+from ..resources import parse_dependency_annotation
+from ..versions import is_version
+from ..versions import parse as parse_version
+from .checks_spec import duplicates
+from .model import Issue, JsonPath, LintContext, Resource, Severity, items, mapping, text
 from .refs import Ref, walk_refs
-from .scopes import DNS_LABEL, names, param_decls, pipeline_tasks
+from .scopes import names, param_decls, pipeline_tasks
 
 _NESTED = frozenset({"taskSpec", "pipelineSpec"})
 
@@ -48,12 +55,12 @@ def check_pipeline(res: Resource, ctx: LintContext) -> Iterator[Issue]:
         name = text(decl.get("name"))
         if name and name not in used:
             yield Issue("unused-param", path, f"{label} declares param '{name}', but nothing uses it")
-        yield from param_type_issues(path, decl, label)
 
+    wanted = declared_ranges(res)
     yield from _workspaces(res, tasks, outside)
     yield from _graph(res, tasks, outside, ctx)
     for path, pt in tasks:
-        yield from _pipeline_task(path, pt, ctx)
+        yield from _pipeline_task(path, pt, ctx, wanted)
 
 
 def _workspaces(res: Resource, tasks: list[tuple[JsonPath, Mapping[str, Any]]], outside: list[tuple[JsonPath, Ref]]) -> Iterator[Issue]:
@@ -75,7 +82,7 @@ def _workspaces(res: Resource, tasks: list[tuple[JsonPath, Mapping[str, Any]]], 
         if ref.root == "workspaces" and ref.name and ref.parts[1:] == ("bound",):
             used.add(ref.name)
             if ref.name not in declared:
-                yield Issue("undefined-workspace", path, f"{res.label} uses {ref.text}, but declares no workspace '{ref.name}'")
+                yield Issue("undefined-workspace", path, f"{res.label} uses {ref.text}, but declares no workspace '{ref.name}'", Severity.WARNING)
     for path, decl in decls:
         name = text(decl.get("name"))
         if name and name not in used:
@@ -113,8 +120,6 @@ def _graph(res: Resource, tasks: list[tuple[JsonPath, Mapping[str, Any]]], outsi
                 yield Issue("undefined-task-result", path, f"{ref.text}: task '{ref.name}' declares no result '{ref.parts[2]}'")
     for path, pt in tasks:
         name = text(pt.get("name"))
-        if name and not DNS_LABEL.match(name):
-            yield Issue("invalid-name", (*path, "name"), f"pipeline task name '{name}' is not a DNS-1123 label")
         after = pt.get("runAfter")
         for i, dep in enumerate(after if isinstance(after, list) else []):
             if not isinstance(dep, str) or dep not in regular:
@@ -163,17 +168,33 @@ def _referenced_tasks(pt: Mapping[str, Any], ctx: LintContext) -> list[Resource]
     return ctx.tasks.get(text(ref.get("name")), [])
 
 
-def _pipeline_task(path: JsonPath, pt: Mapping[str, Any], ctx: LintContext) -> Iterator[Issue]:
+def declared_ranges(res: Resource) -> dict[str, Range]:
+    """The version ranges the Pipeline declares for its Tasks (the catalog's dependencies
+    annotation); a range that does not parse is the index's to report, not lint's."""
+    text_ = res.annotations.get(DEPENDENCIES_ANNOTATION)
+    if not isinstance(text_, str):
+        return {}
+    try:
+        return {d.name: parse_range(d.range) for d in parse_dependency_annotation(text_, res.file)}
+    except CatalogError:
+        return {}
+
+
+def _matching(versions: list[Resource], wanted: Range | None) -> list[Resource]:
+    """The linted versions of a Task that the Pipeline's range allows (all, without a range)."""
+    if wanted is None:
+        return versions
+    label = (text(v.labels.get("app.kubernetes.io/version")) for v in versions)
+    return [v for v, lbl in zip(versions, label, strict=True) if is_version(lbl) and wanted.allows(parse_version(lbl))]
+
+
+def _pipeline_task(path: JsonPath, pt: Mapping[str, Any], ctx: LintContext,
+                   wanted: Mapping[str, Range]) -> Iterator[Issue]:
     name = text(pt.get("name"))
     provided: dict[str, JsonPath] = {}
     for ppath, param in items(pt, "params", path):
         pname = text(param.get("name"))
         provided.setdefault(pname, ppath)
-        if "value" in param and value_type(param["value"]) is None:
-            yield Issue(
-                "invalid-param-type", (*ppath, "value"),
-                f"pipeline task '{name}' passes param '{pname}' a value that is not a string, array or object of strings (quote it)",
-            )
     matrix = mapping(pt.get("matrix"))
     for _, param in items(matrix, "params", path):
         provided.setdefault(text(param.get("name")), path)
@@ -202,7 +223,11 @@ def _pipeline_task(path: JsonPath, pt: Mapping[str, Any], ctx: LintContext) -> I
             f"pipeline task '{name}' refers to Task '{ref_name}', which is not among the linted files",
         )
         return
-    # With several versions of the Task in the set, report only what holds for all of them.
+    # Compare with the versions the Pipeline asks for, never with another version of the Task;
+    # with several versions in the set, report only what holds for all of them.
+    versions = _matching(versions, wanted.get(ref_name))
+    if not versions:
+        return  # no linted version in the Pipeline's range: nothing to compare with
     known = set().union(*(names(param_decls(v.spec, ())) for v in versions))
     for pname, ppath in provided.items():
         if pname and pname not in known:

@@ -1,6 +1,8 @@
 """Checks of task-like specs (Tasks, StepActions, inline taskSpecs): references and names.
 
-Rules: undefined-param, unused-param, invalid-param-type, undefined-workspace,
+Rules: undefined-param and undefined-result (warnings, where Tekton's webhook does not
+look; :mod:`.tekton_task` reports the rest), unused-param, invalid-param-type (object
+defaults missing keys), undefined-workspace,
 unused-workspace, undefined-result, unused-result, duplicate-name, duplicate-env,
 undefined-volume, invalid-name, kebab-case (workspaces). See :mod:`.rules`.
 """
@@ -11,9 +13,10 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from .model import Issue, JsonPath, LintContext, Resource, items, text
+from .model import Issue, JsonPath, LintContext, Resource, Severity, items, mapping, text
 from .refs import walk_strings
 from .scopes import DNS_LABEL, KEBAB, PARAM_NAME, RESULT_NAME, Scope, scopes
+from .tekton_task import checked_paths
 
 
 def check_params(res: Resource, ctx: LintContext) -> Iterator[Issue]:
@@ -21,55 +24,36 @@ def check_params(res: Resource, ctx: LintContext) -> Iterator[Issue]:
         decls = scope.params()
         declared = {text(d.get("name")) for _, d in decls}
         used: set[str] = set()
+        checked = checked_paths(scope)  # where tekton_task reports what the webhook refuses
         for path, ref in scope.refs():
             if ref.root != "params" or not ref.name:
                 continue
             used.add(ref.name)
-            if ref.name not in declared and ref.name not in scope.outer_params:
-                yield Issue("undefined-param", path, f"{scope.label} uses {ref.text}, but declares no param '{ref.name}'")
+            if ref.name not in declared and ref.name not in scope.outer_params and not (path in checked and ref.text.startswith("$(params")):
+                yield Issue(
+                    "undefined-param", path,
+                    f"{scope.label} uses {ref.text}, but declares no param '{ref.name}' (Tekton does not check "
+                    "this field: the text stays as written when it runs)", Severity.WARNING,
+                )
         for path, decl in decls:
             name = text(decl.get("name"))
             if name and name not in used:
                 yield Issue("unused-param", path, f"{scope.label} declares param '{name}', but nothing uses it")
-            yield from param_type_issues(path, decl, scope.label)
+            yield from _object_default(path, decl, scope.label)
 
 
-def param_type_issues(path: JsonPath, decl: Mapping[str, Any], label: str) -> Iterator[Issue]:
-    """invalid-param-type for one param declaration's default."""
-    if "default" not in decl or decl["default"] is None:
-        return
-    default, declared = decl["default"], decl.get("type")
-    name = text(decl.get("name"))
-    actual = value_type(default)
-    if actual is None:
-        yield Issue(
-            "invalid-param-type", (*path, "default"),
-            f"{label} param '{name}' has default {_show(default)}: params take a string, "
-            "an array of strings or an object of strings (quote it)",
-        )
-    elif isinstance(declared, str) and declared in ("string", "array", "object") and declared != actual:
-        yield Issue(
-            "invalid-param-type", (*path, "default"),
-            f"{label} param '{name}' is of type {declared}, but its default is {_article(actual)}",
-        )
-    elif actual == "object" and isinstance(decl.get("properties"), Mapping):
-        missing = sorted(set(decl["properties"]) - set(default))
+def _object_default(path: JsonPath, decl: Mapping[str, Any], label: str) -> Iterator[Issue]:
+    """An object param's default without all its keys: Tekton accepts the Task, but a run
+    that passes no value fails for the missing keys."""
+    default, props = decl.get("default"), decl.get("properties")
+    if isinstance(default, Mapping) and isinstance(props, Mapping):
+        missing = sorted(set(props) - set(default))
         if missing:
             yield Issue(
                 "invalid-param-type", (*path, "default"),
-                f"{label} object param '{name}' default lacks key(s) {', '.join(missing)}",
+                f"{label} object param '{text(decl.get('name'))}' default lacks key(s) {', '.join(missing)}: "
+                "runs that pass no value fail", Severity.WARNING,
             )
-
-
-def value_type(value: object) -> str | None:
-    """Tekton's type of a param value: string, array or object, or None when it is none of them."""
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return "array"
-    if isinstance(value, Mapping) and all(isinstance(v, str) for v in value.values()):
-        return "object"
-    return None
 
 
 def _show(value: object) -> str:
@@ -94,7 +78,13 @@ def check_workspaces(res: Resource, ctx: LintContext) -> Iterator[Issue]:
             if ref.root == "workspaces" and ref.name:
                 used.add(ref.name)
                 if ref.name not in known:
-                    yield Issue("undefined-workspace", path, f"{scope.label} uses {ref.text}, but declares no workspace '{ref.name}'")
+                    # Tekton accepts the Task (its webhook reads no $(workspaces...)); the run
+                    # keeps the text as written, which a shell then tries to run.
+                    yield Issue(
+                        "undefined-workspace", path,
+                        f"{scope.label} uses {ref.text}, but declares no workspace '{ref.name}' (it stays unreplaced)",
+                        Severity.WARNING,
+                    )
         for cpath, container, what in scope.containers():
             for bpath, binding in items(container, "workspaces", cpath):
                 name = text(binding.get("name"))
@@ -126,14 +116,15 @@ def check_results(res: Resource, ctx: LintContext) -> Iterator[Issue]:
             if scope.kind != "StepAction":
                 step_results[cpath] = {text(d.get("name")) for _, d in items(container, "results", cpath)}
         for path, ref in scope.refs():
+            in_script = path[-1] == "script"  # where the webhook checks them (tekton_task)
             if ref.root == "results" and ref.name:
                 written.add(ref.name)
-                if scope.kind != "StepAction" and ref.name not in declared:
-                    yield Issue("undefined-result", path, f"{scope.label} uses {ref.text}, but declares no result '{ref.name}'")
-            elif ref.root == "step" and ref.parts[:1] == ("results",) and len(ref.parts) > 1:
+                if scope.kind != "StepAction" and ref.name not in declared and not in_script:
+                    yield Issue("undefined-result", path, f"{scope.label} uses {ref.text}, but declares no result '{ref.name}'", Severity.WARNING)
+            elif ref.root == "step" and ref.parts[:1] == ("results",) and len(ref.parts) > 1 and not in_script:
                 own = declared if scope.kind == "StepAction" else _step_of(path, step_results)
                 if own is not None and ref.parts[1] not in own:
-                    yield Issue("undefined-result", path, f"{ref.text} names a result its step does not declare")
+                    yield Issue("undefined-result", path, f"{ref.text} names a result its step does not declare", Severity.WARNING)
         if scope.kind == "StepAction" or _uses_step_actions(scope):
             continue  # results may be written by StepActions this linter does not see
         strings: list[str] | None = None
@@ -170,7 +161,7 @@ def check_names(res: Resource, ctx: LintContext) -> Iterator[Issue]:
                 bad = _invalid_name(key, name)
                 if bad:
                     yield Issue("invalid-name", (*path, "name"), f"{what} name '{name}' {bad}")
-        volumes = {n for _, n in scope.named("volumes")}
+        volumes = {n for _, n in scope.named("volumes")} | _pod_template_volumes(res)
         for cpath, container, what in scope.containers():
             env = [(p, text(e.get("name"))) for p, e in items(container, "env", cpath) if text(e.get("name"))]
             seen: set[str] = set()
@@ -183,7 +174,19 @@ def check_names(res: Resource, ctx: LintContext) -> Iterator[Issue]:
             for mpath, mount in items(container, "volumeMounts", cpath):
                 name = text(mount.get("name"))
                 if name and "$(" not in name and name not in volumes:
-                    yield Issue("undefined-volume", (*mpath, "name"), f"{what} mounts volume '{name}', which {scope.label} does not define")
+                    yield Issue(
+                        "undefined-volume", (*mpath, "name"),
+                        f"{what} mounts volume '{name}', which {scope.label} does not define (runs fail unless "
+                        "their podTemplate does)",
+                    )
+
+
+def _pod_template_volumes(res: Resource) -> set[str]:
+    """Volumes a run's pod template adds to its inline task (TaskRun podTemplate,
+    PipelineRun taskRunTemplate.podTemplate and taskRunSpecs[].podTemplate)."""
+    templates = [mapping(res.spec.get("podTemplate")), mapping(mapping(res.spec.get("taskRunTemplate")).get("podTemplate"))]
+    templates += [mapping(t.get("podTemplate")) for _, t in items(res.spec, "taskRunSpecs", ())]
+    return {text(v.get("name")) for t in templates for _, v in items(t, "volumes", ())}
 
 
 def _invalid_name(key: str, name: str) -> str:

@@ -13,20 +13,44 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from .. import versions
 from ..errors import InputError, NotFound
+from ..layout import KIND_FOLDERS
 from ..yamlio import MAX_DEPTH, compose_all, construct, read_text
 from .model import Finding, Resource, Severity
 
-#: Kinds that are linted. Other Tekton kinds (runs, triggers) are accepted and skipped.
-LINTED_KINDS = frozenset({"Task", "Pipeline", "StepAction", "PipelineResource", "Condition", "ClusterTask"})
-#: Every kind of tekton.dev and its sub-groups (triggers, resolution): another kind is a typo.
-TEKTON_KINDS = LINTED_KINDS | {
-    "TaskRun", "PipelineRun", "CustomRun", "Run", "ResolutionRequest", "VerificationPolicy",
-    "EventListener", "Trigger", "TriggerBinding", "ClusterTriggerBinding", "TriggerTemplate",
-    "Interceptor", "ClusterInterceptor",
+#: The kinds of each Tekton API group and the versions they were ever served in. A
+#: known kind in another version (``tekton.dev/v2``) is an error; removed versions
+#: and kinds are let through to the ``removed-api`` rule.
+API_KINDS: dict[str, dict[str, frozenset[str]]] = {
+    "tekton.dev": {
+        "Task": frozenset({"v1", "v1beta1", "v1alpha1"}), "Pipeline": frozenset({"v1", "v1beta1", "v1alpha1"}),
+        "TaskRun": frozenset({"v1", "v1beta1", "v1alpha1"}), "PipelineRun": frozenset({"v1", "v1beta1", "v1alpha1"}),
+        "StepAction": frozenset({"v1alpha1", "v1beta1"}), "CustomRun": frozenset({"v1beta1"}),
+        "Run": frozenset({"v1alpha1"}), "PipelineResource": frozenset({"v1alpha1"}),
+        "Condition": frozenset({"v1alpha1"}), "ClusterTask": frozenset({"v1beta1", "v1alpha1"}),
+        "VerificationPolicy": frozenset({"v1alpha1"}),
+    },
+    "triggers.tekton.dev": {
+        kind: frozenset({"v1alpha1", "v1beta1"})
+        for kind in ("EventListener", "Trigger", "TriggerBinding", "ClusterTriggerBinding", "TriggerTemplate",
+                     "Interceptor", "ClusterInterceptor")
+    },
+    "resolution.tekton.dev": {"ResolutionRequest": frozenset({"v1alpha1", "v1beta1"})},
+    # Known, but not Tekton Pipelines' own: Pipelines-as-Code and the Dashboard.
+    "pipelinesascode.tekton.dev": {"Repository": frozenset({"v1alpha1"})},
+    "dashboard.tekton.dev": {"Extension": frozenset({"v1alpha1"})},
 }
+#: Kinds that are linted; other known kinds are reported as not checked.
+LINTED_KINDS = frozenset({
+    "Task", "Pipeline", "StepAction", "TaskRun", "PipelineRun", "PipelineResource", "Condition", "ClusterTask",
+    "EventListener", "Trigger", "TriggerBinding", "ClusterTriggerBinding", "TriggerTemplate",
+})
+TEKTON_KINDS = frozenset(k for kinds in API_KINDS.values() for k in kinds)
 YAML_SUFFIXES = (".yaml", ".yml")
-HELPER_DIRS = frozenset({"samples", "tests"})
+HELPER_DIRS = frozenset({"samples", "tests", "spec"})
 _SKIP_DIRS = frozenset({".git", "node_modules", "__pycache__"})
 
 
@@ -51,15 +75,50 @@ def discover(paths: Iterable[str | Path]) -> list[Source]:
             found = _walk(path)
             if not found:
                 raise InputError("no YAML files (*.yaml, *.yml) in this directory", str(path))
-            sources = [Source(f, False, bool(HELPER_DIRS & set(f.relative_to(path).parts[:-1]))) for f in found]
+            sources = [Source(f, False, is_helper(f.relative_to(path).parts[:-1]) or beside_an_entry(f))
+                       for f in found]
         else:
-            sources = [Source(path, True, path.parent.name in HELPER_DIRS)]
+            sources = [Source(path, True, is_helper(path.parent.parts[-1:]) or beside_an_entry(path))]
         for src in sources:
             key = src.path.resolve()
             if key not in seen:
                 seen.add(key)
                 out.append(src)
     return out
+
+
+def is_helper(folders: Iterable[str]) -> bool:
+    """Whether a file in these folders is a fixture rather than a catalog entry: under
+    samples/ or spec/, or under a folder whose name starts with test (tests/, testdata/)."""
+    return any(f in HELPER_DIRS or f.startswith("test") for f in folders)
+
+
+def beside_an_entry(path: Path) -> bool:
+    """Whether ``path`` sits in a catalog resource's folder without being the resource
+    itself, as the index reads a catalog (:mod:`catalog_cli.layout`): a file under
+    ``<kind>/<name>/<version>/`` other than ``<name>.yaml`` (the Tasks a Pipeline keeps
+    in ``pipeline/openwhisk/0.1/tasks/``), or under a TEP-0115 ``<kind>/<name>/`` that
+    holds ``<name>.yaml``. Such a file is no catalog entry, so the catalog's metadata
+    rules do not apply to it. A lone file of a version folder that lacks ``<name>.yaml``
+    may be the entry, misnamed: it stays an entry, for path-mismatch to say so."""
+    parts = path.absolute().parts
+    spots = [i for i in range(len(parts) - 2) if parts[i] in KIND_FOLDERS]
+    if any(_is_entry(parts[i + 1], parts[i + 2:]) for i in spots):
+        return False
+    for i in spots:
+        name, rest, top = parts[i + 1], parts[i + 2:], Path(*parts[: i + 2])
+        if len(rest) >= 2 and versions.is_version(rest[0]):
+            if len(rest) > 2 or (top / rest[0] / f"{name}.yaml").is_file():
+                return True
+        elif (top / f"{name}.yaml").is_file():
+            return True
+    return False
+
+
+def _is_entry(name: str, rest: tuple[str, ...]) -> bool:
+    """``rest`` (after ``<kind>/<name>/``) is ``<name>.yaml`` or ``<version>/<name>.yaml``."""
+    entry = f"{name}.yaml"
+    return rest == (entry,) or (len(rest) == 2 and rest[1] == entry and versions.is_version(rest[0]))
 
 
 def _walk(root: Path) -> list[Path]:
@@ -90,7 +149,7 @@ def read(src: Source) -> tuple[list[Resource], list[Finding]]:
     try:
         nodes = compose_all(text, name)
     except InputError as exc:
-        return [], [_file_finding(name, "yaml-syntax", exc)]
+        return [], [_unparsable(name, text, exc)]
     resources: list[Resource] = []
     problems: list[Finding] = []
     kinds: list[str] = []
@@ -99,7 +158,7 @@ def read(src: Source) -> tuple[list[Resource], list[Finding]]:
         try:
             data = construct(node, name)
         except InputError as exc:
-            return [], [_file_finding(name, "yaml-syntax", exc)]
+            return [], [_unparsable(name, text, exc)]
         problem = _sanitize(data)
         if problem:
             return [], [Finding(name, node.start_mark.line + 1, "yaml-syntax", Severity.ERROR, problem)]
@@ -116,14 +175,57 @@ def read(src: Source) -> tuple[list[Resource], list[Finding]]:
         if not _is_tekton(api):
             continue
         tekton = True
-        if kind not in TEKTON_KINDS:
+        problems.extend(duplicate_keys(name, node))
+        assert isinstance(api, str)
+        group, _, version = api.partition("/")
+        known = API_KINDS.get(group, {})
+        if not isinstance(kind, str) or (known and kind not in known):
             problems.append(Finding(name, line, "not-tekton", Severity.ERROR, f"{api} has no kind {kind!r}"))
+        elif kind in known and version not in known[kind]:
+            served = ", ".join(f"{group}/{v}" for v in sorted(known[kind]))
+            problems.append(Finding(name, line, "unknown-api", Severity.ERROR, f"{kind} is not served as {api} (known: {served})"))
         elif kind in LINTED_KINDS:
             resources.append(Resource(name, index, data, node, src.helper))
+        else:
+            problems.append(Finding(name, line, "not-checked", Severity.INFO, f"{api} {kind}: catalog lint does not check this kind"))
     if src.explicit and not tekton:
         what = ", ".join(dict.fromkeys(kinds)) or "no YAML document"
         return [], [Finding(name, 1, "not-tekton", Severity.ERROR, f"not a Tekton resource: found {what}")]
     return resources, problems
+
+
+def _unparsable(name: str, text: str, exc: InputError) -> Finding:
+    """A file that does not parse: an error, unless it is a template (Helm, Go, Jinja), which
+    is not YAML until it is rendered: then an info, since it cannot be checked as it is."""
+    if "{{" in text and "}}" in text:
+        return Finding(name, _file_finding(name, "template-file", exc).line, "template-file", Severity.INFO,
+                       "not YAML: looks like a template ({{ ... }}); lint what it renders")
+    return _file_finding(name, "yaml-syntax", exc)
+
+
+def duplicate_keys(name: str, root: yaml.Node) -> list[Finding]:
+    """A key given twice in one mapping: YAML readers keep the last silently, Kubernetes refuses."""
+    found: list[Finding] = []
+    stack = [root]
+    visited: set[int] = set()  # an alias shares its node: look at each once
+    while stack:
+        node = stack.pop()
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                    if key.value in seen:
+                        found.append(Finding(name, key.start_mark.line + 1, "duplicate-key", Severity.ERROR,
+                                             f"key '{key.value}' is given twice in one mapping; the second silently wins"))
+                    seen.add(key.value)
+                if isinstance(value, (yaml.MappingNode, yaml.SequenceNode)):
+                    stack.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(n for n in node.value if isinstance(n, (yaml.MappingNode, yaml.SequenceNode)))
+    return found
 
 
 def _is_tekton(api: object) -> bool:

@@ -36,7 +36,7 @@ class RuleInfo:
     id: str
     severity: Severity
     summary: str
-    origin: str  # where the idea comes from: "kubernetes", "catlin", "tekton-lint", "catalog"
+    origin: str  # where the idea comes from: "kubernetes", "tekton", "catlin", "tekton-lint", "catalog"
 
 
 @dataclass(frozen=True, order=True)
@@ -72,6 +72,9 @@ class LintReport:
 
     findings: tuple[Finding, ...]
     files: int
+    #: Objects of a Tekton kind this linter does not check (rule not-checked), counted
+    #: whatever the severity filter, so that a run never calls them clean.
+    unchecked: int = 0
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)
@@ -96,7 +99,7 @@ class LintReport:
         return {
             "summary": {
                 "files": self.files, "errors": self.errors,
-                "warnings": self.warnings, "infos": self.infos,
+                "warnings": self.warnings, "infos": self.infos, "not_checked": self.unchecked,
             },
             "findings": [f.to_dict() for f in self.findings],
         }
@@ -141,7 +144,9 @@ class Resource:
     doc: int
     data: Mapping[str, Any]
     node: yaml.Node = field(repr=False, compare=False)
-    helper: bool = False  # in a samples/ or tests/ folder: not itself a catalog entry
+    #: Not itself a catalog entry: under samples/, spec/ or test*/, or beside the entry in
+    #: its resource folder (loader.beside_an_entry).
+    helper: bool = False
     #: Views that several checks derive from ``data`` (its scopes), computed once.
     memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 #: (kind, version) pairs that have a schema; the file is ``<kind>.<version>.json``.
 SCHEMAS = frozenset(
     {("Task", "v1"), ("Task", "v1beta1"), ("Pipeline", "v1"), ("Pipeline", "v1beta1"),
-     ("StepAction", "v1alpha1"), ("StepAction", "v1beta1")}
+     ("StepAction", "v1alpha1"), ("StepAction", "v1beta1"), ("TaskRun", "v1"), ("TaskRun", "v1beta1"),
+     ("PipelineRun", "v1"), ("PipelineRun", "v1beta1")}
 )
 #: Errors reported per object; past this the object is wrong throughout and more is noise.
 MAX_ERRORS = 20
@@ -71,16 +72,39 @@ def check_schema(res: Resource, ctx: LintContext) -> Iterator[Issue]:
             yield Issue("schema", (), f"more schema errors not shown (first {MAX_ERRORS} reported)")
             return
         path = tuple(err.absolute_path)
+        if _filled_in(err, path):
+            continue
         where = ".".join(str(p) for p in path) or "(top level)"
         if err.validator == "additionalProperties" and isinstance(err.instance, dict):
             # Point at the unexpected key itself, one per key.
             # jsonschema types a subschema as possibly a boolean; this one has properties.
             allowed = err.schema.get("properties", {}) if isinstance(err.schema, Mapping) else {}
+            folded = {str(k).lower() for k in allowed} if _decoded_by_webhook(path) else set()
             for key in err.instance:
-                if key not in allowed:
+                if key not in allowed and str(key).lower() not in folded:
                     yield Issue("schema", (*path, key), f"{where}: unknown field '{key}'")
             continue
         yield Issue("schema", path, f"{where}: {_message(err)}")
+
+
+def _decoded_by_webhook(path: tuple[str | int, ...]) -> bool:
+    """Whether ``path`` lies in an inline spec the CRD leaves open (a Pipeline's taskSpec, a
+    run's taskSpec or pipelineSpec): there the API server keeps every field, and Tekton's
+    webhook decodes them with Go's encoding/json, which matches field names without regard
+    to case (``mountpath`` is ``mountPath``) and refuses only names that match none."""
+    return "taskSpec" in path or "pipelineSpec" in path
+
+
+def _filled_in(err: ValidationError, path: tuple[str | int, ...]) -> bool:
+    """An error said elsewhere, or a ``required`` field the API server will find there
+    anyway: Tekton's defaulting webhook, which runs before the CRD schema is checked,
+    writes every field its Go
+    types do not mark omitempty (a step's ``name: ""``), so only metadata.name, which
+    no webhook fills, is really required. A missing name that matters (a param's) is
+    reported by the rules of the webhook itself."""
+    if path == ("metadata",) and err.validator == "type":
+        return True  # metadata that is no mapping: the metadata check says so, once
+    return err.validator == "required" and path != ("metadata",)
 
 
 def _message(err: ValidationError) -> str:

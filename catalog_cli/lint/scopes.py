@@ -39,6 +39,9 @@ class Scope:
     spec: Mapping[str, Any]
     outer_params: frozenset[str] = frozenset()
     outer_workspaces: frozenset[str] = frozenset()
+    #: Params from outside that Tekton's webhook counts as declared for this spec's steps
+    #: (fewer than reach it at run time: a pipeline task's own params are not among them).
+    checked_params: frozenset[str] = frozenset()
 
     def params(self) -> list[tuple[JsonPath, Mapping[str, Any]]]:
         return param_decls(self.spec, self.path)
@@ -93,10 +96,19 @@ def names(decls: list[tuple[JsonPath, Mapping[str, Any]]]) -> set[str]:
     return {text(d.get("name")) for _, d in decls if text(d.get("name"))}
 
 
+def pipeline_specs(res: Resource) -> Iterator[tuple[JsonPath, Mapping[str, Any]]]:
+    """The Pipeline specs of a resource: a Pipeline's own, or a PipelineRun's inline one."""
+    if res.kind == "Pipeline":
+        yield ("spec",), res.spec
+    elif res.kind == "PipelineRun" and isinstance(res.spec.get("pipelineSpec"), Mapping):
+        yield ("spec", "pipelineSpec"), res.spec["pipelineSpec"]
+
+
 def pipeline_tasks(res: Resource) -> Iterator[tuple[JsonPath, Mapping[str, Any]]]:
-    """Every pipeline task of a Pipeline, ``tasks`` then ``finally``."""
-    for section in PIPELINE_SECTIONS:
-        yield from items(res.spec, section, ("spec",))
+    """Every pipeline task of a Pipeline (or a PipelineRun's inline Pipeline), ``tasks`` then ``finally``."""
+    for base, spec in pipeline_specs(res):
+        for section in PIPELINE_SECTIONS:
+            yield from items(spec, section, base)
 
 
 def scopes(res: Resource) -> tuple[Scope, ...]:
@@ -110,8 +122,24 @@ def scopes(res: Resource) -> tuple[Scope, ...]:
 def _scopes(res: Resource) -> Iterator[Scope]:
     if res.kind in ("Task", "StepAction"):
         yield Scope(res.kind, res.label, ("spec",), res.spec)
-    elif res.kind == "Pipeline":
-        pipeline_params = frozenset(names(param_decls(res.spec, ("spec",))))
+    elif res.kind == "TaskRun" and isinstance(res.spec.get("taskSpec"), Mapping):
+        # A TaskRun's params and workspace bindings reach its inline Task.
+        yield Scope(
+            "taskSpec", f"{res.label} (inline task)", ("spec", "taskSpec"), res.spec["taskSpec"],
+            frozenset(names(list(items(res.spec, "params", ("spec",))))),
+            frozenset(names(list(items(res.spec, "workspaces", ("spec",))))),
+            frozenset(names(list(items(res.spec, "params", ("spec",))))),
+        )
+    for base, pspec in pipeline_specs(res):
+        pipeline_params = frozenset(names(param_decls(pspec, base)))
+        checked = pipeline_params
+        if res.kind == "PipelineRun":
+            pipeline_params |= frozenset(names(list(items(res.spec, "params", ("spec",)))))
+            # validateInlineParameters: the run's, the pipeline's, every task's params and specs'.
+            checked = pipeline_params.union(*(
+                names(list(items(pt, "params", p))) | names(param_decls(mapping(pt.get("taskSpec")), p))
+                for p, pt in pipeline_tasks(res)
+            ))
         for path, pt in pipeline_tasks(res):
             spec = pt.get("taskSpec")
             if not isinstance(spec, Mapping) or "spec" in spec:
@@ -124,5 +152,5 @@ def _scopes(res: Resource) -> Iterator[Scope]:
             bound = names(list(items(pt, "workspaces", path)))
             yield Scope(
                 "taskSpec", f"pipeline task '{text(pt.get('name'))}'", (*path, "taskSpec"), spec,
-                pipeline_params | provided, frozenset(bound),
+                pipeline_params | provided, frozenset(bound), checked,
             )

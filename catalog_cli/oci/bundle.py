@@ -1,12 +1,28 @@
 """The Tekton bundle format, over the registry edge in :mod:`.registry`.
 
-A Tekton bundle is an OCI image whose layers each hold one resource: a gzipped tar
-of one file with the resource's YAML, annotated ``dev.tekton.image.apiVersion``,
+A Tekton bundle is an image whose layers each hold one Tekton resource (a Task, a
+Pipeline, a StepAction), annotated ``dev.tekton.image.apiVersion``,
 ``dev.tekton.image.kind`` (lower case) and ``dev.tekton.image.name``; at most 20
-layers (the bundles resolver's contract). ``publish`` pushes each resource version
-of a catalog as ``REGISTRY/REPO/NAME:VERSION``; ``pull`` fetches one back with every
-blob checked against its digest (:func:`catalog_cli.sources.bundle.open_bundle` makes
-it a catalog that ``install`` can use).
+layers (Tekton's bundle contract, docs/tekton-bundle-contracts.md).
+
+``publish`` pushes each Tekton resource version of a catalog as
+``REGISTRY/REPO/NAME:VERSION``: OCI media types, a gzipped tar of one file with the
+catalog's own YAML bytes per layer. Templates are not Tekton resources: they are left
+out, and said so (:class:`Published`); a catalog's templates travel as the catalog
+itself (index.yaml over HTTP, or ``mirror export``).
+
+``pull`` fetches one back with every blob checked against its digest, and reads what
+Tekton's bundles resolver reads (pkg/remote/oci, pkg/resolution/resolver/bundle):
+
+- OCI or Docker media types (``tkn bundle push`` writes Docker's);
+- a layer that is a tar of one file, or, failing that, the layer's own bytes
+  ("raw"), either of them gzipped or not;
+- YAML or JSON documents (``tkn bundle push`` writes JSON);
+- ``dev.tekton.image.apiVersion`` as the resource's apiVersion (the contract) or as
+  its version alone (what ``tkn bundle push`` writes, ``v1``).
+
+Each layer's document must be what its annotations say. :func:`catalog_cli.sources.bundle.open_bundle`
+makes a pulled bundle a catalog that ``install`` can use.
 """
 
 from __future__ import annotations
@@ -34,6 +50,8 @@ ANNOTATION_API_VERSION = "dev.tekton.image.apiVersion"
 ANNOTATION_KIND = "dev.tekton.image.kind"
 ANNOTATION_NAME = "dev.tekton.image.name"
 MAX_LAYERS = 20
+#: What a Tekton bundle may hold (the contract: "Only Tekton CRDs").
+BUNDLE_KINDS = ("Task", "Pipeline", "StepAction")
 LAYER_MEDIA_TYPE = "application/vnd.oci.image.layer.v1.tar+gzip"
 CONFIG_MEDIA_TYPE = "application/vnd.oci.image.config.v1+json"
 RBAC_ANNOTATION = f"{PREFIX}/rbac"
@@ -57,11 +75,16 @@ def layer_bytes(filename: str, data: bytes) -> tuple[bytes, str]:
 
 
 def read_layer(blob: bytes, where: str) -> bytes:
-    """The one file of a bundle layer (gzipped or plain tar), within the size limit:
-    measured as it decompresses, headers checked before tarfile reads them (see
-    :mod:`catalog_cli.archives`), so a small blob cannot expand into gigabytes."""
+    """The resource of a bundle layer: the one file of a tar, or (as Tekton's resolver
+    falls back to) the layer's own bytes when they are no tar; either gzipped or plain.
+    Within the size limit: measured as it decompresses, tar headers checked before
+    tarfile reads them (see :mod:`catalog_cli.archives`), so a small blob cannot expand
+    into gigabytes."""
     from ..archives import Inflating, open_tar_stream
 
+    head = _head(Inflating(io.BytesIO(blob), MAX_LAYER_BYTES + LAYER_SLACK, where), tarfile.BLOCKSIZE)
+    if not _is_tar(head):
+        return Inflating(io.BytesIO(blob), MAX_LAYER_BYTES, where).read()
     data, files = b"", 0
     try:
         raw = Inflating(io.BytesIO(blob), MAX_LAYER_BYTES + LAYER_SLACK, where)
@@ -79,6 +102,32 @@ def read_layer(blob: bytes, where: str) -> bytes:
     return data
 
 
+def _head(stream: io.RawIOBase, size: int) -> bytes:
+    """The first ``size`` bytes of ``stream`` (fewer at its end)."""
+    out = b""
+    while len(out) < size:
+        chunk = stream.read(size - len(out))
+        if not chunk:
+            break
+        out += chunk
+    return out
+
+
+def _is_tar(head: bytes) -> bool:
+    """Whether a layer starting with ``head`` is a tar: a whole header block whose
+    checksum holds (a YAML or JSON document never has one), or the zero block of an
+    empty tar."""
+    if len(head) < tarfile.BLOCKSIZE:
+        return False
+    if not head.strip(b"\0"):
+        return True
+    try:
+        tarfile.TarInfo.frombuf(head, "utf-8", "surrogateescape")
+    except tarfile.HeaderError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class BundleLayer:
     """One resource to put in a bundle: its file's bytes and what the layer says of it."""
@@ -90,7 +139,13 @@ class BundleLayer:
 
 
 def resource_of(data: bytes, where: str) -> BundleLayer:
-    docs = yamlio.loads_all(data.decode("utf-8"), where)
+    """The one resource ``data`` holds (YAML or JSON), and what it is."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"a bundle layer holds a YAML or JSON document; this one is not UTF-8 text "
+                         f"(byte {exc.start})", where) from exc
+    docs = yamlio.loads_all(text, where)
     if len(docs) != 1 or not isinstance(docs[0], dict):
         raise InputError("a bundle layer holds exactly one Tekton resource", where)
     doc = docs[0]
@@ -147,10 +202,39 @@ class Pushed:
     digest: str
 
 
+#: Why a Template is not pushed (a note when publishing everything; an error when named).
+NOT_A_BUNDLE = ("a Tekton bundle holds only Tasks, Pipelines and StepActions; publish templates as a "
+                "catalog (index.yaml on a web server, or catalog mirror export)")
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An entry ``publish`` left out: not a Tekton kind."""
+
+    name: str
+    kind: str
+    version: str
+
+
+@dataclass
+class Published:
+    pushed: list[Pushed]
+    skipped: list[Skipped]
+
+    @property
+    def note(self) -> str:
+        """One line on what was left out and why; empty when nothing was."""
+        if not self.skipped:
+            return ""
+        what = ", ".join(sorted({f"{s.kind.lower()}/{s.name}" for s in self.skipped}))
+        return f"not pushed: {what}: {NOT_A_BUNDLE}"
+
+
 def publish(catalog: Catalog, target: str, names: list[str], *, all_versions: bool = False,
             insecure: bool = False, on_push: Callable[[Pushed], None] | None = None,
-            settings: Settings | None = None) -> list[Pushed]:
-    """Push each chosen entry as ``TARGET/NAME:VERSION``, one resource per bundle.
+            settings: Settings | None = None) -> Published:
+    """Push each chosen Task, Pipeline and StepAction as ``TARGET/NAME:VERSION``, one
+    resource per bundle; other kinds (templates) are left out, or refused when named.
 
     The file pushed is the catalog's own (digest-checked on read), so the layer holds
     the bytes whose sha256 the index names; the manifest carries that digest and the
@@ -159,11 +243,19 @@ def publish(catalog: Catalog, target: str, names: list[str], *, all_versions: bo
     if base.tag or base.digest:
         raise InputError("--oci takes REGISTRY/REPOSITORY; tags are the versions", target)
     entries: list[Entry] = []
+    skipped: list[Skipped] = []
     for name in names or catalog.names():
-        for kind in catalog.kinds(name):
+        kinds = catalog.kinds(name)
+        if names and not any(k in BUNDLE_KINDS for k in kinds):
+            raise InputError(f"{name} is a {' and a '.join(kinds)}: {NOT_A_BUNDLE}", name)
+        for kind in kinds:
             items = catalog.versions(name, kind)
-            entries += list(items) if all_versions else [catalog.get(name, None, kind)]
-    out = []
+            chosen = list(items) if all_versions else [catalog.get(name, None, kind)]
+            if kind in BUNDLE_KINDS:
+                entries += chosen
+            else:
+                skipped += [Skipped(e.name, e.kind, e.version) for e in chosen]
+    out = Published([], skipped)
     for e in entries:
         data = catalog.read_file(e.path, e.digest)
         res = resource_of(data, e.path)
@@ -179,7 +271,7 @@ def publish(catalog: Catalog, target: str, names: list[str], *, all_versions: bo
         pushed = Pushed(e.name, e.kind, e.version, str(ref), digest)
         if on_push:
             on_push(pushed)
-        out.append(pushed)
+        out.pushed.append(pushed)
     return out
 
 
@@ -204,9 +296,17 @@ def pull(text: str, *, insecure: bool = False, settings: Settings | None = None)
     ref = parse_ref(text)
     reg = client(ref, insecure, settings)
     body, digest = fetch_manifest(reg, ref)
-    manifest = json.loads(body)
+    try:
+        manifest = json.loads(body)
+    except ValueError as exc:
+        raise InputError(f"manifest is not JSON: {exc}", str(ref)) from exc
+    items = manifest.get("layers") if isinstance(manifest, dict) else None
+    if not isinstance(items, list) or not all(isinstance(x, dict) for x in items):
+        raise InputError("manifest has no list of layers: not an image manifest", str(ref))
+    if len(items) > MAX_LAYERS:
+        raise InputError(f"a Tekton bundle holds at most {MAX_LAYERS} resources, this one {len(items)}", str(ref))
     layers = []
-    for i, layer in enumerate(manifest.get("layers") or []):
+    for i, layer in enumerate(items):
         ann = layer.get("annotations") or {}
         where = f"{ref} layer {i}"
         if not all(ann.get(k) for k in (ANNOTATION_API_VERSION, ANNOTATION_KIND, ANNOTATION_NAME)):
@@ -216,12 +316,24 @@ def pull(text: str, *, insecure: bool = False, settings: Settings | None = None)
             raise InputError("layer has no size in the manifest", where)
         if size > MAX_LAYER_BYTES:
             raise InputError(f"layer is over {MAX_LAYER_BYTES:,} bytes", where)
-        blob = fetch_blob(reg, ref, layer["digest"], size, where)
-        layers.append(Layer(ann[ANNOTATION_API_VERSION], ann[ANNOTATION_KIND], ann[ANNOTATION_NAME],
-                            read_layer(blob, where)))
+        blob = fetch_blob(reg, ref, str(layer.get("digest")), size, where)
+        data = read_layer(blob, where)
+        _check_annotations(ann, resource_of(data, where), where)
+        layers.append(Layer(ann[ANNOTATION_API_VERSION], ann[ANNOTATION_KIND], ann[ANNOTATION_NAME], data))
     if not layers:
         raise InputError("bundle has no layers", str(ref))
     return Bundle(ref.with_digest(digest), dict(manifest.get("annotations") or {}), tuple(layers))
+
+
+def _check_annotations(ann: dict[str, str], res: BundleLayer, where: str) -> None:
+    """The layer's document is what its annotations say (the contract: "the annotations
+    and contents all match"); the apiVersion may be given as its version alone, as
+    ``tkn bundle push`` writes it."""
+    said = (ann[ANNOTATION_API_VERSION], ann[ANNOTATION_KIND], ann[ANNOTATION_NAME])
+    if (said[0] not in (res.api_version, res.api_version.rpartition("/")[2]) or said[1] != res.kind.lower()
+            or said[2] != res.name):
+        raise InputError(f"the layer's annotations say {said[1]} {said[2]} ({said[0]}), its document is "
+                         f"{res.kind} {res.name} ({res.api_version})", where)
 
 
 # -- rendering pipelines against bundles ------------------------------------------------------
@@ -229,8 +341,9 @@ def bundle_task_refs(objects: list[dict[str, Any]], base: str,
                      keep: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
     """Pipelines whose ``taskRef: {name: X}`` become ``resolver: bundles`` references to
     ``BASE/X:VERSION``, X's version being the one rendered beside it (its version label);
-    the Tasks so referenced (and their ServiceAccount, Role and RoleBinding) are left
-    out unless named in ``keep``."""
+    the Tasks so referenced, or already fetched from ``BASE/X`` by the bundles resolver
+    (and their ServiceAccount, Role and RoleBinding), are left out unless named in ``keep``."""
+    from ..refs import ResolverRef, parse_ref as parse_task_ref
     import copy
 
     from ..manifests import PACKAGE_LABEL
@@ -254,6 +367,10 @@ def bundle_task_refs(objects: list[dict[str, Any]], base: str,
         spec = obj.get("spec") or {}
         for task in [*(spec.get("tasks") or []), *(spec.get("finally") or [])]:
             ref = task.get("taskRef") if isinstance(task, dict) else None
+            fetched = parse_task_ref(ref, "Task")
+            if (isinstance(fetched, ResolverRef) and fetched.resolver == "bundles" and fetched.image
+                    and fetched.image.base == f"{target.registry}/{target.repository}/{fetched.name}"):
+                via_bundle.add(fetched.name)
             name = ref.get("name") if isinstance(ref, dict) else None
             if (not isinstance(ref, dict) or name not in versions_of or ref.get("resolver")
                     or ref.get("kind") not in (None, "Task")):

@@ -39,7 +39,10 @@ class Provider(Protocol[K, C, R]):
         ...
 
     def allows(self, requirement: R, candidate: C) -> bool:
-        """Whether ``candidate`` (of the package ``requirement`` names) satisfies it."""
+        """Whether ``candidate`` (of the package ``requirement`` names) satisfies it.
+        A provider may also have ``mask(requirement, key) -> int``: the same answer for
+        every candidate of ``key`` at once, bit i for ``candidates(key)[i]``; the solver
+        then asks that instead (a bisection beats a test per candidate)."""
         ...
 
     def dependencies(self, candidate: C) -> Sequence[R]:

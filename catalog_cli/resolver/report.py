@@ -15,6 +15,7 @@ from typing import Protocol
 from .terms import (
     ROOT,
     ConflictCause,
+    CycleCause,
     DependencyCause,
     Incompatibility,
     NoVersionsCause,
@@ -25,7 +26,7 @@ from .terms import (
 
 FAILED = "the requirements cannot be satisfied"
 #: Past this many lines an explanation shows its first and last lines and a summary.
-MAX_LINES = 40
+MAX_LINES = 15
 
 
 class Names(Protocol):
@@ -47,6 +48,11 @@ class Explanation:
         self.lines: list[tuple[str, int | None]] = []
         self.numbers: dict[int, int] = {}  # id(incompatibility) -> line number
         self.derivations: dict[int, int] = {}
+        #: Lines that only carry a requirement one dependency further, by line index:
+        #: (who requires, the package reached). Runs of them are told in one line.
+        self.steps: dict[int, tuple[object, str]] = {}
+        #: The whole derivation, when :meth:`render` shortened it.
+        self.full: str | None = None
 
     # -- words for sets and terms ----------------------------------------------------
     def set_text(self, term: Term) -> str:
@@ -106,6 +112,8 @@ class Explanation:
             return self._no_versions(inc.terms[0])
         if isinstance(cause, UnavailableCause):
             return f"{self.terse(inc.terms[0], every=True)} {cause.reason}"
+        if isinstance(cause, CycleCause):
+            return f"{cause.path} is a dependency cycle"
         if inc.is_failure:
             return FAILED
         terms = inc.terms
@@ -217,25 +225,57 @@ class Explanation:
 
     # -- the derivation walk (pub's SolveFailure._visit) -----------------------------
     def render(self, failure: Incompatibility) -> str:
+        """The explanation a person reads in one go: chains of the same step told in one
+        line, at most MAX_LINES lines and a summary; ``self.full`` keeps every line when
+        that shortened it."""
         if not isinstance(failure.cause, ConflictCause):
             return f"Because {self.text(failure)}, {FAILED}."
         self._count(failure)
         self._visit(failure, failure)
-        lines = [f"({number}) {message}" if number is not None else message
+        every = [f"({number}) {message}" if number is not None else message
                  for message, number in self.lines]
+        lines = self._collapse(every)
+        if len(lines) < len(every):
+            self.full = "\n".join(every)
         if len(lines) <= MAX_LINES:
             return "\n".join(lines)
+        self.full = "\n".join(every)
         # A proof this long hides its point: show both ends, then the facts it rests on
         # other than dependencies (what someone could change: a range, a cluster).
         head, tail = lines[:MAX_LINES // 2], lines[-(MAX_LINES // 4):]
-        facts = list(dict.fromkeys(self.text(i) for i in self._leaves(failure)
+        facts = list(dict.fromkeys(self.text(i) for i in self.leaves(failure)
                                    if not isinstance(i.cause, DependencyCause)))
         return "\n".join([
             *head, f"... ({len(lines) - len(head) - len(tail)} more lines) ...", *tail,
-            "The conflict comes down to dependencies and: " + "; ".join(facts) + ".",
+            ("The conflict comes down to dependencies and: " + "; ".join(facts) + "." if facts
+             else "The conflict comes down to dependencies alone: the ranges above cannot all hold."),
         ])
 
-    def _leaves(self, inc: Incompatibility) -> list[Incompatibility]:
+    def _collapse(self, lines: list[str]) -> list[str]:
+        """Runs of five lines or more that each carry the same requirement further along
+        dependencies keep their first and last line; the ones between become one "and so
+        on" line naming the packages they reach (as uv and pub shorten such chains)."""
+        out: list[str] = []
+        i = 0
+        while i < len(lines):
+            j = i
+            while j + 1 < len(lines) and i in self.steps and j + 1 in self.steps \
+                    and self.steps[j + 1][0] == self.steps[i][0]:
+                j += 1
+            if j - i + 1 >= 5:
+                middle = [self.steps[k][1] for k in range(i + 1, j)]
+                shown = ", ".join(middle if len(middle) <= 6 else [*middle[:3], "...", *middle[-2:]])
+                out += [lines[i], f"And so on, in {len(middle)} more steps of the same kind, through {shown}.",
+                        lines[j]]
+                i = j + 1
+            else:
+                out.append(lines[i])
+                i += 1
+        return out
+
+    @staticmethod
+    def leaves(inc: Incompatibility) -> list[Incompatibility]:
+        """The external facts (dependencies, unavailable versions, cycles...) a derivation rests on."""
         out: list[Incompatibility] = []
         seen: set[int] = set()
         stack = [inc]
@@ -259,6 +299,13 @@ class Explanation:
         if isinstance(inc.cause, ConflictCause):
             self._count(inc.cause.conflict)
             self._count(inc.cause.other)
+
+    def _mark_step(self, inc: Incompatibility, numbered: bool, *facts: Incompatibility) -> None:
+        """Note that the line about to be written only follows dependencies (``facts``)."""
+        positive = tuple((t.key, t.mask) for t in inc.terms if t.positive)
+        reached = [t for t in inc.terms if not t.positive]
+        if not numbered and len(reached) == 1 and all(isinstance(f.cause, DependencyCause) for f in facts):
+            self.steps[len(self.lines)] = (positive, self.names.name(reached[0].key))
 
     def _write(self, inc: Incompatibility, message: str, numbered: bool) -> None:
         if numbered:
@@ -328,6 +375,7 @@ class Explanation:
                     inner, inner_ext = inner_ext, inner
                 self._visit(inner, root)
                 reason = self.both(inner_ext, ext)
+                self._mark_step(inc, numbered, inner_ext, ext)
             else:
                 self._visit(derived, root)
                 reason = self.text(ext)

@@ -17,13 +17,14 @@ from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic
 
-from ..errors import NoSolution, ResolutionError
+from ..errors import CatalogError, NoSolution, ResolutionError
 from .partial import Assignment, PartialSolution
 from .protocol import C, K, Provider, R, Result
 from .report import Explanation
 from .terms import (
     ROOT,
     ConflictCause,
+    CycleCause,
     DependencyCause,
     Incompatibility,
     NoVersionsCause,
@@ -44,7 +45,6 @@ class _Package:
     candidates: Sequence[Any]
     full: int
     deps: dict[int, Sequence[Any]] = field(default_factory=dict)  # by candidate index
-    dep_masks: dict[Any, int] | None = None  # requirement -> versions that have it
     reasons: list[str | None] | None = None
     preferred: Any = None
 
@@ -90,10 +90,21 @@ class Resolver(Generic[K, C, R]):
         self._packages[ROOT] = _Package((None,), 1)
         self._add(Incompatibility.of([Term(ROOT, 1, False)], RootCause()))
         key: Any = ROOT
-        while key is not None:
-            self._propagate(key)
-            key = self._decide()
-        return self._result()
+        while True:
+            while key is not None:
+                try:
+                    self._propagate(key)
+                except NoSolution as failure:
+                    raise self._cycle_failure(failure) from None
+                key = self._decide()
+            deps = self._dependencies()
+            order = self._install_order(deps)
+            if isinstance(order, list):
+                return self._result(deps, order)
+            # A cycle among the chosen versions: learn that these versions cannot go
+            # together and search on; older versions may avoid it.
+            self._add(self._cycle_incompatibility(order))
+            key = order.cycle[0]
 
     # -- packages ----------------------------------------------------------------------
     def _package(self, key: Any) -> _Package:
@@ -123,26 +134,41 @@ class Resolver(Generic[K, C, R]):
     def _mask(self, req: R, key: Any) -> int:
         mask = self._masks.get((key, req))
         if mask is None:
-            allows = self.provider.allows
-            mask = 0
-            for i, cand in enumerate(self._package(key).candidates):
-                if allows(req, cand):
-                    mask |= 1 << i
+            fast = getattr(self.provider, "mask", None)  # optional: see Provider.allows
+            if fast is not None and key is not ROOT:
+                mask = int(fast(req, key))
+            else:
+                allows = self.provider.allows
+                mask = 0
+                for i, cand in enumerate(self._package(key).candidates):
+                    if allows(req, cand):
+                        mask |= 1 << i
             self._masks[(key, req)] = mask
         return mask
 
-    def _versions_with(self, key: Any, req: R) -> int:
-        """The candidates of ``key`` that have requirement ``req`` (to state a dependency
-        once for all of them: "foo >=2.0 depends on bar ^1")."""
-        pkg = self._package(key)
+    def _versions_within(self, key: Any, index: int, req: R, dep: Any) -> int:
+        """The candidates of ``key`` whose own requirement on ``dep`` allows nothing
+        ``req`` (of candidate ``index``) does not: each of them needs ``dep`` within
+        ``req``, so one incompatibility states it for all ("foo <=2.0 depends on bar
+        <=2.0"), also when every version writes its own range (``bar <=1.0``, ``bar
+        <=1.1``...: nothing to merge by text). A sibling whose requirement is invalid is
+        left out here: that is reported only if the sibling itself is tried."""
         if key is ROOT:
             return 1
-        if pkg.dep_masks is None:
-            pkg.dep_masks = {}
-            for i in range(len(pkg.candidates)):
-                for r in self._deps(key, i):
-                    pkg.dep_masks[r] = pkg.dep_masks.get(r, 0) | 1 << i
-        return pkg.dep_masks.get(req, 0)
+        pkg = self._package(key)
+        want = self._mask(req, dep)
+        found = 1 << index
+        for i in range(len(pkg.candidates)):
+            if i == index:
+                continue
+            for r in self._deps(key, i):
+                try:
+                    if self._identify(r, key, i) == dep and not self._mask(r, dep) & ~want:
+                        found |= 1 << i
+                        break
+                except CatalogError:
+                    break
+        return found
 
     def _unavailable(self, key: Any, index: int) -> tuple[str, int] | None:
         if key is ROOT:
@@ -275,7 +301,7 @@ class Resolver(Generic[K, C, R]):
                 self._package(dep)
                 label = self.provider.describe(req)
                 inc = Incompatibility.of([
-                    Term(key, self._versions_with(key, req), True),
+                    Term(key, self._versions_within(key, index, req, dep), True),
                     Term(dep, self._mask(req, dep), False, label),
                 ], DependencyCause())
                 if not inc.terms[1].mask:
@@ -308,20 +334,31 @@ class Resolver(Generic[K, C, R]):
         return "you" if key is ROOT else self.provider.name(key)
 
     def _failure(self, inc: Incompatibility) -> NoSolution:
-        return NoSolution(Explanation(_Names(self)).render(inc), inc)
+        explanation = Explanation(_Names(self))
+        message = explanation.render(inc)
+        if explanation.full is not None:
+            message += "\n(shortened: --verbose shows every step)"
+        return NoSolution(message, inc, explanation.full)
 
-    def _result(self) -> Result[K, C, R]:
+    def _dependencies(self) -> dict[Any, list[Any]]:
+        """What each decided package depends on, in the order asked."""
         sol = self._solution
         deps: dict[Any, list[Any]] = {}
-        required_by: dict[Any, list[tuple[Any, R]]] = {}
         for key, index in sol.decisions.items():
             deps[key] = []
             for req in self._deps(key, index):
                 dep = self._identify(req, key, index)
                 if dep not in deps[key]:
                     deps[key].append(dep)
+        return deps
+
+    def _result(self, deps: dict[Any, list[Any]], order: list[Any]) -> Result[K, C, R]:
+        sol = self._solution
+        required_by: dict[Any, list[tuple[Any, R]]] = {}
+        for key, index in sol.decisions.items():
+            for req in self._deps(key, index):
+                dep = self._identify(req, key, index)
                 required_by.setdefault(dep, []).append((None if key is ROOT else key, req))
-        order = self._install_order(deps)
         return Result(
             chosen={k: self._package(k).candidates[sol.decisions[k]] for k in order},
             dependencies={k: tuple(deps[k]) for k in order},
@@ -329,9 +366,9 @@ class Resolver(Generic[K, C, R]):
             steps=self.steps,
         )
 
-    def _install_order(self, deps: dict[Any, list[Any]]) -> list[Any]:
-        """Dependencies before dependents, each in the order it was asked for; a cycle
-        is an error. Depth-first, without recursion (chains may be long)."""
+    def _install_order(self, deps: dict[Any, list[Any]]) -> list[Any] | _Cycle:
+        """Dependencies before dependents, each in the order it was asked for, or the
+        first cycle met. Depth-first, without recursion (chains may be long)."""
         order: list[Any] = []
         done: set[Any] = set()
         path: list[Any] = [ROOT]
@@ -345,22 +382,39 @@ class Resolver(Generic[K, C, R]):
                 if key is not ROOT:
                     order.append(key)
             elif dep in path:
-                raise self._cycle(path[path.index(dep):] + [dep])
+                return _Cycle(path[path.index(dep):] + [dep])
             elif dep not in done:
                 path.append(dep)
                 todo.append(iter(deps[dep]))
         return order
 
-    def _cycle(self, keys: list[Any]) -> ResolutionError:
-        # Tekton resources refer to each other by name at run time; a Task cannot
-        # contain the Pipeline that runs it, so a cycle is always a catalog mistake.
+    def _cycle_incompatibility(self, found: _Cycle) -> Incompatibility:
         sol = self._solution
         version = self.provider.version
-        names = [f"{self._name(k)} {version(self._package(k).candidates[sol.decisions[k]])}"
-                 for k in keys]
-        return ResolutionError(
-            f"dependency cycle: {' -> '.join(names)} (Tekton resources cannot depend on "
-            "themselves, even through others)")
+        path = " -> ".join(f"{self._name(k)} {version(self._package(k).candidates[sol.decisions[k]])}"
+                           for k in found.cycle)
+        terms = [Term(k, 1 << sol.decisions[k], True) for k in dict.fromkeys(found.cycle)]
+        return Incompatibility.of(terms, CycleCause(path))
+
+    def _cycle_failure(self, failure: NoSolution) -> ResolutionError:
+        """A failure that comes down to one dependency cycle and dependencies says just
+        that (a catalog mistake, not a matter of ranges); any other keeps its full
+        explanation, the cycles in it named as facts."""
+        assert isinstance(failure.incompatibility, Incompatibility)
+        leaves = Explanation.leaves(failure.incompatibility)
+        cycles = {i.cause.path for i in leaves if isinstance(i.cause, CycleCause)}
+        rest = [i for i in leaves if not isinstance(i.cause, (CycleCause, DependencyCause, RootCause))]
+        if len(cycles) == 1 and not rest:
+            # Tekton resources refer to each other by name at run time; a Task cannot
+            # contain the Pipeline that runs it, so a cycle is always a catalog mistake.
+            return ResolutionError(f"dependency cycle: {cycles.pop()} (Tekton resources cannot depend "
+                                   "on themselves, even through others)")
+        return failure
+
+
+@dataclass(frozen=True)
+class _Cycle:
+    cycle: list[Any]
 
 
 _CONFLICT: Any = object()

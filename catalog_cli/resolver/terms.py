@@ -102,6 +102,16 @@ class UnavailableCause:
 
 
 @dataclass(frozen=True)
+class CycleCause:
+    """``{P1 = v1, P2 = v2, ...}``: these versions depend on each other in a circle
+    (``path`` names them, ``a 2.0 -> b 1.0 -> a 2.0``), so a solution with them all has
+    no install order. Learnt like any conflict, so an older version that avoids the
+    cycle is still found."""
+
+    path: str
+
+
+@dataclass(frozen=True)
 class ConflictCause:
     """Derived from two incompatibilities during conflict resolution."""
 
@@ -109,7 +119,7 @@ class ConflictCause:
     other: Incompatibility
 
 
-Cause = RootCause | DependencyCause | NoVersionsCause | UnavailableCause | ConflictCause
+Cause = RootCause | DependencyCause | NoVersionsCause | UnavailableCause | CycleCause | ConflictCause
 
 
 @dataclass(eq=False)

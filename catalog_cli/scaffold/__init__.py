@@ -11,6 +11,7 @@ Modules, one concern each:
 - :mod:`.render`: placeholders substituted in parsed YAML trees (never in text);
 - :mod:`.generate`: a template version + answers -> the text of every file;
 - :mod:`.merge`: the three-way merge of one file;
+- :mod:`.layout`: where a scaffold lives (one folder, or the repository around ``.tekton/``);
 - :mod:`.project`: ``create`` and ``update`` on a folder;
 - :mod:`.deploy`: which generated objects ``--install`` may apply, checked (the install
   itself, through the install path, is :mod:`catalog_cli.actions.scaffold`).
@@ -18,11 +19,11 @@ Modules, one concern each:
 
 from __future__ import annotations
 
-from .answers import ANSWERS_FILE
+from . import layout
 from .project import FileChange, Outcome, create, update
-from .template import PIPELINES_AS_CODE, TRIGGERS, VARIANTS, Parameter, Template, load
+from .template import ANSWERS_FILE, PIPELINES_AS_CODE, TRIGGERS, VARIANTS, Parameter, Template, load
 
 __all__ = [
     "ANSWERS_FILE", "PIPELINES_AS_CODE", "TRIGGERS", "VARIANTS", "FileChange", "Outcome", "Parameter",
-    "Template", "create", "load", "update",
+    "Template", "create", "layout", "load", "update",
 ]

@@ -5,9 +5,11 @@ A template is written by someone else, so what its files ask for is checked here
 one place, each refusal naming the file and the object:
 
 - only the kinds a service needs (:data:`~catalog_cli.manifests.SERVICE_KINDS`), each
-  with its own API group, in the namespace being installed into; cluster-scoped ones
-  only with the namespace's name prefix (``<namespace>:``), so two services can never
-  share one and a record can never name another namespace's;
+  with its own API group, in the namespace being installed into (a namespaced object
+  that names none gets it here, as ``kubectl apply -n`` gives it; one naming another
+  is refused); cluster-scoped ones only with the namespace's name prefix
+  (``<namespace>:``), so two services can never share one and a record can never name
+  another namespace's;
 - RBAC only as shown: no ``*``, no non-resource URLs, no aggregation (a ClusterRole
   that collects others' rules, or lends its rules to ``admin``/``edit``/``view``);
 - a binding binds only a role generated with it, only to ServiceAccounts of the namespace;
@@ -97,7 +99,7 @@ def select(outcome: Outcome, namespace: str) -> Selection:
                 sel.skipped.append(f"{path}: {kind} {meta.get('name') or meta.get('generateName')} "
                                    "(creating it starts a run)")
             elif kind in SERVICE_KINDS:
-                g = GeneratedObject(path, doc)
+                g = GeneratedObject(path, _placed(doc, namespace))
                 _check_object(g, meta, namespace)
                 if (g.kind, g.name) in seen:
                     raise g.refuse("is generated twice")
@@ -114,6 +116,14 @@ def select(outcome: Outcome, namespace: str) -> Selection:
     return sel
 
 
+def _placed(doc: dict[str, Any], namespace: str) -> dict[str, Any]:
+    """``doc`` in ``namespace`` when it is namespaced and names no namespace itself."""
+    meta = doc.get("metadata")
+    if doc["kind"] in CLUSTER_SCOPED or not isinstance(meta, dict) or "namespace" in meta:
+        return doc
+    return {**doc, "metadata": {**meta, "namespace": namespace}}
+
+
 def _check_object(g: GeneratedObject, meta: dict[str, Any], namespace: str) -> None:
     if not isinstance(meta.get("name"), str) or not meta["name"]:
         raise InputError(f"{g.kind} has no metadata.name (scaffold --install applies named objects only)", g.path)
@@ -128,7 +138,7 @@ def _check_object(g: GeneratedObject, meta: dict[str, Any], namespace: str) -> N
             raise g.refuse(f"is cluster-scoped and its name does not start with {prefix!r}, so another "
                            "namespace's service could have the same one; run `catalog scaffold --update` "
                            "to move to the newest template version")
-    elif meta.get("namespace") != namespace:
+    elif meta.get("namespace", namespace) != namespace:
         raise g.refuse(f"is for namespace {meta.get('namespace')!r}, not {namespace!r}")
     if not may_name(SERVICE, "", namespace, g.kind, g.name):
         raise g.refuse("is not a valid name for it")

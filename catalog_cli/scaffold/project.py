@@ -20,16 +20,19 @@ from typing import Any
 
 from .. import fsutil, versions, yamlio
 from ..errors import InputError, NotFound
+from ..words import plural
 from . import answers as answers_mod
-from .answers import ANSWERS_FILE, Answer, Asker, Record, read_record, render_record, sha256
+from . import layout
+from .answers import Answer, Asker, Record, read_record, render_record, sha256
 from .generate import Generated, generate, resolve_dependencies
-from .merge import Conflict, three_way, unified
-from .template import VARIANTS, TemplateSource, load
+from .merge import END_MARKER, LOCAL_MARKER, Conflict, three_way, unified
+from .template import ANSWERS_FILE, TEKTON_DIR, VARIANTS, Template, TemplateSource, load
 
 
 @dataclass(frozen=True)
 class FileChange:
-    """What happens to one file: create, update, merge, conflict, delete, keep, unchanged."""
+    """What happens to one file: create, update, merge, conflict, move (from where the
+    note says), delete, keep, unchanged."""
 
     path: str
     action: str
@@ -81,23 +84,27 @@ def _read(folder: Path, rel: str) -> str | None:
     return yamlio.read_text(path) if path.is_file() else None
 
 
-def create(catalog: TemplateSource, name: str, *, folder: Path, version: str | None = None,
+def create(catalog: TemplateSource, name: str, *, folder: Path | None = None, version: str | None = None,
            variant: str = VARIANTS[0], given: Mapping[str, str | None] | None = None,
            sets: Iterable[str] = (), ask: Asker | None = None, dry_run: bool = False,
            force: bool = False, catalog_location: str | None = None) -> Outcome:
-    """Generate ``folder`` from template ``name``. Refuses a folder already scaffolded
-    (use update) and, without ``force``, files that exist with other content."""
+    """Generate ``folder`` from template ``name`` (None: where the template version writes
+    by default, see :mod:`.layout`). Refuses a folder already scaffolded (use update)
+    and, without ``force``, files that exist with other content."""
     if variant not in VARIANTS:
         raise InputError(f"unknown variant {variant!r} ({', '.join(VARIANTS)})")
-    if fsutil.inside(folder, ANSWERS_FILE).exists():
-        rec = read_record(folder)
-        raise InputError(f"already scaffolded from {rec.template} {rec.version}: "
-                         "use `catalog scaffold --update`", str(folder))
     template = load(catalog, name, version)
+    folder, where = layout.root_for(template, folder)
+    for at in (folder, folder / TEKTON_DIR):
+        if layout.has_record(at):
+            rec = read_record(at)
+            raise InputError(f"already scaffolded from {rec.template} {rec.version}: "
+                             "use `catalog scaffold --update`", str(at))
     pairs = answers_mod.parse_sets(sets)
     answers = answers_mod.complete(template, answers_mod.collect(template, given or {}, pairs), ask)
     gen = generate(catalog, template, answers, variant, resolve_dependencies(catalog, template))
     out = _outcome(gen, folder, dry_run)
+    out.notes += [where] if where else []
     clashes = []
     for path, text in gen.files.items():
         local = _read(folder, path)
@@ -118,14 +125,20 @@ def create(catalog: TemplateSource, name: str, *, folder: Path, version: str | N
     return out
 
 
-def update(catalog: TemplateSource, folder: Path, *, version: str | None = None,
+def update(catalog: TemplateSource, folder: Path | None = None, *, version: str | None = None,
            given: Mapping[str, str | None] | None = None, sets: Iterable[str] = (),
            ask: Asker | None = None, dry_run: bool = False) -> Outcome:
-    """Regenerate ``folder`` from the newest template version (or ``version``) and merge
-    three-way with local edits: the base is what the recorded version generated."""
+    """Regenerate the scaffold at ``folder`` (None: the one here, see :func:`.layout.locate`)
+    from the newest template version (or ``version``) and merge three-way with local
+    edits: the base is what the recorded version generated. A file the new version
+    writes elsewhere (its ``previously``) is merged and moved; a move to a version of
+    the ``repository`` layout takes the scaffold from ``.tekton/`` to the repository."""
+    folder = layout.locate(folder)
     fsutil.inside(folder, ANSWERS_FILE)  # refuse a linked folder or answers file before reading it
     record = read_record(folder)
+    _refuse_unresolved(folder, record.files)
     notes = []
+    old: Template | None = None
     try:
         old = load(catalog, record.template, record.version)
         base_files = generate(catalog, old, record.answers, record.variant,
@@ -139,25 +152,84 @@ def update(catalog: TemplateSource, folder: Path, *, version: str | None = None,
     template = load(catalog, record.template, version)
     if version is None and versions.parse(template.version) < versions.parse(record.version):
         template = load(catalog, record.template, record.version)  # newer than the newest stable: stay
+    moving = layout.move(folder, old.layout if old else layout.layout_of(list(record.files)), template)
+    base_files = {moving.prefix + p: text for p, text in base_files.items()}
+    recorded = {moving.prefix + p: digest for p, digest in record.files.items()}
     pairs = answers_mod.parse_sets(sets)
     collected = answers_mod.collect(template, given or {}, pairs, base=record.answers)
     dropped = sorted(k for k in collected if template.parameter(k) is None)
     answers = answers_mod.complete(template, collected, ask)
     new = generate(catalog, template, answers, record.variant, resolve_dependencies(catalog, template))
-    out = _outcome(new, folder, dry_run)
+    out = _outcome(new, moving.root, dry_run)
     out.from_version = record.version
     out.notes += notes
     if dropped:
         out.notes.append(f"{template.name} {template.version} no longer has the parameters "
                          f"{', '.join(dropped)}: their answers were dropped")
-    for path in sorted(set(base_files) | set(record.files) | set(new.files)):
-        _update_one(out, path, base_files.get(path), record.files.get(path), new.files.get(path))
+    moved = _moves(out, template, record.variant, new.files, recorded)
+    for path in sorted((set(base_files) | set(recorded) | set(new.files)) - set(moved.values())):
+        source = moved.get(path, path)
+        _update_one(out, path, base_files.get(source), recorded.get(source), new.files.get(path), source)
+    if moving.prefix:
+        old_answers = moving.prefix + ANSWERS_FILE
+        out.notes.append(f"moved from {folder} to {moving.root}: {template.name} {template.version} writes "
+                         f"the repository's {TEKTON_DIR}/ and what goes beside it")
+        out.changes.append(FileChange(old_answers, "delete", f"moved to {ANSWERS_FILE}",
+                                      unified(old_answers, _read(moving.root, old_answers), None)))
     _finish(out, _record(new, record.catalog))
     return out
 
 
-def _update_one(out: Outcome, path: str, base: str | None, recorded: str | None, new: str | None) -> None:
-    local = _read(out.folder, path)
+def _refuse_unresolved(folder: Path, files: Iterable[str]) -> None:
+    """An update on top of the last one's conflict markers would merge the markers as
+    if they were edits: refuse, naming the first file and line that still has one."""
+    for rel in sorted(files):
+        text = _read(folder, rel)
+        for number, line in enumerate((text or "").splitlines(), 1):
+            if line.startswith((LOCAL_MARKER, END_MARKER)):
+                raise InputError(f"line {number} still has a conflict marker from the last update: resolve "
+                                 f"every conflict (keep what you want between {LOCAL_MARKER} and "
+                                 f"{END_MARKER}, delete the markers), then update again", str(folder / rel))
+
+
+def _moves(out: Outcome, template: Template, variant: str, new: Mapping[str, str],
+           recorded: Mapping[str, str]) -> dict[str, str]:
+    """new path -> the earlier path of each file the new version writes elsewhere: a path
+    it lists as ``previously``, generated before and no longer written, while nothing
+    is at the new path yet."""
+    moved: dict[str, str] = {}
+    for f in template.files_for(variant):
+        if f.path in recorded or _read(out.folder, f.path) is not None:
+            continue
+        source = next((p for p in f.previously if p in recorded and p not in new and p not in moved.values()),
+                      None)
+        if source is not None:
+            moved[f.path] = source
+    return moved
+
+
+def _update_one(out: Outcome, path: str, base: str | None, recorded: str | None, new: str | None,
+                source: str | None = None) -> None:
+    """Merge one file; ``source`` is where it is now, when the new version moves it."""
+    source = source or path
+    local = _read(out.folder, source)
+    if source == path or local is None:
+        _merge_one(out, path, local, base, recorded, new)
+        return
+    before = len(out.changes)
+    _merge_one(out, path, local, base, recorded, new)  # merged as if it were at its new place ...
+    change = (out.changes[before:] or [FileChange(path, "unchanged")])[0]
+    del out.changes[before:]
+    # ... then written there whatever it holds, and removed from where it was.
+    out.files.setdefault(path, local)
+    action = "move" if change.action == "unchanged" else change.action
+    out.changes.append(FileChange(path, action, "; ".join(filter(None, [f"moved from {source}", change.note])),
+                                  unified(path, None, out.files[path])))
+    out.changes.append(FileChange(source, "delete", f"moved to {path}", unified(source, local, None)))
+
+
+def _merge_one(out: Outcome, path: str, local: str | None, base: str | None, recorded: str | None,
+               new: str | None) -> None:
     # The user never touched the file when it still has the hash it was generated with.
     untouched = local is not None and recorded is not None and sha256(local) == recorded
     trusted_base = base if base is not None and recorded is not None and sha256(base) == recorded else None
@@ -197,7 +269,7 @@ def _update_one(out: Outcome, path: str, base: str | None, recorded: str | None,
     out.files[path] = merged.text
     if merged.conflicts:
         out.conflicts.extend(merged.conflicts)
-        out.changes.append(FileChange(path, "conflict", f"{len(merged.conflicts)} conflict(s)",
+        out.changes.append(FileChange(path, "conflict", plural(len(merged.conflicts), "conflict"),
                                       unified(path, local, merged.text)))
     elif merged.text == local:
         out.changes.append(FileChange(path, "unchanged", "your edits already hold the template's changes"))
@@ -230,13 +302,13 @@ def _finish(out: Outcome, record: Record) -> None:
                                       diff=unified(ANSWERS_FILE, before, text)))
     if out.dry_run:
         return
+    # Writes, then the answers file, then deletions: a file that moves is written at its
+    # new place before it goes from the old one.
     for change in out.changes:
-        target = fsutil.inside(out.folder, change.path)  # again: the tree may have changed
-        if change.path == ANSWERS_FILE or change.action in ("unchanged", "keep"):
-            continue
-        if change.action == "delete":
-            target.unlink()
-        else:
-            fsutil.atomic_write(target, out.files[change.path])
+        if change.path != ANSWERS_FILE and change.action not in ("unchanged", "keep", "delete"):
+            fsutil.atomic_write(fsutil.inside(out.folder, change.path), out.files[change.path])
     if before != text:
         fsutil.atomic_write(fsutil.inside(out.folder, ANSWERS_FILE), text)
+    for change in out.changes:
+        if change.action == "delete":
+            fsutil.inside(out.folder, change.path).unlink()  # again: the tree may have changed

@@ -8,8 +8,19 @@ A template lives in a catalog as ``template/<name>/<version>/`` beside tasks:
 
 The manifest carries the usual catalog metadata (version label, display name,
 tags, ``catalog.dev/dependencies`` with version ranges) and a ``spec`` with
-``description``, ``parameters`` (a JSON Schema object for the answers) and
-``files``: which source file becomes which generated file, in which variants.
+``description``, ``parameters`` (a JSON Schema object for the answers),
+``layout`` and ``files``: which source file becomes which generated file, in
+which variants, and under which paths earlier versions wrote it (``previously``,
+so that ``--update`` merges a file that moved).
+
+``layout`` says what the paths are relative to:
+
+- ``folder`` (the default, what versions before it had): one folder, the
+  service's ``.tekton/`` by convention, holding every file and the answers file;
+- ``repository``: the service's repository, so that ``.tekton/`` can hold only
+  what is applied as it is (``kubectl apply -n NS -f .tekton/``) or what
+  Pipelines-as-Code reads, while the answers file, the kustomization and the rest
+  live beside it.
 """
 
 from __future__ import annotations
@@ -29,10 +40,27 @@ TRIGGERS = "triggers"
 PIPELINES_AS_CODE = "pipelines-as-code"
 #: How the generated pipeline is started: Tekton Triggers on a git push, or Pipelines-as-Code.
 VARIANTS = (TRIGGERS, PIPELINES_AS_CODE)
+FOLDER = "folder"
+REPOSITORY = "repository"
+#: What a template version's paths are relative to (see the module's docstring).
+LAYOUTS = (FOLDER, REPOSITORY)
+#: The folder Pipelines-as-Code reads, and the default folder of a ``folder`` layout.
+TEKTON_DIR = ".tekton"
 #: Every template names its service and its namespace; both are checked as DNS-1123 labels.
 REQUIRED_PARAMETERS = ("name", "namespace")
 _PARAM_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
-OUT_PATH = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*$")
+#: A generated file's path: relative, '/'-separated; a part may start with '.' (``.tekton``)
+#: but never be '.' or '..' (checked with :func:`out_path_ok`).
+OUT_PATH = re.compile(r"^[A-Za-z0-9._][A-Za-z0-9._-]*(/[A-Za-z0-9._][A-Za-z0-9._-]*)*$")
+#: The answers file's name (:mod:`.answers` re-exports it): no template may generate it.
+ANSWERS_FILE = ".catalog-answers.yaml"
+
+
+def out_path_ok(path: object) -> bool:
+    """Whether ``path`` may name a generated file: relative, inside the folder, and not
+    the answers file."""
+    return (isinstance(path, str) and bool(OUT_PATH.fullmatch(path))
+            and not any(part in (".", "..") for part in path.split("/")) and path != ANSWERS_FILE)
 
 
 class TemplateSource(Resolvable, Protocol):
@@ -77,6 +105,8 @@ class TemplateFile:
     source: str
     variants: tuple[str, ...]
     description: str = ""
+    #: Where earlier versions wrote this file (paths as this version's layout reads them).
+    previously: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -87,6 +117,7 @@ class Template:
     description: str
     schema: dict[str, Any]
     files: tuple[TemplateFile, ...]
+    layout: str = FOLDER
 
     @property
     def name(self) -> str:
@@ -130,10 +161,13 @@ def parse(entry: Entry, doc: dict[str, Any]) -> Template:
         raise InputError("spec must be a mapping", where)
     schema = _check_schema(spec.get("parameters"), f"{where}: spec.parameters")
     files = _files(spec.get("files"), entry, f"{where}: spec.files")
+    layout = spec.get("layout", FOLDER)
+    if layout not in LAYOUTS:
+        raise InputError(f"spec.layout must be one of {', '.join(LAYOUTS)}, not {layout!r}", where)
     meta, _, _ = metadata(doc)
     if meta.get("name") != entry.name:
         raise InputError(f"metadata.name {meta.get('name')!r} differs from {entry.name!r}", where)
-    return Template(entry, str(spec.get("description") or "").strip(), schema, files)
+    return Template(entry, str(spec.get("description") or "").strip(), schema, files, layout)
 
 
 def _check_schema(schema: Any, where: str) -> dict[str, Any]:
@@ -176,7 +210,7 @@ def _files(items: Any, entry: Entry, where: str) -> tuple[TemplateFile, ...]:
         if not isinstance(item, dict):
             raise InputError("must be a mapping with path and source", at)
         path, source = item.get("path"), item.get("source")
-        if not isinstance(path, str) or not OUT_PATH.fullmatch(path) or ".." in path.split("/"):
+        if not isinstance(path, str) or not out_path_ok(path):
             raise InputError(f"path {path!r} must be a relative path inside the output folder", at)
         if not isinstance(source, str) or f"{base}/{source}" not in shipped:
             raise InputError(f"source {source!r} is not a file of this template version", at)
@@ -187,7 +221,11 @@ def _files(items: Any, entry: Entry, where: str) -> tuple[TemplateFile, ...]:
             if (path, v) in seen:
                 raise InputError(f"{path} is generated twice in variant {v}", at)
             seen.add((path, v))
-        out.append(TemplateFile(path, source, tuple(variants), str(item.get("description") or "").strip()))
+        before = item.get("previously", [])
+        if not isinstance(before, list) or not all(out_path_ok(b) and b != path for b in before):
+            raise InputError("previously must list the other relative paths the file had", at)
+        out.append(TemplateFile(path, source, tuple(variants), str(item.get("description") or "").strip(),
+                                tuple(before)))
     return tuple(out)
 
 

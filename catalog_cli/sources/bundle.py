@@ -45,6 +45,10 @@ def open_bundle(text: str, settings: Settings, *, insecure: bool = False) -> tup
     entries: dict[str, tuple[Entry, ...]] = {}
     for layer in bundle.layers:
         res = resource_of(layer.data, f"{bundle.ref} {layer.kind}/{layer.name}")
+        if res.kind == "Template":
+            raise InputError(f"this bundle holds the Template {res.name}: templates are scaffolded into a "
+                             "service's repository, never installed; `catalog scaffold` reads them from a "
+                             "catalog (repo add, --catalog), not from bundles", str(bundle.ref))
         doc = yamlio.loads_all(layer.data.decode("utf-8"), layer.name)[0]
         fields = resources.entry_fields(doc)
         label = fields.pop("version_label")

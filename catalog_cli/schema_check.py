@@ -51,6 +51,22 @@ _VERSION = re.compile(r"v?[0-9]+(\.[0-9]+){0,2}(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _BAD_PATH = re.compile(r"(^/|(^|/)\.\.(/|$))")  # the schema's own: a path must not match it
 _KINDS = frozenset({"Task", "Pipeline", "StepAction", "Template"})
+#: Every property of the schema that plainly_valid checks, as a path: when the schema
+#: gains one, tests/test_schema_check.py fails until plainly_valid checks it too.
+COVERED = frozenset({
+    "apiVersion", "kind", "entries", "entries.*", "entries.*[]",
+    *(f"entries.*[].{f}" for f in (
+        "name", "kind", "version", "path", "digest", "description", "displayName", "categories", "tags",
+        "platforms", "minPipelinesVersion", "deprecated", "dependencies", "rbac", "files")),
+    "entries.*[].categories[]", "entries.*[].tags[]", "entries.*[].platforms[]",
+    "entries.*[].dependencies[]", "entries.*[].dependencies[].name", "entries.*[].dependencies[].range",
+    "entries.*[].dependencies[].kind", "entries.*[].dependencies[].via",
+    "entries.*[].dependencies[].via.resolver", "entries.*[].dependencies[].via.params",
+    "entries.*[].dependencies[].via.params.*", "entries.*[].dependencies[].via.legacy",
+    "entries.*[].rbac[]", *(f"entries.*[].rbac[].{f}" for f in ("apiGroups", "resources", "verbs", "resourceNames")),
+    *(f"entries.*[].rbac[].{f}[]" for f in ("apiGroups", "resources", "verbs", "resourceNames")),
+    "entries.*[].files[]", "entries.*[].files[].path", "entries.*[].files[].digest",
+})
 _NONE: list[str] = []
 
 
@@ -91,6 +107,17 @@ def _path_ok(path: str) -> bool:
     return (".." not in path and path[:1] != "/") or not _BAD_PATH.search(path)
 
 
+def _reference_ok(via: Any) -> bool:
+    if type(via) is not dict:
+        return False
+    resolver, params = via.get("resolver"), via.get("params")
+    if not (type(resolver) is str and resolver and type(params) is dict):
+        return False
+    if not all(type(v) is str for v in params.values()):
+        return False
+    return type(via.get("legacy", False)) is bool
+
+
 def _entry_ok(e: Any) -> bool:
     if type(e) is not dict:
         return False
@@ -118,6 +145,8 @@ def _entry_ok(e: Any) -> bool:
         if type(d) is not dict or type(d.get("name")) is not str:
             return False
         if type(d.get("range", "")) is not str or type(d.get("kind", "")) is not str:
+            return False
+        if "via" in d and not _reference_ok(d["via"]):
             return False
     for r in rbac:
         if type(r) is not dict or not (_strings(r.get("resources")) and _strings(r.get("verbs"))):

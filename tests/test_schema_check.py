@@ -37,6 +37,8 @@ def test_valid_indexes_pass_the_fast_check(corpus: dict[str, Any]) -> None:
 
 #: Values that break some field or other: wrong types, bad patterns, empty strings.
 BAD = [None, 1, 1.5, True, "", "x", "../up", "/abs", "a/../b", "sha256:00", "v1.x", "1.2.3.4", [], {},
+       {"resolver": "git", "params": {"url": "u"}}, {"resolver": "git", "params": {"url": 1}},
+       {"resolver": "", "params": {}}, {"resolver": "hub", "params": {}, "legacy": 1},
        ["x", 1], [None], [{}], [{"name": 1}], [{"resources": ["a"]}], [{"path": "a", "digest": "x"}],
        "Task", "Widget", "abc\n", "sha256:" + "0" * 64 + "\n", "1.0\n", "Kube-Deploy"]
 FIELDS = ["name", "kind", "version", "path", "digest", "description", "displayName", "categories", "tags",
@@ -69,7 +71,7 @@ def _damage(data: dict[str, Any], r: random.Random) -> dict[str, Any]:
             nested = r.choice([entry[f] for f in ("dependencies", "files", "rbac")
                                if isinstance(entry.get(f), list) and entry[f] and isinstance(entry[f][0], dict)])
             item = r.choice(nested)
-            key = r.choice([*item, "range", "kind", "resourceNames", "apiGroups"])
+            key = r.choice([*item, "range", "kind", "via", "resourceNames", "apiGroups"])
             if r.random() < 0.3:
                 item.pop(key, None)
             else:
@@ -107,3 +109,40 @@ def test_a_doubted_index_gets_the_schema_s_message() -> None:
     assert not schema_check.plainly_valid(data)
     with pytest.raises(InputError, match=rf"entries.{name}\[0\].digest must match pattern"):
         schema_check.check_index(data, "index.yaml")
+
+
+def _paths(schema: dict[str, Any], node: dict[str, Any], at: str) -> set[str]:
+    """The property paths the schema defines under ``node`` (``*`` for any key, ``[]``
+    for the items of an array)."""
+    if "$ref" in node:
+        node = schema["$defs"][node["$ref"].rsplit("/", 1)[-1]]
+    out: set[str] = set()
+    for name, sub in node.get("properties", {}).items():
+        path = f"{at}.{name}" if at else name
+        out |= {path} | _paths(schema, sub, path)
+    if isinstance(node.get("additionalProperties"), dict):
+        out |= {f"{at}.*"} | _paths(schema, node["additionalProperties"], f"{at}.*")
+    if isinstance(node.get("items"), dict):
+        out |= {f"{at}[]"} | _paths(schema, node["items"], f"{at}[]")
+    return out
+
+
+def test_the_fast_check_covers_every_property_of_the_schema() -> None:
+    """A property added to the schema must be checked by plainly_valid too (or it would
+    let through what the schema refuses): add it there and to COVERED."""
+    import json
+
+    schema = json.loads((ROOT / "catalog_cli" / "data" / "index.schema.json").read_text())
+    assert _paths(schema, schema, "") == schema_check.COVERED
+
+
+def test_a_bad_resolver_reference_is_doubted() -> None:
+    data = index.parse_text((ROOT / "index.yaml").read_text(), "index.yaml")
+    entry = next(e for items in data["entries"].values() for e in items if e["dependencies"])
+    for via in (1, {}, {"resolver": "", "params": {}}, {"resolver": "git", "params": {"url": 1}},
+                {"resolver": "git", "params": {}, "legacy": "yes"}, {"resolver": "git"}):
+        entry["dependencies"][0]["via"] = via
+        assert not schema_check.plainly_valid(data)
+        assert not schema_accepts(data)
+    entry["dependencies"][0]["via"] = {"resolver": "git", "params": {"url": "https://x", "pathInRepo": "t.yaml"}}
+    assert schema_check.plainly_valid(data) and schema_accepts(data)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..index import check_key, in_order, order
-from ..model import Entry
+from ..model import Dependency, Entry
 from ..settings import Settings
 
 #: Bumped whenever what a cache holds may differ: caches written before the entries were
@@ -81,6 +81,7 @@ def _entry_dicts(data: dict[str, Any]) -> Iterator[tuple[str, list[dict[str, Any
 
 
 _FIELDS = frozenset(Entry("n", "Task", "1", "p", "d").to_dict())
+# A dependency's "via" (a resolver reference) is read into a ResolverRef: not as written.
 _NESTED = {"dependencies": frozenset({"name", "range", "kind"}), "files": frozenset({"path", "digest"}),
            "rbac": frozenset({"apiGroups", "resources", "verbs", "resourceNames"})}
 
@@ -123,10 +124,7 @@ def _entry_dict(d: dict[str, Any]) -> dict[str, Any]:
 
 
 def _dependency(x: dict[str, Any]) -> dict[str, Any]:
-    out = {"name": str(x["name"]), "range": str(x.get("range", "*"))}
-    if x.get("kind"):
-        out["kind"] = x["kind"]
-    return out
+    return Dependency.from_dict(x).to_dict()  # few, and with a resolver reference to read
 
 
 def _rule(x: dict[str, Any]) -> dict[str, Any]:

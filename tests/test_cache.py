@@ -36,7 +36,9 @@ def _variants(d: dict[str, Any]) -> list[dict[str, Any]]:
         del missing[field]
         out.append(missing)
     sparse = copy.deepcopy(d)
-    sparse["dependencies"] = [{"name": "a"}, {"name": "b", "range": "^1", "kind": ""}, {"name": "c", "kind": "Task"}]
+    sparse["dependencies"] = [{"name": "a"}, {"name": "b", "range": "^1", "kind": ""}, {"name": "c", "kind": "Task"},
+                              {"name": "git-clone", "range": "0.9", "kind": "Task",
+                               "via": {"resolver": "hub", "params": {"name": "git-clone", "version": "0.9"}}}]
     sparse["rbac"] = [{"resources": ["pods"], "verbs": ["get"]},
                       {"apiGroups": [], "resources": ["x"], "verbs": ["list"], "resourceNames": []},
                       {"resources": ["y"], "verbs": ["get"], "resourceNames": ["one"], "extra": 1}]

@@ -19,7 +19,7 @@ from ..errors import InputError, NotFound, SignatureError
 from ..model import KIND_ORDER, Entry
 from ..settings import Settings
 from .base import FileSource, SearchHit, digest_checked, match_rank, names_file, search_words
-from .cache import IndexData, open_cache, warnings_of
+from .cache import IndexData, IndexFile, open_cache, warnings_of
 from .single import OneRepo
 
 if TYPE_CHECKING:
@@ -256,8 +256,8 @@ def open_path(path: Path, settings: Settings, name: str | None = None, trust: Tr
         st = index_file.stat()
         key = f"file:{st.st_size}:{st.st_mtime_ns}"
 
-        def load() -> IndexData:
-            return index_mod.load(index_file).entries, []
+        def load() -> IndexFile:
+            return IndexFile(index_mod.read(index_file))
 
         db = open_cache(str(index_file.resolve()), key, load, settings, where=str(index_file))
         return IndexCatalog(str(path), LocalFiles(index_file.parent), db, name, origin)

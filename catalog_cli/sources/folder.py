@@ -228,9 +228,8 @@ def _open_signed(path: Path, settings: Settings, name: str | None, origin: str, 
     verified = check(trust, body, sig, settings, where)
     index_file = path / index_mod.INDEX_NAME if path.is_dir() else path
 
-    def load() -> IndexData:
-        data = index_mod.parse_text(body.decode("utf-8", errors="replace"), str(index_file))
-        return index_mod.from_data(data).entries, []
+    def load() -> IndexFile:
+        return IndexFile(index_mod.parse_text(body.decode("utf-8", errors="replace"), str(index_file)))
 
     db = open_cache(str(index_file.resolve()), f"signed:sha256:{verified.sha256}", load, settings,
                     where=str(index_file))

@@ -13,8 +13,10 @@
     |   `-- EntryMismatch     6  a file that is not what its entry says: a forged or broken catalog
     |-- ClusterError          7  the Kubernetes API refused or failed a request
     |   `-- Forbidden         7  the caller lacks rights the change needs; nothing was written
-    `-- ResolutionError       8  no versions fit, a dependency cycle, or the search gave up
-        `-- NoSolution        8  no versions fit; the message explains why, one reason a line
+    |-- ResolutionError       8  no versions fit, a dependency cycle, or the search gave up
+    |   `-- NoSolution        8  no versions fit; the message explains why, one reason a line
+    `-- SignatureError        9  a signature missing, malformed, by an untrusted key, not
+                                 matching, expired, or older than one already accepted
 
 Other exits: 0 success; 1 when a command reports what it found (``lint`` findings,
 ``search`` with no match, ``diff`` with differences, scaffold conflicts); 2 for
@@ -112,7 +114,22 @@ class ClusterError(CatalogError):
 
 
 class Forbidden(ClusterError):
-    """The caller lacks rights the change needs; nothing was written."""
+    """The caller lacks rights the change needs; nothing was written.
+
+    ``missing`` lists them as (verb, resource, namespace, why) rows (``why`` may be
+    empty), and ``summary`` is the line that goes above them when they are shown as a
+    table; ``str()`` stays the whole story on one line."""
+
+    def __init__(self, message: str, where: str | None = None, status: int | None = 403,
+                 missing: tuple[tuple[str, str, str, str], ...] = (), summary: str | None = None) -> None:
+        super().__init__(message, where, status)
+        self.missing = missing
+        self._summary = summary
+
+    @property
+    def summary(self) -> str:
+        short = self._summary or self.message
+        return f"{self.where}: {short}" if self.where else short
 
 
 class ResolutionError(CatalogError):
@@ -132,3 +149,30 @@ class NoSolution(ResolutionError):
         super().__init__(message)
         self.incompatibility = incompatibility
         self.full = full
+
+
+class SignatureError(CatalogError):
+    """A signature that cannot be trusted: missing, malformed, made by a key nobody
+    trusts, not matching what it signs, expired, or older than one already accepted
+    (a rollback or a replay). ``reason`` names which, as one of the ``REASONS`` (tests
+    and callers branch on it, never on the message); nothing signed by it is used."""
+
+    exit_code = 9
+
+    REASONS = (
+        "malformed",      # the signature (or its file) cannot be read as what it must be
+        "unsigned",       # there is no signature where one is required
+        "unknown-key",    # no signature by a trusted key
+        "bad-signature",  # a trusted key's signature that does not verify
+        "tampered",       # a valid signature over other bytes than those at hand
+        "expired",        # past the expiry the signer set
+        "rollback",       # older than the last one accepted
+        "replay",         # the serial of the last one accepted, over other bytes
+        "wrong-subject",  # a valid signature for another digest, image or object
+    )
+
+    def __init__(self, message: str, where: str | None = None, reason: str = "bad-signature") -> None:
+        if reason not in self.REASONS:
+            raise ValueError(f"unknown signature failure reason {reason!r}")
+        super().__init__(message, where)
+        self.reason = reason

@@ -10,6 +10,8 @@ tool's own state (cache, config, journal) private, and how to stay inside a fold
   (the cache or config folder), every folder from ``base`` down is held to that.
 - ``private=True`` on the writers: a 0600 file inside such a folder.
 - :func:`read_private` reads a file of the tool's own state, never through a link.
+- :func:`create_new` writes a file that must not exist yet (a key pair): it never
+  replaces one, nor writes through a link planted where it goes.
 - :func:`inside` joins a relative path under a folder, refusing ``..``, absolute
   paths and any link on the way (for folders the user owns but a template,
   archive or commit filled).
@@ -30,7 +32,8 @@ from pathlib import Path, PurePosixPath
 
 from .errors import UnsafePath, Unwritable
 
-__all__ = ["UnsafePath", "Unwritable", "atomic_write", "inside", "private_dir", "read_private", "replacing"]
+__all__ = ["UnsafePath", "Unwritable", "atomic_write", "create_new", "inside", "private_dir", "read_private",
+           "replacing"]
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
@@ -117,6 +120,21 @@ def atomic_write(path: Path, data: bytes | str, *, private: bool = False, base: 
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
+        raise
+
+
+def create_new(path: Path, data: bytes, *, mode: int = 0o666) -> None:
+    """Write ``data`` to ``path``, which must not exist (``FileExistsError`` otherwise,
+    a dangling link included), created with ``mode`` less the umask; a failed write
+    removes the half-written file."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, mode)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException:
+        path.unlink(missing_ok=True)
         raise
 
 

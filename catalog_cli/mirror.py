@@ -31,6 +31,7 @@ from .model import Entry, FileDigest
 from .refs import NAME
 from .sources.base import Catalog
 from .sources.layered import Layered
+from .words import plural
 
 IMAGES = "images.txt"
 MAX_MEMBER_BYTES = 64 * 1024 * 1024
@@ -189,7 +190,7 @@ def export(catalog: Catalog, names: list[str], out: Path) -> Exported:
         entries[name] = index_mod.order(moved)
     undigested = sorted(i for i in images if "@sha256:" not in i)
     if undigested:
-        warnings.append(f"{len(undigested)} image(s) without a digest (pin them before mirroring): "
+        warnings.append(f"{plural(len(undigested), 'image')} without a digest (pin them before mirroring): "
                         + ", ".join(undigested))
     index_text = index_mod.render(index_mod.Index(entries), "yaml")
     members = {index_mod.INDEX_NAME: index_text.encode(), IMAGES: "".join(f"{i}\n" for i in sorted(images)).encode()}

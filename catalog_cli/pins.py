@@ -89,15 +89,41 @@ class RemotePinner:
 def ls_remote(url: str, revision: str, settings: Settings) -> str:
     """The commit ``revision`` (a tag, peeled when annotated, or a branch, or a full
     ref name) names at ``url``, by ``git ls-remote``, never prompting for credentials."""
+    if not revision or revision.startswith("-"):
+        raise InputError(f"{revision!r} is not a revision", redact(url))
+    refs = _ls_remote(url, [revision, f"{revision}^{{}}"], settings)
+    for name in (f"refs/tags/{revision}^{{}}", f"refs/tags/{revision}", f"refs/heads/{revision}",
+                 f"{revision}^{{}}", revision):
+        if name in refs:
+            return refs[name]
+    raise NotFound(f"no branch or tag {revision!r}", redact(url))
+
+
+def ls_remote_tags(url: str, settings: Settings) -> dict[str, str]:
+    """Every tag of the repository at ``url`` and the commit it names (annotated tags
+    peeled), by ``git ls-remote --tags``, never prompting for credentials."""
+    refs = _ls_remote(url, ["--tags"], settings)
+    out: dict[str, str] = {}
+    for name, sha in refs.items():
+        tag = name.removeprefix("refs/tags/")
+        if tag.endswith("^{}"):
+            out[tag[:-3]] = sha  # the peeled commit wins over the tag object
+        else:
+            out.setdefault(tag, sha)
+    return out
+
+
+def _ls_remote(url: str, patterns: list[str], settings: Settings) -> dict[str, str]:
+    """``git ls-remote`` of ``url``: ref name -> object id."""
     scheme = urlsplit(url).scheme
     if scheme not in GIT_SCHEMES:
         raise InputError(f"git URL scheme {scheme or '(none)'!r} is not one catalog asks "
                          f"({', '.join(GIT_SCHEMES)})", redact(url))
-    if not revision or revision.startswith("-"):
-        raise InputError(f"{revision!r} is not a revision", redact(url))
     env = dict(settings.env, GIT_TERMINAL_PROMPT="0", GIT_ASKPASS="true", SSH_ASKPASS="true",
                GIT_SSH_COMMAND="ssh -oBatchMode=yes")
-    cmd = ["git", "-c", "protocol.ext.allow=never", "ls-remote", "--", url, revision, f"{revision}^{{}}"]
+    options = [p for p in patterns if p.startswith("--")]
+    names = [p for p in patterns if not p.startswith("--")]
+    cmd = ["git", "-c", "protocol.ext.allow=never", "ls-remote", *options, "--", url, *names]
     timeout = settings.http_timeout * (settings.http_retries + 1)
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout, check=False)
@@ -112,11 +138,7 @@ def ls_remote(url: str, revision: str, settings: Settings) -> str:
     for line in done.stdout.splitlines():
         sha, _, name = line.partition("\t")
         refs[name] = sha
-    for name in (f"refs/tags/{revision}^{{}}", f"refs/tags/{revision}", f"refs/heads/{revision}",
-                 f"{revision}^{{}}", revision):
-        if name in refs:
-            return refs[name]
-    raise NotFound(f"no branch or tag {revision!r}", redact(url))
+    return refs
 
 
 #: Why a reference of each resolver has no pin of its own.

@@ -22,8 +22,7 @@ if [ -z "${KUBECONFIG:-}" ] && [ ! -f "$HOME/.kube/config" ]; then
   local_cluster=1
 fi
 
-kubectl get namespace demo >/dev/null 2>&1 || kubectl create namespace demo >/dev/null
-"$catalog" install kubectl-deploy -n demo
+"$catalog" install kubectl-deploy -n demo --create-namespace
 echo
 kubectl get tasks,serviceaccounts,roles,rolebindings -n demo -l app.kubernetes.io/managed-by=catalog
 echo

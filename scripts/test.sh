@@ -17,19 +17,21 @@ fi
 "$venv/bin/python" -m ruff check .
 "$venv/bin/python" -m mypy
 
-# Debian packages the tests run for real: a registry on loopback for the Tekton bundle
-# tests (tests/test_oci.py starts it), Graphviz's dot for `catalog graph` and the site's
-# pictures, Chromium for the site's browser tests. Tests fail, not skip, without them.
-missing=()
-for pkg in docker-registry graphviz chromium; do
-  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+# Real programs the tests drive: an OCI registry on loopback for the Tekton bundle
+# tests (tests/test_oci.py starts it), the shells whose completion scripts
+# tests/test_completion.py loads, Graphviz's dot for `catalog graph` and the site's
+# pictures, Chromium for the site's browser tests. A test whose program is missing
+# fails, never skips.
+needed=""
+for pkg in docker-registry zsh fish graphviz chromium; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || needed="$needed $pkg"
 done
-if [ "${#missing[@]}" -gt 0 ]; then
+if [ -n "$needed" ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq >/dev/null && \
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $needed >/dev/null
   else
-    echo "test.sh: ${missing[*]} not installed and this is not root: apt-get install ${missing[*]}" >&2
+    echo "test.sh: not installed and this is not root: apt-get install$needed" >&2
   fi
 fi
 

@@ -33,12 +33,16 @@ LAYERS: list[tuple[str, str, str]] = [
      "the cluster seam knows Kubernetes, not verbs or catalogs"),
     (r"catalog_cli\.(lint|scaffold)(\..*)?", r"catalog_cli\.(actions|sources)(\..*)?",
      "lint and scaffold work on parsed resources handed to them"),
+    (r"catalog_cli\.tekton_refs(\..*)?", r"catalog_cli\.actions(\..*)?",
+     "the .tekton/ verbs stand beside the others, not on them"),
     (r"catalog_cli\.graph(\..*)?", r"catalog_cli\.(actions|sources|cluster|site)(\..*)?",
      "graphs are drawn from parsed documents, resolutions and locks handed to them"),
     (r"catalog_cli\.site(\..*)?", r"catalog_cli\.(actions|cluster)(\..*)?",
      "the site is drawn from a catalog handed to it; it installs nothing"),
     (r"catalog_cli\.resolver(\..*)?", r"catalog_cli\.(?!resolver\.|resolver$|errors$).*",
      "the resolver is generic: it imports nothing of catalog but the error tree"),
+    (r"catalog_cli\.signing(\..*)?", r"catalog_cli\.(?!signing\.|signing$|errors$|fsutil$|yamlio$).*",
+     "signing is keys and bytes: the verbs hand it what to sign or verify"),
 ]
 
 #: Imports that break a layer today: (importer, package or module it imports) with

@@ -31,8 +31,8 @@ pytestmark = pytest.mark.kube
 # install record, and the rights kubectl-deploy's Role grants (escalation prevention).
 INSTALL_RULES = [
     {"apiGroups": ["tekton.dev"], "resources": ["tasks"], "verbs": ["get", "list", "create", "patch", "delete"]},
-    {"apiGroups": [""], "resources": ["serviceaccounts", "configmaps"],
-     "verbs": ["get", "list", "create", "patch", "delete"]},
+    {"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["get", "list", "create", "patch", "delete"]},
+    {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list", "create", "update", "delete"]},
     {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles", "rolebindings"],
      "verbs": ["get", "list", "create", "patch", "delete"]},
 ]
@@ -104,10 +104,88 @@ def test_cli_install_idempotent_and_says_so(kube_server: Any, kube_namespace: st
     env = {"KUBECONFIG": str(kube_server.admin_kubeconfig)}
     first = run_cli("install", "kubectl-deploy", "-n", kube_namespace, env=env)
     assert first.code == 0, first.err
-    assert "4 objects changed: 4 created" in first.err
+    assert f"4 objects changed in namespace {kube_namespace}: 4 created" in first.err
     second = run_cli("install", "kubectl-deploy", "-n", kube_namespace, env=env)
     assert second.code == 0
-    assert "nothing to do" in second.err
+    assert f"nothing to do in namespace {kube_namespace}" in second.err
+
+
+def test_cli_dry_runs_say_what_would_happen(kube_server: Any, kube_namespace: str) -> None:
+    env = {"KUBECONFIG": str(kube_server.admin_kubeconfig)}
+    ns = kube_namespace
+    r = run_cli("install", "git-clone@0.1", "-n", ns, "--dry-run=client", env=env)
+    assert r.code == 0, r.err
+    assert r.out.splitlines()[1].split()[-2:] == ["would", "install"] and "installed" not in r.out
+    assert f"(dry run: client) nothing written; 4 objects would change in namespace {ns}: create 4" in r.err
+    assert run_cli("install", "git-clone@0.1", "-n", ns, env=env).code == 0
+    r = run_cli("upgrade", "git-clone@0.2", "-n", ns, "--dry-run=server", env=env)
+    assert "would upgrade 0.1 -> 0.2" in r.out and f"would change in namespace {ns}: update 4" in r.err, r.out + r.err
+    r = run_cli("uninstall", "git-clone", "-n", ns, "--dry-run=client", env=env)
+    assert "would remove" in r.out and f"would change in namespace {ns}: delete 4" in r.err, r.out + r.err
+    # Every object gone by hand: said once, and the entry still leaves the record.
+    kube_server.kubectl("delete", "task/git-clone", "serviceaccount/catalog-git-clone", "role/catalog-git-clone",
+                        "rolebinding/catalog-git-clone", "-n", ns)
+    r = run_cli("uninstall", "git-clone", "-n", ns, env=env)
+    assert r.code == 0, r.err
+    assert r.err.count("already gone") == 1 and "nothing to do" not in r.err, r.err
+    assert f"no object to write in namespace {ns}; only the install record was changed" in r.err
+    assert live(kube_server, "configmap", ns, "catalog-installs") is None
+
+
+def test_create_namespace_as_helm_does(kube_server: Any, kube_namespace: str) -> None:
+    env = {"KUBECONFIG": str(kube_server.admin_kubeconfig)}
+    ns = f"{kube_namespace}-new"
+    r = run_cli("install", "git-clone", "-n", ns, env=env)
+    assert r.code != 0 and r.err.count("\n") == 1, r.err
+    assert f"namespace '{ns}' does not exist: --create-namespace creates it" in r.err
+    try:
+        r = run_cli("install", "git-clone", "-n", ns, "--create-namespace", env=env)
+        assert r.code == 0, r.err
+        assert f"created namespace {ns}" in r.err
+        assert live(kube_server, "task", ns, "git-clone") is not None
+        r = run_cli("install", "kaniko", "-n", ns, "--create-namespace", env=env)  # there now: nothing to create
+        assert r.code == 0 and "created namespace" not in r.err, r.err
+    finally:
+        kube_server.kubectl("delete", "namespace", ns, "--wait=false", check=False)
+
+
+def test_installing_a_deprecated_version_warns(kube_server: Any, kube_namespace: str, tmp_path: Path) -> None:
+    for version, extra in (("0.1", {"tekton.dev/deprecated": "true"}), ("0.2", {})):
+        folder = tmp_path / "cat" / "task" / "old" / version
+        folder.mkdir(parents=True)
+        (folder / "old.yaml").write_text(yaml.safe_dump({
+            "apiVersion": "tekton.dev/v1", "kind": "Task",
+            "metadata": {"name": "old", "labels": {"app.kubernetes.io/version": version},
+                         "annotations": {"tekton.dev/pipelines.minVersion": "0.50.0", **extra}},
+            "spec": {"steps": [{"name": "run", "image": "busybox:1.36", "script": "true"}]}}))
+    r = run_cli("install", "old@0.1", "-n", kube_namespace, "--catalog", str(tmp_path / "cat"),
+                env={"KUBECONFIG": str(kube_server.admin_kubeconfig)})
+    assert r.code == 0, r.err
+    assert "warning: Task old 0.1 is deprecated in folder:cat; 0.2 is not" in r.err.splitlines()
+
+
+def test_all_namespaces_for_status_and_list_installed(kube_server: Any, kube_namespace: str) -> None:
+    env = {"KUBECONFIG": str(kube_server.admin_kubeconfig)}
+    other = f"{kube_namespace}-b"
+    kube_server.kubectl("create", "namespace", other)
+    try:
+        assert run_cli("install", "git-clone", "-n", kube_namespace, env=env).code == 0
+        assert run_cli("install", "kaniko", "-n", other, env=env).code == 0
+        r = run_cli("status", "-A", env=env)
+        assert r.code == 0, r.err
+        assert r.out.splitlines()[0].split()[0] == "NAMESPACE"
+        mine = [line.split()[:2] for line in r.out.splitlines()[1:] if line.split()[0] in (kube_namespace, other)]
+        assert mine == [[kube_namespace, "git-clone"], [other, "kaniko"]]
+        r = run_cli("list", "--installed", "--all-namespaces", "-o", "json", env=env)
+        assert r.code == 0, r.err
+        assert {(row["namespace"], row["name"]) for row in r.json()} >= {(kube_namespace, "git-clone"),
+                                                                          (other, "kaniko")}
+        # A user who may list only in their namespace: one line, saying what to do instead.
+        r = run_cli("status", "-A", env={"KUBECONFIG": str(kube_server.limited_kubeconfig)})
+        assert r.code == 7 and r.err.count("\n") == 1, r.err
+        assert "may not list ConfigMaps in all namespaces" in r.err and "-n NAMESPACE" in r.err
+    finally:
+        kube_server.kubectl("delete", "namespace", other, "--wait=false")
 
 
 def test_unprivileged_user_gets_one_message_and_nothing_is_written(
@@ -134,7 +212,12 @@ def test_unprivileged_user_without_rolebindings_is_stopped_before_writing(
     r = run_cli("install", "kubectl-deploy", "-n", kube_namespace,
                 env={"KUBECONFIG": str(kube_server.limited_kubeconfig)})
     assert r.code == 7
-    assert r.err.count("\n") == 1 and "rolebindings" in r.err and "Traceback" not in r.err
+    # Five rights missing (the RoleBinding's, and deleting what it would make, which an
+    # undo needs): one line saying so, then a table of them.
+    head, *table = r.err.splitlines()
+    assert head.startswith("catalog: error: ") and "5 rights missing" in head and "Traceback" not in r.err
+    assert table[0].split() == ["VERB", "RESOURCE", "NAMESPACE"]
+    assert any("rolebindings" in row for row in table[1:])
     assert snapshot(kube_server, kube_namespace) == before
 
 
@@ -415,11 +498,31 @@ def test_upgrade_all_and_status_show_newest(admin: Cluster, builtin: Any, kube_s
     install(builtin, admin, ["git-clone@0.1", "kaniko@0.1"], opts(kube_namespace))
     rows = {r["name"]: r for r in status(builtin, admin, opts(kube_namespace)).rows}
     assert rows["git-clone"]["version"] == "0.1" and rows["git-clone"]["newest"] == "0.2"
+    # Asked for as 0.1 (0.1.x): newer exists, but no upgrade moves it there.
+    assert (rows["git-clone"]["upgradable"], rows["git-clone"]["upgrade"]) == ("", False)
+    r = run_cli("status", "-n", kube_namespace, env={"KUBECONFIG": str(kube_server.admin_kubeconfig)})
+    assert r.code == 0 and "(upgrade" not in r.out, r.out
+    report = upgrade(builtin, admin, ["git-clone"], opts(kube_namespace))
+    assert {p["name"]: p["status"] for p in report.packages} == {"git-clone": "unchanged", "kaniko": "unchanged"}
     report = upgrade(builtin, admin, [], opts(kube_namespace), all_=True)
     assert any("out of the requested range" in n for n in report.notes)  # 0.1 holds them at 0.1.x
     report = upgrade(builtin, admin, ["git-clone@*", "kaniko@*"], opts(kube_namespace))
     assert {p["name"]: p["status"] for p in report.packages} == {"git-clone": "0.1 -> 0.2",
                                                                  "kaniko": "0.1 -> 0.2"}
+
+
+def test_history_shows_revisions_versions_dates_and_who(kube_server: Any, kube_namespace: str) -> None:
+    env = {"KUBECONFIG": str(kube_server.admin_kubeconfig)}
+    ns = kube_namespace
+    for args in (["install", "git-clone@0.1"], ["upgrade", "git-clone@0.2"], ["rollback", "git-clone"]):
+        assert run_cli(*args, "-n", ns, env=env).code == 0
+    r = run_cli("history", "git-clone", "-n", ns, "-o", "json", env=env)
+    assert r.code == 0, r.err
+    assert [(h["revision"], h["action"], h["version"], h["user"]) for h in r.json()] == [
+        (1, "install", "0.1", "admin"), (2, "upgrade", "0.2", "admin"), (3, "rollback", "0.1", "admin")]
+    r = run_cli("history", "git-clone", "-n", ns, env=env)
+    assert r.out.splitlines()[0].split() == ["NAMESPACE", "REVISION", "UPDATED", "ACTION", "VERSION", "BY"]
+    assert len(r.out.splitlines()) == 4
 
 
 def test_uninstall_removes_exactly_what_catalog_made(admin: Cluster, builtin: Any, kube_server: Any,
@@ -441,6 +544,9 @@ def test_uninstall_removes_exactly_what_catalog_made(admin: Cluster, builtin: An
     assert live(kube_server, "serviceaccount", kube_namespace, "catalog-git-clone") is not None
     assert any("left alone" in n for n in report.notes)
     assert live(kube_server, "task", kube_namespace, "git-clone") is None
+    # That was the last entry: no empty install record is left behind.
+    assert live(kube_server, "configmap", kube_namespace, "catalog-installs") is None
+    assert live(kube_server, "configmap", kube_namespace, "users-own") is not None
 
 
 def test_dry_runs_write_nothing(admin: Cluster, builtin: Any, kube_server: Any, kube_namespace: str) -> None:
@@ -477,6 +583,40 @@ def test_diff_and_render(kube_server: Any, kube_namespace: str) -> None:
                         "-p", '{"spec":{"description":"x"}}')
     r = run_cli("diff", "kubectl-deploy", "-n", kube_namespace, env=env)
     assert r.code == 1 and "-  description: x" in r.out
+
+
+def changed_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+
+
+def test_diff_shows_what_was_edited_by_hand_against_the_installed_version(
+        admin: Cluster, builtin: Any, kube_server: Any, kube_namespace: str) -> None:
+    env = {"KUBECONFIG": str(kube_server.admin_kubeconfig)}
+    ns = kube_namespace
+    install(builtin, admin, ["git-clone@0.1"], opts(ns))
+    r = run_cli("diff", "git-clone", "-n", ns, env=env)
+    assert r.code == 0 and "no differences" in r.err, r.out  # 0.1, as installed; not the newest 0.2
+    # The case: a param default and a step timeout added by hand (both inside lists).
+    kube_server.kubectl("patch", "task", "git-clone", "-n", ns, "--type", "json", "-p",
+                        '[{"op": "add", "path": "/spec/params/0/default", "value": "https://example.com/x.git"},'
+                        ' {"op": "add", "path": "/spec/steps/0/timeout", "value": "5m"}]')
+    assert status(builtin, admin, opts(ns)).rows[0]["drift"] == ["Task git-clone edited"]
+    r = run_cli("diff", "git-clone", "-n", ns, env=env)
+    assert r.code == 1
+    lines = changed_lines(r.out)
+    assert {"-  - default: https://example.com/x.git", "-    timeout: 5m"} <= set(lines), r.out
+    assert len(lines) <= 4, r.out  # and the param's first line, which moved out of the "- " prefix
+    # A field added beside catalog's (applying would leave it: another manager owns it).
+    kube_server.kubectl("patch", "task", "git-clone", "-n", ns, "--type", "merge", "-p",
+                        '{"spec": {"stepTemplate": {"env": [{"name": "BY_HAND", "value": "1"}]}}}')
+    r = run_cli("diff", "git-clone", "-n", ns, env=env)
+    assert "-    - name: BY_HAND" in changed_lines(r.out), r.out
+    # A param inserted in the middle: only its lines show, not the params after it.
+    install(builtin, admin, ["kubectl-deploy"], opts(ns))
+    kube_server.kubectl("patch", "task", "kubectl-deploy", "-n", ns, "--type", "json", "-p",
+                        '[{"op": "add", "path": "/spec/params/1", "value": {"name": "by-hand", "type": "string"}}]')
+    r = run_cli("diff", "kubectl-deploy", "-n", ns, env=env)
+    assert r.code == 1 and len(changed_lines(r.out)) == 2, r.out
 
 
 def test_render_needs_no_cluster(tmp_path: Path) -> None:

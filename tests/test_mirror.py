@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+import re
 import shutil
 import tarfile
 from pathlib import Path
@@ -45,7 +47,7 @@ def reg(name: str, data: bytes) -> tuple[tarfile.TarInfo, bytes]:
 
 def test_round_trip_through_the_cli(tmp_path: Path, settings: Settings) -> None:
     out = tmp_path / "m.tar.gz"
-    r = run_cli("mirror", "export", "kubectl-deploy", "-o", str(out))
+    r = run_cli("mirror", "export", "kubectl-deploy", "--file", str(out))
     assert r.code == 0, r.err
     names = set(members(out))
     assert {"index.yaml", "images.txt"} <= names
@@ -56,6 +58,30 @@ def test_round_trip_through_the_cli(tmp_path: Path, settings: Settings) -> None:
     assert [x.name for x in repos.load(settings)] == ["site"]
     r = run_cli("--offline", "info", "site/kubectl-deploy", "-o", "json")
     assert r.code == 0, r.err
+
+
+def test_export_writes_the_archive_named_by_file_and_o_is_the_format(tmp_path: Path) -> None:
+    out = tmp_path / "m.tar.gz"
+    r = run_cli("mirror", "export", "git-clone", "-f", str(out), "-o", "json")
+    assert r.code == 0, r.err
+    data = json.loads(r.out)
+    assert data["archive"] == str(out) and data["versions"] == 2 and data["files"] == len(members(out)) - 2
+    assert data["images"] and isinstance(data["warnings"], list)
+    r = run_cli("mirror", "export", "git-clone", "-f", str(out), "-o", "name")
+    assert r.out == f"{out}\n"
+    r = run_cli("mirror", "export", "git-clone", "--file", str(out))
+    assert r.out == "" and "wrote" in r.err and "2 versions" in r.err
+    r = run_cli("mirror", "export", "kubectl-deploy", "--file", str(out))
+    assert "1 image)" in r.err  # one small word for one
+    assert not re.search(r"\b1 (versions|files|images)\b", r.err)
+
+
+def test_export_with_o_naming_a_file_points_at_file(tmp_path: Path) -> None:
+    # -o named the archive before --file did: the message says where the archive goes now.
+    r = run_cli("mirror", "export", "git-clone", "-o", str(tmp_path / "m.tar.gz"))
+    assert_one_line_error(r, "-o/--output", "not an output format", "--file/-f")
+    assert r.code == 2
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_export_follows_dependencies_and_lists_images(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ in test_install_cluster.py and tests/security/; these pin the logic."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -152,3 +153,84 @@ def test_dry_runs_write_nothing(builtin: Any, cluster: FakeCluster, opts: Any, m
 def test_no_namespace_is_one_error(builtin: Any, cluster: FakeCluster, opts: Any) -> None:
     with pytest.raises(InputError, match="namespace 'nowhere' does not exist"):
         install(builtin, cluster, ["git-clone"], opts("nowhere"))
+
+
+def test_uninstalling_the_last_entry_leaves_no_record_behind(builtin: Any, cluster: FakeCluster, opts: Any) -> None:
+    install(builtin, cluster, ["git-clone", "kaniko"], opts())
+    uninstall(None, cluster, ["git-clone"], opts())
+    assert "ConfigMap/catalog-installs" in kinds(cluster)
+    uninstall(None, cluster, ["kaniko"], opts())
+    assert kinds(cluster) == set()
+
+
+def test_an_uninstall_undone_puts_the_record_back_with_its_history(builtin: Any, cluster: FakeCluster,
+                                                                   opts: Any) -> None:
+    install(builtin, cluster, ["git-clone@0.1"], opts("team-a", "team-b"))
+    upgrade(builtin, cluster, ["git-clone@0.2"], opts("team-a", "team-b"))
+    before = {ns: RecordStore(cluster).read(ns).record for ns in ("team-a", "team-b")}
+
+    def fail_in_team_b(verb: str, ref: ObjectRef) -> ClusterError | None:
+        if verb == "delete" and ref.namespace == "team-b" and ref.kind == "ConfigMap":
+            # Fail only once team-a's record is gone, so that its removal is what is undone.
+            deadline = time.monotonic() + 10
+            while ObjectRef("ConfigMap", "team-a", "catalog-installs") in cluster.objects:
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+            return ClusterError("Internal error", str(ref), 500)
+        return None
+
+    cluster.fault = fail_in_team_b
+    with pytest.raises(ClusterError, match="every change was undone"):
+        uninstall(None, cluster, ["git-clone"], opts("team-a", "team-b"))
+    cluster.fault = None
+    for ns in ("team-a", "team-b"):
+        assert RecordStore(cluster).read(ns).record == before[ns]
+        assert "Task/git-clone" in kinds(cluster, ns)
+
+
+@pytest.mark.parametrize("mode", ["client", "server"])
+def test_a_dry_run_says_would_in_every_row(builtin: Any, cluster: FakeCluster, opts: Any, mode: str) -> None:
+    install(builtin, cluster, ["git-clone@0.1"], opts())
+    upgrade(builtin, cluster, ["git-clone@0.2"], opts())
+    said = {
+        "install": install(builtin, cluster, ["kaniko"], opts(dry_run=mode)),
+        "upgrade": upgrade(builtin, cluster, ["git-clone@*"], opts(dry_run=mode)),  # at 0.2 already
+        "rollback": rollback(builtin, cluster, "git-clone", opts(dry_run=mode)),
+        "uninstall": uninstall(None, cluster, ["git-clone"], opts(dry_run=mode)),
+    }
+    assert [p["status"] for p in said["install"].packages] == ["would install"]
+    assert [p["status"] for p in said["upgrade"].packages] == ["unchanged"]
+    assert [p["status"] for p in said["rollback"].packages] == ["would downgrade 0.2 -> 0.1"]
+    assert [p["status"] for p in said["uninstall"].packages] == ["would remove"]
+    rollback(builtin, cluster, "git-clone", opts())
+    moved = upgrade(builtin, cluster, ["git-clone@*"], opts(dry_run=mode))
+    assert [p["status"] for p in moved.packages] == ["would upgrade 0.1 -> 0.2"]
+
+
+def test_objects_already_gone_are_said_once_and_the_entry_still_goes(builtin: Any, cluster: FakeCluster,
+                                                                     opts: Any) -> None:
+    install(builtin, cluster, ["git-clone", "kaniko"], opts())
+    for ref in [r for r in cluster.objects if r.kind != "ConfigMap" and "git-clone" in r.name]:
+        del cluster.objects[ref]
+    for mode in ("client", None):
+        report = uninstall(None, cluster, ["git-clone"], opts(dry_run=mode))
+        gone = [n for n in report.notes if "already gone" in n]
+        assert gone == ["already gone, so not deleted: RoleBinding catalog-git-clone in team-a, Role catalog-git-clone "
+                        "in team-a, ServiceAccount catalog-git-clone in team-a, Task git-clone in team-a"]
+        assert report.changed and not report.changes
+        assert [p["status"] for p in report.packages] == ["would remove" if mode else "removed"]
+    assert list(RecordStore(cluster).read("team-a").record.packages) == ["Task/kaniko"]
+
+
+def test_a_missing_namespace_is_created_only_when_asked(builtin: Any, cluster: FakeCluster, opts: Any) -> None:
+    with pytest.raises(InputError, match="namespace 'team-c' does not exist: --create-namespace creates it"):
+        install(builtin, cluster, ["git-clone"], opts("team-c"))
+    with pytest.raises(InputError, match="--dry-run=client shows the plan"):
+        install(builtin, cluster, ["git-clone"], opts("team-c", create_namespace=True, dry_run="server"))
+    report = install(builtin, cluster, ["git-clone"], opts("team-c", create_namespace=True, dry_run="client"))
+    assert "would create namespace team-c" in report.notes and "team-c" not in cluster.namespaces
+    report = install(builtin, cluster, ["git-clone"], opts("team-c", create_namespace=True))
+    assert "created namespace team-c" in report.notes
+    assert "team-c" in cluster.namespaces and "Task/git-clone" in kinds(cluster, "team-c")
+    with pytest.raises(InputError, match="namespace 'team-d' does not exist$"):  # no hint where it cannot
+        uninstall(None, cluster, ["git-clone"], opts("team-d"))

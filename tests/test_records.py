@@ -157,3 +157,97 @@ def test_a_stale_write_is_rebased_not_overwritten() -> None:
     live = cluster.get(ObjectRef("ConfigMap", "team-a", RECORD_NAME))
     assert live is not None
     assert set(record_from_object("team-a", live).packages) == {"Task/git-clone", "Task/kaniko"}
+
+
+def test_each_revision_says_who_made_it() -> None:
+    cluster = FakeCluster(namespaces={"team-a"}, user="alice@example.com")
+    store = RecordStore(cluster)
+    store.write("team-a", store.read("team-a"), {"Task/git-clone": installed()}, "install")
+    record = store.read("team-a").record
+    assert [(r.action, r.user, r.versions) for r in record.history] == [
+        ("install", "alice@example.com", {"Task/git-clone": "0.1"})]
+
+
+def test_a_revision_from_before_users_were_kept_still_reads() -> None:
+    data = json.loads(record_object(Record("a").with_packages({"Task/git-clone": installed()}, "install"),
+                                    "a")["data"]["record.json"])
+    del data["history"][0]["user"]
+    record = record_from_object("a", {"data": {"record.json": json.dumps(data)}})
+    assert record.history[0].user == "" and record.history[0].versions == {"Task/git-clone": "0.1"}
+
+
+def test_a_user_name_no_record_may_hold_is_not_recorded() -> None:
+    record = Record("a").with_packages({"Task/git-clone": installed()}, "install", user="\x1b[2Jroot")
+    assert record.history[0].user == ""
+    assert record_from_object("a", record_object(record, "a")) == record
+
+
+@pytest.mark.parametrize("forgery, why", [
+    ({"versions": ["Task/git-clone"]}, "not a map"),
+    ({"versions": {"Task/git-clone": "0.1 || >=0"}}, "not a version"),
+    ({"versions": {"Secret/db": "0.1"}}, "no entry catalog installs"),
+    ({"number": 0}, "does not follow"),
+    ({"number": True}, "does not follow"),
+    ({"action": "Install!"}, "action"),
+    ({"time": "yesterday"}, "not a time"),
+    ({"user": "\u202eadmin"}, "user"),
+    ({"user": 7}, "not text"),
+])
+def test_a_forged_revision_is_tampering(forgery: dict[str, object], why: str) -> None:
+    data = json.loads(record_object(Record("a").with_packages({"Task/git-clone": installed()}, "install"),
+                                    "a")["data"]["record.json"])
+    data["history"][0].update(forgery)
+    with pytest.raises(TamperedRecord, match=why):
+        record_from_object("a", {"data": {"record.json": json.dumps(data)}})
+
+
+def test_a_history_longer_than_catalog_keeps_is_tampering() -> None:
+    record = Record("a")
+    for _ in range(HISTORY_LIMIT):
+        record = record.with_packages({"Task/git-clone": installed()}, "install")
+    data = json.loads(record_object(record, "a")["data"]["record.json"])
+    data["history"].append(dict(data["history"][-1], number=HISTORY_LIMIT + 1))
+    with pytest.raises(TamperedRecord, match="more than catalog keeps"):
+        record_from_object("a", {"data": {"record.json": json.dumps(data)}})
+
+
+def test_the_last_entry_removed_removes_the_configmap() -> None:
+    cluster = FakeCluster(namespaces={"team-a"})
+    store = RecordStore(cluster)
+    stored = store.write("team-a", store.read("team-a"), {"Task/git-clone": installed()}, "install")
+    after = store.write("team-a", stored, {"Task/git-clone": None}, "uninstall")
+    assert after.live is None and after.record.packages == {}
+    assert cluster.get(ObjectRef("ConfigMap", "team-a", RECORD_NAME)) is None
+
+
+def test_removing_the_last_entry_never_loses_one_written_meanwhile() -> None:
+    """The delete carries the resourceVersion read: had another install added an entry
+    since, the delete is refused, the record read again, and only this run's entry goes."""
+    cluster = FakeCluster(namespaces={"team-a"})
+    store = RecordStore(cluster)
+    stale = store.write("team-a", store.read("team-a"), {"Task/git-clone": installed()}, "install")
+    store.write("team-a", store.read("team-a"), {"Task/kaniko": installed("kaniko")}, "install")
+    after = store.write("team-a", stale, {"Task/git-clone": None}, "uninstall")
+    assert set(after.record.packages) == {"Task/kaniko"}
+    live = cluster.get(ObjectRef("ConfigMap", "team-a", RECORD_NAME))
+    assert live is not None and set(record_from_object("team-a", live).packages) == {"Task/kaniko"}
+
+
+def test_each_revision_names_the_entries_it_changed() -> None:
+    cluster = FakeCluster(namespaces={"team-a"})
+    store = RecordStore(cluster)
+    stored = store.write("team-a", store.read("team-a"), {"Task/git-clone": installed(), "Task/kaniko":
+                                                          installed("kaniko")}, "install")
+    store.write("team-a", stored, {"Task/kaniko": installed("kaniko", "0.2")}, "upgrade")
+    record = store.read("team-a").record
+    assert [(r.action, r.changed) for r in record.history] == [("install", ("Task/git-clone", "Task/kaniko")),
+                                                               ("upgrade", ("Task/kaniko",))]
+
+
+@pytest.mark.parametrize("changed", [["Secret/db"], "Task/git-clone", [7]])
+def test_a_forged_list_of_changed_entries_is_refused(changed: object) -> None:
+    data = json.loads(record_object(Record("a").with_packages({"Task/git-clone": installed()}, "install"),
+                                    "a")["data"]["record.json"])
+    data["history"][0]["changed"] = changed
+    with pytest.raises((TamperedRecord, InputError)):
+        record_from_object("a", {"data": {"record.json": json.dumps(data)}})

@@ -94,7 +94,7 @@ def test_a_name_that_is_no_resource_name_is_external(tmp_path: Path) -> None:
     for d in deps:
         assert d["external"] == f"{d['name']!r} is no resource name", d
     assert [e["name"] for e in _lock(tmp_path)["resolved"]] == ["evil"]
-    r = run_cli("mirror", "export", "evil", "-o", str(tmp_path / "m.tar.gz"))
+    r = run_cli("mirror", "export", "evil", "--file", str(tmp_path / "m.tar.gz"))
     assert r.code == 0, r.err
     with tarfile.open(tmp_path / "m.tar.gz") as tar:
         names = tar.getnames()

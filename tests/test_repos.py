@@ -40,9 +40,12 @@ def test_add_list_remove_and_the_order(tmp_path: Path) -> None:
     assert run_cli("repo", "add", "team", str(team)).code == 0
     r = run_cli("repo", "add", "corpus", str(TEKTON_CATALOG), "--priority", "1")
     assert r.code == 0, r.err
-    assert "position 1 of 2" in r.err
+    assert "position 1 of 3" in r.err  # as repo list counts: the built-in catalog is the last
     r = run_cli("repo", "list", "-o", "json")
     assert [(x["priority"], x["name"]) for x in r.json()] == [(1, "corpus"), (2, "team"), (3, "builtin")]
+    r = run_cli("repo", "add", "third", str(team), "--no-fetch")
+    assert "position 3 of 4" in r.err
+    assert run_cli("repo", "remove", "third").code == 0
     assert [x["name"] for x in config()["repos"]] == ["corpus", "team"]
     r = run_cli("repo", "remove", "corpus")
     assert r.code == 0 and [x["name"] for x in config()["repos"]] == ["team"]

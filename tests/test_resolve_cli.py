@@ -315,3 +315,22 @@ def test_lock_with_nothing_to_lock_says_how_to_start(tmp_path: Path) -> None:
     r = run_cli("lock", "-f", str(tmp_path / "catalog.lock"))
     assert_one_line_error(r, "nothing to lock: name what to lock (`catalog lock NAME[@RANGE]...`)")
     assert r.code == 2
+
+
+def test_a_long_explanation_is_shortened_and_verbose_shows_every_step(tmp_path: Path) -> None:
+    """A chain of 30 Tasks whose last needs a newer Tekton: the error tells the chain in
+    one line and says how to see it whole; --verbose (before or after the command) does."""
+    root = tmp_path / "cat"
+    step = {"steps": [{"name": "s", "image": "alpine", "script": "true"}]}
+    for i in range(30):
+        for v in ("1.0", "1.1"):
+            _write(root, "Task", f"t{i:02d}", v, step, deps=f"t{i + 1:02d} ^1" if i < 29 else None,
+                   min_version="0.70.0" if i == 29 else "0.50.0")
+    args = ("lock", "t00", "--catalog", str(root), "--tekton-version", "0.60.0", "-f", str(tmp_path / "l"))
+    short = run_cli(*args)
+    assert short.code == 8
+    assert "And so on, in " in short.err and "--verbose shows every step" in short.err
+    for r in (run_cli("--verbose", *args), run_cli(*args, "--verbose")):
+        assert r.code == 8
+        assert "And so on" not in r.err and "t27" in r.err and "shortened" not in r.err
+        assert len(r.err.splitlines()) > len(short.err.splitlines())

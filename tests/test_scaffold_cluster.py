@@ -230,6 +230,8 @@ def test_install_dry_run_changes_nothing(kube_server: Any, cluster_objects: str,
     r = run_cli(*args, "--install", "--dry-run", "--kubeconfig", str(kube_server.admin_kubeconfig))
     assert r.code == 0, r.err
     assert "would create: Pipeline orders" in r.err
+    assert f"service orders 0.2 in {ns}: would install" in r.err
+    assert "installed" not in r.err.replace("would install", "")
     assert record_of(kube_server, ns) is None
     assert not out.exists()
     assert names(kube_server, "tasks", ns) == []

@@ -79,6 +79,22 @@ def test_a_crash_after_the_record_was_written_removes_the_record_too(tmp_path: P
     assert cluster.objects == {}
 
 
+def test_a_crash_after_the_last_entry_went_puts_the_record_back(tmp_path: Path) -> None:
+    from catalog_cli.cluster.records import Installed, ObjectRecord
+
+    cluster = FakeCluster(namespaces={"team-a"})
+    pkg = Installed("a", "Task", "0.1", "sha256:" + "e" * 64, "builtin", "*", (ObjectRecord("Task", "a", "", "u"),))
+    store = RecordStore(cluster)
+    store.write("team-a", store.read("team-a"), {"Task/a": pkg}, "install")
+    base = store.read("team-a")
+    tx = Transaction(cluster, open_journal(cluster, tmp_path), patience=0)
+    tx.write_record("team-a", base, {"Task/a": None}, "uninstall")
+    assert store.read("team-a").live is None
+    crash(tx)
+    recover(cluster, tmp_path)
+    assert store.read("team-a").record == base.record
+
+
 def test_a_committed_journal_is_not_replayed(tmp_path: Path) -> None:
     cluster = FakeCluster(namespaces={"team-a"})
     tx = Transaction(cluster, open_journal(cluster, tmp_path), patience=0)

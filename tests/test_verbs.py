@@ -48,7 +48,8 @@ def test_settings_come_from_the_environment_given() -> None:
 
 def test_repo_verbs_use_the_settings_folders(own: Settings) -> None:
     added = repo_verbs.add("team", str(BUILTIN), own)
-    assert (added.position, added.total, added.resources) == (1, 1, len(open_catalog("builtin", own).names()))
+    # Position 1 of 2: the built-in catalog is counted, last, as listing() shows it.
+    assert (added.position, added.total, added.resources) == (1, 2, len(open_catalog("builtin", own).names()))
     assert (own.config_home / "repos.yaml").is_file() and (own.cache_home / "index").is_dir()
     assert _env_folders_untouched()
     rows = repo_verbs.listing(own)

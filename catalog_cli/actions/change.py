@@ -13,12 +13,13 @@ from ..cluster.records import Installed, ObjectRecord, Record
 from ..manifests import SERVICE, Package, objects_for
 from ..sources.base import Catalog
 from .. import versions
+from ..errors import CatalogError
 from ..model import VERSION_LABEL
-from ..versions import Version
+from ..versions import Version, parse
 from . import consent
 from .common import Options, Report, check_reading, commit, per_namespace, removed_rows
 from .packages import load_packages, resolve_entries
-from .plan import Change, NamespacePlan, Observer, installed_by_hub, plan_packages, plan_removals
+from .plan import Change, NamespacePlan, Observer, installed_by_hub, merged_notes, plan_packages, plan_removals
 
 if TYPE_CHECKING:
     from ..lockfile import Lock
@@ -35,6 +36,8 @@ class Target:
     record_range: tuple[tuple[str, str], ...] = ()
     prune: bool = False
     locked: Lock | None = None  # install exactly its versions and digests
+    #: Entries left exactly as they are, pruning or not (the catalog cannot give them again).
+    keep: frozenset[str] = frozenset()
 
 
 def key_of(pkg: Package) -> str:
@@ -42,10 +45,11 @@ def key_of(pkg: Package) -> str:
 
 
 def _after(record: Record, packages: list[Package], requested: dict[str, str],
-           required_by: dict[str, tuple[str, ...]], namespace: str, prune: bool) -> dict[str, Installed]:
+           required_by: dict[str, tuple[str, ...]], namespace: str, prune: bool,
+           keep: frozenset[str] = frozenset()) -> dict[str, Installed]:
     wanted = {key_of(p) for p in packages}
     # A scaffolded service is no catalog entry to resolve: pruning never drops it.
-    out = {k: v for k, v in record.packages.items() if not prune or k in wanted or v.kind == SERVICE}
+    out = {k: v for k, v in record.packages.items() if not prune or k in wanted or v.kind == SERVICE or k in keep}
     for pkg in packages:
         key = key_of(pkg)
         prev = out.get(key)
@@ -56,7 +60,8 @@ def _after(record: Record, packages: list[Package], requested: dict[str, str],
         out[key] = Installed(
             name=pkg.entry.name, kind=pkg.entry.kind, version=pkg.entry.version, digest=pkg.entry.digest,
             source=pkg.source, requested=requested.get(key) or (prev.requested if prev and not prune else ""),
-            objects=objs, required_by=required_by.get(key, ()),
+            objects=objs, required_by=required_by.get(key, ()) + tuple(
+                r for r in (prev.required_by if prev else ()) if r in keep and r not in required_by.get(key, ())),
             adopted_from=prev.adopted_from if prev else "",
         )
     return out
@@ -128,7 +133,7 @@ def change(catalog: Catalog, cluster: Cluster, opts: Options, targets: dict[str,
                 problems.append(f"{pkg.source} changed {pkg.entry.name} {prev.version} since it was installed in "
                                 f"{ns} (digest {prev.digest[:19]}… is now {pkg.entry.digest[:19]}…); "
                                 "--force takes the new content")
-        after = _after(record, packages, requested, required_by, ns, target.prune)
+        after = _after(record, packages, requested, required_by, ns, target.prune, target.keep)
         gone = [k for k in record.packages if k not in after]
         removals, notes, blocked = plan_removals(obs, record, gone, force=opts.force)
         notes += _read_elsewhere(packages, ns)
@@ -166,15 +171,31 @@ def change(catalog: Catalog, cluster: Cluster, opts: Options, targets: dict[str,
     report.risks = risks
     report.notes += pin_notes
     for plan in plans:
-        report.notes += plan.notes
+        report.notes += merged_notes(plan.notes)
         packages, _ = resolved[targets[plan.namespace].requirements]
         for pkg in packages:
             key = key_of(pkg)
+            said = status_of(plan, key, opts.dry_run)
             report.packages.append({"namespace": plan.namespace, "name": pkg.entry.name, "kind": pkg.entry.kind,
-                                    "version": pkg.entry.version, "status": status_of(plan, key, opts.dry_run),
+                                    "version": pkg.entry.version, "status": said,
                                     "requested": bool(plan.packages[key].requested)})
+            if pkg.entry.deprecated and said != "unchanged":
+                warning = deprecated(catalog, pkg)
+                if warning not in report.notes:
+                    report.notes.append(warning)
         report.packages += removed_rows(plan, opts.dry_run)
     return report, plans
+
+
+def deprecated(catalog: Catalog, pkg: Package) -> str:
+    """The warning for installing ``pkg``, whose version its catalog marks deprecated."""
+    e = pkg.entry
+    try:
+        better = [x for x in catalog.versions(e.name, e.kind) if not x.deprecated and not parse(x.version).is_prerelease]
+    except CatalogError:
+        better = []
+    instead = f"; {better[0].version} is not" if better else "; no version of it is not"
+    return f"warning: {e.kind} {e.name} {e.version} is deprecated in {pkg.source}{instead}"
 
 
 def adoption_warnings(change: Change, version: str) -> list[str]:
@@ -221,5 +242,8 @@ def status_of(plan: NamespacePlan, key: str, dry_run: str | None) -> str:
     if before is None:
         return f"{would}install" if would else "installed"
     if before.version != after.version:
-        return f"{would}{'move ' if would else ''}{before.version} -> {after.version}"
+        if not would:
+            return f"{before.version} -> {after.version}"
+        up = parse(after.version) > parse(before.version)
+        return f"would {'upgrade' if up else 'downgrade'} {before.version} -> {after.version}"
     return f"{would}update" if would else "updated"

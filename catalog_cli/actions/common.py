@@ -9,9 +9,11 @@ from typing import Any, TypedDict, TypeVar
 
 from ..cluster.base import Cluster, ObjectRef
 from ..cluster.transaction import recover
-from ..errors import ClusterError, InputError
+from ..errors import CatalogError, ClusterError, InputError, NotFound, SignatureError
 from ..model import PolicyRule
 from ..settings import Settings
+from ..sources.base import Catalog
+from ..sources.layered import Layered
 from .consent import Grant, Risk
 from . import preflight
 from .execute import execute
@@ -33,6 +35,8 @@ class Options:
     trusted: frozenset[str] = frozenset({"builtin"})
     #: Library-only: skip the rights pre-flight (tests use it to make a write fail half-way).
     check_access: bool = True
+    #: install: create a namespace that does not exist (not undone should the install fail, as Helm's).
+    create_namespace: bool = False
     settings: Settings = field(default_factory=Settings.from_env)
 
 
@@ -70,7 +74,10 @@ class Report:
 
     @property
     def changed(self) -> bool:
-        return any(c.action != "unchanged" for c in self.changes)
+        """Whether anything changed (or would): an object, or only the install record
+        (an entry whose objects were all gone already)."""
+        return any(c.action != "unchanged" for c in self.changes) or any(
+            p["status"] != "unchanged" for p in self.packages)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -92,6 +99,33 @@ def removed_rows(plan: NamespacePlan, dry_run: str | None = None) -> list[Packag
             for key, old in plan.record.packages.items() if key not in plan.packages]
 
 
+def take_from(catalog: Catalog, name: str, origin: str) -> bool:
+    """Take ``name`` from the source ``origin`` from now on; False when ``catalog`` does
+    not hold that source, or not that name in it. A source whose signed index was refused
+    raises its SignatureError (naming ``name``, the repo and its keys)."""
+    if isinstance(catalog, Layered):
+        try:
+            catalog.pin(name, origin)
+        except NotFound:
+            return False
+    try:
+        items = catalog.versions(name)
+    except SignatureError:
+        raise  # the source is there, and refused: that is the answer, not "it is gone"
+    except CatalogError:
+        return False
+    return bool(items) and catalog.origin(items[0]) == origin
+
+
+def how_to_reach(origin: str) -> str:
+    """What to do so that a command finds the source ``origin`` again (for messages)."""
+    if origin.startswith("folder:"):
+        return "pass that folder with --catalog PATH"
+    if origin.startswith(("http://", "https://", "oci://")):
+        return f"pass --catalog {origin}"
+    return f"add repo {origin} again (catalog repo add {origin} URL) or pass --catalog"
+
+
 def per_namespace(namespaces: Iterable[str], fn: Callable[[str], T]) -> list[T]:
     """``fn`` for each namespace, in parallel (reads only), results in the given order."""
     names = list(namespaces)
@@ -101,21 +135,35 @@ def per_namespace(namespaces: Iterable[str], fn: Callable[[str], T]) -> list[T]:
         return list(pool.map(fn, names))
 
 
-def start(cluster: Cluster, opts: Options) -> list[str]:
+def start(cluster: Cluster, opts: Options, *, creates: bool = False) -> list[str]:
     """Before anything: finish an interrupted earlier change (not in a dry run, which
-    writes nothing), check the namespaces exist."""
+    writes nothing), check the namespaces exist; a verb that ``creates`` namespaces
+    (install) makes the missing ones when ``opts.create_namespace`` says so."""
     notes = []
     if opts.dry_run is None:
         notes += recover(cluster, opts.settings.state_home, patience=opts.settings.undo_patience)
     if not opts.namespaces:
         raise InputError("no namespace given (-n NAMESPACE)")
+    where = cluster.context or cluster.host
     for ns in opts.namespaces:
         try:
-            if not cluster.namespace_exists(ns):
-                raise InputError(f"namespace {ns!r} does not exist", cluster.context or cluster.host)
+            if cluster.namespace_exists(ns):
+                continue
         except ClusterError as exc:
             if exc.status != 403:  # may not read namespaces: the writes will tell
                 raise
+            continue
+        if not (creates and opts.create_namespace):
+            hint = ": --create-namespace creates it" if creates else ""
+            raise InputError(f"namespace {ns!r} does not exist{hint}", where)
+        if opts.dry_run == "server":
+            raise InputError(f"namespace {ns!r} does not exist, and the server checks objects only in a namespace "
+                             "that does: --dry-run=client shows the plan", where)
+        if opts.dry_run:
+            notes.append(f"would create namespace {ns}")
+            continue
+        cluster.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+        notes.append(f"created namespace {ns}")
     return notes
 
 
@@ -125,8 +173,7 @@ def check_reading(cluster: Cluster, opts: Options, kinds: set[str], role_rules: 
         return
     missing = [m for ns in opts.namespaces for m in preflight.check_reading(cluster, ns, kinds, role_rules)]
     if missing:
-        raise preflight.Forbidden(
-            f"you may not: {'; '.join(missing)}; nothing was changed", cluster.context or None, 403)
+        raise preflight.refusal(missing, cluster.context or None)
 
 
 def commit(cluster: Cluster, plans: list[NamespacePlan], opts: Options, action: str,
@@ -135,14 +182,13 @@ def commit(cluster: Cluster, plans: list[NamespacePlan], opts: Options, action: 
     problems = [p for plan in plans for p in plan.problems]
     if problems:
         raise ClusterError(f"{'; '.join(problems)}; nothing was changed", status=409)
-    missing: list[str] = []
+    missing: list[preflight.Missing] = []
     for plan in plans if opts.check_access else ():
         if plan.changes_record:
             want = preflight.needed(plan.namespace, plan.changes, record_write=True)
             missing += preflight.check_access(cluster, plan.namespace, want, role_rules)
     if missing:
-        raise preflight.Forbidden(
-            f"you may not: {'; '.join(missing)}; nothing was changed", cluster.context or None, 403)
+        raise preflight.refusal(missing, cluster.context or None)
     report = Report(action, opts.dry_run)
     for plan in plans:
         for c in plan.changes:

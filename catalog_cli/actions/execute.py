@@ -15,6 +15,7 @@ from ..cluster.records import Installed, ObjectRecord, object_ref
 from ..cluster.transaction import Transaction, open_journal
 from ..errors import CatalogError, ClusterError
 from ..manifests import spec_hash
+from ..words import plural
 from .plan import NamespacePlan
 
 #: Namespaces written in parallel; each namespace's objects go in order.
@@ -88,7 +89,7 @@ def execute(cluster: Cluster, plans: list[NamespacePlan], *, action: str, force:
     text = str(cause) if isinstance(cause, CatalogError) else f"{type(cause).__name__}: {cause}"
     if left:
         raise ClusterError(
-            f"{text}; {len(left)} change(s) could not be undone yet (API server unreachable): "
+            f"{text}; {plural(len(left), 'change')} could not be undone yet (API server unreachable): "
             "saved, and undone by the next catalog command for this cluster") from cause
     if refused:
         raise ClusterError(f"{text}; the API server refused to undo: {'; '.join(refused)}") from cause

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 def install(catalog: Catalog, cluster: Cluster, requirements: Sequence[str], opts: Options,
             on_write: Callable[[ObjectRef, str], None] | None = None, locked: Lock | None = None) -> Report:
     """Install ``requirements`` (or, with ``locked``, exactly what the lock file names)."""
-    notes = start(cluster, opts)
+    notes = start(cluster, opts, creates=True)
     tekton = preflight.tekton_version(cluster, opts.tekton_version)
     if locked is not None:
         if requirements:

@@ -212,5 +212,15 @@ def plan_removals(obs: Observer, record: Record, keys: list[str], *,
             else:
                 changes.append(Change(ref, "delete", key, None, live))
     if gone:
-        notes.append(f"already gone: {', '.join(gone)}")
+        notes.append(GONE + ", ".join(gone))
     return changes, notes, problems
+
+
+GONE = "already gone, so not deleted: "
+
+
+def merged_notes(notes: list[str]) -> list[str]:
+    """``notes`` with every "already gone" note of one plan said once, together."""
+    gone = [n.removeprefix(GONE) for n in notes if n.startswith(GONE)]
+    rest = [n for n in notes if not n.startswith(GONE)]
+    return rest + ([GONE + ", ".join(gone)] if gone else [])

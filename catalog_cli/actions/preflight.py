@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ClusterError, InputError
@@ -10,7 +11,46 @@ from ..errors import Forbidden as Forbidden  # re-exported: callers say prefligh
 from ..cluster.base import CLUSTER_SCOPED, RESOURCES, Access, Cluster, ResourceRules
 from ..model import PolicyRule
 from ..versions import Version, is_version, parse
+from ..words import plural
 from .plan import Change
+
+#: Why a right is needed when it is not for the objects themselves.
+TO_GRANT = "to grant it to the Task's ServiceAccount"
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A right the caller lacks, and what it is needed for when that is not plain."""
+
+    access: Access
+    why: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.access}" + (f" ({self.why})" if self.why else "")
+
+    def row(self) -> tuple[str, str, str, str]:
+        """(verb, resource, namespace, why), the resource spelled as kubectl's
+        ``auth can-i`` takes it: ``roles.rbac.authorization.k8s.io``, ``configmaps``."""
+        a = self.access
+        return (a.verb, f"{a.resource}.{a.group}" if a.group else a.resource,
+                a.namespace or "(cluster)", self.why)
+
+    def order(self) -> tuple[str, ...]:
+        """Namespace, then resource, then verb: how a table of them reads best."""
+        a = self.access
+        return (a.namespace, a.group, a.resource, a.verb, self.why)
+
+
+def refusal(missing: Iterable[Missing], where: str | None) -> Forbidden:
+    """The error for rights the caller lacks: every one of them, once, in order."""
+    found = sorted(set(missing), key=Missing.order)
+    namespaces = sorted({m.access.namespace for m in found if m.access.namespace})
+    place = f" in namespace{'s' if len(namespaces) > 1 else ''} {', '.join(namespaces)}" if namespaces else ""
+    return Forbidden(
+        f"you may not: {'; '.join(map(str, found))}; nothing was changed", where, 403,
+        missing=tuple(m.row() for m in found),
+        summary=f"you may not do what this needs{place} ({plural(len(found), 'right')} missing); "
+                "nothing was changed:")
 
 
 def tekton_version(cluster: Cluster, override: str | None = None) -> Version:
@@ -40,24 +80,33 @@ def _group(kind: str) -> str:
     return api_version.split("/")[0] if "/" in api_version else ""
 
 
+#: The verbs each planned action needs: the write itself (server-side apply is a PATCH,
+#: which creates with the create right too), then what its undo sends should a later
+#: write fail (a delete of what was created, a PUT of what was there, a create of what
+#: was deleted): a change that could not be undone would not be all or nothing.
+VERBS = {
+    "create": ("create", "patch", "delete"),
+    "update": ("patch", "update"),
+    "adopt": ("patch", "update"),
+    "delete": ("delete", "create"),
+}
+#: The install record is read, created, replaced and (with its last entry) deleted,
+#: each with a precondition; undoing any of these takes the others.
+RECORD_VERBS = ("get", "create", "update", "delete")
+
+
 def needed(namespace: str, changes: Iterable[Change], record_write: bool) -> set[Access]:
-    """The permissions the changes need (server-side apply: create for new objects,
-    patch always; get and list to read what is there)."""
+    """The permissions the changes need: list (or get, cluster-wide) to read what is
+    there, :data:`VERBS` for each action, :data:`RECORD_VERBS` on ConfigMaps to write
+    the install record."""
     want: set[Access] = set()
     for c in changes:
         group, plural = _group(c.ref.kind), RESOURCES[c.ref.kind][1]
         scope = "" if c.ref.kind in CLUSTER_SCOPED else namespace  # a right in no namespace
         want.add(Access("get" if scope != namespace else "list", group, plural, scope))
-        if c.action in ("create",):
-            want |= {Access("create", group, plural, scope), Access("patch", group, plural, scope)}
-        elif c.action in ("update", "adopt"):
-            want.add(Access("patch", group, plural, scope))
-            if c.drop_labels:  # removed with an update: see execute._without_labels
-                want.add(Access("update", group, plural, scope))
-        elif c.action == "delete":
-            want.add(Access("delete", group, plural, scope))
+        want |= {Access(v, group, plural, scope) for v in VERBS.get(c.action, ())}
     if record_write:
-        want |= {Access(v, "", "configmaps", namespace) for v in ("get", "create", "patch")}
+        want |= {Access(v, "", "configmaps", namespace) for v in RECORD_VERBS}
     return want
 
 
@@ -82,8 +131,8 @@ def granted_by_rules(rules: ResourceRules, policy: PolicyRule, namespace: str) -
 
 
 def check_access(cluster: Cluster, namespace: str, want: set[Access],
-                 role_rules: list[PolicyRule]) -> list[str]:
-    """What the caller may not do in ``namespace``, as lines for one error message.
+                 role_rules: list[PolicyRule]) -> list[Missing]:
+    """What the caller may not do in ``namespace``, for one error (:func:`refusal`).
 
     One SelfSubjectRulesReview gives all the caller's rules; a SelfSubjectAccessReview
     confirms each apparent gap (rules reviews may be incomplete). Creating a Role needs
@@ -95,7 +144,7 @@ def check_access(cluster: Cluster, namespace: str, want: set[Access],
         # A gap in the rules review is confirmed by an access review, the authority.
         return any(_matches(r, a) for r in rules) or cluster.can_i(a)
 
-    missing = sorted({str(a) for a in want if not allowed(a)})
+    missing = sorted((Missing(a) for a in want if not allowed(a)), key=Missing.order)
     if role_rules:
         escalate = allowed(Access("escalate", "rbac.authorization.k8s.io", "roles", namespace))
         bind = allowed(Access("bind", "rbac.authorization.k8s.io", "roles", namespace))
@@ -104,13 +153,13 @@ def check_access(cluster: Cluster, namespace: str, want: set[Access],
             for policy in role_rules:
                 for a in granted_by_rules(rules, policy, namespace):
                     if not cluster.can_i(a):
-                        gaps.add(str(a))
-            missing += sorted(f"{g} (to grant it to the Task's ServiceAccount)" for g in gaps)
+                        gaps.add(Missing(a, TO_GRANT))
+            missing += sorted(gaps, key=Missing.order)
     return missing
 
 
 def check_reading(cluster: Cluster, namespace: str, kinds: Iterable[str],
-                  role_rules: list[PolicyRule]) -> list[str]:
+                  role_rules: list[PolicyRule]) -> list[Missing]:
     """Before planning: may the caller read what planning reads? If not, everything an
     install of these kinds would need is reported at once, so one message lists it all."""
     kinds = sorted(set(kinds))
@@ -120,6 +169,7 @@ def check_reading(cluster: Cluster, namespace: str, kinds: Iterable[str],
     if all(any(_matches(r, a) for r in rules) or cluster.can_i(a) for a in reads):
         return []
     want = set(reads)
-    for k in [*kinds, "ConfigMap"]:
-        want |= {Access(v, _group(k), RESOURCES[k][1], namespace) for v in ("create", "patch")}
+    for k in kinds:
+        want |= {Access(v, _group(k), RESOURCES[k][1], namespace) for v in VERBS["create"]}
+    want |= {Access(v, "", "configmaps", namespace) for v in RECORD_VERBS}
     return check_access(cluster, namespace, want, role_rules)

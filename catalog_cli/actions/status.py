@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from .. import versions
 from ..cluster.base import Cluster
-from ..cluster.records import Installed, is_ours, object_ref
-from ..errors import CatalogError
-from ..manifests import SERVICE, spec_hash
+from ..cluster.records import RECORD_NAME, Installed, is_ours, object_ref
+from ..errors import CatalogError, ClusterError, Forbidden
+from ..manifests import MANAGED_BY, MANAGER, SERVICE, spec_hash
 from ..model import Entry
+from ..provider import newest_allowed
 from ..sources.base import Catalog
 from ..sources.layered import Layered
-from .common import Options, per_namespace, start
+from .common import Options, how_to_reach, per_namespace, start
 from .plan import Observer, installed_by_hub
 
 
@@ -26,7 +27,8 @@ class StatusRow(TypedDict):
     version: str
     source: str  # where it was installed from (its origin); empty for tkn hub's
     newest: str  # the newest version in that source; empty when unknown
-    upgrade: bool  # newest is a later version than version (compared as versions: 0.10 > 0.9)
+    upgradable: str  # what upgrade would move it to: a later version its request allows; else empty
+    upgrade: bool  # whether it would (compared as versions: 0.10 > 0.9); for tkn hub's, install --adopt
     requested: str | None  # what the user asked for (NAME@RANGE); None when only needed
     managedBy: str  # catalog, or tkn hub (which install --adopt can take over)
     drift: list[str]  # how the cluster differs from the record
@@ -44,7 +46,8 @@ class Status:
 
 def source_of(catalog: Catalog, origin: str) -> Catalog | None:
     """The part of ``catalog`` an entry installed from ``origin`` should be compared
-    with: that repo when the catalog is several and has it, else the catalog itself."""
+    with: that repo when the catalog is several and has it, else the catalog itself
+    (whose entries are then checked to come from ``origin``)."""
     if isinstance(catalog, Layered):
         try:
             return catalog.member(origin)
@@ -53,23 +56,37 @@ def source_of(catalog: Catalog, origin: str) -> Catalog | None:
     return catalog
 
 
-def _entries(catalog: Catalog, pkg: Installed) -> tuple[Entry | None, Entry | None]:
-    """(the installed version's entry, the newest entry) in the package's own source; for
-    a scaffolded service, of the template it was generated from (``requested``)."""
-    src = source_of(catalog, pkg.source)
+def _versions_from(catalog: Catalog, origin: str, name: str, kind: str) -> tuple[Entry, ...]:
+    """Every version of ``name`` in the source ``origin``; empty when ``catalog`` does
+    not hold that source (another repo's entry of the same name is no news about it)."""
+    src = source_of(catalog, origin)
     if src is None:
-        return None, None
-    name, kind = (pkg.requested.partition("@")[0], "Template") if pkg.kind == SERVICE else (pkg.name, pkg.kind)
+        return ()
     try:
         items = src.versions(name, kind)
     except CatalogError:
-        return None, None
+        return ()
+    return items if items and src.origin(items[0]) == origin else ()
+
+
+def _entries(catalog: Catalog, pkg: Installed) -> tuple[Entry | None, Entry | None, Entry | None]:
+    """(the installed version's entry, the newest entry, the newest the recorded request
+    allows) in the package's own source; for a scaffolded service, of the template it was
+    generated from (``requested``), which only ``scaffold --update`` moves."""
+    name, kind = (pkg.requested.partition("@")[0], "Template") if pkg.kind == SERVICE else (pkg.name, pkg.kind)
+    items = _versions_from(catalog, pkg.source, name, kind)
+    if not items:
+        return None, None, None
     same = next((e for e in items if e.version == pkg.version), None)
-    try:
-        newest = src.get(name, None, kind)
-    except CatalogError:
-        newest = None
-    return same, newest
+    stable = [e for e in items if not versions.parse(e.version).is_prerelease]
+    newest = stable[0] if stable else items[0]
+    allowed = None
+    if pkg.explicit and pkg.kind != SERVICE:
+        try:
+            allowed = newest_allowed(items, [pkg.requested], None)
+        except CatalogError:  # a range this version cannot read
+            allowed = None
+    return same, newest, allowed
 
 
 def _drift(obs: Observer, ns: str, pkg: Installed, same: Entry | None) -> list[str]:
@@ -107,17 +124,18 @@ def status(catalog: Catalog, cluster: Cluster, opts: Options) -> Status:
         record = obs.record().record
         rows: list[StatusRow] = []
         for _key, pkg in sorted(record.packages.items()):
-            same, newest = _entries(catalog, pkg)
+            same, newest, allowed = _entries(catalog, pkg)
+            up = allowed.version if allowed is not None and newer(allowed.version, pkg.version) else ""
             rows.append({
                 "namespace": ns, "name": pkg.name, "kind": pkg.kind, "version": pkg.version,
                 "source": pkg.source, "newest": newest.version if newest else "",
-                "upgrade": newer(newest.version if newest else "", pkg.version),
+                "upgradable": up, "upgrade": bool(up),
                 "requested": pkg.requested or None, "managedBy": "catalog",
                 "drift": _drift(obs, ns, pkg, same), "revision": record.revision,
             })
         recorded = {(p.kind, p.name) for p in record.packages.values()}
         for kind in ("Task", "Pipeline"):
-            for obj in cluster.list(kind, ns):
+            for obj in _listed(cluster, kind, ns):
                 name = obj["metadata"]["name"]
                 hub = installed_by_hub(obj)
                 if hub and (kind, name) not in recorded:
@@ -126,8 +144,39 @@ def status(catalog: Catalog, cluster: Cluster, opts: Options) -> Status:
                     except CatalogError:
                         newest_hub = ""
                     rows.append({"namespace": ns, "name": name, "kind": kind, "version": hub, "source": "",
-                                 "newest": newest_hub, "upgrade": newer(newest_hub, hub), "requested": None,
+                                 "newest": newest_hub, "upgradable": newest_hub if newer(newest_hub, hub) else "",
+                                 "upgrade": newer(newest_hub, hub), "requested": None,
                                  "managedBy": "tkn hub", "drift": [], "revision": None})
         return rows
 
-    return Status([row for rows in per_namespace(opts.namespaces, one) for row in rows], notes)
+    rows = [row for rows in per_namespace(opts.namespaces, one) for row in rows]
+    unknown = sorted({r["source"] for r in rows if r["source"] and not r["newest"]})
+    notes += [f"entries installed from {s} are not compared with any catalog: {catalog.name or catalog.location} does not hold "
+              f"{s} ({how_to_reach(s)})" for s in unknown]
+    return Status(rows, notes)
+
+
+def _listed(cluster: Cluster, kind: str, namespace: str) -> list[dict[str, Any]]:
+    """The objects of ``kind`` in ``namespace``; none when the caller may not list them
+    (a user given only the rights their installs needed, which list no Pipelines)."""
+    try:
+        return cluster.list(kind, namespace)
+    except ClusterError as exc:
+        if exc.status == 403:
+            return []
+        raise
+
+
+def installed_namespaces(cluster: Cluster) -> list[str]:
+    """Every namespace holding an install record (``-A``): one list of ConfigMaps across
+    the cluster, by catalog's label. A caller who may not list them cluster-wide gets one
+    line saying to name the namespaces instead."""
+    try:
+        items = cluster.list("ConfigMap", "", f"{MANAGED_BY}={MANAGER}")
+    except ClusterError as exc:
+        if exc.status == 403:
+            raise Forbidden("you may not list ConfigMaps in all namespaces, which --all-namespaces reads: "
+                            "name the namespaces with -n NAMESPACE", cluster.context or None, 403) from exc
+        raise
+    return sorted({str((i.get("metadata") or {}).get("namespace") or "") for i in items
+                   if (i.get("metadata") or {}).get("name") == RECORD_NAME} - {""})

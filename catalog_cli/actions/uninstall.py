@@ -10,7 +10,7 @@ from ..manifests import SERVICE
 from ..requirements import Requirement, parse_requirement
 from ..sources.base import Catalog
 from .common import Options, Report, commit, per_namespace, removed_rows, start
-from .plan import NamespacePlan, Observer, plan_removals
+from .plan import NamespacePlan, Observer, merged_notes, plan_removals
 
 
 def _orphans(packages: dict[str, Installed], removed: set[str]) -> set[str]:
@@ -64,7 +64,7 @@ def uninstall(catalog: Catalog | None, cluster: Cluster, names: Sequence[str], o
 
     plans = per_namespace(opts.namespaces, one)
     report = commit(cluster, plans, opts, "uninstall", [], on_write)
-    report.notes = notes + [n for p in plans for n in p.notes]
+    report.notes = notes + [n for p in plans for n in merged_notes(p.notes)]
     for plan in plans:
         report.packages += removed_rows(plan, opts.dry_run)
     return report

@@ -23,6 +23,9 @@ NamespaceOption = typer.Option(
     [], "--namespace", "-n", help="Namespace; repeat for several. Default: the context's namespace."
 )
 ContextOption = typer.Option(None, "--context", help="Kubeconfig context to use.")
+AllNamespacesOption = typer.Option(
+    False, "--all-namespaces", "-A", help="Every namespace catalog installed into (needs the right to list "
+                                          "ConfigMaps cluster-wide).")
 KubeconfigOption = typer.Option(None, "--kubeconfig", envvar="KUBECONFIG", help="Path of the kubeconfig.")
 DryRunOption = typer.Option(
     None, "--dry-run", help="client: only show what would change; server: have the API server check it."
@@ -33,12 +36,12 @@ TektonVersionOption = typer.Option(
 )
 
 
-def connect(kubeconfig: str | None, context: str | None) -> KubeCluster:
+def connect(kubeconfig: str | None, context: str | None, timeout: float = 30.0) -> KubeCluster:
     from ..cluster.client import KubeCluster
 
     # KUBECONFIG may list several files; the client takes the first, as kubectl merges them.
     path = kubeconfig.split(":")[0] if kubeconfig else None
-    return KubeCluster(path, context)
+    return KubeCluster(path, context, timeout=timeout)
 
 
 AllowSensitiveOption = typer.Option(
@@ -49,7 +52,7 @@ AllowSensitiveOption = typer.Option(
 
 def options(cluster: Cluster, namespaces: list[str], settings: Settings, *, dry_run: str | None = None,
             force: bool = False, adopt: bool = False, tekton_version: str | None = None,
-            allow_sensitive_rbac: bool = False) -> Options:
+            allow_sensitive_rbac: bool = False, create_namespace: bool = False) -> Options:
     from ..actions.common import Options
     from ..errors import InputError
 
@@ -60,7 +63,8 @@ def options(cluster: Cluster, namespaces: list[str], settings: Settings, *, dry_
 
     return Options(ns, force=force, adopt=adopt, dry_run=None if dry_run == "none" else dry_run,
                    tekton_version=tekton_version, allow_sensitive_rbac=allow_sensitive_rbac,
-                   trusted=trusted_for_sensitive_rbac(settings), settings=settings)
+                   trusted=trusted_for_sensitive_rbac(settings), settings=settings,
+                   create_namespace=create_namespace)
 
 
 FromOption = typer.Option(

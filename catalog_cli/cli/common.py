@@ -1,12 +1,17 @@
-"""Options shared by several commands."""
+"""Options shared by several commands, and the global options every command takes."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 if TYPE_CHECKING:
+    from typer._click import Command, Context, Parameter
+
     from ..settings import Settings
     from ..sources.base import Catalog
 
@@ -17,6 +22,125 @@ CatalogOption = typer.Option(
 )
 
 
+@dataclass
+class Globals:
+    """The global options of one run, wherever on the line they were given.
+
+    kubectl and Helm take their global flags before or after the subcommand; so does
+    catalog. Each command (the root, groups, leaves) declares the global options, all
+    with one callback (:func:`_record`) that writes here; the object lives in the
+    context's ``meta``, which every context of a run shares. A flag set anywhere stays
+    set; ``--catalog`` given after the command wins over one given before it.
+    """
+
+    debug: bool = False
+    #: Explanations in full (a resolution failure's every step).
+    verbose: bool = False
+    quiet: bool = False
+    offline: bool = False
+    catalog: str | None = None
+    #: The ``-o`` of the command being run (``json`` makes errors JSON too).
+    output: str | None = None
+    #: Called when ``-q`` comes after the reporter was installed (``cli/main.py``).
+    on_quiet: Callable[[], None] | None = None
+
+
+_GLOBALS = "catalog.globals"
+#: The global options by parameter name; ``catalog`` is also the name of CatalogOption.
+GLOBAL_NAMES = ("offline", "debug", "verbose", "quiet", "catalog")
+
+
+def globals_of(ctx: Context) -> Globals:
+    found = ctx.meta.get(_GLOBALS)
+    if not isinstance(found, Globals):
+        found = ctx.meta[_GLOBALS] = Globals()
+    return found
+
+
+def _given(ctx: Context, param: Parameter) -> bool:
+    source = ctx.get_parameter_source(param.name or "")
+    return source is not None and source.name == "COMMANDLINE"
+
+
+def _record(ctx: Context, param: Parameter, value: Any) -> Any:
+    """The one callback of every global option (and of every ``-o``), at every level."""
+    run = globals_of(ctx)
+    name = param.name
+    if name == "catalog":
+        # A command's own --catalog (or CATALOG_SOURCE) unless one was typed before it.
+        if _given(ctx, param):
+            run.catalog = value
+            return value
+        return run.catalog if run.catalog is not None else value
+    if name == "output":
+        run.output = str(getattr(value, "value", value)) if value is not None else None
+        return value
+    if value and name in ("offline", "debug", "verbose", "quiet"):
+        setattr(run, name, True)
+        if name == "quiet" and run.on_quiet is not None:
+            run.on_quiet()
+    return value
+
+
+def _chain(first: Callable[..., Any] | None) -> Callable[[Context, Parameter, Any], Any]:
+    def both(ctx: Context, param: Parameter, value: Any) -> Any:
+        if first is not None:
+            value = first(ctx, param, value)
+        return _record(ctx, param, value)
+
+    return both
+
+
+def _declared() -> list[Parameter]:
+    """The global options as Typer makes them (so that help, parsing and completion treat
+    them as every other option)."""
+    probe = typer.Typer(add_completion=False)
+
+    @probe.command()
+    def _globals(
+        offline: bool = typer.Option(
+            False, "--offline", help="Use cached repo indexes and files only (says how old they are)."),
+        debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+        verbose: bool = typer.Option(
+            False, "--verbose", help="Explain in full: every step of why no versions fit, where it is shortened."),
+        quiet: bool = typer.Option(
+            False, "--quiet", "-q", help="No progress bars, notes or warnings on stderr; errors still."),
+        catalog: str | None = typer.Option(
+            None, "--catalog", "-c", metavar="REPO|PATH|URL",
+            help="Catalog to use (a repo's name, a folder, an index.yaml or a URL), for every command "
+                 "that reads one."),
+    ) -> None:
+        pass
+
+    return list(typer.main.get_command(probe).params)
+
+
+def spread_globals(root: Command) -> None:
+    """Give ``root`` and every command under it the global options, all recording into
+    :class:`Globals`: as in Helm, each command's help lists them. A command's own
+    ``--catalog`` and ``-o`` keep their meaning and help but record too; a command that
+    reads no catalog takes ``--catalog`` without listing it."""
+    declared = _declared()
+
+    def visit(cmd: Command, top: bool) -> None:
+        own = {p.name for p in cmd.params}
+        for proto in declared:
+            if proto.name in own:
+                continue
+            param = copy.copy(proto)
+            param.expose_value = False  # the command's function never sees it
+            if proto.name == "catalog" and not top:
+                param.hidden = True  # type: ignore[attr-defined]  # an option: it has one
+            cmd.params.append(param)
+        for param in cmd.params:
+            if param.name in GLOBAL_NAMES or param.name == "output":
+                param.callback = _chain(param.callback) if param.name in own else _record
+        for sub in getattr(cmd, "commands", {}).values():
+            visit(sub, False)
+
+    visit(root, True)
+
+
 def settings_of(ctx: typer.Context) -> Settings:
     """The run's settings, built once by the root command (``cli/main.py``) from the
     environment and the global options; child commands inherit its ``obj``."""
@@ -24,7 +148,9 @@ def settings_of(ctx: typer.Context) -> Settings:
 
     obj = ctx.obj
     # Only a sub-app run on its own (never the ``catalog`` command) lacks them.
-    return obj if isinstance(obj, Settings) else Settings.from_env()
+    settings = obj if isinstance(obj, Settings) else Settings.from_env()
+    # --offline may come after the command, once the root built the settings.
+    return settings.but(offline=True) if globals_of(ctx).offline and not settings.offline else settings
 
 
 def split_ref(ref: str, settings: Settings) -> tuple[str | None, str, str | None]:

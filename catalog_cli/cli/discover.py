@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from .common import CatalogOption, settings_of, split_ref
-from .output import Format, OutputOption, emit, note, out, print_table
+from .output import Format, OutputOption, emit, note, out, print_table, warn_catalog
 
 if TYPE_CHECKING:
     from ..settings import Settings
@@ -18,8 +18,7 @@ def _open(location: str | None, settings: Settings) -> Catalog:
     from ..sources import open_catalog
 
     cat = open_catalog(location, settings)
-    for w in cat.warnings:
-        note(f"warning: {w}")
+    warn_catalog(cat, settings)
     return cat
 
 
@@ -49,15 +48,21 @@ def list_(
     kind: str | None = typer.Option(None, "--kind", help="Only this kind (Task, Pipeline, StepAction)."),
     installed: bool = typer.Option(False, "--installed", help="What catalog installed in the cluster (as status)."),
     namespace: list[str] = typer.Option([], "--namespace", "-n", help="With --installed: namespaces to look in."),
+    all_namespaces: bool = typer.Option(False, "--all-namespaces", "-A",
+                                        help="With --installed: every namespace catalog installed into."),
     context: str | None = typer.Option(None, "--context", help="With --installed: kubeconfig context."),
     kubeconfig: str | None = typer.Option(None, "--kubeconfig", envvar="KUBECONFIG", help="With --installed."),
     output: Format = OutputOption,
 ) -> None:
     """List every resource in the catalog with its versions, newest first."""
+    if all_namespaces and not installed:
+        from ..errors import InputError
+
+        raise InputError("-A (--all-namespaces) goes with --installed: the catalog has no namespaces")
     if installed:
         from .install_cmd import show_installed
 
-        show_installed(namespace, catalog, context, kubeconfig, output, settings_of(ctx))
+        show_installed(namespace, catalog, context, kubeconfig, output, settings_of(ctx), all_namespaces)
         return
     cat = _open(catalog, settings_of(ctx))
     _hits(cat, cat.search("", kind=kind), output)
@@ -153,6 +158,11 @@ def _info_text(d: dict[str, Any]) -> None:
         lines.append(d["displayName"])
     lines += ["", d["description"], ""]
     lines.append(f"Repo:         {d['repo']}")
+    if d.get("signedBy"):
+        what = "its bundle's cosign signature" if str(d["repo"]).startswith("oci://") else f"the index of repo {d['repo']}"
+        lines.append(f"Signed by:    {d['signedBy']} ({what})")
+    else:
+        lines.append("Signed by:    - (not signed, or signatures not required)")
     lines.append(f"Versions:     {', '.join(d['versions'])}")
     lines.append(f"Categories:   {', '.join(d['categories']) or '-'}")
     lines.append(f"Tags:         {', '.join(d['tags']) or '-'}")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
 from .cluster_opts import (
+    AllNamespacesOption,
     AllowSensitiveOption,
     ContextOption,
     DryRunOption,
@@ -22,10 +24,12 @@ from .cluster_opts import (
     options,
 )
 from .common import CatalogOption, open_for, settings_of
+from ..words import plural
 from .output import Format, OutputOption, acts_on_terminal, emit, note, print_table, safe
 
 if TYPE_CHECKING:
     from ..actions.common import Options, Report
+    from ..actions.status import StatusRow
     from ..cluster.base import ObjectRef
     from ..cluster.client import KubeCluster
     from ..settings import Settings
@@ -40,17 +44,27 @@ def _render_report(report: Report, output: Format) -> None:
             print_table(["namespace", "name", "kind", "version", "status"],
                         [[p["namespace"], p["name"], p["kind"], p["version"], p["status"]] for p in report.packages])
         written = [c for c in report.changes if c.action != "unchanged"]
-        prefix = f"(dry run: {report.dry_run}) " if report.dry_run else ""
-        if not written:
-            note(f"{prefix}nothing to do: everything is already as asked")
+        prefix = f"(dry run: {report.dry_run}) nothing written; " if report.dry_run else ""
+        spaces = sorted({c.namespace for c in report.changes} | {str(p["namespace"]) for p in report.packages})
+        where = f" in namespace{'s' if len(spaces) > 1 else ''} {', '.join(spaces)}" if spaces else ""
+        recorded = [p for p in report.packages if p["status"] != "unchanged"]
+        if not written and recorded:
+            would = "would be" if report.dry_run else "was"
+            note(f"{prefix}no object to write{where}; only the install record {would} changed")
+        elif not written:
+            note(f"{prefix}nothing to do{where}: everything is already as asked")
         else:
             counts: dict[str, int] = {}
             for c in written:
                 counts[c.action] = counts.get(c.action, 0) + 1
-            past = {"create": "created", "update": "updated", "adopt": "adopted", "delete": "deleted"}
-            done = ", ".join(f"{n} {past.get(a, a)}" for a, n in sorted(counts.items()))
-            would = "would be " if report.dry_run else ""
-            note(f"{prefix}{len(written)} objects {would}changed: {done}")
+            objects = plural(len(written), "object")
+            if report.dry_run:
+                todo = ", ".join(f"{a} {n}" for a, n in sorted(counts.items()))
+                note(f"{prefix}{objects} would change{where}: {todo}")
+            else:
+                past = {"create": "created", "update": "updated", "adopt": "adopted", "delete": "deleted"}
+                done = ", ".join(f"{n} {past.get(a, a)}" for a, n in sorted(counts.items()))
+                note(f"{objects} changed{where}: {done}")
     _render_grants(report)
     for n in report.notes:
         note(n)
@@ -79,7 +93,7 @@ def write_progress(namespaces: int) -> Iterator[Callable[[ObjectRef, str], None]
     """An ``on_write`` callback driving a progress bar of objects written (stderr, terminals only)."""
     from ..progress import reporter
 
-    bar = reporter().bar(f"writing to {namespaces} namespace{'s' if namespaces > 1 else ''}", None)
+    bar = reporter().bar(f"writing to {plural(namespaces, 'namespace')}", None)
     try:
         yield lambda ref, what: bar.advance()
     finally:
@@ -94,6 +108,10 @@ def install(
     bundle: str | None = typer.Option(
         None, "--bundle", metavar="REF", help="Install the resources of this Tekton bundle (REGISTRY/REPO:TAG)."),
     insecure: bool = typer.Option(False, "--insecure", help="With a bundle: plain HTTP to a registry not on loopback."),
+    trust_key: list[Path] = typer.Option(
+        [], "--trust-key", metavar="FILE",
+        help="With a bundle: install it only with a cosign signature of its digest by this public key "
+             "(repeatable). Bundles under a repo's --bundles base need one by that repo's keys anyway."),
     locked: str | None = typer.Option(
         None, "--locked", metavar="FILE",
         help="Install exactly what lock FILE (e.g. catalog.lock) names; refuse changed digests."),
@@ -101,6 +119,8 @@ def install(
     dry_run: str | None = DryRunOption,
     force: bool = ForceOption,
     adopt: bool = typer.Option(False, "--adopt", help="Take over objects another tool (e.g. tkn hub) made."),
+    create_namespace: bool = typer.Option(
+        False, "--create-namespace", help="Create the namespace when it does not exist (kept should the install fail)."),
     allow_sensitive_rbac: bool = AllowSensitiveOption,
     tekton_version: str | None = TektonVersionOption,
     catalog: str | None = CatalogOption,
@@ -114,8 +134,6 @@ def install(
     settings = settings_of(ctx)
     lock = None
     if locked:
-        from pathlib import Path
-
         from ..lockfile import read
 
         lock = read(Path(locked))
@@ -128,13 +146,25 @@ def install(
         if len(bundles) > 1 or len(refs or []) > len(bundles) - (1 if bundle else 0) or locked:
             raise InputError("a bundle is installed on its own: one oci:// reference (or --bundle), "
                              "no other names, no --locked")
-        cat, refs = open_bundle(bundles[0], settings, insecure=insecure)
+        from .sign_cmd import public_keys
+
+        trusted = public_keys(trust_key, "--trust-key") if trust_key else []
+        opened, refs = open_bundle(bundles[0], settings, insecure=insecure, trusted=trusted,
+                                   trusted_as="--trust-key")
+        if opened.signer:
+            note(f"{opened.location}: signed by {opened.signer}")
+        cat = opened
     else:
+        if trust_key:
+            from ..errors import InputError
+
+            raise InputError("--trust-key is for a bundle (oci://...); a repo's keys are given once, with "
+                             "`catalog repo add NAME URL --trust-key FILE`")
         cat, refs = open_for(catalog, refs or [], settings)
         _refuse_templates(cat, refs)
     cluster = connect(kubeconfig, context)
     opts = options(cluster, namespace, settings, dry_run=dry_run, force=force, adopt=adopt, tekton_version=tekton_version,
-                   allow_sensitive_rbac=allow_sensitive_rbac)
+                   allow_sensitive_rbac=allow_sensitive_rbac, create_namespace=create_namespace)
     with write_progress(len(opts.namespaces)) as on_write:
         report = run(cat, cluster, refs, opts, on_write=on_write, locked=lock)
     _render_report(report, output)
@@ -217,66 +247,110 @@ def uninstall(
 def status(
     ctx: typer.Context,
     namespace: list[str] = NamespaceOption,
+    all_namespaces: bool = AllNamespacesOption,
     catalog: str | None = CatalogOption,
     context: str | None = ContextOption,
     kubeconfig: str | None = KubeconfigOption,
     output: Format = OutputOption,
 ) -> None:
     """What catalog installed in each namespace: version, newest available, drift."""
-    show_installed(namespace, catalog, context, kubeconfig, output, settings_of(ctx))
+    show_installed(namespace, catalog, context, kubeconfig, output, settings_of(ctx), all_namespaces)
+
+
+def _newest(row: StatusRow) -> str:
+    """The newest version, and what ``upgrade`` would move to (only what its range allows)."""
+    up = row["upgradable"]
+    if not up:
+        return row["newest"]
+    return f"{row['newest']} (upgrade)" if up == row["newest"] else f"{row['newest']} (upgrade to {up})"
 
 
 def show_installed(namespace: list[str], catalog: str | None, context: str | None,
-                   kubeconfig: str | None, output: Format, settings: Settings) -> None:
+                   kubeconfig: str | None, output: Format, settings: Settings, all_namespaces: bool = False) -> None:
+    from ..actions.status import installed_namespaces
     from ..actions.status import status as run
+    from ..errors import InputError
     from ..sources import open_catalog
 
+    if all_namespaces and namespace:
+        raise InputError("-A (--all-namespaces) and -n (--namespace) say different things: give one")
     cat = open_catalog(catalog, settings)
     cluster = connect(kubeconfig, context)
-    result = run(cat, cluster, options(cluster, namespace, settings))
-    rows = result.rows
-    for n in result.notes:
-        note(n)
+    found = installed_namespaces(cluster) if all_namespaces else namespace
+    if all_namespaces and not found:
+        rows: list[StatusRow] = []
+    else:
+        result = run(cat, cluster, options(cluster, found, settings))
+        rows = result.rows
+        for n in result.notes:
+            note(n)
 
     def table() -> None:
         print_table(["namespace", "name", "kind", "version", "source", "newest", "managed by", "drift"], [
-            [r["namespace"], r["name"], r["kind"], r["version"], r["source"] or "-",
-             r["newest"] + (" (upgrade)" if r["upgrade"] else ""),
+            [r["namespace"], r["name"], r["kind"], r["version"], r["source"] or "-", _newest(r) or "-",
              r["managedBy"], "; ".join(r["drift"]) or "none"] for r in rows])
         if not rows:
-            note("nothing installed by catalog here")
+            note("nothing installed by catalog in any namespace" if all_namespaces else
+                 f"nothing installed by catalog in {', '.join(found) or cluster.default_namespace}")
     emit(rows, output, table=table, names=lambda: [r["name"] for r in rows])
+
+
+def history(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., metavar="[KIND/]NAME", help="Installed (or once installed) entry."),
+    namespace: list[str] = NamespaceOption,
+    context: str | None = ContextOption,
+    kubeconfig: str | None = KubeconfigOption,
+    output: Format = OutputOption,
+) -> None:
+    """The revisions of an entry in each namespace: when, what, which version, and who."""
+    from ..actions.history import history as run
+
+    settings = settings_of(ctx)
+    cluster = connect(kubeconfig, context)
+    result = run(cluster, ref, options(cluster, namespace, settings))
+    for n in result.notes:
+        note(n)
+    rows = result.rows
+
+    def table() -> None:
+        print_table(["namespace", "revision", "updated", "action", "version", "by"], [
+            [r["namespace"], r["revision"], r["updated"], r["action"], r["version"] or "(removed)",
+             r["user"] or "-"] for r in rows])
+    emit(rows, output, table=table, names=lambda: [str(r["revision"]) for r in rows])
 
 
 def diff(
     ctx: typer.Context,
-    refs: list[str] = typer.Argument(..., metavar="NAME[@RANGE]...", help="What install would apply."),
+    refs: list[str] = typer.Argument(..., metavar="NAME[@RANGE]...",
+                                     help="Installed entries (compared with their installed version), or what "
+                                          "install NAME@RANGE would apply."),
     namespace: list[str] = NamespaceOption,
     tekton_version: str | None = TektonVersionOption,
     catalog: str | None = CatalogOption,
     context: str | None = ContextOption,
     kubeconfig: str | None = KubeconfigOption,
+    output: Format = OutputOption,
 ) -> None:
-    """Show how the live objects differ from what install would apply; exit 1 when they do."""
-    from ..actions import preflight
-    from ..actions.render import diff as run
-    from ..actions.render import render as objects
-    from ..repos import known
+    """Show how the live objects differ from what catalog installed (or would); exit 1 when they do."""
+    from ..actions.diff import diff as run
 
     settings = settings_of(ctx)
     cat, refs = open_for(catalog, refs, settings)
     cluster = connect(kubeconfig, context)
-    opts = options(cluster, namespace, settings, tekton_version=tekton_version)
-    tekton = str(preflight.tekton_version(cluster, opts.tekton_version))
-    differs = False
-    for ns in opts.namespaces:
-        for item in run(cluster, objects(cat, refs, ns, tekton, known=known(settings))):
-            if item["state"] != "same":
-                differs = True
-                print(safe(item["diff"]), end="")
-    if differs:
+    result = run(cat, cluster, refs, options(cluster, namespace, settings, tekton_version=tekton_version))
+    for n in result.notes:
+        note(n)
+
+    def table() -> None:
+        for item in result.differences:
+            print(safe(item["diff"]), end="")
+        if not result.differs:
+            note("no differences")
+    emit(result.differences, output, table=table,
+         names=lambda: [d["object"] for d in result.differences if d["state"] != "same"])
+    if result.differs:
         raise typer.Exit(1)
-    note("no differences")
 
 
 def render(
@@ -303,8 +377,6 @@ def render(
     settings = settings_of(ctx)
     lock = None
     if locked:
-        from pathlib import Path
-
         from ..lockfile import read
 
         lock = read(Path(locked))
@@ -357,5 +429,5 @@ def _print_objects(objs: list[dict[str, Any]], output: Format) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    for command in (install, upgrade, rollback, uninstall, status, diff, render):
+    for command in (install, upgrade, rollback, uninstall, status, history, diff, render):
         app.command()(command)

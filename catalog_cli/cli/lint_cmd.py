@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from .common import settings_of
+from ..words import plural
 from .output import Format, emit, note, safe
 
 if TYPE_CHECKING:
@@ -64,9 +65,6 @@ def _table(report: LintReport) -> None:
 
 
 def _summary(report: LintReport) -> str:
-    def plural(n: int, word: str) -> str:
-        return f"{n} {word}{'' if n == 1 else 's'}"
-
     parts = [plural(report.files, "file"), plural(report.errors, "error"), plural(report.warnings, "warning")]
     if report.infos:
         parts.append(plural(report.infos, "info"))

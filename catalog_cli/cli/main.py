@@ -6,14 +6,28 @@ import os
 import sys
 import traceback
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from typer.core import TyperGroup
 
 from ..errors import CatalogError
-from . import discover, index_cmd, install_cmd, lint_cmd, repo_cmd, resolve_cmd, scaffold_cmd, share_cmd
-from . import site_cmd
+from . import (
+    completion,
+    discover,
+    index_cmd,
+    install_cmd,
+    lint_cmd,
+    repo_cmd,
+    refs_cmd,
+    resolve_cmd,
+    scaffold_cmd,
+    share_cmd,
+    sign_cmd,
+    site_cmd,
+    version_cmd,
+)
+from .common import Globals, globals_of, spread_globals
 
 if TYPE_CHECKING:
     # click's Context, which Typer 0.2x vendors under a private name; for the type only.
@@ -39,33 +53,85 @@ class CatalogGroup(TyperGroup):
     In ``invoke``, so the same for the ``catalog`` script and for an app called
     in-process (Typer's ``CliRunner``): a CatalogError becomes the line
     ``catalog: error: ...`` on stderr and its exit code (after its traceback, with
-    ``--debug`` or ``$CATALOG_DEBUG``); Ctrl-C takes any progress bar off the terminal
-    and exits 130 with ``catalog: interrupted``. Any other exception is a bug and
-    keeps its traceback.
+    ``--debug`` or ``$CATALOG_DEBUG``); missing rights follow the line as a table.
+    Under ``-o json`` the error is a JSON object on stderr instead, usage errors
+    included. Ctrl-C takes any progress bar off the terminal and exits 130 with
+    ``catalog: interrupted``. Any other exception is a bug and keeps its traceback.
+
+    Built anew for every run, it gives every command the global options
+    (``common.spread_globals``) and the completion of names (``completion.attach``).
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        spread_globals(self)
+        completion.attach(self)
+
     def invoke(self, ctx: ClickContext) -> object:
+        from typer._click.exceptions import ClickException
+
+        run = globals_of(ctx)
         try:
             return super().invoke(ctx)
         except CatalogError as exc:
             _stop_progress()
-            if ctx.params.get("debug") or os.environ.get(DEBUG_ENV):
+            if run.debug or os.environ.get(DEBUG_ENV):
                 traceback.print_exc(file=sys.stderr)
-            from .output import safe
-
-            print(f"catalog: error: {safe(str(exc))}", file=sys.stderr)
+            _report(exc, exc.exit_code, run)
+            raise typer.Exit(exc.exit_code) from exc
+        except ClickException as exc:
+            if run.output != "json":
+                raise  # Typer prints its usage message
+            _report(exc, exc.exit_code, run)
             raise typer.Exit(exc.exit_code) from exc
         except KeyboardInterrupt as exc:
             _stop_progress()
             terminated = isinstance(exc, Terminated)
-            print(f"catalog: {'terminated' if terminated else 'interrupted'}", file=sys.stderr)
-            raise typer.Exit(TERMINATED if terminated else INTERRUPTED) from None
+            code = TERMINATED if terminated else INTERRUPTED
+            _report(exc, code, run)
+            raise typer.Exit(code) from None
+
+
+#: Up to this many missing rights are said in the error's one line; more make a table.
+ONE_LINE_RIGHTS = 3
+
+
+def _report(exc: BaseException, code: int, run: Globals) -> None:
+    """The error on stderr: one line (``catalog: error: ...``), or with ``-o json`` one JSON
+    object (``{"error": ..., "exit_code": ...}``) for scripts. More than ONE_LINE_RIGHTS
+    missing rights come as a table under a short line (as a list in JSON)."""
+    from ..errors import Forbidden, NoSolution
+    from .output import print_table, safe, to_json
+
+    if isinstance(exc, KeyboardInterrupt):
+        text = "terminated" if isinstance(exc, Terminated) else "interrupted"
+    elif isinstance(exc, NoSolution) and exc.full is not None and run.verbose:
+        text = exc.full  # every step of the derivation, not the shortened explanation
+    else:
+        text = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    missing = exc.missing if isinstance(exc, Forbidden) else ()
+    table = len(missing) > ONE_LINE_RIGHTS
+    if run.output == "json":
+        data: dict[str, object] = {"error": text, "exit_code": code}
+        if missing:
+            data["missing"] = [dict(zip(("verb", "resource", "namespace", "why"), m, strict=True))
+                               for m in missing]
+        print(to_json(data), file=sys.stderr)
+    elif isinstance(exc, KeyboardInterrupt):
+        print(f"catalog: {text}", file=sys.stderr)
+    elif table:
+        print(f"catalog: error: {safe(exc.summary if isinstance(exc, Forbidden) else text)}", file=sys.stderr)
+        print_table(["verb", "resource", "namespace", "why"], [list(m) for m in missing], file=sys.stderr,
+                    drop_empty=True)
+    else:
+        print(f"catalog: error: {safe(text)}", file=sys.stderr)
 
 
 app = typer.Typer(
     name="catalog",
     cls=CatalogGroup,
-    help="A package manager for Tekton: find, lint, resolve and install versioned Tasks.",
+    help="A package manager for Tekton: find, lint, resolve and install versioned Tasks.\n\n"
+         "The options below work before or after the command (catalog search git --offline).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -74,13 +140,19 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        print(f"catalog {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _main(
     ctx: typer.Context,
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
-    offline: bool = typer.Option(
-        False, "--offline", help="Use cached repo indexes and files only (says how old they are)."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars and no notes on stderr."),
+    version: bool = typer.Option(
+        False, "--version", is_eager=True, callback=_print_version, help="Print catalog's version and exit."),
 ) -> None:
     # Everything set here is undone when the run ends (ctx.call_on_close), so that a
     # run in-process (tests, CliRunner) leaves nothing behind for the next one.
@@ -88,12 +160,15 @@ def _main(
     from ..settings import Settings
     from .progress_ui import StderrReporter
 
-    previous = set_reporter(StderrReporter(quiet=quiet))
+    run = globals_of(ctx)
+    reporter = StderrReporter(quiet=run.quiet)
+    run.on_quiet = reporter.silence  # a -q after the command
+    previous = set_reporter(reporter)
     ctx.call_on_close(lambda: set_reporter(previous))
     # The one place the environment is read: every command takes its Settings from
-    # here (cli.common.settings_of), and the library only from its arguments.
-    settings = Settings.from_env()
-    ctx.obj = settings.but(offline=True) if offline else settings
+    # here (cli.common.settings_of, which adds an --offline given after the command),
+    # and the library only from its arguments.
+    ctx.obj = Settings.from_env()
 
 
 discover.register(app)
@@ -104,6 +179,10 @@ resolve_cmd.register(app)
 scaffold_cmd.register(app)
 repo_cmd.register(app)
 share_cmd.register(app)
+version_cmd.register(app)
+completion.register(app)
+sign_cmd.register(app)
+refs_cmd.register(app)
 site_cmd.register(app)
 
 
@@ -113,6 +192,8 @@ def run() -> None:
     import signal
 
     signal.signal(signal.SIGTERM, _on_sigterm)
+    if os.environ.get(completion.COMPLETE_VAR):
+        completion.detach_terminal()
     app()
 
 

@@ -7,8 +7,14 @@ import json
 import re
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TextIO
 
 import typer
+
+
+if TYPE_CHECKING:
+    from ..settings import Settings
+    from ..sources.base import Catalog
 
 
 class Format(str, enum.Enum):
@@ -42,8 +48,30 @@ def out(text: str) -> None:
 
 
 def note(message: str) -> None:
-    """A human note: stderr, so that stdout stays parseable."""
-    print(safe(message), file=sys.stderr)
+    """A human note: stderr, so that stdout stays parseable; nothing with ``-q``. Through
+    the run's reporter, which prints it above a progress bar rather than through it."""
+    from ..progress import reporter
+    from .progress_ui import StderrReporter
+
+    current = reporter()
+    if isinstance(current, StderrReporter):
+        current.note(message)
+    else:
+        print(safe(message), file=sys.stderr)
+
+
+def warn_catalog(catalog: Catalog, settings: Settings) -> None:
+    """A catalog's index warnings, once: shown the first time, and again only when the
+    catalog or its warnings change (not with ``-q``, which then does not count as shown)."""
+    from ..progress import reporter
+    from ..sources.warned import news
+
+    warnings = catalog.warnings
+    if not warnings or getattr(reporter(), "quiet", False):
+        return
+    if news(settings, catalog.location, warnings):
+        for w in warnings:
+            note(f"warning: {w}")
 
 
 def to_json(data: object, *, indent: int | None = None) -> str:
@@ -82,10 +110,17 @@ def emit(
         sys.stdout.write(to_json(data, indent=2) + "\n")
 
 
-def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, title: str | None = None) -> None:
-    """A plain, aligned table; rich only when stdout is a terminal, so pipes get clean text."""
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, title: str | None = None,
+                file: TextIO | None = None, drop_empty: bool = False) -> None:
+    """A plain, aligned table on stdout (or ``file``); rich only on a terminal, so pipes
+    get clean text. With ``drop_empty``, columns empty in every row are left out."""
+    stream = file or sys.stdout
     cells = [[safe("" if c is None else str(c)) for c in row] for row in rows]
-    if sys.stdout.isatty():
+    keep = [i for i in range(len(headers)) if not drop_empty or any(row[i] for row in cells)]
+    if len(keep) < len(headers):
+        headers = [headers[i] for i in keep]
+        cells = [[row[i] for i in keep] for row in cells]
+    if stream.isatty():
         from rich.console import Console
         from rich.table import Table
         from rich.text import Text
@@ -93,7 +128,7 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, tit
         tbl = Table(*headers, title=title, box=None, header_style="bold", pad_edge=False)
         for row in cells:
             tbl.add_row(*(Text(c) for c in row))  # Text: a cell's "[...]" is not rich markup
-        Console().print(tbl)
+        Console(file=stream).print(tbl)
         return
     widths = [len(h) for h in headers]
     for row in cells:
@@ -104,4 +139,4 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, tit
         return "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)).rstrip()
 
     lines = [fmt_row([h.upper() for h in headers])] + [fmt_row(r) for r in cells]
-    sys.stdout.write("\n".join(lines) + "\n")
+    stream.write("\n".join(lines) + "\n")

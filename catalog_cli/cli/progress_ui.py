@@ -36,6 +36,11 @@ class StderrReporter:
         self._progress: Progress | None = None
         self._open = 0
 
+    def silence(self) -> None:
+        """From now on, no notes and no new bars (``-q`` given after the command)."""
+        self.quiet = True
+        self.bars = False
+
     @property
     def progress(self) -> Progress:
         if self._progress is None:

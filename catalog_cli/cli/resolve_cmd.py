@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from .common import CatalogOption, settings_of, split_ref
+from ..words import plural
 from .output import Format, OutputOption, emit, note, out, print_table
 
 if TYPE_CHECKING:
@@ -60,6 +61,7 @@ def lock(
     output: Format = OutputOption,
 ) -> None:
     """Resolve requirements and all their dependencies; write exact versions and digests.
+    Given a folder (catalog lock .tekton/): lock the task references its files make.
 
     References a Pipeline makes through a resolver (hub, bundles, git, cluster) into a
     configured repo are dependencies too; every resolver reference is pinned in the
@@ -69,16 +71,21 @@ def lock(
     from ..actions import lock as run
     from ..errors import InputError
 
+    if requirements and len(requirements) == 1 and Path(requirements[0]).is_dir():
+        from .refs_cmd import lock_tekton  # `catalog lock .tekton/`: the references of a folder
+
+        lock_tekton(ctx, Path(requirements[0]), None if file == FileOption.default else file, output)
+        return
     settings = settings_of(ctx)
     if check:
         if requirements:
             raise InputError("--check verifies the lock file as it is: give no requirements")
         current = run.check(file, settings, catalog=catalog, warn=_warn)
-        note(f"{file} is up to date ({_emit_lock(current, output)} entries)")
+        note(f"{file} is up to date ({plural(_emit_lock(current, output), 'entry')})")
         return
     new = run.lock(file, settings, requirements or (), catalog=catalog, tekton_version=tekton_version,
                    upgrade=upgrade, replace=replace, bundles=bundles, warn=_warn)
-    note(f"wrote {file} ({_emit_lock(new, output)} entries)")
+    note(f"wrote {file} ({plural(_emit_lock(new, output), 'entry')})")
     for e in new.resolved:
         for r in e.references:
             if r.pin is None:

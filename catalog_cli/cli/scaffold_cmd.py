@@ -10,6 +10,7 @@ import typer
 
 from .cluster_opts import AllowSensitiveOption, ContextOption, KubeconfigOption, TektonVersionOption
 from .common import CatalogOption
+from ..words import plural
 from .output import Format, emit, note, print_table, safe
 
 if TYPE_CHECKING:
@@ -179,7 +180,7 @@ def _render(outcome: Outcome, report: Report | None, output: Format, steps: list
             else f"{outcome.template} {outcome.version}"
         changed = [c for c in outcome.changes if c.action not in ("unchanged", "keep")]
         would = "would change" if outcome.dry_run else "changed"
-        note(f"{head} ({outcome.variant}) in {outcome.folder}: {len(changed)} files {would}"
+        note(f"{head} ({outcome.variant}) in {outcome.folder}: {plural(len(changed), 'file')} {would}"
              + ("; dry run, nothing written" if outcome.dry_run else ""))
         for n in outcome.notes:
             note(n)
@@ -188,7 +189,7 @@ def _render(outcome: Outcome, report: Report | None, output: Format, steps: list
             note("  yours:\n" + "".join(f"    {line}" for line in c.local).rstrip("\n"))
             note("  template:\n" + "".join(f"    {line}" for line in c.template).rstrip("\n"))
         if outcome.conflicts:
-            note(f"{len(outcome.conflicts)} conflict(s): edit the files between the <<<<<<< and >>>>>>> "
+            note(f"{plural(len(outcome.conflicts), 'conflict')}: edit the files between the <<<<<<< and >>>>>>> "
                  "markers" + ("" if outcome.dry_run else "; the answers file already records the new version"))
         if report is not None:
             _render_install(report)

@@ -36,6 +36,8 @@ RESOURCES: dict[str, tuple[str, str]] = {
     "Trigger": ("triggers.tekton.dev/v1beta1", "triggers"),
 }
 CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding"}
+#: Where Tekton Pipelines is installed, and its controller's labels say its version.
+TEKTON_NAMESPACE = "tekton-pipelines"
 
 #: A SelfSubjectRulesReview's ``resourceRules``, as the API server sends them. Named
 #: here because inside a cluster class ``list`` is the method of that name.
@@ -61,12 +63,16 @@ class ObjectRef:
 
 
 def api_path(kind: str, namespace: str, name: str | None = None, api_version: str | None = None) -> str:
+    """The REST path of an object, or of a list (``name`` None); a list of a namespaced
+    kind in namespace ``""`` is of every namespace."""
     if kind not in RESOURCES:
         raise InputError(f"the tool does not handle objects of kind {kind!r}")
+    if name is not None and not namespace and kind not in CLUSTER_SCOPED:
+        raise InputError(f"{kind} {name} named without its namespace")
     default_version, plural = RESOURCES[kind]
     version = api_version or default_version
     base = f"/api/{version}" if "/" not in version else f"/apis/{version}"
-    if kind not in CLUSTER_SCOPED:
+    if kind not in CLUSTER_SCOPED and namespace:
         base += f"/namespaces/{quote(namespace, safe='')}"
     base += f"/{plural}"
     return base + (f"/{quote(name, safe='')}" if name else "")
@@ -99,7 +105,10 @@ class Cluster(Protocol):
         """The object, or None when there is none."""
         ...
 
-    def list(self, kind: str, namespace: str, selector: str | None = None) -> list[dict[str, Any]]: ...
+    def list(self, kind: str, namespace: str, selector: str | None = None) -> list[dict[str, Any]]:
+        """The objects of ``kind`` in ``namespace`` (``""``: in every namespace) with the
+        labels ``selector`` names (``key=value,...``)."""
+        ...
 
     def apply(self, obj: dict[str, Any], *, force: bool = False, dry_run: bool = False) -> dict[str, Any]:
         """Server-side apply with the tool's field manager; the object as stored."""
@@ -113,9 +122,11 @@ class Cluster(Protocol):
         """POST: a 409 when the object exists."""
         ...
 
-    def delete(self, ref: ObjectRef, *, dry_run: bool = False, uid: str | None = None) -> bool:
+    def delete(self, ref: ObjectRef, *, dry_run: bool = False, uid: str | None = None,
+               resource_version: str | None = None) -> bool:
         """False when it was already gone; with ``uid``, a 409 when the object now there
-        is another one (Kubernetes' delete preconditions)."""
+        is another one, with ``resource_version`` a 409 when it changed since (Kubernetes'
+        delete preconditions)."""
         ...
 
     def identity(self) -> tuple[str, str]:
@@ -130,3 +141,9 @@ class Cluster(Protocol):
     def can_i(self, access: Access) -> bool: ...
 
     def tekton_version(self) -> str | None: ...
+
+    def find_tekton(self, namespace: str = TEKTON_NAMESPACE) -> tuple[str, str] | None:
+        """Which Tekton Pipelines version the cluster runs, read wherever the caller may:
+        (version, where it was read), or None when nothing says. Only a server that
+        cannot be reached raises; a refused or missing object is one place less to look."""
+        ...

@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 import threading
 from typing import Any, cast
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from ..errors import ClusterError
-from .base import FIELD_MANAGER, Access, ObjectRef, ResourceRules, api_path
+from .base import FIELD_MANAGER, TEKTON_NAMESPACE, Access, ObjectRef, ResourceRules, api_path
 
 class KubeCluster:
     """A connection to one cluster (context) through its kubeconfig: the real :class:`Cluster`."""
@@ -111,11 +111,11 @@ class KubeCluster:
 
     def list(self, kind: str, namespace: str, selector: str | None = None) -> list[dict[str, Any]]:
         query = {"labelSelector": selector} if selector else None
-        status, payload = self.request("GET", api_path(kind, namespace), query=query,
-                                       what=f"{kind} list in {namespace}")
+        what = f"{kind} list in {namespace or 'all namespaces'}"
+        status, payload = self.request("GET", api_path(kind, namespace), query=query, what=what)
         if status == 404:
             return []
-        return list(self._check(status, payload, f"{kind} list in {namespace}").get("items") or [])
+        return list(self._check(status, payload, what).get("items") or [])
 
     def apply(self, obj: dict[str, Any], *, force: bool = False, dry_run: bool = False) -> dict[str, Any]:
         """Server-side apply of ``obj`` with the tool's field manager."""
@@ -145,15 +145,17 @@ class KubeCluster:
                                        what=str(ref))
         return self._check(status, payload, str(ref))
 
-    def delete(self, ref: ObjectRef, *, dry_run: bool = False, uid: str | None = None) -> bool:
-        """Delete ``ref`` (only if its uid is still ``uid``, when given); False when it
-        was already gone."""
+    def delete(self, ref: ObjectRef, *, dry_run: bool = False, uid: str | None = None,
+               resource_version: str | None = None) -> bool:
+        """Delete ``ref`` (only if its uid is still ``uid`` and its resourceVersion still
+        ``resource_version``, when given); False when it was already gone."""
         # The body's dryRun is what the server honours for DELETE when a body is sent.
         body: dict[str, Any] = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background"}
         if dry_run:
             body["dryRun"] = ["All"]
-        if uid:
-            body["preconditions"] = {"uid": uid}
+        preconditions = {k: v for k, v in (("uid", uid), ("resourceVersion", resource_version)) if v}
+        if preconditions:
+            body["preconditions"] = preconditions
         query = {"dryRun": "All"} if dry_run else None
         status, payload = self.request("DELETE", api_path(ref.kind, ref.namespace, ref.name),
                                        body=body, query=query, what=str(ref))
@@ -221,3 +223,32 @@ class KubeCluster:
         if cm is None:
             return None
         return str((cm.get("data") or {}).get("version") or "") or None
+
+    def find_tekton(self, namespace: str = TEKTON_NAMESPACE) -> tuple[str, str] | None:
+        """The ConfigMap ``pipelines-info`` (key ``version``), else the labels of the
+        controller's Deployment, else those of the Task CRD, as a Tekton release sets them."""
+        def data_version(obj: dict[str, Any]) -> str:
+            return str((obj.get("data") or {}).get("version") or "")
+
+        def label_version(obj: dict[str, Any]) -> str:
+            labels = (obj.get("metadata") or {}).get("labels") or {}
+            return str(next((labels[k] for k in _VERSION_LABELS if labels.get(k)), ""))
+
+        ns = quote(namespace, safe="")
+        places = [
+            (f"/api/v1/namespaces/{ns}/configmaps/pipelines-info",
+             f"ConfigMap {namespace}/pipelines-info", data_version),
+            (f"/apis/apps/v1/namespaces/{ns}/deployments/tekton-pipelines-controller",
+             f"Deployment {namespace}/tekton-pipelines-controller", label_version),
+            ("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/tasks.tekton.dev",
+             "CustomResourceDefinition tasks.tekton.dev", label_version),
+        ]
+        for path, where, read in places:
+            status, payload = self.request("GET", path, what=where)
+            if status == 200 and isinstance(payload, dict) and read(payload):
+                return read(payload), where
+        return None
+
+
+#: The labels a Tekton release puts on its Deployments and CRDs, the most telling first.
+_VERSION_LABELS = ("app.kubernetes.io/version", "pipeline.tekton.dev/release", "version")

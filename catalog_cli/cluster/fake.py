@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ClusterError
-from .base import CLUSTER_SCOPED, FIELD_MANAGER, Access, ObjectRef, ResourceRules
+from .base import CLUSTER_SCOPED, FIELD_MANAGER, TEKTON_NAMESPACE, Access, ObjectRef, ResourceRules
 
 #: A hook deciding the fate of one request: return a ClusterError to fail it.
 Fault = Callable[[str, ObjectRef], "ClusterError | None"]
@@ -88,7 +88,7 @@ class FakeCluster:
     def list(self, kind: str, namespace: str, selector: str | None = None) -> list[dict[str, Any]]:
         self._enter("list", ObjectRef(kind, namespace, ""))
         items = [copy.deepcopy(o) for r, o in sorted(self.objects.items())
-                 if r.kind == kind and r.namespace == namespace]
+                 if r.kind == kind and (r.namespace == namespace or not namespace)]
         if selector:
             want = dict(part.split("=", 1) for part in selector.split(","))
             items = [o for o in items
@@ -137,11 +137,14 @@ class FakeCluster:
         ref = ObjectRef.of(obj)
         self._enter("create", ref)
         with self._lock:
-            if _norm(ref) in self.objects:
+            if _norm(ref) in self.objects or (ref.kind == "Namespace" and ref.name in self.namespaces):
                 raise ClusterError("AlreadyExists", str(ref), 409)
+            if ref.kind == "Namespace":
+                self.namespaces.add(ref.name)
             return self._store(copy.deepcopy(obj), FIELD_MANAGER)
 
-    def delete(self, ref: ObjectRef, *, dry_run: bool = False, uid: str | None = None) -> bool:
+    def delete(self, ref: ObjectRef, *, dry_run: bool = False, uid: str | None = None,
+               resource_version: str | None = None) -> bool:
         self._enter("delete", ref)
         with self._lock:
             live = self.objects.get(_norm(ref))
@@ -149,6 +152,8 @@ class FakeCluster:
                 return False
             if uid and live["metadata"]["uid"] != uid:
                 raise ClusterError("Conflict: Precondition failed: UID", str(ref), 409)
+            if resource_version and live["metadata"]["resourceVersion"] != resource_version:
+                raise ClusterError("Conflict: Precondition failed: ResourceVersion", str(ref), 409)
             if not dry_run:
                 del self.objects[_norm(ref)]
             return True
@@ -168,6 +173,9 @@ class FakeCluster:
 
     def tekton_version(self) -> str | None:
         return self.tekton
+
+    def find_tekton(self, namespace: str = TEKTON_NAMESPACE) -> tuple[str, str] | None:
+        return (self.tekton, f"ConfigMap {namespace}/pipelines-info") if self.tekton else None
 
 
 def _norm(ref: ObjectRef) -> ObjectRef:

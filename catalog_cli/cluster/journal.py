@@ -31,7 +31,7 @@ from typing import Any
 
 from ..fsutil import atomic_write, private_dir
 from .base import ObjectRef
-from .records import Installed, ObjectRecord
+from .records import Installed, ObjectRecord, Revision
 
 #: What a journal may name. Anything else found in one is ignored, never replayed.
 JOURNALED_KINDS = frozenset({
@@ -58,12 +58,15 @@ class ObjectStep:
 @dataclass(frozen=True)
 class RecordStep:
     """A change of the install record in ``namespace``: the entries as they were before
-    it (None: absent), the revision it added, whether it created the ConfigMap."""
+    it (None: absent), the revision it added, whether it created the ConfigMap, and
+    whether it removes it (it leaves no entry), with the history to put back then."""
 
     namespace: str
     before: dict[str, Installed | None]
     revision: int
     created: bool
+    removes: bool = False
+    history: tuple[Revision, ...] = ()
 
 
 Step = ObjectStep | RecordStep
@@ -82,7 +85,8 @@ def encode(step: Step) -> dict[str, Any]:
         r = step.ref
         return {"op": "object", "ref": [r.kind, r.namespace, r.name], "before": step.before, "uid": step.uid}
     return {"op": "record", "namespace": step.namespace, "revision": step.revision, "created": step.created,
-            "before": {k: (asdict(v) if v is not None else None) for k, v in step.before.items()}}
+            "before": {k: (asdict(v) if v is not None else None) for k, v in step.before.items()},
+            "removes": step.removes, "history": [asdict(r) for r in step.history]}
 
 
 def decode(line: dict[str, Any]) -> Step | None:
@@ -98,7 +102,9 @@ def decode(line: dict[str, Any]) -> Step | None:
                               str(line.get("uid") or ""))
         if line.get("op") == "record":
             before = {str(k): _installed(v) for k, v in dict(line["before"]).items()}
-            return RecordStep(str(line["namespace"]), before, int(line["revision"]), bool(line["created"]))
+            history = tuple(Revision.from_dict(dict(r)) for r in line.get("history") or ())
+            return RecordStep(str(line["namespace"]), before, int(line["revision"]), bool(line["created"]),
+                              bool(line.get("removes")), history)
     except (KeyError, TypeError, ValueError):
         return None
     return None

@@ -35,6 +35,7 @@ from ..errors import CatalogError, ClusterError, InputError
 from ..model import KIND_ORDER
 from ..versions import is_version
 from ..manifests import KIND_LABEL, MANAGED_BY, MANAGER, PACKAGE_LABEL, SERVICE, is_signed, made_for, may_name
+from ..words import plural
 from .base import CLUSTER_SCOPED, FIELD_MANAGER, Cluster, ObjectRef
 
 RECORD_NAME = "catalog-installs"
@@ -87,9 +88,19 @@ class Installed:
 @dataclass(frozen=True)
 class Revision:
     number: int
-    action: str
-    time: str
+    action: str  # the verb that made it: install, upgrade, rollback, uninstall, scaffold
+    time: str  # ISO 8601, UTC
     versions: dict[str, str]  # package key -> version, after the action
+    user: str = ""  # who: the kubeconfig user that ran it ("" in records written before it was kept)
+    changed: tuple[str, ...] = ()  # the entries the action changed (empty in records from before it was kept)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Revision:
+        """A revision as stored (JSON: lists for tuples); TypeError when it is no revision."""
+        changed = data.get("changed", ())
+        if not isinstance(changed, list | tuple):
+            raise TypeError("changed is not a list")
+        return cls(**{**data, "changed": tuple(changed)})
 
 
 #: What one run changes in a record: package key -> its new value (None: removed).
@@ -120,21 +131,32 @@ class Record:
                              f"e.g. {found[-1].kind.lower()}/{name}", name)
         return found[0] if found else None
 
-    def with_packages(self, packages: dict[str, Installed], action: str) -> Record:
+    def with_needs(self, keys: set[str]) -> set[str]:
+        """``keys`` and every entry they need, transitively (from each entry's required_by)."""
+        out = set(keys)
+        while True:
+            more = {k for k, p in self.packages.items() if k not in out and any(r in out for r in p.required_by)}
+            if not more:
+                return out
+            out |= more
+
+    def with_packages(self, packages: dict[str, Installed], action: str, user: str = "",
+                      changed: tuple[str, ...] = ()) -> Record:
         now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-        rev = Revision(self.revision + 1, action, now, {k: p.version for k, p in sorted(packages.items())})
+        rev = Revision(self.revision + 1, action, now, {k: p.version for k, p in sorted(packages.items())},
+                       _shown(user), tuple(sorted(changed)))
         return replace(self, packages=dict(sorted(packages.items())),
                        history=(self.history + (rev,))[-HISTORY_LIMIT:])
 
-    def changed(self, delta: Delta, action: str) -> Record:
-        """This record with ``delta`` applied, as one more revision."""
+    def changed(self, delta: Delta, action: str, user: str = "") -> Record:
+        """This record with ``delta`` applied, as one more revision made by ``user``."""
         packages = dict(self.packages)
         for key, pkg in delta.items():
             if pkg is None:
                 packages.pop(key, None)
             else:
                 packages[key] = pkg
-        return self.with_packages(packages, action)
+        return self.with_packages(packages, action, user, tuple(delta))
 
     def to_json(self) -> str:
         data = {
@@ -159,11 +181,12 @@ class Record:
                 p = dict(p)
                 objs = tuple(ObjectRecord(**o) for o in p.pop("objects", []))
                 packages[key] = Installed(objects=objs, required_by=tuple(p.pop("required_by", ())), **p)
-            history = tuple(Revision(**r) for r in data.get("history", []))
+            history = tuple(Revision.from_dict(r) for r in data.get("history", []))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise InputError(f"install record is damaged: {exc}", where) from exc
         for key, pkg in packages.items():
             _check_entry(key, pkg, where, namespace)
+        _check_history(history, where)
         return cls(namespace, packages, history)
 
 
@@ -171,10 +194,72 @@ def _text(value: object) -> bool:
     return isinstance(value, str)
 
 
+_TAMPERED = "the record was edited by someone else; nothing was changed (inspect it with " \
+            f"kubectl get configmap {RECORD_NAME} -o yaml)"
+_ACTION = re.compile(r"^[a-z][a-z-]{0,31}$")
+_KEY = re.compile(r"^([A-Z][A-Za-z]{0,31})/(.+)$")
+#: What a user name may hold: printable text, no controls and no bidirectional overrides
+#: (it is shown by ``history``), and no longer than Kubernetes lets a name be.
+_USER = re.compile("^[^\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]{0,253}$")
+
+
+def _shown(user: str) -> str:
+    """``user`` as a record may hold it (a kubeconfig may name its user anything)."""
+    return user if _USER.match(user) else ""
+
+
+def _check_history(history: tuple[Revision, ...], where: str) -> None:
+    """Refuse a history catalog never writes: rollback reads versions from it, and
+    ``history`` shows who did what."""
+    if len(history) > HISTORY_LIMIT:
+        raise TamperedRecord(f"the history has {plural(len(history), 'revision')}, more than catalog keeps; "
+                             f"{_TAMPERED}",
+                             where)
+    last = 0
+    for rev in history:
+        number = rev.number
+        if not isinstance(number, int) or isinstance(number, bool) or number <= last:
+            raise TamperedRecord(f"revision {number!r} does not follow revision {last}; {_TAMPERED}", where)
+        last = number
+        bad = _revision_fault(rev)
+        if bad:
+            raise TamperedRecord(f"revision {number} {bad}; {_TAMPERED}", where)
+
+
+def _revision_fault(rev: Revision) -> str | None:
+    """What is wrong with one revision, or None."""
+    if not (_text(rev.action) and _ACTION.match(rev.action)):
+        return f"has action {rev.action!r}, which catalog never records"
+    if not _text(rev.time) or not rev.time.isascii():
+        return f"has time {rev.time!r}, which is not a time"
+    try:
+        datetime.fromisoformat(rev.time)
+    except ValueError:
+        return f"has time {rev.time!r}, which is not a time"
+    if not (_text(rev.user) and _USER.match(rev.user)):
+        return f"names the user {rev.user[:40]!r}, which catalog never records" if _text(rev.user) \
+            else "names a user that is not text"
+    if not isinstance(rev.versions, dict):
+        return "has versions that are not a map of entries to versions"
+    for key in [*rev.versions, *rev.changed]:
+        if not _entry_key(key):
+            return f"names {key!r}, which is no entry catalog installs"
+    for key, version in rev.versions.items():
+        if not (_text(version) and is_version(version)):
+            return f"has version {version!r} for {key}, which is not a version"
+    return None
+
+
+def _entry_key(key: object) -> bool:
+    """Whether ``key`` is ``Kind/name`` of an entry catalog installs."""
+    m = _KEY.match(key) if isinstance(key, str) else None
+    return m is not None and bool(_NAME.match(m.group(2))) and (m.group(1) == SERVICE or
+                                                               bool(made_for(m.group(1), m.group(2))))
+
+
 def _check_entry(key: str, pkg: Installed, where: str, namespace: str) -> None:
     """Refuse an entry that names anything but what catalog makes for it."""
-    tampered = "the record was edited by someone else; nothing was changed (inspect it with " \
-               f"kubectl get configmap {RECORD_NAME} -o yaml)"
+    tampered = _TAMPERED
     if not all(_text(v) for v in (pkg.name, pkg.kind, pkg.version, pkg.digest, pkg.source, pkg.requested)):
         raise InputError(f"install record is damaged: entry {key!r} has a field that is not text", where)
     if not _NAME.match(pkg.name) or key != pkg.key:
@@ -270,11 +355,20 @@ class RecordStore:
     def write(self, namespace: str, base: Stored, delta: Delta, action: str) -> Stored:
         """Store ``base.record`` changed by ``delta``, with ``base``'s resourceVersion as
         the precondition. When someone else wrote the record in between, it is read again
-        and ``delta`` applied to what they wrote, so neither change is lost."""
+        and ``delta`` applied to what they wrote, so neither change is lost. A record left
+        with no entry is deleted (with the same precondition), as is its history: the
+        namespace holds nothing of catalog's any more."""
         current = base
+        user = self.cluster.identity()[1]
         for attempt in range(WRITE_ATTEMPTS):
-            new = current.record.changed(delta, action)
+            new = current.record.changed(delta, action, user)
             try:
+                if not new.packages:
+                    if current.live is not None:
+                        uid = (current.live.get("metadata") or {}).get("uid")
+                        self.cluster.delete(ObjectRef("ConfigMap", namespace, RECORD_NAME), uid=uid,
+                                            resource_version=current.resource_version)
+                    return Stored(Record(namespace), None)
                 if current.live is None:
                     stored = self.cluster.create(record_object(new, namespace))
                 else:

@@ -101,7 +101,9 @@ class Transaction:
     def write_record(self, namespace: str, base: Stored, delta: Delta, action: str) -> Stored:
         """Store this run's change of the record (see :meth:`RecordStore.write`)."""
         undo = {key: base.record.packages.get(key) for key in delta}
-        self._intend(RecordStep(namespace, undo, base.record.revision + 1, base.live is None))
+        removes = not base.record.changed(delta, action).packages
+        self._intend(RecordStep(namespace, undo, base.record.revision + 1, base.live is None, removes,
+                                base.record.history if removes else ()))
         stored = RecordStore(self.cluster).write(namespace, base, delta, action)
         with self._lock:  # the revision actually written, should others have written first
             for i in range(len(self.steps) - 1, -1, -1):
@@ -184,7 +186,17 @@ def undo_record(cluster: Cluster, step: RecordStep) -> None:
     for _ in range(20):
         base = store.read(step.namespace)
         if base.live is None:
-            return
+            # Gone: put it back only when this change removed it (its last entries went).
+            kept = {k: v for k, v in sorted(step.before.items()) if v is not None}
+            if not (step.removes and kept):
+                return
+            try:
+                cluster.create(record_object(Record(step.namespace, kept, step.history), step.namespace))
+                return
+            except ClusterError as exc:
+                if exc.status != 409:
+                    raise
+            continue
         packages = dict(base.record.packages)
         for key, old in step.before.items():
             if old is None:
@@ -195,7 +207,7 @@ def undo_record(cluster: Cluster, step: RecordStep) -> None:
         try:
             if step.created and not packages and not history:
                 cluster.delete(ObjectRef("ConfigMap", step.namespace, RECORD_NAME),
-                               uid=base.live["metadata"].get("uid"))
+                               uid=base.live["metadata"].get("uid"), resource_version=base.resource_version)
             else:
                 record = Record(step.namespace, dict(sorted(packages.items())), history)
                 cluster.replace(record_object(record, step.namespace, base.resource_version))

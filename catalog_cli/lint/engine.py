@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path, PurePath
 
-from . import checks_meta, checks_pipeline, checks_spec, tekton_pipeline, tekton_runs, tekton_task, triggers
+from . import (
+    checks_meta,
+    checks_migrations,
+    checks_pipeline,
+    checks_spec,
+    tekton_pipeline,
+    tekton_runs,
+    tekton_task,
+    triggers,
+)
 from .loader import discover, read
 from .model import Check, Finding, Issue, LintContext, LintReport, Resource, Severity, no_catalog
 from .rules import RULES
@@ -15,7 +24,7 @@ from .schema import check_schema
 
 CHECKS: tuple[Check, ...] = (
     check_schema, *checks_meta.CHECKS, *checks_spec.CHECKS, *checks_pipeline.CHECKS,
-    *tekton_task.CHECKS, *tekton_pipeline.CHECKS, *tekton_runs.CHECKS, *triggers.CHECKS,
+    *tekton_task.CHECKS, *tekton_pipeline.CHECKS, *tekton_runs.CHECKS, *triggers.CHECKS, *checks_migrations.CHECKS,
 )
 
 

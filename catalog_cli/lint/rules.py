@@ -176,6 +176,12 @@ References (tekton-lint)
     missing-task-param    error    a pipeline task omits a param its Task requires.
     missing-task-workspace error   a pipeline task binds no workspace to a required (not
                                    optional) workspace of its Task.
+
+Migrations (a version folder's migrations.yaml, against this version and the one before)
+    migration-invalid     error    the file does not parse, or an operation names a param,
+                                   workspace or result a version lacks.
+    migration-missing     warning  a change callers must make (a required param or workspace
+                                   added, a param or result gone) that no operation makes.
 """
 
 from __future__ import annotations
@@ -253,6 +259,8 @@ _TABLE: list[tuple[str, Severity, str, str]] = [
     ("unknown-task-param", W, "tekton-lint", "pipeline task passes a param its Task lacks"),
     ("missing-task-param", E, "tekton", "pipeline task omits a required param"),
     ("missing-task-workspace", E, "tekton", "pipeline task omits a required workspace"),
+    ("migration-invalid", E, "catalog", "migrations.yaml does not parse or names what the versions lack"),
+    ("migration-missing", W, "catalog", "a change callers must make that no migration makes"),
 ]
 
 #: Every rule by id, in documentation order.

@@ -166,9 +166,10 @@ def validate(template: Template, answers: Mapping[str, object], only: str | None
     for key in REQUIRED_PARAMETERS:
         value = answers.get(key)
         if isinstance(value, str) and (only is None or key == only):
-            ok, why = _FORMATS["dns-label"]
-            if not ok(value):
-                raise InputError(f"{value!r} {why}", option(key))
+            ok, _ = _FORMATS["dns-label"]
+            limit = _max_length(template.schema.get("properties", {}).get(key))
+            if not ok(value):  # a label too long for the template: its maxLength says so below
+                raise InputError(f"{value!r} {_why('dns-label', limit)}", option(key))
     schema = dict(template.schema)
     if only is not None:
         schema = {"type": "object", "properties": {only: template.schema["properties"][only]}}
@@ -179,6 +180,20 @@ def validate(template: Template, answers: Mapping[str, object], only: str | None
     errors = sorted(validator.iter_errors(dict(answers)), key=lambda e: [str(p) for p in e.path])
     if errors:
         raise _translate(errors[0])
+
+
+def _max_length(schema: object) -> int | None:
+    limit = schema.get("maxLength") if isinstance(schema, dict) else None
+    return limit if isinstance(limit, int) else None
+
+
+def _why(format_name: str, limit: int | None) -> str:
+    """What is wrong with a value not of ``format_name``, naming the limit that holds here:
+    a template may allow fewer characters than the format does (names get suffixes)."""
+    why = _FORMATS.get(format_name, (None, f"is not a {format_name}"))[1]
+    if limit is not None:
+        why = re.sub(r"at most (\d+) characters", lambda m: f"at most {min(limit, int(m.group(1)))} characters", why)
+    return why
 
 
 def _check_expansions(key: str, value: object) -> None:
@@ -201,8 +216,7 @@ def _translate(error: ValidationError) -> InputError:
     schema = error.schema if isinstance(error.schema, dict) else {}
     value = error.instance
     if error.validator == "format":
-        why = _FORMATS.get(str(error.validator_value), (None, f"is not a {error.validator_value}"))[1]
-        return InputError(f"{value!r} {why}", where)
+        return InputError(f"{value!r} {_why(str(error.validator_value), _max_length(schema))}", where)
     custom = schema.get("errorMessage")
     if isinstance(custom, str):
         return InputError(f"{value!r}: {custom}", where)

@@ -20,6 +20,7 @@ from typing import Any
 
 from .. import fsutil, versions, yamlio
 from ..errors import InputError, NotFound
+from ..words import plural
 from . import answers as answers_mod
 from . import layout
 from .answers import Answer, Asker, Record, read_record, render_record, sha256
@@ -268,7 +269,7 @@ def _merge_one(out: Outcome, path: str, local: str | None, base: str | None, rec
     out.files[path] = merged.text
     if merged.conflicts:
         out.conflicts.extend(merged.conflicts)
-        out.changes.append(FileChange(path, "conflict", f"{len(merged.conflicts)} conflict(s)",
+        out.changes.append(FileChange(path, "conflict", plural(len(merged.conflicts), "conflict"),
                                       unified(path, local, merged.text)))
     elif merged.text == local:
         out.changes.append(FileChange(path, "unchanged", "your edits already hold the template's changes"))

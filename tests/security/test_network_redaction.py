@@ -98,7 +98,7 @@ def test_secret_query_and_token_appear_nowhere_but_the_config(tmp_path: Path) ->
         run("lock", "--check", "--file", str(tmp_path / "catalog.lock"))
         run("why", "kubectl-deploy", "--file", str(tmp_path / "catalog.lock"))
         run("list", "--catalog", url)
-        run("mirror", "export", "kubectl-deploy", "--catalog", "team", "-o", str(tmp_path / "mirror.tar.gz"))
+        run("mirror", "export", "kubectl-deploy", "--catalog", "team", "--file", str(tmp_path / "mirror.tar.gz"))
         # An old version's one folder, moved up into the repository (svc) by the update.
         run(*scaffold_args("java-maven-jib", "0.2", "triggers", tmp_path / "svc" / ".tekton"), "--catalog", url)
         run("scaffold", "--update", "--dir", str(tmp_path / "svc" / ".tekton"))

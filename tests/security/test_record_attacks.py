@@ -250,3 +250,32 @@ def test_a_forged_service_entry_cannot_take_a_tasks_objects(kube_server: Any, in
     r = catalog(kube_server, "uninstall", "service/kubectl-deploy", "-n", ns, state=tmp_path)
     assert exists(kube_server, "serviceaccount", "catalog-kubectl-deploy", ns)
     assert "left alone" in r.err
+
+
+@pytest.mark.parametrize("forgery", [
+    {"versions": ["Task/kubectl-deploy"]},
+    {"versions": {"Task/kubectl-deploy": "0.1 || >=0"}},
+    {"versions": {"Secret/db-password": "0.1"}},
+    {"number": "one"},
+    {"action": "install; rm -rf /"},
+    {"time": "\x1b]0;owned\x07"},
+    {"user": "\x1b[2J\x1b[Hadmin"},
+    {"user": "a" * 10_000},
+    {"changed": ["Secret/db-password"]},
+])
+def test_a_forged_history_is_tampering(kube_server: Any, installed: str, tmp_path: Path,
+                                       forgery: dict[str, Any]) -> None:
+    """The history says what rollback goes back to and who did what: a revision alice
+    rewrote is refused as any other forged part of the record, before anything is read
+    from it or shown."""
+    ns = installed
+
+    def forge(data: dict[str, Any]) -> None:
+        data["history"][-1].update(forgery)
+
+    edit_record(kube_server, ns, forge)
+    before = snapshot(kube_server, ns)
+    for verb in (["rollback", "kubectl-deploy", "--to", "0.1"], ["status"], ["history", "kubectl-deploy"]):
+        r = catalog(kube_server, *verb, "-n", ns, state=tmp_path)
+        assert_one_line_error(r, "catalog-installs", "edited by someone else")
+    assert snapshot(kube_server, ns) == before

@@ -17,6 +17,7 @@ from ..requirements import parse_requirement
 from ..settings import Settings
 from ..sources import open_catalog
 from ..sources.open import select
+from ..words import plural
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -56,7 +57,7 @@ def from_path(path: Path, pipeline: str | None = None) -> Graph:
         raise InputError(f"holds no {wanted}", str(path))
     if len(found) > 1:
         names = ", ".join(name for _, _, name in found)
-        raise InputError(f"holds {len(found)} Pipelines ({names}): name one with --pipeline", str(path))
+        raise InputError(f"holds {plural(len(found), 'Pipeline')} ({names}): name one with --pipeline", str(path))
     where, doc, _ = found[0]
     return pipeline_graph(doc, where)
 

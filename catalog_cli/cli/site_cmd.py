@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from ..words import plural
 from .common import CatalogOption, settings_of
 from .output import note
 
@@ -45,7 +46,7 @@ def graph(
     from ..fsutil import atomic_write
 
     atomic_write(out_file, text)
-    note(f"wrote {out_file} ({fmt}, {len(picture.nodes)} nodes, {len(picture.edges)} edges)")
+    note(f"wrote {out_file} ({fmt}, {plural(len(picture.nodes), 'node')}, {plural(len(picture.edges), 'edge')})")
 
 
 def _repo_name(given: str | None, folder: str) -> str:
@@ -120,8 +121,9 @@ def site(
     for p in report.problems:
         note(f"warning: {p}")
     kept = f", {report.reused} of them kept from the earlier site" if report.reused else ""
-    note(f"wrote {report.out}: {report.pages} pages for {report.versions} versions of {report.resources} "
-         f"resources{kept}, {report.pictures} pictures, search index {report.search_index_bytes / 1024:.0f} KiB")
+    note(f"wrote {report.out}: {plural(report.pages, 'page')} for {plural(report.versions, 'version')} of "
+         f"{plural(report.resources, 'resource')}{kept}, {plural(report.pictures, 'picture')}, "
+         f"search index {report.search_index_bytes / 1024:.0f} KiB")
 
 
 def register(app: typer.Typer) -> None:

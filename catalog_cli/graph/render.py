@@ -13,6 +13,7 @@ import subprocess
 from collections.abc import Sequence
 
 from ..errors import CatalogError, InputError
+from ..words import plural
 from .model import Edge, Graph
 from .svgsafe import clean
 
@@ -132,7 +133,8 @@ def to_svgs(graphs: Sequence[Graph], dot: str) -> list[str]:
         raise InputError(f"Graphviz's dot failed: {run.stderr.decode(errors='replace').strip()[:300]}", dot)
     docs = run.stdout.decode("utf-8", errors="replace").split("<?xml")[1:]
     if len(docs) != len(graphs):
-        raise CatalogError(f"Graphviz's dot wrote {len(docs)} pictures for {len(graphs)} graphs", dot)
+        raise CatalogError(f"Graphviz's dot wrote {plural(len(docs), 'picture')} for {plural(len(graphs), 'graph')}",
+                           dot)
     return [clean("<?xml" + doc, g.title) for doc, g in zip(docs, graphs, strict=True)]
 
 

@@ -205,3 +205,12 @@ def test_text_colours_have_enough_contrast_in_both_schemes() -> None:
         for fg, bg in pairs:
             hi, lo = sorted((_luminance(colours[fg]), _luminance(colours[bg])), reverse=True)
             assert (hi + 0.05) / (lo + 0.05) >= 4.5, (fg, bg, colours[fg], colours[bg])
+
+
+def test_a_readme_table_scrolls_in_a_region_the_keyboard_reaches() -> None:
+    from catalog_cli.site.markdown import render
+
+    html = render("| a | b |\n|---|---|\n| 1 | 2 |\n\n<table onclick=x><tr><td>raw</td></tr></table>\n")
+    assert html.count('<div class="scroll" role="region" aria-label="table" tabindex="0"><table>') == 1
+    assert html.count("</table></div>") == 1
+    assert "onclick" not in html and "raw</td>" not in html  # raw HTML still never passes

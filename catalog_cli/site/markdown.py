@@ -42,5 +42,9 @@ def render(text: str) -> str:
     html = cmarkgfm.github_flavored_markdown_to_html(text)  # safe mode: raw HTML never passes
     html = _HEADING.sub(lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + SHIFT, 6)}>", html)
     html = _IMAGE.sub(lambda m: f"[image: {m.group(1)}]" if m.group(1) else "[image]", html)
-    return nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, url_schemes=SCHEMES, attribute_filter=_attribute,
-                     link_rel="noopener noreferrer nofollow")
+    clean = nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, url_schemes=SCHEMES, attribute_filter=_attribute,
+                      link_rel="noopener noreferrer nofollow")
+    # A wide table scrolls in its own focusable region, so the keyboard reaches it too
+    # (added after sanitising: these are the site's attributes, not the README's).
+    return (clean.replace("<table>", '<div class="scroll" role="region" aria-label="table" tabindex="0"><table>')
+                 .replace("</table>", "</table></div>"))

@@ -268,3 +268,10 @@ def test_installed_objects_carry_the_origin_not_the_location(tree: Path) -> None
     assert str(tree) not in json.dumps(objs)
     objs = render(open_catalog(None), ["kubectl-deploy"], "team-a")
     assert {o["metadata"]["annotations"][SOURCE_ANNOTATION] for o in objs} == {"builtin"}
+
+
+def test_the_folder_source_names_the_index_file_as_the_index_module_does() -> None:
+    # folder.py keeps its own copy so that opening a cached catalog skips the index module.
+    from catalog_cli.sources import folder
+
+    assert folder.INDEX_NAME == index_mod.INDEX_NAME

@@ -64,11 +64,12 @@ def warn_catalog(catalog: Catalog, settings: Settings) -> None:
     """A catalog's index warnings, once: shown the first time, and again only when the
     catalog or its warnings change (not with ``-q``, which then does not count as shown)."""
     from ..progress import reporter
-    from ..sources.warned import news
 
     warnings = catalog.warnings
     if not warnings or getattr(reporter(), "quiet", False):
         return
+    from ..sources.warned import news
+
     if news(settings, catalog.location, warnings):
         for w in warnings:
             note(f"warning: {w}")

@@ -9,7 +9,6 @@ import json
 import sqlite3
 from collections.abc import Callable
 
-from ..index import check_key
 from ..model import Entry
 from ..settings import Settings
 
@@ -94,6 +93,8 @@ def open_cache(location: str, key: str, load: Callable[[], IndexData], settings:
             db.close()
         except sqlite3.DatabaseError:
             pass  # a damaged cache is rebuilt below
+    from ..index import check_key  # only to build: opening a built cache needs no index module
+
     entries = load()
     # Whatever built the entries (an index file, a bundle), none goes in under another name.
     for name, items in entries[0].items():

@@ -13,13 +13,17 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import index as index_mod
 from ..errors import InputError, NotFound
 from ..model import KIND_ORDER, Entry
 from ..settings import Settings
 from .base import FileSource, SearchHit, digest_checked, match_rank, names_file, search_words
 from .cache import IndexData, open_cache, warnings_of
 from .single import OneRepo
+
+#: ``index.INDEX_NAME``, here so that opening a cached catalog does not import the index
+#: module (YAML, resources, layout: most of a search's start-up); tests/test_sources.py
+#: holds the two equal.
+INDEX_NAME = "index.yaml"
 
 
 def builtin_root() -> Path:
@@ -30,7 +34,7 @@ def builtin_root() -> Path:
     spec = importlib.util.find_spec("catalog_cli.builtin")
     if spec is not None and spec.submodule_search_locations:
         for loc in spec.submodule_search_locations:
-            if (Path(loc) / index_mod.INDEX_NAME).is_file():
+            if (Path(loc) / INDEX_NAME).is_file():
                 return Path(loc)
     return Path(__file__).resolve().parents[2] / "catalog"
 
@@ -187,17 +191,21 @@ def open_path(path: Path, settings: Settings, name: str | None = None) -> IndexC
         raise NotFound("no such file or directory", str(path))
     # Where its entries come from, the same on every machine: the folder's own name.
     origin = f"folder:{(path if path.is_dir() else path.parent).resolve().name}"
-    index_file = path / index_mod.INDEX_NAME if path.is_dir() else path
+    index_file = path / INDEX_NAME if path.is_dir() else path
     if index_file.is_file():
         st = index_file.stat()
         key = f"file:{st.st_size}:{st.st_mtime_ns}"
 
         def load() -> IndexData:
+            from .. import index as index_mod
+
             return index_mod.load(index_file).entries, []
 
         db = open_cache(str(index_file.resolve()), key, load, settings, where=str(index_file))
         return IndexCatalog(str(path), LocalFiles(index_file.parent), db, name, origin)
     # A tree with no index.yaml (tektoncd/catalog as it is): index it, paths relative to ``path``.
+    from .. import index as index_mod
+
     root = index_mod.catalog_root(path)
     from . import gitrepo
 

@@ -15,8 +15,9 @@ from ..repos import Repo
 from ..settings import Settings
 from .base import Catalog
 from .folder import builtin_root, open_path
-from .layered import Layered
-from .remote import open_remote_repo, open_url
+
+# HTTP repos (remote, with httpx behind it) and layered catalogs are imported when a
+# location needs them: a search of the built-in catalog or a folder loads neither.
 
 
 def open_catalog(location: str | None = None, settings: Settings | None = None) -> Catalog:
@@ -39,6 +40,8 @@ def open_catalog(location: str | None = None, settings: Settings | None = None) 
     if location.startswith("repos:"):
         return open_named([n for n in location[len("repos:"):].split(",") if n], settings)
     if location.startswith(("http://", "https://")):
+        from .remote import open_url
+
         return open_url(location, settings)
     if "/" not in location and repos.is_repo_word(location, settings):
         return open_named([location], settings)
@@ -55,6 +58,8 @@ def open_origin(origin: str, settings: Settings | None = None) -> Catalog:
     if origin.startswith("folder:"):
         raise NotFound(f"{origin} is a folder given by path: pass it again with --catalog PATH")
     if origin.startswith(("http://", "https://")):
+        from .remote import open_url
+
         return open_url(origin, settings)
     if origin.startswith("oci://"):
         from .bundle import open_bundle
@@ -68,6 +73,8 @@ def open_origin(origin: str, settings: Settings | None = None) -> Catalog:
 
 def open_repo(repo: Repo, settings: Settings) -> Catalog:
     if repo.remote:
+        from .remote import open_remote_repo
+
         return open_remote_repo(repo, settings)
     return open_path(Path(repo.url), settings, name=repo.name)
 
@@ -80,7 +87,11 @@ def open_named(names: list[str], settings: Settings) -> Catalog:
             members.append(open_path(builtin_root(), settings, name=repos.BUILTIN))
         else:
             members.append(open_repo(repos.get(name, settings), settings))
-    return members[0] if len(members) == 1 else Layered(members)
+    if len(members) == 1:
+        return members[0]
+    from .layered import Layered
+
+    return Layered(members)
 
 
 def open_default(settings: Settings) -> Catalog:

@@ -12,7 +12,8 @@ from .. import versions
 from ..errors import NotFound
 from ..model import Entry, ResourceDetail
 from .base import Verified
-from .verify import detail_of, load_entry
+
+# verify (YAML, resources) is imported by the methods that read files: a search needs none.
 
 
 class OneRepo(ABC):
@@ -55,10 +56,14 @@ class OneRepo(ABC):
         self._own(f"{repo}/{name}")
 
     def load(self, entry: Entry) -> Verified:
+        from .verify import load_entry
+
         return load_entry(self.read_file, entry)
 
     def load_resource(self, entry: Entry) -> dict[str, Any]:
         return self.load(entry).document
 
     def detail(self, entry: Entry) -> ResourceDetail:
+        from .verify import detail_of
+
         return detail_of(self.read_file, entry)

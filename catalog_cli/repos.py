@@ -33,7 +33,6 @@ headers built from them are ever part of a message.
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -100,6 +99,8 @@ class Auth:
             return {"Authorization": f"Bearer {_env(env, self.token_env, repo)}"}
         user = _env(env, self.username_env or "", repo)
         password = _env(env, self.password_env or "", repo)
+        import base64
+
         pair = base64.b64encode(f"{user}:{password}".encode()).decode()
         return {"Authorization": f"Basic {pair}"}
 

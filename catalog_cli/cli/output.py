@@ -9,9 +9,6 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TextIO
 
-import typer
-
-
 if TYPE_CHECKING:
     from ..settings import Settings
     from ..sources.base import Catalog
@@ -22,11 +19,6 @@ class Format(str, enum.Enum):
     json = "json"
     yaml = "yaml"
     name = "name"
-
-
-OutputOption = typer.Option(
-    Format.table, "--output", "-o", help="Output format.", case_sensitive=False
-)
 
 
 #: Characters never written to a terminal as they are: C0 and C1 controls but newline

@@ -6,9 +6,9 @@ import os
 
 import typer
 
-from .common import settings_of
+from .common import OutputOption, settings_of
 from ..words import plural
-from .output import Format, OutputOption, emit, note, print_table
+from .output import Format, emit, note, print_table
 
 repo_app = typer.Typer(
     help="Catalog repositories: web servers or folders holding a catalog. The default catalog "

@@ -17,7 +17,8 @@ CORPUS = (ROOT / ".." / "shared" / "corpus").resolve()
 _PEAK = (
     "import resource, subprocess, sys; "
     "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
-    "print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+    "print(r.returncode, u.ru_maxrss, u.ru_utime + u.ru_stime)"
 )
 
 
@@ -37,6 +38,9 @@ class Measure:
     seconds: float  # median wall time
     peak_kib: int  # peak resident memory of the command
     runs: int
+    #: median CPU time (user + system): on a machine other work loads, closer than the
+    #: wall time to what the command costs
+    cpu: float = 0.0
 
     @property
     def peak_mib(self) -> float:
@@ -45,7 +49,7 @@ class Measure:
 
 def measure(label: str, cmd: list[str], runs: int = 5, env: dict[str, str] | None = None,
             ok_codes: tuple[int, ...] = (0,)) -> Measure:
-    times, peaks = [], []
+    times, peaks, cpus = [], [], []
     full_env = {**os.environ, **(env or {})}
     for _ in range(runs):
         start = time.perf_counter()
@@ -56,11 +60,18 @@ def measure(label: str, cmd: list[str], runs: int = 5, env: dict[str, str] | Non
         if code not in ok_codes:
             raise SystemExit(f"{label}: exit code {code} from {' '.join(cmd)}")
         peaks.append(peak)
-    return Measure(label, statistics.median(times), max(peaks), runs)
+        cpus.append(float(out[2]))
+    return Measure(label, statistics.median(times), max(peaks), runs, statistics.median(cpus))
 
 
 def report(baseline: Measure, others: list[Measure]) -> None:
-    print(f"{'what':48} {'median s':>9} {'ratio':>8} {'peak MiB':>9}")
+    print(f"{'what':48} {'median s':>9} {'ratio':>8} {'CPU s':>7} {'ratio':>7} {'peak MiB':>9}")
     for m in [baseline, *others]:
         ratio = m.seconds / baseline.seconds if baseline.seconds else float("nan")
-        print(f"{m.label:48} {m.seconds:9.3f} {ratio:8.2f} {m.peak_mib:9.1f}")
+        cpu_ratio = m.cpu / baseline.cpu if baseline.cpu else float("nan")
+        print(f"{m.label:48} {m.seconds:9.3f} {ratio:8.2f} {m.cpu:7.3f} {cpu_ratio:7.2f} {m.peak_mib:9.1f}")
+
+
+def load_average() -> str:
+    """The 1-minute load average and the cores: other work on the machine slows every figure."""
+    return f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"

@@ -17,7 +17,7 @@ from ..errors import InputError, NotFound
 from ..model import KIND_ORDER, Entry
 from ..settings import Settings
 from .base import FileSource, SearchHit, digest_checked, match_rank, names_file, search_words
-from .cache import IndexData, open_cache, warnings_of
+from .cache import IndexData, IndexFile, open_cache, warnings_of
 from .single import OneRepo
 
 #: ``index.INDEX_NAME``, here so that opening a cached catalog does not import the index
@@ -206,10 +206,10 @@ def open_path(path: Path, settings: Settings, name: str | None = None) -> IndexC
         st = index_file.stat()
         key = f"file:{st.st_size}:{st.st_mtime_ns}"
 
-        def load() -> IndexData:
+        def load() -> IndexFile:
             from .. import index as index_mod
 
-            return index_mod.load(index_file).entries, []
+            return IndexFile(index_mod.read(index_file))
 
         db = open_cache(str(index_file.resolve()), key, load, settings, where=str(index_file))
         return IndexCatalog(str(path), LocalFiles(index_file.parent), db, name, origin)

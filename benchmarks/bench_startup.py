@@ -2,17 +2,31 @@
 15,000-version index, against `kubectl --help` and `python -c pass` in the same run.
 
 Every command runs `--runs` times, the commands taking turns (round-robin), so that a
-burst of load from other processes falls on all of them alike; the table gives the
-median and the fastest run, and ratios of medians. The load average is printed before
-and after: on a shared machine, compare ratios, not seconds.
+burst of load from other processes falls on all of them alike. For each: the median
+and fastest wall time, the median CPU time (user + system of the child, from wait4),
+ratios of medians to `python -c pass` and to `kubectl --help`, and the peak memory.
+The load average is printed before and after: on a shared machine compare ratios and
+CPU times, not seconds.
+
+Two layouts of the same code:
+- "dev": this checkout's .venv, an editable install. Its `site` runs setuptools'
+  editable finder on every start of Python (pathlib, urllib.parse, ipaddress...):
+  `python -c pass` costs about twice what it does without it.
+- "installed": a second virtual environment made here that sees this checkout and
+  the .venv's packages through a plain .pth file, and runs the same `catalog` script,
+  as a wheel install would (no finder at start-up).
+
+Baselines besides kubectl and `python -c pass`: `import typer` (what the Typer path
+pays before anything of catalog), and the standard modules a search of a cached catalog
+needs whatever catalog does (re, typing, dataclasses, pathlib, sqlite3, hashlib, json).
 
 Python's bytecode cache is allowed for the measured commands (PYTHONDONTWRITEBYTECODE
-is removed from their environment and a warm-up run writes the .pyc files): an
+is removed from their environment, and a warm-up run writes the .pyc files): an
 installed catalog has them, and without them every run compiles catalog's sources.
 
 Options:
   --importtime N   also run each catalog command N times under `python -X importtime`
-                   and print, per top-level package, the median cumulative import time
+                   and print, per top-level package, the median of its summed self times
   --profile        also print cProfile's top functions (cumulative) for each catalog command
   --names/--per-name  size of the generated index (default 1,500 x 10 = 15,000 versions)
 
@@ -29,6 +43,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -36,7 +51,8 @@ from pathlib import Path
 
 from common import ROOT, catalog_cmd
 
-sys.path.insert(0, str(ROOT))
+#: What a search of a cached catalog needs from the standard library, whatever catalog does.
+STDLIB = "import re, typing, dataclasses, pathlib, sqlite3, hashlib, json"
 
 
 @dataclass
@@ -45,6 +61,7 @@ class Timed:
     cmd: list[str]
     env: dict[str, str]
     seconds: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
     peak_kib: int = 0
 
     @property
@@ -53,7 +70,7 @@ class Timed:
 
 
 def run_once(t: Timed) -> None:
-    """One run: wall time from fork to exit, and the child's peak memory (wait4)."""
+    """One run: wall time from fork to exit, the child's CPU time and peak memory (wait4)."""
     start = time.perf_counter()
     proc = subprocess.Popen(t.cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=t.env)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -61,6 +78,7 @@ def run_once(t: Timed) -> None:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in (0, 1):  # search exits 1 when nothing matches
         raise SystemExit(f"{t.label}: exit code {proc.returncode} from {' '.join(t.cmd)}")
+    t.cpu.append(usage.ru_utime + usage.ru_stime)
     t.peak_kib = max(t.peak_kib, usage.ru_maxrss)
 
 
@@ -77,6 +95,26 @@ def index_folder(work: Path, names: int, per_name: int) -> Path:
     subprocess.run([sys.executable, "-c", make, str(Path(__file__).parent), str(ROOT),
                     str(folder / "index.yaml"), str(names), str(per_name)], check=True)
     return folder
+
+
+def installed_layout(work: Path, script: list[str]) -> tuple[str, list[str]] | None:
+    """A virtual environment that sees this checkout and the running one's packages
+    through a .pth file, with a copy of the ``catalog`` script: (its python, its catalog).
+    None when the script is not a file to copy (no .venv)."""
+    if len(script) != 1 or not Path(script[0]).is_file():
+        return None
+    venv = work / "installed"
+    base_python = Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}"
+    subprocess.run([str(base_python), "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    Path(site, "catalog_checkout.pth").write_text(f"{ROOT}\n{sysconfig.get_paths()['purelib']}\n")
+    lines = Path(script[0]).read_text().splitlines()
+    exe = venv / "bin" / "catalog"
+    exe.write_text("\n".join([f"#!{python}", *lines[1:]]) + "\n")
+    exe.chmod(0o755)
+    return str(python), [str(exe)]
 
 
 def importtimes(cmd: list[str], env: dict[str, str], runs: int) -> dict[str, float]:
@@ -128,9 +166,8 @@ def main() -> None:
     cat = catalog_cmd()
     folder = index_folder(work, args.names, args.per_name)
     search_15k = ["search", "deploy", "--catalog", str(folder), "-o", "json"]
-    # Warm-up: writes the .pyc files and builds both search caches.
-    for warm in (["search", "git"], search_15k):
-        subprocess.run([*cat, *warm], stdout=subprocess.DEVNULL, env=env, check=False)
+    versions = f"{args.names * args.per_name:,} versions"
+    installed = installed_layout(work, cat)
 
     py = sys.executable
     timed = [Timed("python -c pass", [py, "-c", "pass"], env)]
@@ -139,11 +176,28 @@ def main() -> None:
         timed.append(Timed("kubectl --help", [kubectl, "--help"], env))
     timed += [
         Timed("python -c 'import typer'", [py, "-c", "import typer"], env),
+        Timed("python: the stdlib a search needs", [py, "-c", STDLIB], env),
         Timed("catalog --help", [*cat, "--help"], env),
         Timed("catalog search git", [*cat, "search", "git"], env),
-        Timed(f"catalog search deploy -o json ({args.names * args.per_name:,} versions, cached)",
-              [*cat, *search_15k], env),
+        Timed(f"catalog search deploy -o json ({versions}, cached)", [*cat, *search_15k], env),
+        Timed(f"catalog search deploy ({versions}, cached, table)", [*cat, *search_15k[:-2]], env),
+        Timed("catalog version --help (through Typer)", [*cat, "version", "--help"], env),
     ]
+    if installed:
+        ipy, icat = installed
+        timed += [
+            Timed("installed: python -c pass", [ipy, "-c", "pass"], env),
+            Timed("installed: the stdlib a search needs", [ipy, "-c", STDLIB], env),
+            Timed("installed: catalog --help", [*icat, "--help"], env),
+            Timed("installed: catalog search git", [*icat, "search", "git"], env),
+            Timed(f"installed: catalog search deploy -o json ({versions})", [*icat, *search_15k], env),
+        ]
+    # Warm-up: writes the .pyc files, builds both search caches, keeps the root's help.
+    for t in timed:
+        run_once(t)
+        t.seconds.clear()
+        t.cpu.clear()
+        t.peak_kib = 0
     load_before = os.getloadavg()
     for _ in range(args.runs):
         for t in timed:
@@ -156,18 +210,22 @@ def main() -> None:
           + "; after " + ", ".join(f"{x:.2f}" for x in load_after))
     base = timed[0].median
     kube = timed[1].median if kubectl else float("nan")
-    print(f"{'what':62} {'median ms':>9} {'min ms':>7} {'/python':>8} {'/kubectl':>8} {'peak MiB':>8}")
+    kube_cpu = statistics.median(timed[1].cpu) if kubectl else float("nan")
+    print(f"{'what':58} {'wall ms':>8} {'min ms':>7} {'/python':>8} {'/kubectl':>8} {'CPU ms':>7} "
+          f"{'/kubectl':>8} {'MiB':>6}")
     for t in timed:
-        print(f"{t.label:62} {t.median * 1000:9.1f} {min(t.seconds) * 1000:7.1f} {t.median / base:8.2f} "
-              f"{t.median / kube:8.2f} {t.peak_kib / 1024:8.1f}")
+        cpu = statistics.median(t.cpu)
+        print(f"{t.label:58} {t.median * 1000:8.1f} {min(t.seconds) * 1000:7.1f} {t.median / base:8.2f} "
+              f"{t.median / kube:8.2f} {cpu * 1000:7.1f} {cpu / kube_cpu:8.2f} {t.peak_kib / 1024:6.1f}")
 
     catalog_runs = [(t.label, t.cmd[len(cat):]) for t in timed if t.label.startswith("catalog")]
     if args.importtime:
         print(f"\nimport time by top-level package, median of {args.importtime} runs (ms, self times summed):")
         for label, rest in catalog_runs:
-            times = importtimes(["-m", "catalog_cli", *rest], env, args.importtime)
+            times = importtimes([*cat, *rest] if len(cat) == 1 and not cat[0].endswith("python")
+                                else ["-m", "catalog_cli", *rest], env, args.importtime)
             shown = sorted(times.items(), key=lambda kv: -kv[1])[:12]
-            print(f"  {label}: " + ", ".join(f"{k} {v:.1f}" for k, v in shown))
+            print(f"  {label}: total {sum(times.values()):.1f}; " + ", ".join(f"{k} {v:.1f}" for k, v in shown))
     if args.profile:
         for label, rest in catalog_runs:
             print(f"\ncProfile: {label}\n{profile(rest, env)}")

@@ -24,9 +24,6 @@ from .single import OneRepo
 #: module (YAML, resources, layout: most of a search's start-up); tests/test_sources.py
 #: holds the two equal.
 INDEX_NAME = "index.yaml"
-#: Up to this many names found, a search reads their older versions by name (SQLite
-#: takes 999 parameters at least); more, it reads every row once.
-_BY_NAME = 500
 
 
 def builtin_root() -> Path:
@@ -128,7 +125,7 @@ class IndexCatalog(OneRepo):
         args.update({f"w{i}": w for i, w in enumerate(words)})
         every_word = "".join(f" AND instr(haystack, :w{i}) > 0" for i in range(len(words)))
         sql = f"""
-            SELECT name, kind, data FROM entries
+            SELECT name, kind, data, versions FROM entries
             WHERE pos = 0{every_word}
               AND (:category = '' OR instr(categories, :category) > 0)
               AND (:tag = '' OR instr(tags, :tag) > 0)
@@ -137,22 +134,8 @@ class IndexCatalog(OneRepo):
               AND (:kind = '' OR lower(kind) = :kind)
         """
         found = list(self.db.execute(sql, args))
-        # Older versions need only their version strings: one query for all of them, by
-        # name for a few hits (a search of 15,000 versions for one name took 13 ms to read
-        # them all), else every row once.
-        wanted = {(n, k) for n, k, _ in found}
-        older: dict[tuple[str, str], list[str]] = {}
-        if wanted:
-            names = sorted({n for n, _ in wanted})
-            by_name = len(names) <= _BY_NAME
-            where = f"WHERE name IN ({','.join('?' * len(names))}) " if by_name else ""
-            rows = self.db.execute(f"SELECT name, kind, version FROM entries {where}ORDER BY name, kind, pos",
-                                   names if by_name else ())
-            for n, k, v in rows:
-                if (n, k) in wanted:
-                    older.setdefault((n, k), []).append(v)
         found.sort(key=lambda row: (match_rank(term, row[0]), row[0], row[1]))
-        return [SearchHit(n, k, Entry.from_dict(json.loads(d)), tuple(older[(n, k)])) for n, k, d in found]
+        return [SearchHit(n, k, Entry.from_dict(json.loads(d)), tuple(json.loads(v))) for n, k, d, v in found]
 
     def origin(self, entry: Entry) -> str:
         """Its repo name; else the name it was given; else its location when that is a

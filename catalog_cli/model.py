@@ -102,6 +102,8 @@ class PolicyRule:
 
 @dataclass(frozen=True)
 class FileDigest:
+    """A file of an entry (its resource or one beside it) and its sha256."""
+
     path: str
     digest: str
 
@@ -172,6 +174,8 @@ class Entry:
 
 @dataclass(frozen=True)
 class Param:
+    """A parameter of a resource's interface, as ``info`` shows it."""
+
     name: str
     type: str
     description: str

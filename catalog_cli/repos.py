@@ -119,6 +119,8 @@ def _env(env: Mapping[str, str], name: str, repo: str) -> str:
 
 @dataclass(frozen=True)
 class Repo:
+    """A configured repo: its name, where it is, and what it is trusted with."""
+
     name: str
     url: str  # an http(s) URL, or an absolute folder or index.yaml path
     auth: Auth = Auth()

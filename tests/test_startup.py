@@ -36,7 +36,8 @@ _RUN = (
 NOT_FOR_SEARCH = ("typer", "rich", "yaml", "httpx", "kubernetes", "semver", "jsonschema", "fastjsonschema",
                   "ruamel", "cryptography", "oras", "catalog_cli.index", "catalog_cli.refs",
                   "catalog_cli.yamlio", "catalog_cli.sources.remote", "catalog_cli.sources.http",
-                  "catalog_cli.sources.layered", "catalog_cli.cli.discover", "catalog_cli.cli.common")
+                  "catalog_cli.sources.layered", "catalog_cli.cli.discover", "catalog_cli.cli.common",
+                  "catalog_cli.versions")
 
 
 def imported(*args: str, env: dict[str, str] | None = None, stdout: int | None = subprocess.PIPE) -> tuple[

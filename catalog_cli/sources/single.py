@@ -8,7 +8,6 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any
 
-from .. import versions
 from ..errors import NotFound
 from ..model import Entry, ResourceDetail
 from .base import Verified
@@ -40,6 +39,8 @@ class OneRepo(ABC):
 
     def get(self, name: str, version: str | None = None, kind: str | None = None) -> Entry:
         """One version of ``name``: the newest stable one when ``version`` is None."""
+        from .. import versions  # here: a search, which chooses no version, loads no versions module
+
         name = self._own(name)
         items = self.versions(name, kind)
         if version is None:

@@ -199,6 +199,20 @@ def test_a_kept_help_counts_only_for_its_key(tmp_path: Path, monkeypatch: pytest
     assert quick.help_key()[0] != key
 
 
+def test_a_kept_help_is_printed_only_from_the_users_own_file_of_plain_lines(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # It goes to the terminal as it is: a planted one could move the cursor, retitle...
+    path = tmp_path / "help.txt"
+    path.write_text("key\nUsage: catalog\n\n  Commands")
+    assert quick.kept_help(str(path), "key") == "Usage: catalog\n\n  Commands"
+    path.write_text("key\nUsage: catalog\x1b]0;owned\x07\n")
+    assert quick.kept_help(str(path), "key") is None
+    path.write_text("key\nUsage: catalog\n")
+    uid = os.getuid()
+    monkeypatch.setattr(os, "getuid", lambda: uid + 1)  # the file is someone else's
+    assert quick.kept_help(str(path), "key") is None
+
+
 def test_a_link_in_place_of_the_kept_help_is_not_read(tmp_path: Path) -> None:
     env = {"XDG_CACHE_HOME": str(tmp_path / "cache"), "COLUMNS": "100"}
     real, _ = _help("main", env)

@@ -217,18 +217,22 @@ def cache_home() -> str:
 def kept_help(path: str, key: str) -> str | None:
     """The help kept in ``path`` for ``key``; None when there is none for it. Read as
     ``fsutil.read_private`` reads (never through a link, a regular file only), without
-    importing it (pathlib)."""
+    importing it (pathlib); and only the user's own file, of printable lines: it goes
+    to a terminal as it is."""
     import stat
 
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         with os.fdopen(fd, "rb") as f:
-            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid():
                 return None
             first, _, text = f.read().decode("utf-8").partition("\n")
     except (OSError, UnicodeDecodeError):
         return None
-    return text if first == key else None
+    if first != key or not all(line.isprintable() for line in text.split("\n")):
+        return None
+    return text
 
 
 def render_help() -> str:

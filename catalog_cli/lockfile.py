@@ -13,6 +13,8 @@ A lock is YAML, written through yamlio (never by string concatenation)::
       version: '0.2'
       digest: sha256:...
       source: builtin                        # the catalog location; builtin for the built-in one
+      signedBy: sha256:...                   # the key whose signature of its index was verified
+                                             # (repos added with --trust-key); absent when unsigned
       dependencies: []                       # names (kind/name when a name has two kinds here)
       requiredBy:
       - {kind: Pipeline, name: deploy-pipeline, range: ^0.2}
@@ -31,18 +33,21 @@ A lock is YAML, written through yamlio (never by string concatenation)::
         unpinned: a hub reference names a version, not content
 
 Installing from a lock (:func:`check_locked`) takes exactly those entries and refuses
-one whose digest in the catalog is no longer the locked one.
+one whose digest in the catalog is no longer the locked one, and one locked as signed
+that the catalog now gives unsigned. ``signedBy`` is optional: locks written before it
+read as unsigned, and readers before it ignore it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import PREFIX, versions, yamlio
-from .errors import CatalogError, DigestMismatch, InputError, NotFound, ResolutionError
+from .errors import CatalogError, DigestMismatch, InputError, NotFound, ResolutionError, SignatureError
 from .model import Entry, canonical_kind
 from .refs import ResolverRef, is_commit, is_digest
 from .provider import newest_allowed, resolve
@@ -58,6 +63,8 @@ API_VERSION = f"{PREFIX}/v1"
 KIND = "Lock"
 DEFAULT_FILE = "catalog.lock"
 BUILTIN = "builtin"
+#: A key id as ``catalog keygen`` prints it and signatures name it.
+_KEYID = re.compile(r"sha256:[0-9a-f]{64}")
 #: The field a reference's pin is written in, by resolver: git pins a commit.
 PIN_FIELDS = {"git": "commit", "bundles": "digest", "http": "digest"}
 
@@ -90,6 +97,8 @@ class LockedEntry:
     dependencies: tuple[Key, ...] = ()
     required_by: tuple[Link, ...] = ()
     references: tuple[LockedRef, ...] = ()
+    #: The id of the key whose signature vouched for it when it was locked; None: unsigned.
+    signed_by: str | None = None
 
     @property
     def key(self) -> Key:
@@ -170,7 +179,8 @@ class Lock:
 
         def entry(e: LockedEntry) -> dict[str, Any]:
             d = {"kind": e.kind, "name": e.name, "version": e.version, "digest": e.digest,
-                 "source": e.source, "dependencies": [ref(k) for k in e.dependencies],
+                 "source": e.source, **({"signedBy": e.signed_by} if e.signed_by else {}),
+                 "dependencies": [ref(k) for k in e.dependencies],
                  "requiredBy": [by(link) for link in e.required_by]}
             return d | ({"references": [reference(r) for r in e.references]} if e.references else {})
 
@@ -204,18 +214,21 @@ def catalog_location(source: str) -> str | None:
 
 def from_resolution(resolution: Resolution, catalog: Catalog | None = None,
                     references: Mapping[Key, tuple[LockedRef, ...]] | None = None,
-                    bundles: tuple[str, ...] = ()) -> Lock:
+                    bundles: tuple[str, ...] = (), signers: Mapping[Key, str | None] | None = None) -> Lock:
     """The lock of ``resolution``. With the ``catalog`` it came from, every entry is first
-    loaded through the catalog's checks, so a forged entry is never locked.
+    loaded through the catalog's checks, so a forged entry is never locked, and the key
+    that signed each is recorded (``signers`` gives them without loading anything).
     ``references`` are the pinned resolver references of each entry (``actions.lock``);
     ``bundles`` the bundle bases the resolution took as catalog sources."""
+    signed = dict(signers or {})
     if catalog is not None:
-        for entry in resolution.entries:
-            catalog.load(entry)
+        for key, r in resolution.resolved.items():
+            catalog.load(r.entry)
+            signed.setdefault(key, catalog.signed_by(r.entry))
     source = source_name(resolution.source)
     items = tuple(
         LockedEntry(r.entry.kind, r.entry.name, r.entry.version, r.entry.digest, source,
-                    r.dependencies, r.required_by, (references or {}).get(key, ()))
+                    r.dependencies, r.required_by, (references or {}).get(key, ()), signed.get(key))
         for key, r in resolution.resolved.items()
     )
     tekton = str(resolution.tekton_version) if resolution.tekton_version is not None else None
@@ -326,7 +339,10 @@ class _Reader:
                       for j, by in enumerate(self.items(item.get("requiredBy"), f"{f}.requiredBy", dict)))
         refs = tuple(self.reference(r, f"{f}.references[{j}]", kinds_of)
                      for j, r in enumerate(self.items(item.get("references"), f"{f}.references", dict)))
-        return LockedEntry(kind, name, version, digest, source, deps, links, refs)
+        signed_by = self.text(item["signedBy"], f"{f}.signedBy") if item.get("signedBy") is not None else None
+        if signed_by is not None and not _KEYID.fullmatch(signed_by):
+            raise self.fail(f"{f}.signedBy {signed_by!r} is not a key id (sha256: and 64 hex digits)")
+        return LockedEntry(kind, name, version, digest, source, deps, links, refs, signed_by)
 
 
 def from_data(data: object, where: str) -> Lock:
@@ -353,8 +369,9 @@ def from_data(data: object, where: str) -> Lock:
 def check_locked(catalog: Catalog, lock: Lock) -> list[Entry]:
     """The catalog's entries for exactly what ``lock`` names, in install order.
 
-    Raises NotFound when a locked version is gone from the catalog and DigestMismatch
-    when its content changed since it was locked: nothing is to be installed then.
+    Raises NotFound when a locked version is gone from the catalog, DigestMismatch
+    when its content changed since it was locked, and SignatureError when it was locked
+    as signed and the catalog no longer vouches for it: nothing is to be installed then.
     """
     out = []
     for item in lock.resolved:
@@ -369,6 +386,12 @@ def check_locked(catalog: Catalog, lock: Lock) -> list[Entry]:
                 f"{what} changed in catalog {catalog.location}: its digest is {entry.digest}, "
                 f"the lock has {item.digest} (run `catalog lock` to accept the new content)",
                 lock.path)
+        if item.signed_by and not catalog.signed_by(entry):
+            # Another trusted key is no refusal (a rotation): the digest pins the content.
+            raise SignatureError(
+                f"{what} was locked signed by {item.signed_by}, but {catalog.origin(entry)} gives it not signed "
+                "now (a repo that requires that key's signature: catalog repo add NAME URL --trust-key PUB)",
+                lock.path, reason="unsigned")
         out.append(entry)
     return out
 

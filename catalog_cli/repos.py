@@ -23,6 +23,12 @@ through resolvers are recognised as pointing into it (:func:`known`): ``bundles`
 the ``REGISTRY/REPO`` its entries are pushed under (``catalog publish --oci``), and
 ``git``, the URL the git resolver clones it from.
 
+A repo may require signatures (``keys``: the PEM public keys added with
+``repo add --trust-key``; public, so no secret is involved): its index is then read
+only with a valid, unexpired ``index.yaml.sig`` by one of them, never older than the
+last one accepted (``sources.signed``), and the bundles under its ``bundles`` base
+install only with a cosign signature by one of them (:func:`bundle_trust`).
+
 Credentials are references to environment variables (``token_env``,
 ``username_env``/``password_env``), read from ``Settings.env``; a literal token is stored only when the user
 asks (``repo add --token-stdin``), and the file is always written with mode 0600
@@ -54,6 +60,7 @@ BUILTIN = "builtin"
 CONFIG_NAME = "repos.yaml"
 API_VERSION = f"{PREFIX}/v1"
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$")
+PUBLIC_PEM = "-----BEGIN PUBLIC KEY-----"
 
 
 def config_path(settings: Settings) -> Path:
@@ -131,6 +138,9 @@ class Repo:
     bundles: str | None = None
     #: The git URL it is cloned from (the git resolver's ``url``), when not ``url`` itself.
     git: str | None = None
+    #: PEM public keys (``-----BEGIN PUBLIC KEY-----``) one of which must have signed its
+    #: index (and its bundles); none: signatures are not required.
+    keys: tuple[str, ...] = ()
 
     @property
     def remote(self) -> bool:
@@ -145,6 +155,8 @@ class Repo:
         for key, value in (("bundles", self.bundles), ("git", self.git)):
             if value:
                 d[key] = value
+        if self.keys:
+            d["keys"] = list(self.keys)
         return d
 
 
@@ -171,6 +183,18 @@ def _parse_auth(data: object, where: str) -> Auth:
     if auth.kind == "basic" and not (auth.username_env and auth.password_env):
         raise InputError("basic auth needs both username_env and password_env", where)
     return auth
+
+
+def _parse_keys(data: object, where: str) -> tuple[str, ...]:
+    """The PEM public keys of a repo, checked for their shape only: they are parsed when a
+    signature is verified (``sources.signed``), so that commands that verify nothing do
+    not load the cryptography library."""
+    if data is None:
+        return ()
+    if not isinstance(data, list) or not all(isinstance(k, str) and k.lstrip().startswith(PUBLIC_PEM)
+                                             for k in data):
+        raise InputError(f"keys must be a list of PEM public keys ({PUBLIC_PEM}...)", where)
+    return tuple(data)
 
 
 def load(settings: Settings) -> list[Repo]:
@@ -201,7 +225,7 @@ def load(settings: Settings) -> list[Repo]:
             if not isinstance(item.get(key) or "", str):
                 raise InputError(f"{key} must be a string", where)
         out.append(Repo(item["name"], item["url"], _parse_auth(item.get("auth"), where), "sensitive-rbac" in trust,
-                        item.get("bundles") or None, item.get("git") or None))
+                        item.get("bundles") or None, item.get("git") or None, _parse_keys(item.get("keys"), where)))
     return out
 
 
@@ -211,7 +235,7 @@ def save(repos: list[Repo], settings: Settings) -> Path:
 
     path = config_path(settings)
     text = yamlio.dump({"apiVersion": API_VERSION, "kind": "RepoConfig",
-                        "repos": [r.to_dict() for r in repos]})
+                        "repos": [r.to_dict() for r in repos]}, literal_blocks=True)  # PEM keys as blocks
     fsutil.atomic_write(path, text, private=True, base=settings.config_home)
     return path
 
@@ -251,10 +275,13 @@ def trusted_for_sensitive_rbac(settings: Settings) -> frozenset[str]:
 
 
 def make(name: str, url: str, auth: Auth = Auth(), *, trust_sensitive_rbac: bool = False,
-         bundles: str | None = None, git: str | None = None) -> Repo:
+         bundles: str | None = None, git: str | None = None, keys: tuple[str, ...] = ()) -> Repo:
+    """A repo as ``repo add`` makes it; ``keys`` are PEM public keys (see :attr:`Repo.keys`)."""
     from .urls import check_transport, refuse_userinfo
 
     check_name(name)
+    if any(not k.lstrip().startswith(PUBLIC_PEM) for k in keys):
+        raise InputError("a trusted key is a PEM public key", name)
     if auth.kind and not url.startswith(("http://", "https://")):
         raise InputError("credentials only make sense for an http(s) repo", name)
     if auth.kind:
@@ -270,7 +297,7 @@ def make(name: str, url: str, auth: Auth = Auth(), *, trust_sensitive_rbac: bool
         if "://" not in git:
             raise InputError("--git takes the URL the git resolver clones, e.g. https://host/org/repo.git", git)
         refuse_userinfo(git)
-    return Repo(name, normalise_url(url), auth, trust_sensitive_rbac, bundles, git)
+    return Repo(name, normalise_url(url), auth, trust_sensitive_rbac, bundles, git, tuple(dict.fromkeys(keys)))
 
 
 def add(repo: Repo, settings: Settings, priority: int | None = None, *, replace: bool = False) -> list[Repo]:
@@ -297,6 +324,16 @@ def remove(name: str, settings: Settings) -> Repo:
     repo = get(name, settings)
     save([r for r in repos if r.name != name], settings)
     return repo
+
+
+def bundle_trust(registry: str, repository: str, settings: Settings) -> Repo | None:
+    """The repo whose signatures a bundle at ``REGISTRY/REPOSITORY`` must carry: the one with
+    keys whose ``bundles`` base is that repository or holds it (``catalog publish --oci
+    BASE`` pushes ``BASE/NAME:VERSION``); the longest base wins when several do."""
+    where = f"{registry}/{repository}"
+    found = [r for r in load(settings) if r.keys and r.bundles and (where == r.bundles
+                                                                     or where.startswith(r.bundles + "/"))]
+    return max(found, key=lambda r: len(r.bundles or ""), default=None)
 
 
 # -- names -----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from typing import Any, TypedDict, TypeVar
 
 from ..cluster.base import Cluster, ObjectRef
 from ..cluster.transaction import recover
-from ..errors import CatalogError, ClusterError, InputError, NotFound
+from ..errors import CatalogError, ClusterError, InputError, NotFound, SignatureError
 from ..model import PolicyRule
 from ..settings import Settings
 from ..sources.base import Catalog
@@ -101,7 +101,8 @@ def removed_rows(plan: NamespacePlan, dry_run: str | None = None) -> list[Packag
 
 def take_from(catalog: Catalog, name: str, origin: str) -> bool:
     """Take ``name`` from the source ``origin`` from now on; False when ``catalog`` does
-    not hold that source, or not that name in it."""
+    not hold that source, or not that name in it. A source whose signed index was refused
+    raises its SignatureError (naming ``name``, the repo and its keys)."""
     if isinstance(catalog, Layered):
         try:
             catalog.pin(name, origin)
@@ -109,6 +110,8 @@ def take_from(catalog: Catalog, name: str, origin: str) -> bool:
             return False
     try:
         items = catalog.versions(name)
+    except SignatureError:
+        raise  # the source is there, and refused: that is the answer, not "it is gone"
     except CatalogError:
         return False
     return bool(items) and catalog.origin(items[0]) == origin

@@ -17,7 +17,8 @@ def info(catalog: Catalog, name: str, version: str | None = None, kind: str | No
          known: Known | None = None) -> dict[str, Any]:
     """The entry ``name`` (newest version unless ``version``) with what its file says:
     params, workspaces, results, the RBAC it would be granted, every version of it, and
-    where the index and the files disagree. A dependency through a resolver says which
+    where the index and the files disagree; ``signedBy``, the id of the key whose signature
+    of its index (or bundle) was verified, or None. A dependency through a resolver says which
     (``via``, with ``reference``: one line) and whether it points into a catalog ``known``
     (``repos.known``) or is ``external`` (with the reason: then it is not resolved)."""
     entry = catalog.get(name, version, kind)
@@ -35,6 +36,7 @@ def info(catalog: Catalog, name: str, version: str | None = None, kind: str | No
     data["mismatches"] = list(d.mismatches)
     data["versions"] = [e.version for e in catalog.versions(name, entry.kind)]
     data["repo"] = catalog.origin(entry)
+    data["signedBy"] = catalog.signed_by(entry)  # the key whose signature was verified, or None
     if entry.kind == "Template":
         data["generatedRbac"], why_not = template_rbac(catalog, entry)
         if why_not:

@@ -122,7 +122,8 @@ def lock(file: Path, settings: Settings, requirements: Sequence[str] = (), *,
     if pinner is None and not settings.offline:
         pinner = pins.RemotePinner(settings)
     pinned = references(resolution, cat, known, pinner, None if upgrade else prior)
-    new = lockfile.from_resolution(resolution, references=pinned, bundles=bases)
+    signers = {key: cat.signed_by(r.entry) for key, r in resolution.resolved.items()}
+    new = lockfile.from_resolution(resolution, references=pinned, bundles=bases, signers=signers)
     lockfile.write(new, file)
     return new
 

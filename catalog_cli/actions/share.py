@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import mirror, repos
 from ..errors import InputError
@@ -15,17 +16,21 @@ from ..progress import reporter
 from ..settings import Settings
 from ..sources import open_catalog
 
+if TYPE_CHECKING:
+    from ..signing.keys import PrivateKey
+
 
 def publish(target: str, names: Sequence[str], settings: Settings, *, catalog: str | None = None,
-            all_versions: bool = False, insecure: bool = False) -> Published:
+            all_versions: bool = False, insecure: bool = False, sign: PrivateKey | None = None) -> Published:
     """Push the named entries of ``catalog`` (default: every Task, Pipeline and StepAction,
     newest versions unless ``all_versions``) to the registry repository ``target``, one
-    bundle each; templates are left out (``Published.note`` says so) or, named, refused."""
+    bundle each; templates are left out (``Published.note`` says so) or, named, refused.
+    With ``sign``, each bundle gets a cosign signature by that key."""
     cat = open_catalog(catalog, settings)
     bar = reporter().bar("pushing bundles", None)
     try:
         return push_all(cat, target, list(names), all_versions=all_versions, insecure=insecure,
-                        on_push=lambda p: bar.advance(), settings=settings)
+                        on_push=lambda p: bar.advance(), settings=settings, sign=sign)
     finally:
         bar.close()
 

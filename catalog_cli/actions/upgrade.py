@@ -8,7 +8,7 @@ from dataclasses import replace
 from ..cluster.base import Cluster, ObjectRef
 from ..cluster.records import Installed, Record
 from ..manifests import SERVICE
-from ..errors import CatalogError, InputError, NotFound
+from ..errors import CatalogError, InputError, NotFound, SignatureError
 from ..requirements import parse_requirement
 from ..sources.base import Catalog
 from ..versions import parse
@@ -30,7 +30,8 @@ def stay_with_sources(catalog: Catalog, records: Iterable[Record], moving: set[s
     through an upgrade. Returns notes naming the repos that now have a name first, and
     the names whose source the catalog lacks: those stay as they are. One the user
     ``named`` (default: every moving one) whose source is missing is a NotFound saying
-    how to reach it."""
+    how to reach it; one whose source's signed index is refused, that SignatureError (the
+    others from it stay as they are, with a note saying why)."""
     named = moving if named is None else named
     origins: dict[str, str] = {}
     mixed: set[str] = set()
@@ -55,7 +56,16 @@ def stay_with_sources(catalog: Catalog, records: Iterable[Record], moving: set[s
             first: str | None = catalog.origin(catalog.get(name))
         except CatalogError:
             first = None
-        if not take_from(catalog, name, want):
+        try:
+            taken = take_from(catalog, name, want)
+        except SignatureError as exc:
+            if name in named:
+                raise
+            # Its repo's index is refused: it stays as installed, never moved by what that index says.
+            lacking.add(name)
+            notes.append(f"{name} (from {want}) stays as it is: {exc.message}")
+            continue
+        if not taken:
             if name in named:
                 raise NotFound(f"{name} was installed from {want}, which {label} does not hold: "
                                f"{how_to_reach(want)}, or move it with --from REPO", name)

@@ -127,6 +127,11 @@ def _info_text(d: dict[str, Any]) -> None:
         lines.append(d["displayName"])
     lines += ["", d["description"], ""]
     lines.append(f"Repo:         {d['repo']}")
+    if d.get("signedBy"):
+        what = "its bundle's cosign signature" if str(d["repo"]).startswith("oci://") else f"the index of repo {d['repo']}"
+        lines.append(f"Signed by:    {d['signedBy']} ({what})")
+    else:
+        lines.append("Signed by:    - (not signed, or signatures not required)")
     lines.append(f"Versions:     {', '.join(d['versions'])}")
     lines.append(f"Categories:   {', '.join(d['categories']) or '-'}")
     lines.append(f"Tags:         {', '.join(d['tags']) or '-'}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -107,6 +108,10 @@ def install(
     bundle: str | None = typer.Option(
         None, "--bundle", metavar="REF", help="Install the resources of this Tekton bundle (REGISTRY/REPO:TAG)."),
     insecure: bool = typer.Option(False, "--insecure", help="With a bundle: plain HTTP to a registry not on loopback."),
+    trust_key: list[Path] = typer.Option(
+        [], "--trust-key", metavar="FILE",
+        help="With a bundle: install it only with a cosign signature of its digest by this public key "
+             "(repeatable). Bundles under a repo's --bundles base need one by that repo's keys anyway."),
     locked: str | None = typer.Option(
         None, "--locked", metavar="FILE",
         help="Install exactly what lock FILE (e.g. catalog.lock) names; refuse changed digests."),
@@ -129,8 +134,6 @@ def install(
     settings = settings_of(ctx)
     lock = None
     if locked:
-        from pathlib import Path
-
         from ..lockfile import read
 
         lock = read(Path(locked))
@@ -143,8 +146,20 @@ def install(
         if len(bundles) > 1 or len(refs or []) > len(bundles) - (1 if bundle else 0) or locked:
             raise InputError("a bundle is installed on its own: one oci:// reference (or --bundle), "
                              "no other names, no --locked")
-        cat, refs = open_bundle(bundles[0], settings, insecure=insecure)
+        from .sign_cmd import public_keys
+
+        trusted = public_keys(trust_key, "--trust-key") if trust_key else []
+        opened, refs = open_bundle(bundles[0], settings, insecure=insecure, trusted=trusted,
+                                   trusted_as="--trust-key")
+        if opened.signer:
+            note(f"{opened.location}: signed by {opened.signer}")
+        cat = opened
     else:
+        if trust_key:
+            from ..errors import InputError
+
+            raise InputError("--trust-key is for a bundle (oci://...); a repo's keys are given once, with "
+                             "`catalog repo add NAME URL --trust-key FILE`")
         cat, refs = open_for(catalog, refs or [], settings)
         _refuse_templates(cat, refs)
     cluster = connect(kubeconfig, context)
@@ -362,8 +377,6 @@ def render(
     settings = settings_of(ctx)
     lock = None
     if locked:
-        from pathlib import Path
-
         from ..lockfile import read
 
         lock = read(Path(locked))

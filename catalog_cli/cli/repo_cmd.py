@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from .common import OutputOption, settings_of
 from ..words import plural
 from .output import Format, emit, note, print_table
+
+if TYPE_CHECKING:
+    from ..actions.repos import SignatureState
 
 repo_app = typer.Typer(
     help="Catalog repositories: web servers or folders holding a catalog. The default catalog "
@@ -41,6 +46,11 @@ def add(
     git: str | None = typer.Option(
         None, "--git", metavar="URL",
         help="The git URL it is cloned from: git-resolver references to it are dependencies on this repo's entries."),
+    trust_key: list[Path] = typer.Option(
+        [], "--trust-key", metavar="FILE",
+        help="A public key (PEM, as `catalog keygen` or cosign writes it) one of which must have signed the "
+             "repo's index (catalog index --sign) and its bundles (catalog publish --sign): an unsigned, altered, "
+             "expired or older index is refused. Repeat it for a key rotation. The key itself is kept in the config."),
 ) -> None:
     """Add a repo; its index is fetched (and checked) first, so a bad URL adds nothing."""
     import sys
@@ -48,6 +58,7 @@ def add(
     from ..actions import repos as run
     from ..errors import InputError
     from ..repos import Auth
+    from .sign_cmd import public_keys
 
     token = None
     if token_stdin:
@@ -61,10 +72,14 @@ def add(
         raise InputError("basic auth needs both --username-env and --password-env")
     if "://" not in url:
         url = os.path.expanduser(url)  # the library takes paths as they are
+    keys = [k.pem().decode("ascii") for k in public_keys(trust_key, "--trust-key")] if trust_key else []
     added = run.add(name, url, settings_of(ctx), auth=auth, priority=priority, replace=force,
-                    fetch=not no_fetch, trust_sensitive_rbac=trust_sensitive_rbac, bundles=bundles, git=git)
+                    fetch=not no_fetch, trust_sensitive_rbac=trust_sensitive_rbac, bundles=bundles, git=git,
+                    keys=keys)
     found = "" if added.resources is None else f", {plural(added.resources, 'resource')}"
-    note(f"added repo {name} ({run.shown_url(added.repo)}{found}), position {added.position} of {added.total}")
+    signed = f", index signed by {added.signed_by}" if added.signed_by else ""
+    note(f"added repo {name} ({run.shown_url(added.repo)}{found}{signed}), position {added.position} of "
+         f"{added.total}")
 
 
 @repo_app.command("list")
@@ -74,8 +89,21 @@ def list_(ctx: typer.Context, output: Format = OutputOption) -> None:
 
     rows = listing(settings_of(ctx))
     emit(rows, output, names=lambda: [str(r["name"]) for r in rows], table=lambda: print_table(
-        ["priority", "name", "url", "auth", "trust", "fetched"],
-        [[r["priority"], r["name"], r["url"], r["auth"], ",".join(r["trust"]) or "-", r["cached"]] for r in rows]))
+        ["priority", "name", "url", "auth", "trust", "fetched", "signed"],
+        [[r["priority"], r["name"], r["url"], r["auth"], ",".join(r["trust"]) or "-", r["cached"],
+          _signed(r["signature"])] for r in rows]))
+
+
+def _signed(state: SignatureState | None) -> str:
+    """``sha256:0123456789ab… (serial 7, until 2026-04-01)``: who signed the index held here;
+    or why the last one offered was refused."""
+    if state is None:
+        return "-"
+    if state["refused"]:
+        return f"REFUSED: {state['refused']}"
+    if state["verifiedBy"]:
+        return f"{state['verifiedBy'][:19]}… (serial {state['serial']}, until {str(state['expires'])[:10]})"
+    return f"REFUSED: {state['error']}" if state["error"] and "not fetched" not in state["error"] else "not fetched"
 
 
 @repo_app.command("remove")
@@ -95,7 +123,7 @@ def update(
 ) -> None:
     """Fetch the index of each repo (an unchanged index costs one 304). Exit 5 if any failed."""
     from ..actions.repos import update as run
-    from ..errors import RemoteError
+    from ..errors import RemoteError, SignatureError
 
     result = run(names or [], settings_of(ctx))
     rows = result.rows
@@ -107,7 +135,9 @@ def update(
          for r in rows]))
     if result.failed:
         # "1 of 1 repos": one of the repos, plural whatever their number.
-        raise RemoteError(f"{len(result.failed)} of {result.fetched} repos could not be updated")
+        summary = f"{len(result.failed)} of {result.fetched} repos could not be updated"
+        refused = next((e for e in result.failed if isinstance(e, SignatureError)), None)
+        raise SignatureError(summary, reason=refused.reason) if refused else RemoteError(summary)
 
 
 def register(app: typer.Typer) -> None:

@@ -24,6 +24,10 @@ def publish(
                             help="Push each resource as a Tekton bundle REGISTRY/REPO/NAME:VERSION."),
     all_versions: bool = typer.Option(False, "--all-versions", help="Every version, not only the newest."),
     insecure: bool = typer.Option(False, "--insecure", help="Plain HTTP to a registry that is not on loopback."),
+    sign: str | None = typer.Option(
+        None, "--sign", metavar="KEY",
+        help="Sign each bundle as `cosign sign --key` does (under its sha256-<hex>.sig tag) with KEY: a private key "
+             "file, or env://VAR; its passphrase from $CATALOG_SIGNING_PASSWORD."),
     catalog: str | None = CatalogOption,
     output: Format = OutputOption,
 ) -> None:
@@ -31,13 +35,20 @@ def publish(
     bundles resolver). Templates are not Tekton resources: publish them as a catalog."""
     from ..actions.share import publish as run
 
+    key = None
+    if sign:
+        from .sign_cmd import private_key
+
+        key = private_key(ctx, sign)  # read before anything is pushed
     published = run(oci, names or [], settings_of(ctx), catalog=catalog, all_versions=all_versions,
-                    insecure=insecure)
-    rows = [{"name": p.name, "kind": p.kind, "version": p.version, "bundle": p.ref, "digest": p.digest}
-            for p in published.pushed]
+                    insecure=insecure, sign=key)
+    rows = [{"name": p.name, "kind": p.kind, "version": p.version, "bundle": p.ref, "digest": p.digest,
+             "signature": p.signature, "signedBy": p.signed_by} for p in published.pushed]
     emit(rows, output, names=lambda: [f"{r['bundle']}@{r['digest']}" for r in rows], table=lambda: print_table(
         ["name", "version", "bundle", "digest"], [[r["name"], r["version"], r["bundle"], r["digest"]] for r in rows]))
     note(f"pushed {plural(len(rows), 'bundle')} to {oci}")
+    if key is not None:
+        note(f"signed {plural(len(rows), 'bundle')} with {key.keyid} (cosign's format, tags sha256-<hex>.sig)")
     if published.note:
         note(published.note)
 

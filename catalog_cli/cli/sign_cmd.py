@@ -32,7 +32,9 @@ def _passphrase(ctx: typer.Context) -> bytes | None:
     return None if value is None else value.encode("utf-8")
 
 
-def _private_key(ctx: typer.Context, spec: str) -> PrivateKey:
+def private_key(ctx: typer.Context, spec: str) -> PrivateKey:
+    """The private key ``spec`` names: a PEM file, or ``env://VAR``; its passphrase from
+    ``$CATALOG_SIGNING_PASSWORD``. For every command that signs (sign, index, publish)."""
     from ..signing import keys
 
     if spec.startswith(_ENV_KEY):
@@ -44,11 +46,12 @@ def _private_key(ctx: typer.Context, spec: str) -> PrivateKey:
     return keys.load_private_file(Path(spec), _passphrase(ctx))
 
 
-def _public_keys(paths: list[Path]) -> list[PublicKey]:
+def public_keys(paths: list[Path], option: str = "--key") -> list[PublicKey]:
+    """The public keys in ``paths`` (PEM files), at least one."""
     from ..signing import keys
 
     if not paths:
-        raise InputError("give at least one public key with --key PUB", "--key")
+        raise InputError(f"give at least one public key with {option} PUB", option)
     return [keys.load_public_file(p) for p in paths]
 
 
@@ -97,7 +100,7 @@ def sign(
             raise InputError("--verification-policy takes --key and --pattern, not --tekton or files")
         from ..signing.policy import authority_name, verification_policy
 
-        named = [(authority_name(p.name.removesuffix(".pub")), k) for p, k in zip(key, _public_keys(key), strict=True)]
+        named = [(authority_name(p.name.removesuffix(".pub")), k) for p, k in zip(key, public_keys(key), strict=True)]
         from ..yamlio import dump
 
         document = verification_policy(name, named, pattern, namespace=namespace, mode=mode)
@@ -114,7 +117,7 @@ def sign(
     from ..signing.tekton_file import sign_file
 
     serialisation = Serialisation.for_version(tekton_version)
-    private = _private_key(ctx, tekton_key)
+    private = private_key(ctx, tekton_key)
     for path in files:
         for item in sign_file(path, private, serialisation):
             out(f"{path}: {item.kind}/{item.name}: signed by {item.keyid}")
@@ -130,7 +133,7 @@ def verify(
     another key."""
     from ..signing.tekton_file import verify_file
 
-    trusted = _public_keys(key)
+    trusted = public_keys(key)
     failures: list[CatalogError] = []
     for path in files:
         try:

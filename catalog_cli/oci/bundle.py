@@ -40,10 +40,11 @@ from .. import PREFIX, yamlio
 from ..errors import InputError
 from ..model import Entry
 from ..settings import Settings
-from .registry import ImageRef, client, fetch_blob, fetch_manifest, parse_ref
+from .registry import ImageRef, Registry, client, fetch_blob, fetch_manifest, parse_ref
 from .registry import push as push_image
 
 if TYPE_CHECKING:
+    from ..signing.keys import PrivateKey
     from ..sources.base import Catalog  # sources/bundle.py imports this module
 
 ANNOTATION_API_VERSION = "dev.tekton.image.apiVersion"
@@ -200,6 +201,9 @@ class Pushed:
     version: str
     ref: str
     digest: str
+    #: Where its cosign signature was pushed (``REPO:sha256-<hex>.sig``), and by which key.
+    signature: str | None = None
+    signed_by: str | None = None
 
 
 #: Why a Template is not pushed (a note when publishing everything; an error when named).
@@ -232,13 +236,14 @@ class Published:
 
 def publish(catalog: Catalog, target: str, names: list[str], *, all_versions: bool = False,
             insecure: bool = False, on_push: Callable[[Pushed], None] | None = None,
-            settings: Settings | None = None) -> Published:
+            settings: Settings | None = None, sign: PrivateKey | None = None) -> Published:
     """Push each chosen Task, Pipeline and StepAction as ``TARGET/NAME:VERSION``, one
     resource per bundle; other kinds (templates) are left out, or refused when named.
 
     The file pushed is the catalog's own (digest-checked on read), so the layer holds
     the bytes whose sha256 the index names; the manifest carries that digest and the
-    entry's RBAC rules as annotations."""
+    entry's RBAC rules as annotations. With ``sign``, each bundle's digest is signed as
+    ``cosign sign --key`` does, right after it is pushed (:mod:`.signatures`)."""
     base = parse_ref(target, need_tag=False)
     if base.tag or base.digest:
         raise InputError("--oci takes REGISTRY/REPOSITORY; tags are the versions", target)
@@ -268,7 +273,14 @@ def publish(catalog: Catalog, target: str, names: list[str], *, all_versions: bo
             RBAC_ANNOTATION: json.dumps([r.to_dict() for r in e.rbac], separators=(",", ":")),
         }
         digest = push_bundle(ref, [res], annotations, insecure=insecure, settings=settings)
-        pushed = Pushed(e.name, e.kind, e.version, str(ref), digest)
+        signature = None
+        if sign is not None:
+            from .signatures import sign_bundle
+
+            if not digest:  # a registry that does not say it: ask
+                digest = fetch_manifest(client(ref, insecure, settings), ref)[1]
+            signature = sign_bundle(sign, ref, digest, insecure=insecure, settings=settings)
+        pushed = Pushed(e.name, e.kind, e.version, str(ref), digest, signature, sign.keyid if sign else None)
         if on_push:
             on_push(pushed)
         out.pushed.append(pushed)
@@ -291,11 +303,16 @@ class Bundle:
     layers: tuple[Layer, ...]
 
 
-def pull(text: str, *, insecure: bool = False, settings: Settings | None = None) -> Bundle:
-    """Fetch a bundle: the manifest, then each layer, each checked against its digest."""
+def pull(text: str, *, insecure: bool = False, settings: Settings | None = None,
+         check: Callable[[Registry, ImageRef], None] | None = None) -> Bundle:
+    """Fetch a bundle: the manifest, then each layer, each checked against its digest.
+    ``check`` is called with the reference pinned to the manifest's digest before any
+    layer is read (a signature check: nothing unverified is looked at)."""
     ref = parse_ref(text)
     reg = client(ref, insecure, settings)
     body, digest = fetch_manifest(reg, ref)
+    if check is not None:
+        check(reg, ref.with_digest(digest))
     try:
         manifest = json.loads(body)
     except ValueError as exc:

@@ -86,6 +86,8 @@ class Container(Protocol):
 
     def get_blob_url(self, digest: str) -> str: ...
 
+    def upload_blob_url(self) -> str: ...
+
 
 class Registry(Protocol):
     """What this module uses of the oras-py Registry :func:`client` returns."""
@@ -222,3 +224,28 @@ def push(reg: Registry, ref: ImageRef, files: list[str], config: str, annotation
         raise RemoteError(f"push refused: {exc}", str(ref)) from None
     digest = resp.headers.get("Docker-Content-Digest")
     return str(digest) if digest else ""
+
+
+def push_manifest(reg: Registry, ref: ImageRef, manifest: bytes, media_type: str,
+                  blobs: Mapping[str, bytes]) -> str:
+    """Push ``blobs`` (by their digests, each checked; those the registry has already are
+    not sent again), then ``manifest``'s very bytes under ``ref``'s tag, for an image made
+    elsewhere (a cosign signature). Returns the manifest's digest."""
+    container = reg.get_container(str(ref))
+    for digest, data in blobs.items():
+        if "sha256:" + hashlib.sha256(data).hexdigest() != digest:
+            raise ValueError(f"blob is not {digest}")
+        if reg.do_request(f"{reg.prefix}://{container.get_blob_url(digest)}", "HEAD").status_code == 200:
+            continue
+        start = check(reg.do_request(f"{reg.prefix}://{container.upload_blob_url()}", "POST",
+                                     headers={"Content-Length": "0"}), "blob upload", ref)
+        location = start.headers.get("Location") or ""
+        if not location:
+            raise RemoteError("blob upload: the registry gave no upload location", str(ref))
+        if not location.startswith(("http://", "https://")):
+            location = f"{reg.prefix}://{ref.registry}{location}"
+        check(reg.do_request(f"{location}{'&' if '?' in location else '?'}digest={digest}", "PUT", data=data,
+                             headers={"Content-Type": "application/octet-stream"}), "blob upload", ref)
+    check(reg.do_request(f"{reg.prefix}://{container.manifest_url()}", "PUT", data=manifest,
+                         headers={"Content-Type": media_type}), "manifest upload", ref)
+    return "sha256:" + hashlib.sha256(manifest).hexdigest()

@@ -30,6 +30,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, SignatureError
@@ -198,3 +199,90 @@ def verify_index(index_bytes: bytes, sig_bytes: bytes, trusted: Sequence[PublicK
         raise SignatureError(f"index serial {signed.serial} was already accepted for another index: "
                              "a signed index must get a new serial", where, reason="replay")
     return Verified(keyid, signed.serial, signed.signed_at, signed.expires, digest)
+
+
+# -- files ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SignedFile:
+    """What :func:`sign_file` wrote."""
+
+    path: Path
+    keyids: tuple[str, ...]
+    serial: int
+    expires: datetime
+
+
+def _previous(sig_path: Path) -> Signed | None:
+    try:
+        data = sig_path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", str(sig_path)) from None
+    try:
+        return read(data, str(sig_path))
+    except SignatureError as exc:
+        raise InputError(f"cannot read the previous signature for its serial ({exc.message}): remove it, "
+                         "or give the serial (--serial)", str(sig_path)) from None
+
+
+def next_serial(index_path: Path, serial: int | None = None) -> int:
+    """The serial to sign ``index_path`` with: the previous index.yaml.sig's plus one (1
+    when there is none), so that it grows with every signature without depending on any
+    clock; ``serial`` sets it, and may not go below the previous one, which clients that
+    accepted it would refuse. Checked before anything is written."""
+    sig_path = index_path.with_name(index_path.name + ".sig")
+    previous = _previous(sig_path)
+    if serial is None:
+        return previous.serial + 1 if previous else 1
+    if isinstance(serial, bool) or serial < 1:
+        raise InputError(f"the index serial must be a positive integer, not {serial!r}", "--serial")
+    if previous is not None and serial <= previous.serial:
+        raise InputError(f"--serial {serial} is not above the previous signature's serial {previous.serial}: "
+                         "clients that accepted it would refuse this one", str(sig_path))
+    return serial
+
+
+def sign_file(index_path: Path, keys: PrivateKey | Sequence[PrivateKey], valid_for: timedelta, serial: int,
+              now: datetime | None = None) -> SignedFile:
+    """Write ``index.yaml.sig`` beside ``index_path`` (replaced whole), with ``serial``
+    (see :func:`next_serial`)."""
+    from ..fsutil import atomic_write
+
+    sig_path = index_path.with_name(index_path.name + ".sig")
+    try:
+        index_bytes = index_path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", str(index_path)) from None
+    data = sign_index(index_bytes, keys, serial, valid_for, now)
+    signed = read(data, str(sig_path))
+    atomic_write(sig_path, data)
+    return SignedFile(sig_path, tuple(k for k, _ in signed.signatures), signed.serial, signed.expires)
+
+
+def check_file(index_path: Path, trusted: Sequence[PublicKey], now: datetime) -> Signed | Verified | None:
+    """``index --check``: the index.yaml.sig beside ``index_path`` (None when there is none)
+    covers these very bytes and has not expired; with ``trusted`` keys, it is also a valid
+    signature by one of them (:func:`verify_index`). A stale one says to sign again."""
+    sig_path = index_path.with_name(index_path.name + ".sig")
+    try:
+        sig = sig_path.read_bytes()
+    except FileNotFoundError:
+        if trusted:
+            raise SignatureError("no signature to check (catalog index --sign KEY writes one)", str(sig_path),
+                                 reason="unsigned") from None
+        return None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", str(sig_path)) from None
+    index_bytes = index_path.read_bytes()
+    if trusted:
+        return verify_index(index_bytes, sig, trusted, now, where=str(sig_path))
+    signed = read(sig, str(sig_path))
+    digest = hashlib.sha256(index_bytes).hexdigest()
+    if (digest, len(index_bytes)) != (signed.sha256, signed.size):
+        raise SignatureError("signs another index than this index.yaml: the index changed since it was signed; "
+                             "sign it again (catalog index --sign KEY)", str(sig_path), reason="tampered")
+    if now >= signed.expires:
+        raise SignatureError(f"expired at {_time(signed.expires)}: sign it again (catalog index --sign KEY)",
+                             str(sig_path), reason="expired")
+    return signed

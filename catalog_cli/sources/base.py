@@ -170,6 +170,12 @@ class Catalog(Protocol):
         ``sources.open_origin`` reopens exactly that source."""
         ...
 
+    def signed_by(self, entry: Entry) -> str | None:
+        """The id of the key whose signature vouched for ``entry`` when the catalog was
+        opened (its repo's index.yaml.sig, or a bundle's cosign signature); None when
+        nothing signed was verified."""
+        ...
+
     def has_file(self, rel: str, digest: str) -> bool:
         """Whether the index names ``rel`` with ``digest`` (a resource or a file beside it)."""
         ...

@@ -12,13 +12,17 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..errors import InputError, NotFound
+from ..errors import InputError, NotFound, SignatureError
 from ..model import KIND_ORDER, Entry
 from ..settings import Settings
 from .base import FileSource, SearchHit, digest_checked, match_rank, names_file, search_words
 from .cache import IndexData, IndexFile, open_cache, warnings_of
 from .single import OneRepo
+
+if TYPE_CHECKING:
+    from .signed import Trust
 
 #: ``index.INDEX_NAME``, here so that opening a cached catalog does not import the index
 #: module (YAML, resources, layout: most of a search's start-up); tests/test_sources.py
@@ -68,6 +72,8 @@ class IndexCatalog(OneRepo):
     name: str | None = None
     #: Its :meth:`origin` when it has no repo name (``folder:NAME`` for a folder given by path).
     origin_name: str | None = None
+    #: The id of the key whose signature of the index was verified on opening (see ``signed``).
+    signer: str | None = None
 
     @property
     def warnings(self) -> list[str]:
@@ -174,10 +180,68 @@ def _tree_key(root: Path) -> str:
     return h.hexdigest()
 
 
-def open_path(path: Path, settings: Settings, name: str | None = None) -> IndexCatalog:
+#: How much of an index.yaml.sig is read: its limit (signing.index_sig.MAX_SIG_BYTES) and a byte.
+_SIG_READ = 64 * 1024 + 1
+
+
+def _read_bounded(path: Path, limit: int) -> bytes | None:
+    """The bytes of ``path`` (None when it does not exist), refusing one over ``limit``."""
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise InputError(f"file is {size:,} bytes, over the limit of {limit:,}", str(path))
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", str(path)) from None
+
+
+def signed_files(path: Path) -> tuple[bytes | None, bytes | None, str]:
+    """The bytes of a folder's index (None when it has none: a bare tree) and of its
+    index.yaml.sig (None when absent), and where the signature is, for messages."""
+    from .. import index as index_mod
+
+    index_file = path / INDEX_NAME if path.is_dir() else path
+    body = _read_bounded(index_file, index_mod.MAX_INDEX_BYTES) if index_file.is_file() else None
+    sig_file = index_file.with_name(index_file.name + ".sig")
+    try:
+        with sig_file.open("rb") as f:
+            sig: bytes | None = f.read(_SIG_READ)  # one byte over is enough for the verifier to refuse it
+    except FileNotFoundError:
+        sig = None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", str(sig_file)) from None
+    return body, sig, str(sig_file)
+
+
+def _open_signed(path: Path, settings: Settings, name: str | None, origin: str, trust: Trust) -> IndexCatalog:
+    """A folder whose repo requires a signed index: the bytes read once, verified, and
+    the catalog built from those very bytes (never from a second read of the file)."""
+    from .. import index as index_mod
+    from .signed import check
+
+    body, sig, where = signed_files(path)
+    if body is None:
+        raise trust.refusal(SignatureError(f"no {INDEX_NAME}: a tree indexed on the fly is not signed "
+                                           "(catalog index --sign KEY writes both)", str(path), reason="unsigned"))
+    verified = check(trust, body, sig, settings, where)
+    index_file = path / INDEX_NAME if path.is_dir() else path
+
+    def load() -> IndexFile:
+        return IndexFile(index_mod.parse_text(body.decode("utf-8", errors="replace"), str(index_file)))
+
+    db = open_cache(str(index_file.resolve()), f"signed:sha256:{verified.sha256}", load, settings,
+                    where=str(index_file))
+    return IndexCatalog(str(path), LocalFiles(index_file.parent), db, name, origin, verified.keyid)
+
+
+def open_path(path: Path, settings: Settings, name: str | None = None, trust: Trust | None = None) -> IndexCatalog:
     """A catalog on disk: a folder holding index.yaml, an index file, or a bare tree
     indexed as it is, with every release tag when it is a git checkout (see
-    :mod:`.gitrepo`). Its SQLite copy lives under ``settings.cache_home``."""
+    :mod:`.gitrepo`). Its SQLite copy lives under ``settings.cache_home``. With
+    ``trust`` (a repo added with trusted keys), only an index.yaml with a valid
+    signature by one of them is read (:mod:`.signed`)."""
     if name is None and path.resolve() == builtin_root().resolve():
         name = "builtin"
     if not path.exists():
@@ -185,6 +249,8 @@ def open_path(path: Path, settings: Settings, name: str | None = None) -> IndexC
     # Where its entries come from, the same on every machine: the folder's own name.
     origin = f"folder:{(path if path.is_dir() else path.parent).resolve().name}"
     index_file = path / INDEX_NAME if path.is_dir() else path
+    if trust is not None:
+        return _open_signed(path, settings, name, origin, trust)
     if index_file.is_file():
         st = index_file.stat()
         key = f"file:{st.st_size}:{st.st_mtime_ns}"

@@ -107,6 +107,9 @@ class Layered:
         """The origin of the member ``entry`` came from."""
         return self._from(entry).origin(entry)
 
+    def signed_by(self, entry: Entry) -> str | None:
+        return self._from(entry).signed_by(entry)
+
     def has_file(self, rel: str, digest: str) -> bool:
         return any(m.has_file(rel, digest) for m in self.members)
 

@@ -9,15 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import repos
-from ..errors import InputError, NotFound
+from ..errors import InputError, NotFound, SignatureError
 from ..model import canonical_kind
 from ..repos import Repo
 from ..settings import Settings
 from .base import Catalog
 from .folder import builtin_root, open_path
 
-# HTTP repos (remote, with httpx behind it) and layered catalogs are imported when a
-# location needs them: a search of the built-in catalog or a folder loads neither.
+# HTTP repos (remote, with httpx behind it), layered catalogs and signed ones are
+# imported when a location needs them: a search of the built-in catalog loads none.
 
 
 def open_catalog(location: str | None = None, settings: Settings | None = None) -> Catalog:
@@ -72,21 +72,34 @@ def open_origin(origin: str, settings: Settings | None = None) -> Catalog:
 
 
 def open_repo(repo: Repo, settings: Settings) -> Catalog:
+    """A configured repo as a catalog; SignatureError when it requires a signed index
+    (``repo add --trust-key``) and its index is not one."""
     if repo.remote:
         from .remote import open_remote_repo
 
         return open_remote_repo(repo, settings)
-    return open_path(Path(repo.url), settings, name=repo.name)
+    from .signed import trust_of
+
+    return open_path(Path(repo.url), settings, name=repo.name, trust=trust_of(repo, settings))
 
 
 def open_named(names: list[str], settings: Settings) -> Catalog:
-    """The catalog of these repos in this order (``builtin`` for the built-in one)."""
+    """The catalog of these repos in this order (``builtin`` for the built-in one). A repo
+    whose signed index is refused is there as :class:`.signed.Untrusted`: whatever is
+    asked of it is that refusal, naming what was asked, the repo and its keys."""
     members: list[Catalog] = []
     for name in names:
         if name == repos.BUILTIN:
             members.append(open_path(builtin_root(), settings, name=repos.BUILTIN))
-        else:
-            members.append(open_repo(repos.get(name, settings), settings))
+            continue
+        repo = repos.get(name, settings)
+        try:
+            members.append(open_repo(repo, settings))
+        except SignatureError as exc:
+            from ..urls import redact
+            from .signed import Untrusted
+
+            members.append(Untrusted(repo.name, redact(repo.url) if repo.remote else repo.url, exc))
     if len(members) == 1:
         return members[0]
     from .layered import Layered

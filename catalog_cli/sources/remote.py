@@ -5,7 +5,9 @@ request (or, offline, taken from :mod:`.repo_cache`), its files fetched through
 :class:`.http.Http` and kept in the cache once they match their digest.
 Credentials come from the repo's configuration and go only over https or to a
 loopback address: a repo with credentials and a plain-http URL to another host is
-refused before any request (:func:`~catalog_cli.urls.check_transport`).
+refused before any request (:func:`~catalog_cli.urls.check_transport`). A repo added
+with trusted keys has its index.yaml.sig fetched with its index and checked before the
+cache takes either, and again every time the cached index is used (:mod:`.signed`).
 """
 
 from __future__ import annotations
@@ -18,13 +20,17 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from .. import fsutil, repos
-from ..errors import CatalogError, Refused, RemoteError
+from ..errors import CatalogError, NotFound, Refused, RemoteError
 from ..progress import reporter
 from ..repos import Repo
 from ..settings import Settings
 from ..urls import check_transport, redact, refuse_userinfo
 from .http import Http
-from .repo_cache import INDEX, cache_dir, load_file, read_cache, store_file, write_meta
+from .repo_cache import INDEX, SIG, cache_dir, load_file, read_cache, store_file, write_meta
+from .signed import check, trust_of
+
+#: An index.yaml.sig is a few hundred bytes (signing.index_sig.MAX_SIG_BYTES).
+MAX_SIG_BYTES = 64 * 1024
 
 if TYPE_CHECKING:
     from .cache import IndexData
@@ -63,11 +69,29 @@ class Update:
     how: str
 
 
+def sig_url(repo_url: str) -> str:
+    """The URL of a repo's index signature: ``index.yaml.sig`` beside its index, with the
+    same query (a token or a SAS in the URL goes with it)."""
+    _, index_url, query = urls(repo_url)
+    return f"{index_url[:len(index_url) - len(query)]}.sig{query}"
+
+
+def _fetch_sig(http: Http, repo: Repo) -> bytes | None:
+    """The repo's index.yaml.sig, or None when the server has none (HTTP 404)."""
+    try:
+        return http.get(sig_url(repo.url), limit=MAX_SIG_BYTES).body
+    except NotFound:
+        return None
+
+
 def update(repo: Repo, settings: Settings, http: Http | None = None, *, label: bool = False) -> Update:
     """Fetch ``repo``'s index (one 304 when unchanged); the cache is replaced only by a
-    complete index that parses, and never half-written."""
+    complete index that parses, and never half-written. A repo that requires a signed
+    index (``repo add --trust-key``) also fetches index.yaml.sig, and the cache takes
+    neither unless the signature is accepted (:func:`.signed.check`)."""
     from .. import index as index_mod
 
+    trust = trust_of(repo, settings)
     own = http is None
     http = http or _client(repo, settings)
     try:
@@ -76,19 +100,29 @@ def update(repo: Repo, settings: Settings, http: Http | None = None, *, label: b
         resp = http.get(index_url, etag=cached.etag if cached else None,
                         last_modified=cached.last_modified if cached else None,
                         limit=index_mod.MAX_INDEX_BYTES, label=f"{repo.name}: index" if label else None)
+        sig = _fetch_sig(http, repo) if trust is not None else None
     finally:
         if own:
             http.close()
-    if cached is not None and resp.status == 304:
-        write_meta(repo, cached.index, resp.etag or cached.etag, settings, resp.last_modified)
-        return Update(repo.name, "unchanged", 0, "not modified")
-    if cached is not None and resp.body == cached.index:
+    folder = cache_dir(repo, settings)
+    if cached is not None and (resp.status == 304 or resp.body == cached.index):
+        if trust is not None:
+            check(trust, cached.index, sig, settings, redact(sig_url(repo.url)))
+            if sig is not None and sig != cached.sig:
+                store_file(folder / SIG, sig, settings)  # signed again: a later expiry
+        if resp.status == 304:
+            write_meta(repo, cached.index, resp.etag or cached.etag, settings, resp.last_modified)
+            return Update(repo.name, "unchanged", 0, "not modified")
         # A server with neither ETag nor a usable Last-Modified sends the same bytes again.
         write_meta(repo, cached.index, resp.etag, settings, resp.last_modified)
         return Update(repo.name, "unchanged", len(resp.body), "same content")
+    if trust is not None:  # before the index is even parsed: nothing unsigned is looked at
+        check(trust, resp.body, sig, settings, redact(sig_url(repo.url)))
     text = resp.body.decode("utf-8", errors="replace")
     index_mod.parse_text(text, redact(index_url))  # refuse a bad index before it replaces a good one
-    store_file(cache_dir(repo, settings) / INDEX, resp.body, settings)
+    store_file(folder / INDEX, resp.body, settings)
+    if sig is not None:
+        store_file(folder / SIG, sig, settings)
     write_meta(repo, resp.body, resp.etag, settings, resp.last_modified)
     return Update(repo.name, "updated", len(resp.body), "new content")
 
@@ -155,13 +189,17 @@ def open_remote_repo(repo: Repo, settings: Settings) -> IndexCatalog:
             raise CatalogError("the cache of this repo could not be written", str(cache_dir(repo, settings)))
     body = cached.index
     key = "sha256:" + hashlib.sha256(body).hexdigest()
+    trust = trust_of(repo, settings)
+    # Checked again at every use, the cache too: a signature expires while it sits there.
+    signer = check(trust, body, cached.sig, settings, redact(sig_url(repo.url))).keyid if trust else None
 
     def load() -> IndexData:
         data = index_mod.parse_text(body.decode("utf-8", errors="replace"), redact(index_url))
         return index_mod.from_data(data).entries, []
 
     db = open_cache(f"repo:{repo.name}:{repo.url}", key, load, settings)
-    return IndexCatalog(redact(repo.url), HttpFiles(repo, base, settings, http, query), db, repo.name)
+    return IndexCatalog(redact(repo.url), HttpFiles(repo, base, settings, http, query), db, repo.name,
+                        signer=signer)
 
 
 def open_url(url: str, settings: Settings) -> IndexCatalog:

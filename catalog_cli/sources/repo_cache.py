@@ -1,6 +1,7 @@
 """The cache of each HTTP repo on disk: ``$XDG_CACHE_HOME/catalog/repos/<name>/``.
 
-index.yaml, meta.json (URL, ETag, fetch time, sha256 of the index) and ``files/``,
+index.yaml, index.yaml.sig when the repo requires a signed index (stored only once it
+verified), meta.json (URL, ETag, fetch time, sha256 of the index) and ``files/``,
 each file stored under its sha256 only after it matched the index. Every write goes
 through :func:`fsutil.atomic_write` (0600 files in 0700 folders, a temporary file
 renamed into place, no link followed), so a failure never leaves half an index;
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from ..repos import Repo
 
 INDEX = "index.yaml"
+SIG = "index.yaml.sig"
 
 
 def cache_root(settings: Settings) -> Path:
@@ -58,6 +60,8 @@ class Cached:
     etag: str | None
     fetched_at: float
     last_modified: str | None = None
+    #: The index's signature as last fetched (repos that require one); None when absent.
+    sig: bytes | None = None
 
     @property
     def age(self) -> str:
@@ -86,7 +90,7 @@ def read_cache(repo: Repo, settings: Settings) -> Cached | None:
         return None  # another URL's index, or replaced without its meta: fetch it afresh
     lm = meta.get("last_modified")
     return Cached(body, redact(repo.url), meta.get("etag"), float(meta.get("fetched_at", 0)),
-                  lm if isinstance(lm, str) else None)
+                  lm if isinstance(lm, str) else None, load_file(folder / SIG, settings))
 
 
 def write_meta(repo: Repo, body: bytes, etag: str | None, settings: Settings,

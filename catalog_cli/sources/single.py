@@ -21,6 +21,8 @@ class OneRepo(ABC):
 
     location: str
     name: str | None
+    #: The id of the key whose signature of the index (or bundle) was verified on opening.
+    signer: str | None = None
 
     @abstractmethod
     def versions(self, name: str, kind: str | None = None) -> tuple[Entry, ...]: ...
@@ -51,6 +53,10 @@ class OneRepo(ABC):
                 return e
         have = ", ".join(e.version for e in items)
         raise NotFound(f"{name} has no version {version} (versions: {have})")
+
+    def signed_by(self, entry: Entry) -> str | None:
+        """One signature covers the whole index: the key that made it, for every entry."""
+        return self.signer
 
     def pin(self, name: str, repo: str) -> None:
         """``REPO/NAME`` on a one-repo catalog: fine when REPO is this one."""

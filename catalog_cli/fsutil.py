@@ -24,7 +24,6 @@ a cache folder never redirects a write.
 from __future__ import annotations
 
 import os
-import secrets
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -79,6 +78,8 @@ def private_dir(path: Path, *, base: Path | None = None) -> Path:
 
 
 def _new_file(folder: Path, name: str, private: bool) -> tuple[Path, int]:
+    import secrets  # here: it loads OpenSSL (through hmac), which reading needs not
+
     tmp = folder / f".{name}.{secrets.token_hex(6)}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600 if private else 0o666)
     return tmp, fd

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import PREFIX
-from .refs import ResolverRef
+
+if TYPE_CHECKING:
+    from .refs import ResolverRef
 
 #: Annotation listing a resource's dependencies, one ``[kind/]name range`` per line.
 DEPENDENCIES_ANNOTATION = f"{PREFIX}/dependencies"
@@ -51,7 +53,11 @@ class Dependency:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Dependency:
         kind = d.get("kind")
-        via = ResolverRef.from_dict(d["via"], kind or "Task") if isinstance(d.get("via"), dict) else None
+        via = None
+        if isinstance(d.get("via"), dict):
+            from .refs import ResolverRef  # here: few entries have one, and refs costs start-up
+
+            via = ResolverRef.from_dict(d["via"], kind or "Task")
         return cls(str(d["name"]), str(d.get("range", "*")), kind, via)
 
 
@@ -96,6 +102,8 @@ class PolicyRule:
 
 @dataclass(frozen=True)
 class FileDigest:
+    """A file of an entry (its resource or one beside it) and its sha256."""
+
     path: str
     digest: str
 
@@ -166,6 +174,8 @@ class Entry:
 
 @dataclass(frozen=True)
 class Param:
+    """A parameter of a resource's interface, as ``info`` shows it."""
+
     name: str
     type: str
     description: str

@@ -39,19 +39,22 @@ headers built from them are ever part of a message.
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import PREFIX, fsutil, yamlio
+from . import PREFIX
 from .errors import InputError, NotFound, UnsafePath
-from .known import Known, KnownCatalog
 from .model import canonical_kind
 from .settings import Settings
-from .urls import check_transport, refuse_userinfo
+
+if TYPE_CHECKING:
+    from .known import Known
+
+# yamlio, fsutil, urls and known are imported where they are used: every command reads
+# this module (to list the repos), and without a repos.yaml none of them is needed.
 
 BUILTIN = "builtin"
 CONFIG_NAME = "repos.yaml"
@@ -103,6 +106,8 @@ class Auth:
             return {"Authorization": f"Bearer {_env(env, self.token_env, repo)}"}
         user = _env(env, self.username_env or "", repo)
         password = _env(env, self.password_env or "", repo)
+        import base64
+
         pair = base64.b64encode(f"{user}:{password}".encode()).decode()
         return {"Authorization": f"Basic {pair}"}
 
@@ -121,6 +126,8 @@ def _env(env: Mapping[str, str], name: str, repo: str) -> str:
 
 @dataclass(frozen=True)
 class Repo:
+    """A configured repo: its name, where it is, and what it is trusted with."""
+
     name: str
     url: str  # an http(s) URL, or an absolute folder or index.yaml path
     auth: Auth = Auth()
@@ -199,6 +206,8 @@ def load(settings: Settings) -> list[Repo]:
                              "only in a real file and folder of yours", str(p))
     if not path.is_file():
         return []
+    from . import yamlio
+
     data = yamlio.load_one(path)
     if not isinstance(data, dict) or not isinstance(data.get("repos", []), list):
         raise InputError("expected a mapping with a 'repos' list", str(path))
@@ -222,6 +231,8 @@ def load(settings: Settings) -> list[Repo]:
 
 def save(repos: list[Repo], settings: Settings) -> Path:
     """Write the config atomically, readable by its owner only (it may hold a token)."""
+    from . import fsutil, yamlio
+
     path = config_path(settings)
     text = yamlio.dump({"apiVersion": API_VERSION, "kind": "RepoConfig",
                         "repos": [r.to_dict() for r in repos]}, literal_blocks=True)  # PEM keys as blocks
@@ -244,6 +255,8 @@ def get(name: str, settings: Settings) -> Repo:
 def normalise_url(url: str) -> str:
     """URLs as given (without a trailing slash); folders made absolute and checked (a
     ``~`` in them is the shell's, or the CLI's, to expand)."""
+    from .urls import refuse_userinfo
+
     if url.startswith(("http://", "https://")):
         refuse_userinfo(url)
         return url.rstrip("/")
@@ -264,6 +277,8 @@ def trusted_for_sensitive_rbac(settings: Settings) -> frozenset[str]:
 def make(name: str, url: str, auth: Auth = Auth(), *, trust_sensitive_rbac: bool = False,
          bundles: str | None = None, git: str | None = None, keys: tuple[str, ...] = ()) -> Repo:
     """A repo as ``repo add`` makes it; ``keys`` are PEM public keys (see :attr:`Repo.keys`)."""
+    from .urls import check_transport, refuse_userinfo
+
     check_name(name)
     if any(not k.lstrip().startswith(PUBLIC_PEM) for k in keys):
         raise InputError("a trusted key is a PEM public key", name)
@@ -331,6 +346,8 @@ def known(settings: Settings, bundles: tuple[str, ...] = ()) -> Known:
     """The catalogs resolver references may point into: every configured repo (its URL,
     git URL and bundle source) and the built-in catalog; ``bundles`` adds bundle bases
     for one run (``--bundles``), whatever repo has the name."""
+    from .known import Known, KnownCatalog
+
     cats = [KnownCatalog(r.name, tuple(u for u in (r.url, r.git) if u), (r.bundles,) if r.bundles else ())
             for r in load(settings)]
     return Known((*cats, KnownCatalog(BUILTIN)), bundles)

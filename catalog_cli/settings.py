@@ -1,7 +1,7 @@
 """The settings every verb runs with, read from the environment once, at the edge.
 
 Like Helm's ``action.Configuration``: the CLI builds one :class:`Settings` (from the
-environment and its global options, in ``cli/main.py``) and hands it down; nothing
+environment and its global options, in ``cli/root.py``) and hands it down; nothing
 deeper in the library reads environment variables or the home folder. Tests build
 their own. Library entry points that people call directly (``open_catalog``, the
 verbs) fall back to :meth:`Settings.from_env` when given none.

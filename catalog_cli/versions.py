@@ -5,10 +5,12 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-
-import semver
+from typing import TYPE_CHECKING
 
 from .errors import InputError
+
+if TYPE_CHECKING:
+    import semver
 
 _LOOSE = re.compile(
     r"^v?(?P<major>0|[1-9]\d*)(?:\.(?P<minor>0|[1-9]\d*))?(?:\.(?P<patch>0|[1-9]\d*))?"
@@ -47,6 +49,8 @@ def parse(text: str, where: str | None = None) -> Version:
     m = _LOOSE.match(str(text).strip())
     if not m:
         raise InputError(f"{text!r} is not a version (expected e.g. 0.3 or 1.2.0)", where)
+    import semver  # on first use: it costs start-up (argparse with it), and search needs none
+
     sem = semver.Version(
         int(m["major"]), int(m["minor"] or 0), int(m["patch"] or 0), m["pre"], m["build"]
     )

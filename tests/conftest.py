@@ -42,7 +42,7 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
     start their own process."""
     from typer.testing import CliRunner
 
-    from catalog_cli.cli.main import app
+    from catalog_cli.cli.root import app
 
     before = os.getcwd()
     os.chdir(cwd or ROOT)

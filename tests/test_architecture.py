@@ -136,8 +136,8 @@ def test_the_reader_sees_imports_everywhere() -> None:
     found = {(i.importer, i.target, i.at_load) for i in ALL}
     assert ("catalog_cli.provider", "catalog_cli.resolver", True) in found
     assert ("catalog_cli.provider", "catalog_cli.lockfile", False) in found  # TYPE_CHECKING
-    assert ("catalog_cli.cli.main", "catalog_cli.cli.discover", True) in found  # from . import x
-    assert ("catalog_cli.cli.main", "catalog_cli.progress", False) in found  # inside a function
+    assert ("catalog_cli.cli.root", "catalog_cli.cli.completion", True) in found  # from . import x
+    assert ("catalog_cli.cli.root", "catalog_cli.progress", False) in found  # inside a function
     assert ("catalog_cli.resolver.solver", "catalog_cli.errors", True) in found  # from .. import
     assert len(MODULES) > 50
 
@@ -251,7 +251,7 @@ ENV_READ = re.compile(r"\bos\.environ\b|\bgetenv\b|\bexpanduser\b|\bPath\.home\b
 
 
 def test_only_the_edge_reads_the_environment() -> None:
-    # Settings travel as one object (settings.py, built by cli/main.py): a variable
+    # Settings travel as one object (settings.py, built by cli/root.py): a variable
     # read deep inside would be a setting that --offline, tests and callers cannot set.
     found = [f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
              for name, path in MODULES.items()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import typer
 
-from catalog_cli.cli.main import app
+from catalog_cli.cli.root import app
 
 from .conftest import BUILTIN, TEKTON_CATALOG, run_cli
 from .faultserve import serve

@@ -17,7 +17,7 @@ import typer
 from typer.testing import CliRunner
 
 from catalog_cli import errors, progress
-from catalog_cli.cli.main import CatalogGroup
+from catalog_cli.cli.root import CatalogGroup
 from catalog_cli.errors import CatalogError, NotFound
 
 from .conftest import BUILTIN, assert_one_line_error, run_cli

@@ -18,7 +18,7 @@ import typer
 from typer.testing import CliRunner
 
 from catalog_cli.cli import completion
-from catalog_cli.cli.main import app
+from catalog_cli.cli.root import app
 
 from .conftest import BUILTIN, ROOT, TEKTON_CATALOG, run_cli
 

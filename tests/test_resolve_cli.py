@@ -14,15 +14,8 @@ import yaml
 from .conftest import BUILTIN, ROOT, Result, assert_one_line_error, run_cli
 from .test_provider import _write
 
-# Registers the commands unless catalog_cli.cli.main already does, then runs the real
-# entry point (its one error handler included).
-_RUN = (
-    "from catalog_cli.cli.main import app, run\n"
-    "from catalog_cli.cli import resolve_cmd\n"
-    "if not any((c.name or c.callback.__name__) == 'lock' for c in app.registered_commands):\n"
-    "    resolve_cmd.register(app)\n"
-    "run()"
-)
+# The real entry point (its one error handler included).
+_RUN = "from catalog_cli.cli.main import run; run()"
 
 
 def cli(*args: str, cwd: Path | None = None) -> Result:

@@ -268,3 +268,40 @@ def test_installed_objects_carry_the_origin_not_the_location(tree: Path) -> None
     assert str(tree) not in json.dumps(objs)
     objs = render(open_catalog(None), ["kubectl-deploy"], "team-a")
     assert {o["metadata"]["annotations"][SOURCE_ANNOTATION] for o in objs} == {"builtin"}
+
+
+def test_the_folder_source_names_the_index_file_as_the_index_module_does() -> None:
+    # folder.py keeps its own copy so that opening a cached catalog skips the index module.
+    from catalog_cli.sources import folder
+
+    assert folder.INDEX_NAME == index_mod.INDEX_NAME
+
+
+def test_a_search_gives_every_version_of_each_hit_as_the_memory_catalog_does(tmp_path: Path) -> None:
+    # An indexed catalog keeps each name's versions on the row of its newest version
+    # (sources/cache._rows); they must be the versions, in the order, memory has them.
+    entries = [Entry(f"task-{i:04d}{'-git' if i % 7 == 0 else ''}", kind, version,
+                     f"{kind.lower()}/t{i}/{version}/t.yaml", "sha256:" + "0" * 64)
+               for i in range(300)
+               for kind in (("Task", "StepAction") if i % 50 == 0 else ("Task",))
+               for version in ("0.1", "0.10", "0.9", "1.0.0-rc.1")[: 1 + i % 4]]
+    by_name: dict[str, list[Entry]] = {}
+    for e in entries:
+        by_name.setdefault(e.name, []).append(e)
+    root = tmp_path / "many"
+    root.mkdir()
+    (root / "index.yaml").write_text(index_mod.render(
+        index_mod.Index({n: index_mod.order(items) for n, items in by_name.items()}), "yaml"))
+    indexed, memory = open_catalog(str(root)), MemoryCatalog(entries)
+
+    def hits(cat: Catalog, term: str, **filters: str) -> list[tuple[str, str, Entry, tuple[str, ...]]]:
+        return [(h.name, h.kind, h.latest, h.versions) for h in cat.search(term, **filters)]
+
+    everything = hits(indexed, "")
+    assert len(everything) == 306
+    assert everything == hits(memory, "")
+    versions = {(name, kind): v for name, kind, _, v in everything}
+    assert versions["task-0003", "Task"] == ("1.0.0-rc.1", "0.10", "0.9", "0.1")
+    assert versions["task-0001", "Task"] == ("0.10", "0.1")
+    assert hits(indexed, "git") == hits(memory, "git")
+    assert hits(indexed, "", kind="StepAction") == hits(memory, "", kind="StepAction")

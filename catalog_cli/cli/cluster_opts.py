@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from .common import CatalogOption
-from .output import Format, OutputOption
+from .common import CatalogOption, OutputOption
+from .output import Format
 
 if TYPE_CHECKING:
     from ..actions.common import Options

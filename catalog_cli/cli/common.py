@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import typer
+
+from .output import Format
+from .runs import Globals
 
 if TYPE_CHECKING:
     from typer._click import Command, Context, Parameter
@@ -21,28 +24,11 @@ CatalogOption = typer.Option(
          "an index.yaml, or a URL. Default: every configured repo in order, then the built-in catalog.",
 )
 
+OutputOption = typer.Option(
+    Format.table, "--output", "-o", help="Output format.", case_sensitive=False
+)
 
-@dataclass
-class Globals:
-    """The global options of one run, wherever on the line they were given.
-
-    kubectl and Helm take their global flags before or after the subcommand; so does
-    catalog. Each command (the root, groups, leaves) declares the global options, all
-    with one callback (:func:`_record`) that writes here; the object lives in the
-    context's ``meta``, which every context of a run shares. A flag set anywhere stays
-    set; ``--catalog`` given after the command wins over one given before it.
-    """
-
-    debug: bool = False
-    #: Explanations in full (a resolution failure's every step).
-    verbose: bool = False
-    quiet: bool = False
-    offline: bool = False
-    catalog: str | None = None
-    #: The ``-o`` of the command being run (``json`` makes errors JSON too).
-    output: str | None = None
-    #: Called when ``-q`` comes after the reporter was installed (``cli/main.py``).
-    on_quiet: Callable[[], None] | None = None
+__all__ = ["CatalogOption", "Globals", "OutputOption", "globals_of", "settings_of", "spread_globals"]
 
 
 _GLOBALS = "catalog.globals"
@@ -91,9 +77,10 @@ def _chain(first: Callable[..., Any] | None) -> Callable[[Context, Parameter, An
     return both
 
 
+@functools.cache
 def _declared() -> list[Parameter]:
     """The global options as Typer makes them (so that help, parsing and completion treat
-    them as every other option)."""
+    them as every other option); each command gets copies."""
     probe = typer.Typer(add_completion=False)
 
     @probe.command()
@@ -115,11 +102,12 @@ def _declared() -> list[Parameter]:
     return list(typer.main.get_command(probe).params)
 
 
-def spread_globals(root: Command) -> None:
-    """Give ``root`` and every command under it the global options, all recording into
-    :class:`Globals`: as in Helm, each command's help lists them. A command's own
-    ``--catalog`` and ``-o`` keep their meaning and help but record too; a command that
-    reads no catalog takes ``--catalog`` without listing it."""
+def spread_globals(cmd: Command, *, top: bool = True, under: bool = True) -> None:
+    """Give ``cmd`` (the root when ``top``) and, with ``under``, every command under it the
+    global options, all recording into :class:`Globals`: as in Helm, each command's help
+    lists them. A command's own ``--catalog`` and ``-o`` keep their meaning and help but
+    record too; a command that reads no catalog takes ``--catalog`` without listing it.
+    The root makes its commands when they are first used, and spreads them to each then."""
     declared = _declared()
 
     def visit(cmd: Command, top: bool) -> None:
@@ -135,14 +123,15 @@ def spread_globals(root: Command) -> None:
         for param in cmd.params:
             if param.name in GLOBAL_NAMES or param.name == "output":
                 param.callback = _chain(param.callback) if param.name in own else _record
-        for sub in getattr(cmd, "commands", {}).values():
-            visit(sub, False)
+        if under or not top:
+            for sub in getattr(cmd, "commands", {}).values():
+                visit(sub, False)
 
-    visit(root, True)
+    visit(cmd, top)
 
 
 def settings_of(ctx: typer.Context) -> Settings:
-    """The run's settings, built once by the root command (``cli/main.py``) from the
+    """The run's settings, built once by the root command (``cli/root.py``) from the
     environment and the global options; child commands inherit its ``obj``."""
     from ..settings import Settings
 

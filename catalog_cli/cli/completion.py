@@ -28,14 +28,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import typer
 from typer._click.shell_completion import CompletionItem, ShellComplete, add_completion_class, split_arg_string
 
+from .main import COMPLETE_VAR  # the variable Typer's entry point looks for
+
 if TYPE_CHECKING:
     from typer._click import Command, Context, Parameter
 
     from ..settings import Settings
 
 PROG = "catalog"
-#: The variable Typer's entry point looks for: ``_`` + the program's name + ``_COMPLETE``.
-COMPLETE_VAR = "_CATALOG_COMPLETE"
 #: Seconds a completion may wait for the API server to list installed entries.
 CLUSTER_PATIENCE = 2.0
 #: What a completed name may look like: it goes onto the user's command line.
@@ -315,20 +315,22 @@ ARGUMENTS: dict[str, Completer] = {
 OPTIONS: dict[str, Completer] = {"catalog": repo_names, "from_": repo_names}
 
 
-def attach(root: Command) -> None:
-    """Give the commands under ``root`` the completers of ARGUMENTS and OPTIONS."""
+def attach(cmd: Command, path: str = "", *, under: bool = True) -> None:
+    """Give ``cmd`` (whose words are ``path``: ``""`` for the root) and, with ``under``,
+    the commands under it the completers of ARGUMENTS and OPTIONS."""
 
-    def visit(cmd: Command, path: str) -> None:
+    def visit(cmd: Command, path: str, under: bool) -> None:
         arguments = [p for p in cmd.params if p.param_type_name == "argument"]
         if path in ARGUMENTS and arguments:
             _complete_with(arguments[0], ARGUMENTS[path])
         for param in cmd.params:
             if param.param_type_name == "option" and param.name in OPTIONS:
                 _complete_with(param, OPTIONS[param.name])
-        for name, sub in getattr(cmd, "commands", {}).items():
-            visit(sub, f"{path} {name}".strip())
+        if under:
+            for name, sub in getattr(cmd, "commands", {}).items():
+                visit(sub, f"{path} {name}".strip(), True)
 
-    visit(root, "")
+    visit(cmd, path, under)
 
 
 def _complete_with(param: Parameter, completer: Completer) -> None:

@@ -2,44 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
 
-from .common import CatalogOption, settings_of, split_ref
-from .output import Format, OutputOption, emit, note, out, print_table, warn_catalog
-
-if TYPE_CHECKING:
-    from ..settings import Settings
-    from ..sources.base import Catalog, SearchHit
-
-
-def _open(location: str | None, settings: Settings) -> Catalog:
-    from ..sources import open_catalog
-
-    cat = open_catalog(location, settings)
-    warn_catalog(cat, settings)
-    return cat
-
-
-def _hits(cat: Catalog, hits: list[SearchHit], output: Format) -> None:
-    """Hits as a table, names or data; each says which repo it comes from (``builtin``,
-    a repo's name, a URL or ``folder:NAME``)."""
-    repos = [cat.origin(h.latest) for h in hits]
-
-    def table() -> None:
-        rows = []
-        for h, repo in zip(hits, repos, strict=True):
-            e = h.latest
-            desc = e.description if len(e.description) <= 60 else e.description[:57] + "..."
-            flag = " (deprecated)" if e.deprecated else ""
-            older = list(h.versions[1:])
-            shown = ", ".join(older[:3]) + (f" (+{len(older) - 3})" if len(older) > 3 else "")
-            rows.append([h.name, e.kind, e.version + flag, shown, repo, desc])
-        print_table(["name", "kind", "latest", "older", "repo", "description"], rows)
-
-    data = [{**h.to_dict(), "repo": repo} for h, repo in zip(hits, repos, strict=True)]
-    emit(data, output, table=table, names=lambda: [h.name for h in hits])
+from . import listing
+from .common import CatalogOption, OutputOption, settings_of, split_ref
+from .listing import opened as _open
+from .output import Format, emit, out, print_table
 
 
 def list_(
@@ -65,7 +35,7 @@ def list_(
         show_installed(namespace, catalog, context, kubeconfig, output, settings_of(ctx), all_namespaces)
         return
     cat = _open(catalog, settings_of(ctx))
-    _hits(cat, cat.search("", kind=kind), output)
+    listing.show(cat, cat.search("", kind=kind), output)
 
 
 def search(
@@ -79,12 +49,11 @@ def search(
     output: Format = OutputOption,
 ) -> None:
     """Search the catalog. Exits 1 when nothing matches."""
-    cat = _open(catalog, settings_of(ctx))
-    hits = cat.search(term, category=category, tag=tag, platform=platform, kind=kind)
-    _hits(cat, hits, output)
-    if not hits:
-        note(f"no resource matches {term!r}" if term else "no resource matches")
-        raise typer.Exit(1)
+    # The quick path (cli/quick.py) runs the same function, without Typer.
+    code = listing.search(settings_of(ctx), catalog, term, category=category, tag=tag, platform=platform,
+                          kind=kind, output=output)
+    if code:
+        raise typer.Exit(code)
 
 
 def versions(

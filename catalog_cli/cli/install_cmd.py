@@ -23,9 +23,9 @@ from .cluster_opts import (
     moving_command,
     options,
 )
-from .common import CatalogOption, open_for, settings_of
+from .common import CatalogOption, OutputOption, open_for, settings_of
 from ..words import plural
-from .output import Format, OutputOption, acts_on_terminal, emit, note, print_table, safe
+from .output import Format, acts_on_terminal, emit, note, print_table, safe
 
 if TYPE_CHECKING:
     from ..actions.common import Options, Report

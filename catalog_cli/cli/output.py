@@ -9,9 +9,6 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TextIO
 
-import typer
-
-
 if TYPE_CHECKING:
     from ..settings import Settings
     from ..sources.base import Catalog
@@ -22,11 +19,6 @@ class Format(str, enum.Enum):
     json = "json"
     yaml = "yaml"
     name = "name"
-
-
-OutputOption = typer.Option(
-    Format.table, "--output", "-o", help="Output format.", case_sensitive=False
-)
 
 
 #: Characters never written to a terminal as they are: C0 and C1 controls but newline
@@ -64,11 +56,12 @@ def warn_catalog(catalog: Catalog, settings: Settings) -> None:
     """A catalog's index warnings, once: shown the first time, and again only when the
     catalog or its warnings change (not with ``-q``, which then does not count as shown)."""
     from ..progress import reporter
-    from ..sources.warned import news
 
     warnings = catalog.warnings
     if not warnings or getattr(reporter(), "quiet", False):
         return
+    from ..sources.warned import news
+
     if news(settings, catalog.location, warnings):
         for w in warnings:
             note(f"warning: {w}")

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from .common import CatalogOption, settings_of
-from .output import Format, OutputOption, emit, note, out, print_table
+from .common import CatalogOption, OutputOption, settings_of
+from .output import Format, emit, note, out, print_table
 
 if TYPE_CHECKING:
     from ..tekton_refs.lookup import Status

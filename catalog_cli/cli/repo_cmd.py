@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from .common import settings_of
+from .common import OutputOption, settings_of
 from ..words import plural
-from .output import Format, OutputOption, emit, note, print_table
+from .output import Format, emit, note, print_table
 
 if TYPE_CHECKING:
     from ..actions.repos import SignatureState

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from .common import CatalogOption, settings_of, split_ref
+from .common import CatalogOption, OutputOption, settings_of, split_ref
 from ..words import plural
-from .output import Format, OutputOption, emit, note, out, print_table
+from .output import Format, emit, note, out, print_table
 
 if TYPE_CHECKING:
     from ..lockfile import Lock

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import typer
 
-from .common import CatalogOption, settings_of
+from .common import CatalogOption, OutputOption, settings_of
 from ..words import plural
-from .output import Format, OutputOption, emit, note, out, print_table
+from .output import Format, emit, note, out, print_table
 
 mirror_app = typer.Typer(
     help="Move a catalog to an air-gapped site: one archive with the index, its files and "

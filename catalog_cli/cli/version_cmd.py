@@ -5,7 +5,8 @@ from __future__ import annotations
 import typer
 
 from .cluster_opts import ContextOption, KubeconfigOption, connect
-from .output import Format, OutputOption, emit, out
+from .common import OutputOption
+from .output import Format, emit, out
 
 #: Seconds a ``version`` waits for the API server: it is asked in passing.
 PATIENCE = 5.0

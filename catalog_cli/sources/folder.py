@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import index as index_mod
 from ..errors import InputError, NotFound, SignatureError
 from ..model import KIND_ORDER, Entry
 from ..settings import Settings
@@ -25,6 +24,11 @@ from .single import OneRepo
 if TYPE_CHECKING:
     from .signed import Trust
 
+#: ``index.INDEX_NAME``, here so that opening a cached catalog does not import the index
+#: module (YAML, resources, layout: most of a search's start-up); tests/test_sources.py
+#: holds the two equal.
+INDEX_NAME = "index.yaml"
+
 
 def builtin_root() -> Path:
     """The built-in catalog: shipped in the wheel as ``catalog_cli/builtin``, or the
@@ -34,7 +38,7 @@ def builtin_root() -> Path:
     spec = importlib.util.find_spec("catalog_cli.builtin")
     if spec is not None and spec.submodule_search_locations:
         for loc in spec.submodule_search_locations:
-            if (Path(loc) / index_mod.INDEX_NAME).is_file():
+            if (Path(loc) / INDEX_NAME).is_file():
                 return Path(loc)
     return Path(__file__).resolve().parents[2] / "catalog"
 
@@ -133,7 +137,7 @@ class IndexCatalog(OneRepo):
         args.update({f"w{i}": w for i, w in enumerate(words)})
         every_word = "".join(f" AND instr(haystack, :w{i}) > 0" for i in range(len(words)))
         sql = f"""
-            SELECT name, kind, data FROM entries
+            SELECT name, kind, data, versions FROM entries
             WHERE pos = 0{every_word}
               AND (:category = '' OR instr(categories, :category) > 0)
               AND (:tag = '' OR instr(tags, :tag) > 0)
@@ -142,15 +146,8 @@ class IndexCatalog(OneRepo):
               AND (:kind = '' OR lower(kind) = :kind)
         """
         found = list(self.db.execute(sql, args))
-        # Older versions need only their version strings: one query for all of them.
-        wanted = {(n, k) for n, k, _ in found}
-        older: dict[tuple[str, str], list[str]] = {}
-        if wanted:
-            for n, k, v in self.db.execute("SELECT name, kind, version FROM entries ORDER BY name, kind, pos"):
-                if (n, k) in wanted:
-                    older.setdefault((n, k), []).append(v)
         found.sort(key=lambda row: (match_rank(term, row[0]), row[0], row[1]))
-        return [SearchHit(n, k, Entry.from_dict(json.loads(d)), tuple(older[(n, k)])) for n, k, d in found]
+        return [SearchHit(n, k, Entry.from_dict(json.loads(d)), tuple(json.loads(v))) for n, k, d, v in found]
 
     def origin(self, entry: Entry) -> str:
         """Its repo name; else the name it was given; else its location when that is a
@@ -209,7 +206,9 @@ def _read_bounded(path: Path, limit: int) -> bytes | None:
 def signed_files(path: Path) -> tuple[bytes | None, bytes | None, str]:
     """The bytes of a folder's index (None when it has none: a bare tree) and of its
     index.yaml.sig (None when absent), and where the signature is, for messages."""
-    index_file = path / index_mod.INDEX_NAME if path.is_dir() else path
+    from .. import index as index_mod
+
+    index_file = path / INDEX_NAME if path.is_dir() else path
     body = _read_bounded(index_file, index_mod.MAX_INDEX_BYTES) if index_file.is_file() else None
     sig_file = index_file.with_name(index_file.name + ".sig")
     try:
@@ -225,14 +224,15 @@ def signed_files(path: Path) -> tuple[bytes | None, bytes | None, str]:
 def _open_signed(path: Path, settings: Settings, name: str | None, origin: str, trust: Trust) -> IndexCatalog:
     """A folder whose repo requires a signed index: the bytes read once, verified, and
     the catalog built from those very bytes (never from a second read of the file)."""
+    from .. import index as index_mod
     from .signed import check
 
     body, sig, where = signed_files(path)
     if body is None:
-        raise trust.refusal(SignatureError(f"no {index_mod.INDEX_NAME}: a tree indexed on the fly is not signed "
+        raise trust.refusal(SignatureError(f"no {INDEX_NAME}: a tree indexed on the fly is not signed "
                                            "(catalog index --sign KEY writes both)", str(path), reason="unsigned"))
     verified = check(trust, body, sig, settings, where)
-    index_file = path / index_mod.INDEX_NAME if path.is_dir() else path
+    index_file = path / INDEX_NAME if path.is_dir() else path
 
     def load() -> IndexFile:
         return IndexFile(index_mod.parse_text(body.decode("utf-8", errors="replace"), str(index_file)))
@@ -254,7 +254,7 @@ def open_path(path: Path, settings: Settings, name: str | None = None, trust: Tr
         raise NotFound("no such file or directory", str(path))
     # Where its entries come from, the same on every machine: the folder's own name.
     origin = f"folder:{(path if path.is_dir() else path.parent).resolve().name}"
-    index_file = path / index_mod.INDEX_NAME if path.is_dir() else path
+    index_file = path / INDEX_NAME if path.is_dir() else path
     if trust is not None:
         return _open_signed(path, settings, name, origin, trust)
     if index_file.is_file():
@@ -262,11 +262,15 @@ def open_path(path: Path, settings: Settings, name: str | None = None, trust: Tr
         key = f"file:{st.st_size}:{st.st_mtime_ns}"
 
         def load() -> IndexFile:
+            from .. import index as index_mod
+
             return IndexFile(index_mod.read(index_file))
 
         db = open_cache(str(index_file.resolve()), key, load, settings, where=str(index_file))
         return IndexCatalog(str(path), LocalFiles(index_file.parent), db, name, origin)
     # A tree with no index.yaml (tektoncd/catalog as it is): index it, paths relative to ``path``.
+    from .. import index as index_mod
+
     root = index_mod.catalog_root(path)
     from . import gitrepo
 

@@ -13,12 +13,11 @@ from ..errors import InputError, NotFound, SignatureError
 from ..model import canonical_kind
 from ..repos import Repo
 from ..settings import Settings
-from ..urls import redact
 from .base import Catalog
 from .folder import builtin_root, open_path
-from .layered import Layered
-from .remote import open_remote_repo, open_url
-from .signed import Untrusted, trust_of
+
+# HTTP repos (remote, with httpx behind it), layered catalogs and signed ones are
+# imported when a location needs them: a search of the built-in catalog loads none.
 
 
 def open_catalog(location: str | None = None, settings: Settings | None = None) -> Catalog:
@@ -41,6 +40,8 @@ def open_catalog(location: str | None = None, settings: Settings | None = None) 
     if location.startswith("repos:"):
         return open_named([n for n in location[len("repos:"):].split(",") if n], settings)
     if location.startswith(("http://", "https://")):
+        from .remote import open_url
+
         return open_url(location, settings)
     if "/" not in location and repos.is_repo_word(location, settings):
         return open_named([location], settings)
@@ -57,6 +58,8 @@ def open_origin(origin: str, settings: Settings | None = None) -> Catalog:
     if origin.startswith("folder:"):
         raise NotFound(f"{origin} is a folder given by path: pass it again with --catalog PATH")
     if origin.startswith(("http://", "https://")):
+        from .remote import open_url
+
         return open_url(origin, settings)
     if origin.startswith("oci://"):
         from .bundle import open_bundle
@@ -72,7 +75,11 @@ def open_repo(repo: Repo, settings: Settings) -> Catalog:
     """A configured repo as a catalog; SignatureError when it requires a signed index
     (``repo add --trust-key``) and its index is not one."""
     if repo.remote:
+        from .remote import open_remote_repo
+
         return open_remote_repo(repo, settings)
+    from .signed import trust_of
+
     return open_path(Path(repo.url), settings, name=repo.name, trust=trust_of(repo, settings))
 
 
@@ -89,8 +96,15 @@ def open_named(names: list[str], settings: Settings) -> Catalog:
         try:
             members.append(open_repo(repo, settings))
         except SignatureError as exc:
+            from ..urls import redact
+            from .signed import Untrusted
+
             members.append(Untrusted(repo.name, redact(repo.url) if repo.remote else repo.url, exc))
-    return members[0] if len(members) == 1 else Layered(members)
+    if len(members) == 1:
+        return members[0]
+    from .layered import Layered
+
+    return Layered(members)
 
 
 def open_default(settings: Settings) -> Catalog:

@@ -8,11 +8,11 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any
 
-from .. import versions
 from ..errors import NotFound
 from ..model import Entry, ResourceDetail
 from .base import Verified
-from .verify import detail_of, load_entry
+
+# verify (YAML, resources) is imported by the methods that read files: a search needs none.
 
 
 class OneRepo(ABC):
@@ -41,6 +41,8 @@ class OneRepo(ABC):
 
     def get(self, name: str, version: str | None = None, kind: str | None = None) -> Entry:
         """One version of ``name``: the newest stable one when ``version`` is None."""
+        from .. import versions  # here: a search, which chooses no version, loads no versions module
+
         name = self._own(name)
         items = self.versions(name, kind)
         if version is None:
@@ -61,10 +63,14 @@ class OneRepo(ABC):
         self._own(f"{repo}/{name}")
 
     def load(self, entry: Entry) -> Verified:
+        from .verify import load_entry
+
         return load_entry(self.read_file, entry)
 
     def load_resource(self, entry: Entry) -> dict[str, Any]:
         return self.load(entry).document
 
     def detail(self, entry: Entry) -> ResourceDetail:
+        from .verify import detail_of
+
         return detail_of(self.read_file, entry)

@@ -212,6 +212,16 @@ def test_a_caller_who_may_not_list_everywhere_reads_each_namespace(builtin: Any,
                                                                            "create": len(NAMESPACES)}
     assert all(RecordStore(cluster).read(ns).record.packages for ns in NAMESPACES)
 
+    def namespaces_refused(verb: str, ref: ObjectRef) -> ClusterError | None:
+        return everywhere_refused(verb, ref) or (
+            ClusterError("Forbidden", str(ref), 403) if ref.kind == "Namespace" else None)
+    cluster.seen.clear()
+    cluster.fault = namespaces_refused
+    install(builtin, cluster, ["kaniko"], opts())
+    # Namespaces are cluster-wide: one refused read says the others would be too.
+    assert Counter(v for v, r in cluster.seen if r.kind == "Namespace") == {"list": 1, "get": 1}
+    assert all(RecordStore(cluster).read(ns).record.find("kaniko") for ns in NAMESPACES)
+
 
 def test_a_missing_namespace_is_found_in_the_list(builtin: Any, cluster: Watched, opts: Any) -> None:
     cluster.namespaces.discard("team-3")

@@ -143,13 +143,19 @@ def start(cluster: Cluster, opts: Options, *, creates: bool = False) -> list[str
         raise InputError("no namespace given (-n NAMESPACE)")
     where = cluster.context or cluster.host
     known = _namespaces(cluster) if len(set(opts.namespaces)) >= MANY else None
+    readable = True
     for ns in opts.namespaces:
+        if known is None and not readable:
+            continue
         try:
             if (ns in known) if known is not None else cluster.namespace_exists(ns):
                 continue
         except ClusterError as exc:
-            if exc.status != 403:  # may not read namespaces: the writes will tell
+            if exc.status != 403:
                 raise
+            # May not read namespaces (they are cluster-wide: one refused, all are for a
+            # user with rights only inside them): the writes will tell.
+            readable = False
             continue
         if not (creates and opts.create_namespace):
             hint = ": --create-namespace creates it" if creates else ""

@@ -17,6 +17,7 @@ import argparse
 import collections
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -32,10 +33,21 @@ sys.path.insert(0, str(ROOT))
 TASKS = ["git-clone", "kaniko", "kubectl-deploy", "maven-jib-build", "yq-update"]
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> float:
-    start = time.perf_counter()
+def cpu_of(pids: list[str]) -> float:
+    """CPU seconds (user + system) the processes ``pids`` have used so far."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def timed(cmd: list[str], env: dict[str, str], server: list[str]) -> tuple[float, float, float]:
+    """Wall seconds of ``cmd``, CPU seconds of the command, and of the ``server`` processes meanwhile."""
+    start, before, mine = time.perf_counter(), cpu_of(server), resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    return time.perf_counter() - start
+    wall, after = time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime + after.ru_stime - mine.ru_utime - mine.ru_stime, cpu_of(server) - before
 
 
 def shape(method: str, path: str) -> str:
@@ -99,15 +111,20 @@ def one_round(n: int, kubectl_first: bool, counted: bool) -> dict[str, Any]:
         install = [*cat, "install", *TASKS]
         for ns in groups["catalog"]:
             install += ["-n", ns]
+        # The API server and etcd: what both tools make work (the controller manager's
+        # share, a token for each new ServiceAccount, is the same for both).
+        server = [line.split()[1] for line in (work / "kube" / "pids").read_text().splitlines()
+                  if line.split()[0] in ("kube-apiserver", "etcd")]
         load = os.getloadavg()[0]
         if kubectl_first:
-            k1, c1 = timed(kubectl, env), timed(install, env)
-            k2, c2 = timed(kubectl, env), timed(install, env)
+            k1, c1 = timed(kubectl, env, server), timed(install, env, server)
+            k2, c2 = timed(kubectl, env, server), timed(install, env, server)
         else:
-            c1, k1 = timed(install, env), timed(kubectl, env)
-            c2, k2 = timed(install, env), timed(kubectl, env)
-        result: dict[str, Any] = {"objects": objects, "k1": k1, "c1": c1, "k2": k2, "c2": c2,
-                               "load": (load + os.getloadavg()[0]) / 2}
+            c1, k1 = timed(install, env, server), timed(kubectl, env, server)
+            c2, k2 = timed(install, env, server), timed(kubectl, env, server)
+        result: dict[str, Any] = {"objects": objects, "load": (load + os.getloadavg()[0]) / 2}
+        for key, (wall, own, served) in (("k1", k1), ("c1", c1), ("k2", k2), ("c2", c2)):
+            result[key], result[key + "cpu"], result[key + "srv"] = wall, own, served
         if counted:
             os.environ.update(env)
             result["count"] = count(kubeconfig, groups["counted"])
@@ -143,6 +160,13 @@ def main() -> None:
     create = statistics.median(r["c1"] / r["k1"] for r in rounds)
     again = statistics.median(r["c2"] / r["k2"] for r in rounds)
     print(f"ratio catalog/kubectl (median of the rounds' ratios): create {create:.2f}, re-apply {again:.2f}")
+    print(f"{'median CPU seconds, tool + server':34} {'create':>9} {'re-apply':>11}")
+    for label, tool in (("kubectl", "k"), ("catalog", "c")):
+        print(f"  {label:32} " + " ".join(
+            f"{med(tool + n + 'cpu'):5.2f}+{med(tool + n + 'srv'):<5.2f}".rjust(w) for n, w in (("1", 9), ("2", 11))))
+    cpu = [statistics.median((r[f"c{n}cpu"] + r[f"c{n}srv"]) / (r[f"k{n}cpu"] + r[f"k{n}srv"]) for r in rounds)
+           for n in "12"]
+    print(f"ratio of CPU seconds catalog/kubectl (load-independent): create {cpu[0]:.2f}, re-apply {cpu[1]:.2f}")
     written, first, second, first_shapes, again_shapes = rounds[0]["count"]
     print(f"catalog API requests: first install {first} for {written} objects "
           f"(+{n} install records) = {first / written:.3f} per object; "

@@ -18,6 +18,7 @@ import collections
 import os
 import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -132,6 +133,7 @@ def one_round(n: int, kubectl_first: bool, counted: bool) -> dict[str, Any]:
     finally:
         subprocess.run(["bash", str(script), "stop", str(work / "kube")], check=False, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def main() -> None:

@@ -104,13 +104,16 @@ class EntryMismatch(DigestMismatch):
 
 class ClusterError(CatalogError):
     """The Kubernetes API refused or failed a request; ``status`` is its HTTP status
-    (None when the server could not be reached)."""
+    (None when the server could not be reached). A server-side apply refused for
+    conflicts names the field managers that own the fields in ``conflicts``."""
 
     exit_code = 7
 
-    def __init__(self, message: str, where: str | None = None, status: int | None = None) -> None:
+    def __init__(self, message: str, where: str | None = None, status: int | None = None,
+                 conflicts: tuple[str, ...] = ()) -> None:
         super().__init__(message, where)
         self.status = status
+        self.conflicts = conflicts
 
 
 class Forbidden(ClusterError):

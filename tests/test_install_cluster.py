@@ -82,7 +82,7 @@ def test_install_makes_task_serviceaccount_role_binding(admin: Cluster, builtin:
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "catalog-kubectl-deploy",
                                     "namespace": kube_namespace}]
     assert live(kube_server, "serviceaccount", kube_namespace, "catalog-kubectl-deploy") is not None
-    # Server-side apply, one field manager.
+    # One field manager (a create where nothing was catalog's; server-side apply after).
     managers = {m["manager"] for m in task["metadata"]["managedFields"]}
     assert managers == {"catalog"}
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import repos
 from ..cluster.base import Cluster, ObjectRef
-from ..cluster.records import Installed, ObjectRecord, Record
+from ..cluster.records import Installed, ObjectRecord, Record, RecordStore, Stored
 from ..manifests import SERVICE, Package, objects_for
 from ..sources.base import Catalog
 from .. import versions
@@ -17,9 +17,12 @@ from ..errors import CatalogError
 from ..model import VERSION_LABEL
 from ..versions import Version, parse
 from . import consent
-from .common import Options, Report, check_reading, commit, per_namespace, removed_rows
+from .preflight import Rights
+from .common import Options, Report, check_reading, commit, per_namespace, removed_rows, rights_for
 from .packages import load_packages, resolve_entries
-from .plan import Change, NamespacePlan, Observer, installed_by_hub, merged_notes, plan_packages, plan_removals
+from .execute import Occupied
+from .plan import (Change, NamespacePlan, Observer, installed_by_hub, merged_notes, plan_packages, plan_removals,
+                   plan_unread)
 
 if TYPE_CHECKING:
     from ..lockfile import Lock
@@ -92,7 +95,7 @@ def _read_elsewhere(packages: list[Package], namespace: str) -> list[str]:
 def change(catalog: Catalog, cluster: Cluster, opts: Options, targets: dict[str, Target], action: str,
            tekton: Version | None, on_write: Callable[[ObjectRef, str], None] | None = None,
            extend: Callable[[NamespacePlan], tuple[list[consent.Grant], list[consent.Risk]]] | None = None,
-           ) -> tuple[Report, list[NamespacePlan]]:
+           rights: Rights | None = None) -> tuple[Report, list[NamespacePlan]]:
     """Make every namespace hold its target; all namespaces change, or none. ``extend``
     may add to each plan (scaffold --install adds a service's objects and entry, so they
     are written in the same transaction) and returns the grants and risks those make."""
@@ -107,10 +110,15 @@ def change(catalog: Catalog, cluster: Cluster, opts: Options, targets: dict[str,
                 pin_notes += _check_pins(t.locked, opts)
 
     kinds = {o["kind"] for pkgs, _ in resolved.values() for p in pkgs for o in objects_for(p, "x")}
-    rules = [r for pkgs, _ in resolved.values() for p in pkgs for r in p.rules]
-    check_reading(cluster, opts, kinds, rules)
+    role_rules = [r for pkgs, _ in resolved.values() for p in pkgs for r in p.rules]
+    rights = rights or rights_for(cluster, opts)
+    check_reading(cluster, opts, kinds, role_rules, rights)
+    # A namespace without an install record holds nothing of catalog's: its objects are
+    # created without reading what is there first (a create the server refuses when an
+    # object of the name exists). Dry runs and --adopt read, to say what is there.
+    unread = opts.dry_run is None and not opts.adopt
 
-    def one(ns: str) -> NamespacePlan:
+    def one(ns: str, stored: Stored | None) -> NamespacePlan:
         target = targets[ns]
         packages, resolution = resolved[target.requirements]
         required_by = {
@@ -123,9 +131,12 @@ def change(catalog: Catalog, cluster: Cluster, opts: Options, targets: dict[str,
             k = resolution.find(r.name, r.kind)
             requested[f"{k[0]}/{k[1]}"] = overrides.get(r.name, r.range)
         obs = Observer(cluster, ns)
-        stored = obs.record()
+        stored = stored or obs.record()
         record = stored.record
-        changes, problems = plan_packages(obs, record, packages, force=opts.force, adopt=opts.adopt)
+        if unread and stored.live is None:
+            changes, problems = plan_unread(packages, ns), list[str]()
+        else:
+            changes, problems = plan_packages(obs, record, packages, force=opts.force, adopt=opts.adopt)
         for pkg in packages:
             prev = record.packages.get(key_of(pkg))
             if (prev and prev.version == pkg.entry.version and prev.source == pkg.source
@@ -148,25 +159,38 @@ def change(catalog: Catalog, cluster: Cluster, opts: Options, targets: dict[str,
                                  f"{', '.join(c.drop_labels)}, so that tkn hub no longer takes it for its own")
         return NamespacePlan(ns, stored, changes + removals, after, problems, notes)
 
-    plans = per_namespace(opts.namespaces, one)
     by_key = {key_of(p): p for pkgs, _ in resolved.values() for p in pkgs}
-    grants = [consent.Grant(plan.namespace, c.ref.name, by_key[c.package].entry.name, by_key[c.package].source,
-                            by_key[c.package].rules)
-              for plan in plans for c in plan.changes
-              if c.ref.kind == "Role" and c.action in ("create", "update", "adopt")]
-    risks = [consent.Risk(plan.namespace, c.ref.kind, by_key[c.package].entry.name, by_key[c.package].source,
-                          tuple(consent.risky(c.desired)))
-             for plan in plans for c in plan.changes
-             if c.desired is not None and c.ref.kind in ("Task", "Pipeline", "StepAction")
-             and c.action in ("create", "update", "adopt")]
-    risks = [r for r in risks if r.reasons]
-    for plan in plans:
-        more_grants, more_risks = extend(plan) if extend is not None else ([], [])
-        grants += more_grants
-        risks += [r for r in more_risks if r.reasons]
-        rules += [r for g in more_grants for r in g.rules]
-    consent.check(grants, allow=opts.allow_sensitive_rbac, trusted=opts.trusted, risks=risks)
-    report = commit(cluster, plans, opts, action, rules, on_write)
+
+    def plan_and_commit() -> tuple[Report, list[NamespacePlan], list[consent.Grant], list[consent.Risk]]:
+        records = RecordStore(cluster).read_many(opts.namespaces) or {}
+        plans = per_namespace(opts.namespaces, lambda ns: one(ns, records.get(ns)))
+        grants = [consent.Grant(plan.namespace, c.ref.name, by_key[c.package].entry.name,
+                                by_key[c.package].source, by_key[c.package].rules)
+                  for plan in plans for c in plan.changes
+                  if c.ref.kind == "Role" and c.action in ("create", "update", "adopt")]
+        risks = [consent.Risk(plan.namespace, c.ref.kind, by_key[c.package].entry.name, by_key[c.package].source,
+                              tuple(consent.risky(c.desired)))
+                 for plan in plans for c in plan.changes
+                 if c.desired is not None and c.ref.kind in ("Task", "Pipeline", "StepAction")
+                 and c.action in ("create", "update", "adopt")]
+        risks = [r for r in risks if r.reasons]
+        rules = list(role_rules)
+        for plan in plans:
+            more_grants, more_risks = extend(plan) if extend is not None else ([], [])
+            grants += more_grants
+            risks += [r for r in more_risks if r.reasons]
+            rules += [r for g in more_grants for r in g.rules]
+        consent.check(grants, allow=opts.allow_sensitive_rbac, trusted=opts.trusted, risks=risks)
+        return commit(cluster, plans, opts, action, rules, on_write, rights), plans, grants, risks
+
+    try:
+        report, plans, grants, risks = plan_and_commit()
+    except Occupied:
+        # An object was there after all, in a namespace without a record, and everything
+        # written was undone: plan again, reading every namespace, and go on (or refuse) as
+        # a run that had read first would have.
+        unread = False
+        report, plans, grants, risks = plan_and_commit()
     report.grants = grants
     report.risks = risks
     report.notes += pin_notes

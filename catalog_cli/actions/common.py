@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypedDict, TypeVar
 
-from ..cluster.base import Cluster, ObjectRef
+from ..cluster.base import MANY, Cluster, ObjectRef
 from ..cluster.transaction import recover
 from ..errors import CatalogError, ClusterError, InputError, NotFound, SignatureError
 from ..model import PolicyRule
@@ -145,13 +145,20 @@ def start(cluster: Cluster, opts: Options, *, creates: bool = False) -> list[str
     if not opts.namespaces:
         raise InputError("no namespace given (-n NAMESPACE)")
     where = cluster.context or cluster.host
+    known = _namespaces(cluster) if len(set(opts.namespaces)) >= MANY else None
+    readable = True
     for ns in opts.namespaces:
+        if known is None and not readable:
+            continue
         try:
-            if cluster.namespace_exists(ns):
+            if (ns in known) if known is not None else cluster.namespace_exists(ns):
                 continue
         except ClusterError as exc:
-            if exc.status != 403:  # may not read namespaces: the writes will tell
+            if exc.status != 403:
                 raise
+            # May not read namespaces (they are cluster-wide: one refused, all are for a
+            # user with rights only inside them): the writes will tell.
+            readable = False
             continue
         if not (creates and opts.create_namespace):
             hint = ": --create-namespace creates it" if creates else ""
@@ -167,26 +174,46 @@ def start(cluster: Cluster, opts: Options, *, creates: bool = False) -> list[str
     return notes
 
 
-def check_reading(cluster: Cluster, opts: Options, kinds: set[str], role_rules: list[PolicyRule]) -> None:
+def _namespaces(cluster: Cluster) -> set[str] | None:
+    """The names of the cluster's namespaces (one LIST), or None when the caller may not
+    list them (then each is read on its own)."""
+    try:
+        return {str(n["metadata"]["name"]) for n in cluster.list("Namespace", "")}
+    except ClusterError as exc:
+        if exc.status != 403:
+            raise
+        return None
+
+
+def rights_for(cluster: Cluster, opts: Options) -> preflight.Rights:
+    """What the caller may do, learnt once for this run over ``opts.namespaces``."""
+    return preflight.Rights(cluster, len(set(opts.namespaces)))
+
+
+def check_reading(cluster: Cluster, opts: Options, kinds: set[str], role_rules: list[PolicyRule],
+                  rights: preflight.Rights | None = None) -> None:
     """Raise Forbidden, listing every missing right, when planning could not even read."""
     if not opts.check_access:
         return
-    missing = [m for ns in opts.namespaces for m in preflight.check_reading(cluster, ns, kinds, role_rules)]
+    rights = rights or rights_for(cluster, opts)
+    missing = [m for ns in opts.namespaces for m in preflight.check_reading(rights, ns, kinds, role_rules)]
     if missing:
         raise preflight.refusal(missing, cluster.context or None)
 
 
 def commit(cluster: Cluster, plans: list[NamespacePlan], opts: Options, action: str,
-           role_rules: list[PolicyRule], on_write: Callable[[ObjectRef, str], None] | None = None) -> Report:
+           role_rules: list[PolicyRule], on_write: Callable[[ObjectRef, str], None] | None = None,
+           rights: preflight.Rights | None = None) -> Report:
     """Check every plan (blocking objects, rights), then carry them all out or none."""
     problems = [p for plan in plans for p in plan.problems]
     if problems:
         raise ClusterError(f"{'; '.join(problems)}; nothing was changed", status=409)
     missing: list[preflight.Missing] = []
+    rights = rights or rights_for(cluster, opts)
     for plan in plans if opts.check_access else ():
         if plan.changes_record:
             want = preflight.needed(plan.namespace, plan.changes, record_write=True)
-            missing += preflight.check_access(cluster, plan.namespace, want, role_rules)
+            missing += preflight.check_access(rights, plan.namespace, want, role_rules)
     if missing:
         raise preflight.refusal(missing, cluster.context or None)
     report = Report(action, opts.dry_run)

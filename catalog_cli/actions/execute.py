@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..cluster.base import Cluster, ObjectRef
+from ..cluster.base import FIELD_MANAGER, Cluster, ObjectRef
 from ..cluster.records import Installed, ObjectRecord, object_ref
 from ..cluster.transaction import Transaction, open_journal
 from ..errors import CatalogError, ClusterError
@@ -50,10 +50,13 @@ def execute(cluster: Cluster, plans: list[NamespacePlan], *, action: str, force:
     """Apply every plan; on any failure (or Ctrl-C) undo everything this call wrote and
     raise. A server dry run sends every write with dryRun and records nothing."""
     if dry_run:
+        def try_apply(obj: dict[str, Any], live: dict[str, Any] | None, force: bool) -> dict[str, Any]:
+            return cluster.apply(obj, force=force, dry_run=True)
+
         for plan in plans:
             for c in plan.changes:
                 if c.action in ("create", "update", "adopt") and c.desired is not None:
-                    cluster.apply(c.desired, force=force or c.action == "adopt", dry_run=True)
+                    _apply(try_apply, c.desired, c.live, force=force or c.action == "adopt")
                 elif c.action == "delete":
                     cluster.delete(c.ref, dry_run=True)
         return
@@ -65,9 +68,11 @@ def execute(cluster: Cluster, plans: list[NamespacePlan], *, action: str, force:
         for c in plan.changes:
             if stop.is_set():
                 raise _Stopped()
-            if c.action in ("create", "update", "adopt") and c.desired is not None:
+            if c.action == "create" and c.unread and c.desired is not None:
+                applied[c.ref] = _create(tx, c.desired, plan.namespace)
+            elif c.action in ("create", "update", "adopt") and c.desired is not None:
                 # Adopting takes the fields over from the tool that made the object.
-                applied[c.ref] = tx.apply(c.desired, c.live, force=force or c.action == "adopt")
+                applied[c.ref] = _apply(tx.apply, c.desired, c.live, force=force or c.action == "adopt")
                 if c.drop_labels:
                     applied[c.ref] = _without_labels(cluster, applied[c.ref], c.drop_labels)
             elif c.action == "delete" and c.live is not None:
@@ -85,6 +90,9 @@ def execute(cluster: Cluster, plans: list[NamespacePlan], *, action: str, force:
     left, refused = tx.rollback()
     if interrupted is not None:
         raise interrupted
+    if all(isinstance(e, Occupied) for e in errors) and not (left or refused):
+        raise Occupied(f"{'; '.join(map(str, errors))}; every change was undone",
+                       namespaces=tuple(sorted({n for e in errors if isinstance(e, Occupied) for n in e.namespaces})))
     cause = errors[0]
     text = str(cause) if isinstance(cause, CatalogError) else f"{type(cause).__name__}: {cause}"
     if left:
@@ -95,6 +103,42 @@ def execute(cluster: Cluster, plans: list[NamespacePlan], *, action: str, force:
         raise ClusterError(f"{text}; the API server refused to undo: {'; '.join(refused)}") from cause
     raise ClusterError(f"{text}; every change was undone, all namespaces are as they were",
                        status=getattr(cause, "status", None)) from cause
+
+
+class Occupied(ClusterError):
+    """A create planned without reading found an object of that name (the server refused
+    it, so nothing of anyone's was changed): the namespaces must be planned again from
+    what is there. Raised by :func:`execute` once everything written was undone."""
+
+    def __init__(self, message: str, where: str | None = None, namespaces: tuple[str, ...] = ()) -> None:
+        super().__init__(message, where, 409)
+        self.namespaces = namespaces
+
+
+def _create(tx: Transaction, obj: dict[str, Any], namespace: str) -> dict[str, Any]:
+    try:
+        return tx.create(obj)
+    except ClusterError as exc:
+        if exc.status == 409:  # AlreadyExists
+            raise Occupied(f"{ObjectRef.of(obj)} exists", exc.where, (namespace,)) from exc
+        raise
+
+
+def _apply(send: Callable[[dict[str, Any], dict[str, Any] | None, bool], dict[str, Any]], obj: dict[str, Any],
+           live: dict[str, Any] | None, *, force: bool) -> dict[str, Any]:
+    """Server-side apply of ``obj`` over ``live`` (as planned). An object catalog created
+    (with a POST) holds its fields as catalog's *update*, which an apply by catalog
+    conflicts with when it changes them: when the server finds no other owner in the way,
+    the apply is sent again forced, bound to the resourceVersion planned against (a 409
+    if anything changed since), so it takes over catalog's own fields and nobody else's."""
+    try:
+        return send(obj, live, force)
+    except ClusterError as exc:
+        if force or live is None or exc.status != 409 or not exc.conflicts or \
+                any(m != FIELD_MANAGER for m in exc.conflicts):
+            raise
+    meta = dict(obj.get("metadata") or {}, resourceVersion=(live.get("metadata") or {}).get("resourceVersion"))
+    return send(dict(obj, metadata=meta), live, True)
 
 
 def _without_labels(cluster: Cluster, live: dict[str, Any], labels: tuple[str, ...]) -> dict[str, Any]:

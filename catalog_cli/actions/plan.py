@@ -25,6 +25,9 @@ class Change:
     #: Labels to remove once applied: an adopted object's tkn hub / Artifact Hub ones,
     #: which server-side apply leaves in place (another field manager owns them).
     drop_labels: tuple[str, ...] = ()
+    #: A create planned without reading (in a namespace holding nothing of catalog's):
+    #: sent as a POST, which the server refuses when an object of that name exists.
+    unread: bool = False
 
     @property
     def writes(self) -> bool:
@@ -167,6 +170,16 @@ def plan_packages(obs: Observer, record: Record, packages: list[Package], *, for
             changes += [change] if change else []
             problems += [problem] if problem else []
     return changes, problems
+
+
+def plan_unread(packages: list[Package], namespace: str) -> list[Change]:
+    """Creates of every object of ``packages``, planned without reading the namespace: for
+    one that holds no install record, so that any object found there would not be
+    catalog's, and a plan that had read it would create the object or refuse to go on.
+    Each is sent as a create, which the server refuses when the object exists
+    (:class:`~.execute.Occupied`): never a write to an object that is there."""
+    return [Change(ObjectRef.of(obj), "create", f"{pkg.entry.kind}/{pkg.entry.name}", obj, None, unread=True)
+            for pkg in packages for obj in objects_for(pkg, namespace)]
 
 
 def plan_object(obs: Observer, record: Record, key: str, obj: dict[str, Any], *, same_version: bool,

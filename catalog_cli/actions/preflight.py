@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import ClusterError, InputError
 from ..errors import Forbidden as Forbidden  # re-exported: callers say preflight.Forbidden
-from ..cluster.base import CLUSTER_SCOPED, RESOURCES, Access, Cluster, ResourceRules
+from ..cluster.base import CLUSTER_SCOPED, EVERYTHING, RESOURCES, Access, Cluster, ResourceRules
 from ..model import PolicyRule
 from ..versions import Version, is_version, parse
 from ..words import plural
@@ -130,7 +130,47 @@ def granted_by_rules(rules: ResourceRules, policy: PolicyRule, namespace: str) -
     return missing
 
 
-def check_access(cluster: Cluster, namespace: str, want: set[Access],
+class Rights:
+    """The caller's rights as one run learns them, each question asked once: the rules
+    review of a namespace is read by the check before planning and the one before
+    writing, and an access review is never sent twice.
+
+    A run over several namespaces first asks whether the caller may do everything
+    everywhere (:data:`EVERYTHING`, one access review): for a cluster administrator
+    that answers every question of every namespace, and no other is sent."""
+
+    def __init__(self, cluster: Cluster, namespaces: int = 1) -> None:
+        self.cluster = cluster
+        self._ask_everything = namespaces > 1
+        self._everything: bool | None = None
+        self._rules: dict[str, ResourceRules] = {}
+        self._answers: dict[Access, bool] = {}
+
+    def everything(self) -> bool:
+        """Whether the caller may do anything anywhere (asked only for several namespaces)."""
+        if self._everything is None:
+            self._everything = self._ask_everything and self.cluster.can_i(EVERYTHING)
+        return self._everything
+
+    def rules(self, namespace: str) -> ResourceRules:
+        """The caller's rules in ``namespace`` (a SelfSubjectRulesReview; may be incomplete)."""
+        if namespace not in self._rules:
+            self._rules[namespace], _ = self.cluster.rules_in(namespace)
+        return self._rules[namespace]
+
+    def can(self, access: Access) -> bool:
+        """The authority's answer (a SelfSubjectAccessReview)."""
+        if access not in self._answers:
+            self._answers[access] = self.cluster.can_i(access)
+        return self._answers[access]
+
+    def allowed(self, access: Access, namespace: str) -> bool:
+        """Whether the caller may do ``access``, planning in ``namespace``: a gap in the
+        rules review is confirmed by an access review, the authority."""
+        return self.everything() or any(_matches(r, access) for r in self.rules(namespace)) or self.can(access)
+
+
+def check_access(rights: Rights, namespace: str, want: set[Access],
                  role_rules: list[PolicyRule]) -> list[Missing]:
     """What the caller may not do in ``namespace``, for one error (:func:`refusal`).
 
@@ -138,38 +178,33 @@ def check_access(cluster: Cluster, namespace: str, want: set[Access],
     confirms each apparent gap (rules reviews may be incomplete). Creating a Role needs
     the caller to hold its rules (or ``escalate``), binding it likewise (or ``bind``):
     Kubernetes' escalation prevention, checked here before anything is written."""
-    rules, _ = cluster.rules_in(namespace)
-
-    def allowed(a: Access) -> bool:
-        # A gap in the rules review is confirmed by an access review, the authority.
-        return any(_matches(r, a) for r in rules) or cluster.can_i(a)
-
-    missing = sorted((Missing(a) for a in want if not allowed(a)), key=Missing.order)
+    if rights.everything():
+        return []
+    missing = sorted((Missing(a) for a in want if not rights.allowed(a, namespace)), key=Missing.order)
     if role_rules:
-        escalate = allowed(Access("escalate", "rbac.authorization.k8s.io", "roles", namespace))
-        bind = allowed(Access("bind", "rbac.authorization.k8s.io", "roles", namespace))
+        escalate = rights.allowed(Access("escalate", "rbac.authorization.k8s.io", "roles", namespace), namespace)
+        bind = rights.allowed(Access("bind", "rbac.authorization.k8s.io", "roles", namespace), namespace)
         if not (escalate and bind):
             gaps = set()
             for policy in role_rules:
-                for a in granted_by_rules(rules, policy, namespace):
-                    if not cluster.can_i(a):
+                for a in granted_by_rules(rights.rules(namespace), policy, namespace):
+                    if not rights.can(a):
                         gaps.add(Missing(a, TO_GRANT))
             missing += sorted(gaps, key=Missing.order)
     return missing
 
 
-def check_reading(cluster: Cluster, namespace: str, kinds: Iterable[str],
+def check_reading(rights: Rights, namespace: str, kinds: Iterable[str],
                   role_rules: list[PolicyRule]) -> list[Missing]:
     """Before planning: may the caller read what planning reads? If not, everything an
     install of these kinds would need is reported at once, so one message lists it all."""
     kinds = sorted(set(kinds))
     reads = {Access("list", _group(k), RESOURCES[k][1], namespace) for k in kinds}
     reads.add(Access("get", "", "configmaps", namespace))
-    rules, _ = cluster.rules_in(namespace)
-    if all(any(_matches(r, a) for r in rules) or cluster.can_i(a) for a in reads):
+    if all(rights.allowed(a, namespace) for a in reads):
         return []
     want = set(reads)
     for k in kinds:
         want |= {Access(v, _group(k), RESOURCES[k][1], namespace) for v in VERBS["create"]}
     want |= {Access(v, "", "configmaps", namespace) for v in RECORD_VERBS}
-    return check_access(cluster, namespace, want, role_rules)
+    return check_access(rights, namespace, want, role_rules)

@@ -29,7 +29,7 @@ from ..scaffold.project import Outcome
 from ..sources.base import Catalog
 from . import preflight
 from .change import Target, change, status_of
-from .common import Options, Report, check_reading, start
+from .common import Options, Report, check_reading, rights_for, start
 from .consent import Grant, Risk, risky
 from .plan import NamespacePlan, Observer, plan_object, plan_removals
 
@@ -67,14 +67,15 @@ def install(catalog: Catalog, cluster: Cluster, outcome: Outcome, opts: Options,
     service = Service(selection, template, catalog.origin(template))
     notes = start(cluster, opts)
     tekton = preflight.tekton_version(cluster, opts.tekton_version)
-    check_reading(cluster, opts, {g.kind for g in selection.objects if g.kind not in CLUSTER_SCOPED}, [])
+    rights = rights_for(cluster, opts)
+    check_reading(cluster, opts, {g.kind for g in selection.objects if g.kind not in CLUSTER_SCOPED}, [], rights)
     reqs = tuple(f"{key}@={versions.parse(v).sem}" for key, v in sorted(outcome.dependencies.items()))
 
     def extend(plan: NamespacePlan) -> tuple[list[Grant], list[Risk]]:
         return _plan_service(cluster, plan, service, opts)
 
     report, plans = change(catalog, cluster, opts, {namespace: Target(reqs)}, "scaffold", tekton, on_write,
-                           extend)
+                           extend, rights)
     report.packages.append({"namespace": namespace, "name": service.name, "kind": SERVICE,
                             "version": template.version, "status": status_of(plans[0], service.key, opts.dry_run),
                             "requested": True})

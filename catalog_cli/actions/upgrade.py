@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 from ..cluster.base import Cluster, ObjectRef
-from ..cluster.records import Installed, Record
+from ..cluster.records import Installed, Record, RecordStore
 from ..manifests import SERVICE
 from ..errors import CatalogError, InputError, NotFound, SignatureError
 from ..requirements import parse_requirement
@@ -19,6 +19,9 @@ from .plan import Observer
 
 
 def _records(cluster: Cluster, opts: Options) -> dict[str, Record]:
+    many = RecordStore(cluster).read_many(opts.namespaces)
+    if many is not None:
+        return {ns: many[ns].record for ns in opts.namespaces}
     records = per_namespace(opts.namespaces, lambda ns: Observer(cluster, ns).record().record)
     return dict(zip(opts.namespaces, records, strict=False))
 

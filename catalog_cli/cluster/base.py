@@ -36,12 +36,17 @@ RESOURCES: dict[str, tuple[str, str]] = {
     "Trigger": ("triggers.tekton.dev/v1beta1", "triggers"),
 }
 CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding"}
+#: From this many namespaces on, a run reads what it can of all of them with one request
+#: (which namespaces exist, their install records); below, one request each is a few.
+MANY = 8
 #: Where Tekton Pipelines is installed, and its controller's labels say its version.
 TEKTON_NAMESPACE = "tekton-pipelines"
 
 #: A SelfSubjectRulesReview's ``resourceRules``, as the API server sends them. Named
 #: here because inside a cluster class ``list`` is the method of that name.
 ResourceRules = list[dict[str, Any]]
+#: Objects as a LIST answers them (named here for the same reason).
+Objects = list[dict[str, Any]]
 
 
 @dataclass(frozen=True, order=True)
@@ -92,6 +97,11 @@ class Access:
         return f"{self.verb} {self.resource} ({group}) in {self.namespace}"
 
 
+#: Every verb on every resource of every group in every namespace (Kubernetes' ``*`` and
+#: ``""`` in an access review). Allowed only to whom RBAC grants ``*`` on ``*`` cluster-wide
+#: (or who is in ``system:masters``): an answer to every other rights question at once.
+EVERYTHING = Access("*", "*", "*", "")
+
 
 class Cluster(Protocol):
     """What actions need of a cluster. Every failure is a :class:`ClusterError` whose
@@ -108,6 +118,11 @@ class Cluster(Protocol):
     def list(self, kind: str, namespace: str, selector: str | None = None) -> list[dict[str, Any]]:
         """The objects of ``kind`` in ``namespace`` (``""``: in every namespace) with the
         labels ``selector`` names (``key=value,...``)."""
+        ...
+
+    def list_named(self, kind: str, name: str, at_most: int) -> Objects | None:
+        """The objects of the namespaced ``kind`` called ``name`` in every namespace (one
+        request), or None when there are more than ``at_most`` of them."""
         ...
 
     def apply(self, obj: dict[str, Any], *, force: bool = False, dry_run: bool = False) -> dict[str, Any]:

@@ -9,12 +9,13 @@ manager, and every failure translated into :class:`ClusterError` here.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from typing import Any, cast
 from urllib.parse import quote, urlencode
 
 from ..errors import ClusterError
-from .base import FIELD_MANAGER, TEKTON_NAMESPACE, Access, ObjectRef, ResourceRules, api_path
+from .base import FIELD_MANAGER, TEKTON_NAMESPACE, Access, Objects, ObjectRef, ResourceRules, api_path
 
 class KubeCluster:
     """A connection to one cluster (context) through its kubeconfig: the real :class:`Cluster`."""
@@ -95,7 +96,7 @@ class KubeCluster:
         message = (payload or {}).get("message") if isinstance(payload, dict) else None
         reason = (payload or {}).get("reason") if isinstance(payload, dict) else None
         raise ClusterError(f"{reason or 'HTTP ' + str(status)}: {message or ''}".rstrip(": "),
-                           what, status=status)
+                           what, status=status, conflicts=_conflicts(payload))
 
     # -- objects -------------------------------------------------------------------
     def get(self, ref: ObjectRef) -> dict[str, Any] | None:
@@ -116,6 +117,17 @@ class KubeCluster:
         if status == 404:
             return []
         return list(self._check(status, payload, what).get("items") or [])
+
+    def list_named(self, kind: str, name: str, at_most: int) -> Objects | None:
+        # The server fills a page up to its limit unless the list ends first: a page with
+        # more than at_most items is the only sign of more, and no page is fetched after it.
+        query = {"fieldSelector": f"metadata.name={name}", "limit": str(at_most + 1)}
+        what = f"{kind} {name} in all namespaces"
+        status, payload = self.request("GET", api_path(kind, ""), query=query, what=what)
+        if status == 404:
+            return []
+        items = list(self._check(status, payload, what).get("items") or [])
+        return items if len(items) <= at_most else None
 
     def apply(self, obj: dict[str, Any], *, force: bool = False, dry_run: bool = False) -> dict[str, Any]:
         """Server-side apply of ``obj`` with the tool's field manager."""
@@ -249,6 +261,21 @@ class KubeCluster:
                 return read(payload), where
         return None
 
+
+def _conflicts(payload: Any) -> tuple[str, ...]:
+    """The field managers a refused server-side apply conflicts with, from the causes
+    of its Status (``conflict with "kubectl" using v1``), in order, each once."""
+    details = payload.get("details") if isinstance(payload, dict) else None
+    causes = details.get("causes") if isinstance(details, dict) else None
+    managers: dict[str, None] = {}
+    for cause in causes if isinstance(causes, list) else ():
+        if isinstance(cause, dict) and cause.get("reason") == "FieldManagerConflict":
+            m = _CONFLICT.match(str(cause.get("message") or ""))
+            managers.setdefault(m.group(1) if m else "", None)
+    return tuple(managers)
+
+
+_CONFLICT = re.compile(r'^conflicts? with "((?:[^"\\]|\\.)*)"')
 
 #: The labels a Tekton release puts on its Deployments and CRDs, the most telling first.
 _VERSION_LABELS = ("app.kubernetes.io/version", "pipeline.tekton.dev/release", "version")

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ClusterError
-from .base import CLUSTER_SCOPED, FIELD_MANAGER, TEKTON_NAMESPACE, Access, ObjectRef, ResourceRules
+from .base import CLUSTER_SCOPED, FIELD_MANAGER, TEKTON_NAMESPACE, Access, Objects, ObjectRef, ResourceRules
 
 #: A hook deciding the fate of one request: return a ClusterError to fail it.
 Fault = Callable[[str, ObjectRef], "ClusterError | None"]
@@ -48,17 +48,21 @@ class FakeCluster:
         self._lock = threading.RLock()
 
     # -- helpers for tests ---------------------------------------------------------
-    def add(self, obj: dict[str, Any], manager: str = "kubectl") -> dict[str, Any]:
-        """Put ``obj`` in as someone else would (another field manager)."""
-        return self._store(copy.deepcopy(obj), manager)
+    def add(self, obj: dict[str, Any], manager: str = "kubectl", operation: str | None = None) -> dict[str, Any]:
+        """Put ``obj`` in as someone else would (another field manager); ``manager``
+        catalog applies unless ``operation`` says otherwise."""
+        return self._store(copy.deepcopy(obj), manager,
+                           operation=operation or ("Apply" if manager == FIELD_MANAGER else "Update"))
 
-    def _store(self, obj: dict[str, Any], manager: str, existing: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _store(self, obj: dict[str, Any], manager: str, existing: dict[str, Any] | None = None,
+               operation: str = "Update") -> dict[str, Any]:
         meta = obj.setdefault("metadata", {})
         meta["uid"] = existing["metadata"]["uid"] if existing else str(uuid.uuid4())
         meta["resourceVersion"] = str(next(self._versions))
         managers = list((existing or {}).get("metadata", {}).get("managedFields") or [])
-        if not any(m.get("manager") == manager for m in managers):
-            managers.append({"manager": manager, "operation": "Apply" if manager == FIELD_MANAGER else "Update"})
+        entry = {"manager": manager, "operation": operation}
+        if entry not in managers:
+            managers.append(entry)
         meta["managedFields"] = managers
         self.objects[_key(obj)] = obj
         return copy.deepcopy(obj)
@@ -87,6 +91,8 @@ class FakeCluster:
 
     def list(self, kind: str, namespace: str, selector: str | None = None) -> list[dict[str, Any]]:
         self._enter("list", ObjectRef(kind, namespace, ""))
+        if kind == "Namespace":
+            return [{"kind": "Namespace", "metadata": {"name": n, "uid": "ns-" + n}} for n in sorted(self.namespaces)]
         items = [copy.deepcopy(o) for r, o in sorted(self.objects.items())
                  if r.kind == kind and (r.namespace == namespace or not namespace)]
         if selector:
@@ -94,6 +100,11 @@ class FakeCluster:
             items = [o for o in items
                      if all((o["metadata"].get("labels") or {}).get(k) == v for k, v in want.items())]
         return items
+
+    def list_named(self, kind: str, name: str, at_most: int) -> Objects | None:
+        self._enter("list", ObjectRef(kind, "", name))
+        items = [copy.deepcopy(o) for r, o in sorted(self.objects.items()) if r.kind == kind and r.name == name]
+        return items if len(items) <= at_most else None
 
     def apply(self, obj: dict[str, Any], *, force: bool = False, dry_run: bool = False) -> dict[str, Any]:
         ref = ObjectRef.of(obj)
@@ -105,6 +116,18 @@ class FakeCluster:
                 raise ClusterError("Conflict: uid mismatch: no existing object", str(ref), 409)
             if uid and live is not None and live["metadata"]["uid"] != uid:
                 raise ClusterError("Invalid: metadata.uid: field is immutable", str(ref), 422)
+            version = (obj.get("metadata") or {}).get("resourceVersion")
+            if version and live is not None and live["metadata"]["resourceVersion"] != version:
+                raise ClusterError("Conflict: the object has been modified", str(ref), 409)
+            posted = {"manager": FIELD_MANAGER, "operation": "Update"}
+            if live is not None and posted in (live["metadata"].get("managedFields") or ()) and _changes(obj, live):
+                # What catalog created with a POST is its update's: an apply changing it
+                # conflicts with that, as on the server; forced, it takes the fields over.
+                if not force:
+                    raise ClusterError(f'Conflict: Apply failed: conflict with "{FIELD_MANAGER}" using v1', str(ref),
+                                       409, conflicts=(FIELD_MANAGER,))
+                live = copy.deepcopy(live)
+                live["metadata"]["managedFields"].remove(posted)
             if live is None:
                 self._enter("create", ref)
                 merged = copy.deepcopy(obj)
@@ -119,7 +142,7 @@ class FakeCluster:
                         merged[key] = copy.deepcopy(value)
             if dry_run:
                 return merged
-            return self._store(merged, FIELD_MANAGER, live)
+            return self._store(merged, FIELD_MANAGER, live, "Apply")
 
     def replace(self, obj: dict[str, Any]) -> dict[str, Any]:
         ref = ObjectRef.of(obj)
@@ -159,7 +182,7 @@ class FakeCluster:
             return True
 
     def namespace_exists(self, name: str) -> bool:
-        return name in self.namespaces
+        return self.get(ObjectRef("Namespace", "", name)) is not None
 
     def rules_in(self, namespace: str) -> tuple[ResourceRules, bool]:
         # Everything the caller may do is answered by can_i, like an incomplete review.
@@ -167,6 +190,9 @@ class FakeCluster:
 
     def can_i(self, access: Access) -> bool:
         from .base import RESOURCES
+
+        if "*" in (access.verb, access.resource):  # everything: only when nothing is refused
+            return not self.forbidden
 
         kinds = [k for k, (_, plural) in RESOURCES.items() if plural == access.resource]
         return not any((access.verb, k) in self.forbidden for k in kinds)
@@ -176,6 +202,15 @@ class FakeCluster:
 
     def find_tekton(self, namespace: str = TEKTON_NAMESPACE) -> tuple[str, str] | None:
         return (self.tekton, f"ConfigMap {namespace}/pipelines-info") if self.tekton else None
+
+
+def _changes(obj: dict[str, Any], live: dict[str, Any]) -> bool:
+    """Whether applying ``obj`` changes a value ``live`` holds (labels, annotations, or a
+    field other than metadata)."""
+    meta, have = obj.get("metadata") or {}, live.get("metadata") or {}
+    if any((have.get(k) or {}).get(n, v) != v for k in ("labels", "annotations") for n, v in (meta.get(k) or {}).items()):
+        return True
+    return any(k in live and live[k] != v for k, v in obj.items() if k not in ("metadata", "apiVersion", "kind"))
 
 
 def _norm(ref: ObjectRef) -> ObjectRef:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
@@ -36,13 +36,17 @@ from ..model import KIND_ORDER
 from ..versions import is_version
 from ..manifests import KIND_LABEL, MANAGED_BY, MANAGER, PACKAGE_LABEL, SERVICE, is_signed, made_for, may_name
 from ..words import plural
-from .base import CLUSTER_SCOPED, FIELD_MANAGER, Cluster, ObjectRef
+from .base import CLUSTER_SCOPED, FIELD_MANAGER, MANY, Cluster, ObjectRef
 
 RECORD_NAME = "catalog-installs"
 RECORD_KEY = "record.json"
 HISTORY_LIMIT = 10
 #: How many times a record write is retried after another writer changed it.
 WRITE_ATTEMPTS = 20
+#: A run over MANY namespaces or more reads their records with one request, unless the
+#: cluster holds more than this many times as many records as the run needs (one request
+#: costs the API server about as much as sending a few records).
+WASTE = 4
 
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
@@ -351,6 +355,27 @@ class RecordStore:
     def read(self, namespace: str) -> Stored:
         live = self.cluster.get(ObjectRef("ConfigMap", namespace, RECORD_NAME))
         return Stored(record_from_object(namespace, live), live)
+
+    def read_many(self, namespaces: Iterable[str]) -> dict[str, Stored] | None:
+        """The records of ``namespaces``, read with one request: every ConfigMap of the
+        record's name in the cluster (each parsed only from the namespace it is in). None
+        for fewer than :data:`MANY` namespaces, when there are more than :data:`WASTE`
+        times as many records, or when the caller may not list ConfigMaps in every
+        namespace: then :meth:`read` each."""
+        names = set(namespaces)
+        if len(names) < MANY:
+            return None
+        try:
+            items = self.cluster.list_named("ConfigMap", RECORD_NAME, WASTE * len(names))
+        except ClusterError as exc:
+            if exc.status != 403:
+                raise
+            return None
+        if items is None:
+            return None
+        found = {i["metadata"]["namespace"]: dict(i, kind="ConfigMap", apiVersion="v1") for i in items
+                 if (i.get("metadata") or {}).get("namespace") in names}
+        return {ns: Stored(record_from_object(ns, found.get(ns)), found.get(ns)) for ns in sorted(names)}
 
     def write(self, namespace: str, base: Stored, delta: Delta, action: str) -> Stored:
         """Store ``base.record`` changed by ``delta``, with ``base``'s resourceVersion as

@@ -53,13 +53,22 @@ class Transaction:
             self.journal.step(step)
             self.steps.append(step)
 
-    def apply(self, obj: dict[str, Any], before: dict[str, Any] | None, *, force: bool) -> dict[str, Any]:
+    def apply(self, obj: dict[str, Any], before: dict[str, Any] | None, force: bool) -> dict[str, Any]:
+        return self._write(obj, before, lambda: self.cluster.apply(obj, force=force))
+
+    def create(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """Create ``obj``, which the server refuses (409) when an object of that name is
+        there: this write can never change anyone's object."""
+        return self._write(obj, None, lambda: self.cluster.create(obj))
+
+    def _write(self, obj: dict[str, Any], before: dict[str, Any] | None,
+               send: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         ref = ObjectRef.of(obj)
         # The intent goes first: a write that reached the server just before the
         # process died or the connection broke is undone too.
         self._intend(ObjectStep(ref, before))
         try:
-            live = self.cluster.apply(obj, force=force)
+            live = send()
         except ClusterError as exc:
             self._not_made(ref, exc)
             raise

@@ -4,6 +4,7 @@ ClusterRoleBinding, no object in the namespace, no install record)."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +28,18 @@ STOCK = ("default", "kube-root-ca.crt")
 
 
 def contents(kube_server: Any, ns: str) -> dict[str, str]:
-    """Every object in ``ns`` install could make, with its resourceVersion."""
-    out = kube_server.kubectl("get", "tasks,pipelines,stepactions,serviceaccounts,roles,rolebindings,"
-                              "configmaps,secrets", "-n", ns, "-o", "yaml").stdout
-    return {f"{i['kind']}/{i['metadata']['name']}": i["metadata"]["resourceVersion"]
-            for i in yaml.safe_load(out)["items"]
+    """Every object in ``ns`` install could make, with its resourceVersion, once the
+    controller manager has given each ServiceAccount its token Secret (that update
+    changes their resourceVersions, and must not pass for a write of catalog's)."""
+    deadline = time.monotonic() + 30
+    while True:
+        out = kube_server.kubectl("get", "tasks,pipelines,stepactions,serviceaccounts,roles,rolebindings,"
+                                  "configmaps,secrets", "-n", ns, "-o", "yaml").stdout
+        items = yaml.safe_load(out)["items"]
+        if time.monotonic() > deadline or all(i.get("secrets") for i in items if i["kind"] == "ServiceAccount"):
+            break
+        time.sleep(0.2)
+    return {f"{i['kind']}/{i['metadata']['name']}": i["metadata"]["resourceVersion"] for i in items
             if i["metadata"]["name"] not in STOCK and not i["metadata"]["name"].startswith("default-token")}
 
 

@@ -232,6 +232,23 @@ def test_an_object_replaced_between_plan_and_write_is_not_overwritten(kube_serve
     assert live(kube_server, "task", ns, "git-clone")["metadata"]["labels"]["app.kubernetes.io/version"] == "0.1"
 
 
+def test_a_deleted_record_never_makes_admin_write_over_what_is_there(kube_server: Any, installed: str,
+                                                                    tmp_path: Path) -> None:
+    """alice deletes the record: the namespace now looks as if it held nothing of
+    catalog's, where objects are created without reading first. Each is a create the
+    server refuses for a name that is taken, so nothing there is written over; the
+    install is planned again from what is there, and refused as one that read first."""
+    ns = installed
+    kube_server.grant(ns, [{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["delete"]}])
+    kube_server.kubectl("delete", "configmap", "catalog-installs", "-n", ns, user="limited")
+    before = snapshot(kube_server, ns)
+    r = catalog(kube_server, "install", "kubectl-deploy", "git-clone", "-n", ns, state=tmp_path)
+    assert_one_line_error(r, f"Task kubectl-deploy in {ns} exists and was not made by catalog", "--adopt",
+                          "nothing was changed")
+    assert snapshot(kube_server, ns) == before
+    assert not exists(kube_server, "task", "git-clone", ns)
+
+
 def test_a_forged_service_entry_cannot_take_a_tasks_objects(kube_server: Any, installed: str,
                                                            tmp_path: Path) -> None:
     """A scaffolded service may name ServiceAccounts and Roles; a forged Service entry

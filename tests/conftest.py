@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-#: The real local kube-apiserver (scripts/localkube.sh): fixtures kube_server, kube_namespace.
-pytest_plugins = ["tests.kubeserver"]
+#: The real local kube-apiserver (scripts/localkube.sh): fixtures kube_server, kube_namespace;
+#: planning over the fake cluster: builtin, cluster, opts (a module's own of a name wins).
+pytest_plugins = ["tests.kubeserver", "tests.fakeplan"]
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = (ROOT / ".." / "shared" / "corpus").resolve()

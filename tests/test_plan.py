@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from catalog_cli.actions.common import Options
 from catalog_cli.actions.install import install
 from catalog_cli.actions.uninstall import uninstall
 from catalog_cli.actions.upgrade import rollback, upgrade
@@ -19,27 +18,6 @@ from catalog_cli.cluster.fake import FakeCluster
 from catalog_cli.cluster.records import RecordStore
 from catalog_cli.errors import ClusterError, Forbidden, InputError
 from catalog_cli.manifests import spec_hash
-from catalog_cli.settings import Settings
-from catalog_cli.sources import open_catalog
-
-
-@pytest.fixture(scope="module")
-def builtin() -> Any:
-    return open_catalog("builtin")
-
-
-@pytest.fixture
-def cluster() -> FakeCluster:
-    return FakeCluster(namespaces={"team-a", "team-b"})
-
-
-@pytest.fixture
-def opts(tmp_path: Path) -> Any:
-    settings = Settings.from_env().but(state_home=tmp_path / "state", undo_patience=0.0)
-
-    def make(*namespaces: str, **kw: Any) -> Options:
-        return Options(namespaces or ("team-a",), settings=settings, **kw)
-    return make
 
 
 def kinds(cluster: FakeCluster, ns: str = "team-a") -> set[str]:

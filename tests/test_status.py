@@ -17,29 +17,9 @@ from catalog_cli.actions.upgrade import rollback, upgrade
 from catalog_cli.cluster.base import ObjectRef
 from catalog_cli.cluster.fake import FakeCluster
 from catalog_cli.errors import ClusterError, Forbidden
-from catalog_cli.settings import Settings
 from catalog_cli.sources import open_catalog
 
 from .conftest import BUILTIN
-
-
-@pytest.fixture(scope="module")
-def builtin() -> Any:
-    return open_catalog("builtin")
-
-
-@pytest.fixture
-def cluster() -> FakeCluster:
-    return FakeCluster(namespaces={"team-a", "team-b"})
-
-
-@pytest.fixture
-def opts(tmp_path: Path) -> Any:
-    settings = Settings.from_env().but(state_home=tmp_path / "state", undo_patience=0.0)
-
-    def make(*namespaces: str, **kw: Any) -> Options:
-        return Options(namespaces or ("team-a",), settings=settings, **kw)
-    return make
 
 
 @pytest.mark.parametrize(("candidate", "installed", "upgrade"), [

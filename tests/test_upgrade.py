@@ -4,10 +4,8 @@ holds entries from a source the catalog at hand does not have."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 from catalog_cli.actions.common import Options
 from catalog_cli.actions.install import install
@@ -17,18 +15,7 @@ from catalog_cli.cluster.records import RecordStore
 from catalog_cli.errors import NotFound
 from catalog_cli.settings import Settings
 from catalog_cli.sources import open_catalog
-
-
-def write(root: Path, kind: str, name: str, version: str, spec: dict[str, Any],
-          annotations: dict[str, str] | None = None) -> None:
-    folder = root / kind.lower() / name / version
-    folder.mkdir(parents=True)
-    api = "tekton.dev/v1beta1" if kind == "StepAction" else "tekton.dev/v1"
-    (folder / f"{name}.yaml").write_text(yaml.safe_dump({
-        "apiVersion": api, "kind": kind,
-        "metadata": {"name": name, "labels": {"app.kubernetes.io/version": version},
-                     "annotations": {"tekton.dev/pipelines.minVersion": "0.54.0", **(annotations or {})}},
-        "spec": spec}))
+from .test_install_deps import write
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from typing import Any
 from .. import lockfile, pins, repos, versions
 from ..errors import CatalogError, InputError, NotFound
 from ..known import Known
+from .packages import template_refusal
 from ..model import Entry
 from ..lockfile import Lock, LockedEntry, LockedRef
 from ..pins import Pinner
@@ -131,9 +132,8 @@ def lock(file: Path, settings: Settings, requirements: Sequence[str] = (), *,
 def _refuse_templates(resolution: Resolution, file: Path) -> None:
     for (kind, name), item in resolution.resolved.items():
         if kind == "Template":
-            raise InputError(f"{name} {item.entry.version} is a Template: templates are scaffolded into a "
-                             f"service's repository (`catalog scaffold {name}`), never installed, so a lock "
-                             "has no place for them", str(file))
+            raise template_refusal(name, version=item.entry.version, where=str(file),
+                                   tail=", so a lock has no place for them")
 
 
 @dataclass(frozen=True)

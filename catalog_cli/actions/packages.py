@@ -19,6 +19,24 @@ if TYPE_CHECKING:
     from ..resolution import Resolution
 
 
+def template_refusal(name: str, *, version: str | None = None, where: str | None = None,
+                     tail: str = "") -> InputError:
+    """The one refusal of a Template where something to install is needed (install, lock)."""
+    label = f"{name} {version}" if version else name
+    return InputError(f"{label} is a Template: templates are scaffolded into a service's repository "
+                      f"(`catalog scaffold {name}`), never installed{tail}", where)
+
+
+def refuse_templates(catalog: Catalog, refs: Sequence[str]) -> None:
+    """A Template named for install, said before any cluster is asked anything."""
+    from ..requirements import parse_requirement
+
+    for ref in refs:
+        req = parse_requirement(ref)
+        if req.kind is None and catalog.kinds(req.name) == ["Template"]:
+            raise template_refusal(req.name)
+
+
 def load_packages(catalog: Catalog, entries: Sequence[Entry]) -> list[Package]:
     """A Package per entry, in the given (install) order, each loaded by ``catalog.load``:
     its rules are those of its own rbac.yaml, never the index's. A Pipeline's
@@ -26,8 +44,7 @@ def load_packages(catalog: Catalog, entries: Sequence[Entry]) -> list[Package]:
     all under it. Nothing is returned unless every entry passed."""
     for e in entries:
         if e.kind not in INSTALLABLE:
-            raise InputError(f"{e.name} is a Template: `catalog scaffold {e.name}` makes a pipeline from it",
-                             e.ref)
+            raise template_refusal(e.name, where=e.ref)
     loaded = {(e.kind, e.name): catalog.load(e) for e in entries}
     out = []
     for e in entries:

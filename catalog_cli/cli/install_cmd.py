@@ -161,25 +161,15 @@ def install(
             raise InputError("--trust-key is for a bundle (oci://...); a repo's keys are given once, with "
                              "`catalog repo add NAME URL --trust-key FILE`")
         cat, refs = open_for(catalog, refs or [], settings)
-        _refuse_templates(cat, refs)
+        from ..actions.packages import refuse_templates
+
+        refuse_templates(cat, refs)
     cluster = connect(kubeconfig, context)
     opts = options(cluster, namespace, settings, dry_run=dry_run, force=force, adopt=adopt, tekton_version=tekton_version,
                    allow_sensitive_rbac=allow_sensitive_rbac, create_namespace=create_namespace)
     with write_progress(len(opts.namespaces)) as on_write:
         report = run(cat, cluster, refs, opts, on_write=on_write, locked=lock)
     _render_report(report, output)
-
-
-def _refuse_templates(cat: Catalog, refs: list[str]) -> None:
-    """A Template named for install: said before any cluster is asked anything."""
-    from ..errors import InputError
-    from ..requirements import parse_requirement
-
-    for ref in refs:
-        req = parse_requirement(ref)
-        if req.kind is None and cat.kinds(req.name) == ["Template"]:
-            raise InputError(f"{req.name} is a Template: templates are scaffolded into a service's repository "
-                             f"(`catalog scaffold {req.name}`), never installed")
 
 
 @moving_command

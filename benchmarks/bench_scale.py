@@ -83,17 +83,31 @@ def growth(sizes: list[int], values: list[float]) -> tuple[float, float]:
     return slope, 10 ** slope
 
 
+def linear(sizes: list[int], values: list[float]) -> tuple[float, float]:
+    """The least-squares line through the points: (value at size 0, value per unit of
+    size). With a fixed cost (Python's start, a fresh client), the log-log slope says
+    less than linear; the line says what each unit adds."""
+    mx, my = statistics.fmean(sizes), statistics.fmean(values)
+    per = sum((x - mx) * (y - my) for x, y in zip(sizes, values, strict=True)) / sum((x - mx) ** 2 for x in sizes)
+    return my - per * mx, per
+
+
 def curve_table(title: str, sizes: list[int], rows: list[tuple[str, list[float], str]],
-                size_label: str) -> list[dict[str, Any]]:
-    """Print rows of (label, one value per size, format) with their fitted growth."""
+                size_label: str, per: int = 1) -> list[dict[str, Any]]:
+    """Print rows of (label, one value per size, format) with their fitted growth: the
+    log-log slope, 10 ** slope, and the line's value at 0 and per ``per`` units."""
     print(f"\n{title}")
-    head = f"{'':52}" + "".join(f"{f'{s:,} {size_label}':>16}" for s in sizes) + f"{'slope':>8}{'x per 10x':>11}"
+    head = (f"{'':52}" + "".join(f"{f'{s:,} {size_label}':>16}" for s in sizes) + f"{'slope':>7}{'x per 10x':>10}"
+            f"{'at 0':>10}{f'per {per:,}':>10}")
     print(head)
     out = []
     for label, values, fmt in rows:
         slope, per10 = growth(sizes, values)
-        print(f"{label:52}" + "".join(f"{format(v, fmt):>16}" for v in values) + f"{slope:8.2f}{per10:11.2f}")
-        out.append({"what": label, "sizes": sizes, "values": values, "slope": slope, "per10x": per10})
+        at0, unit = linear(sizes, values)
+        print(f"{label:52}" + "".join(f"{format(v, fmt):>16}" for v in values) + f"{slope:7.2f}{per10:10.2f}"
+              f"{format(at0, fmt):>10}{format(unit * per, fmt):>10}")
+        out.append({"what": label, "sizes": sizes, "values": values, "slope": slope, "per10x": per10,
+                    "at0": at0, "per_unit": unit})
     return out
 
 
@@ -186,6 +200,8 @@ def part_index(work: Path, runs: int, sizes: tuple[int, ...]) -> dict[str, Any]:
         m_index = measure("index", [*cat, "index", str(tree)], 1 if versions > 20_000 else min(runs, 3),
                           {"XDG_CACHE_HOME": str(here / "cache-index")})
         tree_index = (tree / "index.yaml").stat().st_size
+        m_index_json = measure("index json", [*cat, "index", str(tree), "--format", "json"],
+                               1 if versions > 20_000 else min(runs, 3), {"XDG_CACHE_HOME": str(here / "cache-index")})
         # The tree's own files: the entries as written, as block YAML and as JSON.
         files = {"yaml": tree / "index.yaml", "json": tree / "index.json"}
         for fmt, path in files.items():
@@ -213,6 +229,7 @@ def part_index(work: Path, runs: int, sizes: tuple[int, ...]) -> dict[str, Any]:
             "lock", [*cat, "lock", top, *where, "--tekton-version", str(TEKTON), "--file", str(lock), "--replace",
                      "-o", "name"], runs, cached, lock)
         m["catalog index of the tree (YAML)"] = m_index
+        m["catalog index --format json of the tree"] = m_index_json
         per_size.append(m)
         facts.append({"versions": versions, "yaml_bytes": files["yaml"].stat().st_size,
                       "json_bytes": files["json"].stat().st_size, "cache_bytes": cache_bytes,
@@ -230,7 +247,7 @@ def part_index(work: Path, runs: int, sizes: tuple[int, ...]) -> dict[str, Any]:
     rows += [(f"{what} MiB", [f[key] / 2**20 for f in facts], ".2f") for what, key in (
         ("index.yaml, block YAML,", "yaml_bytes"), ("index.yaml, JSON,", "json_bytes"),
         ("cache on disk (SQLite),", "cache_bytes"), ("index.yaml `catalog index` wrote,", "tree_index_bytes"))]
-    table = curve_table("Index size: growth with the number of versions", vs, rows, "versions")
+    table = curve_table("Index size: growth with the number of versions", vs, rows, "versions", per=1000)
     return {"facts": facts, "table": table,
             "raw": [{k: vars(v) for k, v in m.items()} for m in per_size]}
 
@@ -248,14 +265,21 @@ def run_on(server: Server, cmd: list[str]) -> dict[str, float]:
     return {"wall": r.wall, "cpu": r.cpu, "server": server.cpu() - before, "peak_mib": r.peak_kib / 1024}
 
 
-def warm_up(server: Server) -> None:
+def warm_up(server: Server) -> float:
     """Install and uninstall one Task, so that no measured command pays for the fresh
-    server's first writes (its caches of each kind, the Tekton CRDs' schemas)."""
+    server's first writes (its caches of each kind, the Tekton CRDs' schemas); then the
+    CPU seconds per second the idle server uses (measured over 5 s), printed: a command's
+    server CPU includes that much per second of its wall time."""
     cat = catalog_cmd()
     create_namespaces(server, ["warm-up"])
     for verb in ("install", "uninstall"):
         subprocess.run([*cat, verb, TASKS[0], "-n", "warm-up"], env=server.env, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    before = server.cpu()
+    time.sleep(5)
+    idle = (server.cpu() - before) / 5
+    print(f"  idle API server + etcd: {idle:.3f} CPU s per second", flush=True)
+    return idle
 
 
 @contextlib.contextmanager
@@ -279,12 +303,12 @@ def one_size(n: int, *, kubectl: bool, counted: bool, kubectl_first: bool) -> di
         if counted:
             groups["counted"] = [f"counted-{i:04d}" for i in range(n)]
         create_namespaces(server, [ns for names in groups.values() for ns in names])
-        warm_up(server)
+        idle = warm_up(server)
         install = [*cat, "install", *TASKS]
         for ns in groups["catalog"]:
             install += ["-n", ns]
         result: dict[str, Any] = {"namespaces": n, "objects": 4 * len(TASKS) * n,
-                                  "load_start": os.getloadavg()[0]}
+                                  "load_start": os.getloadavg()[0], "server_idle_cpu_per_s": idle}
         steps: list[tuple[str, list[str]]] = [("catalog install", install), ("catalog re-install", install)]
         if kubectl:
             rendered = server.work / "objects.yaml"
@@ -309,7 +333,7 @@ def one_size(n: int, *, kubectl: bool, counted: bool, kubectl_first: bool) -> di
             print(f"  {n:5,} namespaces, API requests: first install {first} for {written} objects "
                   f"({first / written:.3f} per object), re-install {again} ({again / written:.3f})", flush=True)
         result["server_peak_mib"] = server.peak_mib()
-        result["etcd_bytes"] = du(server.work / "kube")
+        result["etcd_bytes"] = du((server.work / "kube" / "etcd-data").resolve())
         result["load_end"] = os.getloadavg()[0]
         return result
 
@@ -332,7 +356,7 @@ def part_namespaces(sizes: tuple[int, ...], big: int, kubectl_upto: int, count_b
              ("API requests per object, unchanged re-install",
               [r["requests"]["again"] / r["requests"]["objects"] for r in results], ".3f")]
     out["table"] = curve_table("Namespaces: growth with the number of namespaces (5 Tasks, 20 objects each)",
-                               ns, rows, "ns")
+                               ns, rows, "ns", per=100)
     if big:
         print(f"\n{big:,} namespaces, catalog alone ({load_average()})", flush=True)
         try:
@@ -340,6 +364,15 @@ def part_namespaces(sizes: tuple[int, ...], big: int, kubectl_upto: int, count_b
         except (SystemExit, subprocess.CalledProcessError) as exc:
             out["big"] = {"namespaces": big, "failed": str(exc)}
             print(f"  {big:,} namespaces failed: {exc}", flush=True)
+            return out
+        every = [*results, out["big"]]
+        mine = [k for k in common if k.startswith("catalog")]
+        rows = [(f"{name}, {what}", [r[name][key] for r in every], ".2f") for key, what in (
+            ("cpu", "own CPU s"), ("server", "API server + etcd CPU s"), ("wall", "wall s"), ("peak_mib", "peak MiB"))
+            for name in mine]
+        rows += [(f"{proc} peak MiB", [r["server_peak_mib"][proc] for r in every], ".0f")
+                 for proc in ("kube-apiserver", "etcd")]
+        out["table_big"] = curve_table(f"catalog alone, up to {big:,} namespaces", [*ns, big], rows, "ns", per=100)
     return out
 
 
@@ -425,7 +458,7 @@ def part_closure(work: Path, runs: int, sizes: tuple[int, ...], limit_probe: int
     with local_server("bench-scale-closure-") as server:
         install_sizes = [*sizes, *([limit_probe] if limit_probe else [])]
         create_namespaces(server, [f"closure-{s}" for s in install_sizes])
-        warm_up(server)
+        idle = warm_up(server)
         for size in sizes:
             folder, top = folders[size]
             cmd = [*cat, "install", top, "--catalog", str(folder), "-n", f"closure-{size}"]
@@ -443,6 +476,16 @@ def part_closure(work: Path, runs: int, sizes: tuple[int, ...], limit_probe: int
             folder.mkdir()
             top, _ = closure_catalog(folder, limit_probe)
             ns = f"closure-{limit_probe}"
+            env = {"XDG_CACHE_HOME": str(work / "cache")}
+            where = ["--catalog", str(folder), "--tekton-version", str(TEKTON)]
+            lock = work / "catalog.lock"
+            run_once([*cat, "lock", top, *where, "--file", str(lock), "--replace"], env)  # builds the cache
+            m_lock = measure_fresh("lock", [*cat, "lock", top, *where, "--file", str(lock), "--replace", "-o", "name"],
+                                   runs, env, lock)
+            _, t_res, t_mem, steps = resolve_times(folder, top, limit_probe, Settings.from_env({**os.environ, **env}),
+                                                   runs)
+            print(f"closure of {limit_probe}: {steps:5} steps; lock CPU {m_lock.cpu:.3f} s (wall {m_lock.seconds:.3f}), "
+                  f"resolve in memory {t_mem * 1000:.1f} ms, open+resolve {t_res * 1000:.1f} ms", flush=True)
             cmd = [*cat, "install", top, "--catalog", str(folder), "-n", ns]
             before = server.cpu()
             start = time.perf_counter()
@@ -451,7 +494,8 @@ def part_closure(work: Path, runs: int, sizes: tuple[int, ...], limit_probe: int
             left = {kind: len(json.loads(subprocess.run(
                 ["kubectl", "get", kind, "-n", ns, "-o", "json"], env=server.env, check=True,
                 capture_output=True, text=True).stdout)["items"]) for kind in ("tasks", "configmaps", "roles")}
-            probe = {"size": limit_probe, "exit": proc.returncode, "stderr": proc.stderr.strip()[-2000:],
+            probe = {"size": limit_probe, "steps": steps, "lock": vars(m_lock), "open_resolve_s": t_res,
+                     "resolve_memory_s": t_mem, "exit": proc.returncode, "stderr": proc.stderr.strip()[-2000:],
                      "wall": wall, "server": server.cpu() - before, "left": left}
             print(f"install of a {limit_probe}-task closure: exit {proc.returncode} after {wall:.1f} s; "
                   f"left in the namespace: {left}; stderr: {proc.stderr.strip()[-600:]}", flush=True)
@@ -465,6 +509,7 @@ def part_closure(work: Path, runs: int, sizes: tuple[int, ...], limit_probe: int
         ("resolve alone, entries in memory, ms", [r["resolve_memory_s"] * 1000 for r in rows], ".1f"),
         ("open (cached) + resolve, in-process, ms", [r["open_resolve_s"] * 1000 for r in rows], ".1f"),
         ("resolver steps", [float(r["steps"]) for r in rows], ".0f"),
+        ("resolve alone, microseconds per step", [r["resolve_memory_s"] * 1e6 / r["steps"] for r in rows], ".1f"),
         ("install, catalog CPU s", [i["first"]["cpu"] for i in installs], ".2f"),
         ("install, API server + etcd CPU s", [i["first"]["server"] for i in installs], ".2f"),
         ("install, wall s", [i["first"]["wall"] for i in installs], ".2f"),
@@ -474,14 +519,14 @@ def part_closure(work: Path, runs: int, sizes: tuple[int, ...], limit_probe: int
         ("install record after ten revisions, bytes", [float(i["record"]["ten_revisions"]) for i in installs], ".0f"),
     ]
     table = curve_table("Closure size: growth with the number of tasks a requirement pulls in", s, table_rows,
-                        "tasks")
+                        "tasks", per=100)
     per = [(i["record"]["ten_revisions"], i["record"]["packages"]) for i in installs]
     (b1, p1), (b2, p2) = per[-2], per[-1]
     slope = (b2 - b1) / (p2 - p1)
     fits = p2 + (RECORD_LIMIT - b2) / slope
     print(f"install record: {slope:,.0f} bytes per entry with ten revisions; 1 MiB holds about {fits:,.0f} "
           "entries in one namespace (computed from the two largest records)")
-    return {"rows": rows, "installs": installs, "table": table, "probe": probe,
+    return {"rows": rows, "installs": installs, "table": table, "probe": probe, "server_idle_cpu_per_s": idle,
             "record_bytes_per_entry": slope, "record_entries_fit": fits}
 
 

@@ -61,28 +61,35 @@ def shape(method: str, path: str) -> str:
     return f"{method} {path}"
 
 
+def counting_cluster(kubeconfig: str) -> tuple[Any, collections.Counter[str]]:
+    """A fresh client (``KubeCluster``) and the count of its requests by :func:`shape`,
+    kept as it sends them (its ``requests`` attribute has the total)."""
+    from catalog_cli.cluster.client import KubeCluster
+
+    cluster = KubeCluster(kubeconfig)
+    seen: collections.Counter[str] = collections.Counter()
+    send = cluster.request
+
+    def counted(method: str, path: str, *args: Any, **kw: Any) -> Any:
+        seen[shape(method, path)] += 1
+        return send(method, path, *args, **kw)
+
+    cluster.request = counted
+    return cluster, seen
+
+
 def count(kubeconfig: str, namespaces: list[str]) -> tuple[int, int, int, collections.Counter[str],
                                                               collections.Counter[str]]:
     """Install twice in-process, counting requests: (objects written, first, again, by shape...)."""
     from catalog_cli.actions.common import Options
     from catalog_cli.actions.install import install as run_install
-    from catalog_cli.cluster.client import KubeCluster
     from catalog_cli.sources import open_catalog
 
     shapes: list[collections.Counter[str]] = []
     totals, written = [], 0
     for _ in range(2):
         # A fresh client each time, as each CLI run has: nothing is remembered between runs.
-        cluster = KubeCluster(kubeconfig)
-        seen: collections.Counter[str] = collections.Counter()
-        send = cluster.request
-
-        def counted(method: str, path: str, *args: Any, _send: Any = send, _seen: Any = seen,
-                    **kw: Any) -> Any:
-            _seen[shape(method, path)] += 1
-            return _send(method, path, *args, **kw)
-
-        cluster.request = counted  # type: ignore[method-assign]
+        cluster, seen = counting_cluster(kubeconfig)
         report = run_install(open_catalog(None), cluster, TASKS, Options(tuple(namespaces)))
         written = written or sum(1 for c in report.changes if c.action != "unchanged")
         totals.append(cluster.requests)

@@ -6,17 +6,20 @@ times the size costs, 10 ** slope).
 1. Index size (``--part index``): bench_index.generate()'s index at 1,500, 15,000 and
    50,000 versions (150, 1,500 and 5,000 names x 10), the first 10 names a closure
    (bench_resolve.closure_index) so that one requirement is the same at every size.
-   `catalog index` of a tree holding every version, the first `catalog search` (builds
-   the cache) of the index as block YAML and as JSON, cached searches (one matching a
-   fifth of the names, one matching a single name), `catalog info`, `catalog lock` of
-   the 10-task closure; index and cache sizes, peak memory. Baselines: `python -c pass`
-   and `json.load` of the JSON index.
+   The index is of a tree written with every version's files (Task, README, rbac.yaml).
+   `catalog index` of that tree (block YAML and JSON), the first `catalog search`
+   (builds the cache) of the index as block YAML and as JSON, cached searches
+   ("deploy", which three names in four match, and one name), `catalog info`,
+   `catalog lock` of the 10-task closure; index and cache sizes, peak memory.
+   Baselines: `python -c pass` and `json.load` of the JSON index.
 2. Namespaces (``--part namespaces``): the five built-in Tasks into 10, 50 and 200
    namespaces on a fresh local API server each (scripts/localkube.sh), then once into
    1,000 (catalog alone): install, unchanged re-install, `status -A`, `list --installed
-   -A`; catalog's CPU and the API server's and etcd's meanwhile; API requests per object
-   counted in-process (bench_install.count) on a third set of namespaces. Baseline:
-   `kubectl apply --server-side` of the same objects, creating and re-applying.
+   -A`; catalog's CPU and the API server's and etcd's meanwhile, and their peak memory;
+   API requests counted in-process: of `status -A`, and per object of an install and a
+   re-install (bench_install.count) on a third set of namespaces. Baseline: `kubectl
+   apply --server-side` of the same objects, creating and re-applying (up to
+   --kubectl-upto namespaces).
 3. Closure size (``--part closure``): a requirement pulling in 10, 50, 100 and 300
    tasks of the 15,000-version index (bench_resolve.closure_index, their files
    written): `catalog lock` and `catalog render` end to end, the resolve alone in-process
@@ -56,7 +59,7 @@ from pathlib import Path
 from typing import Any
 
 from bench_index import first_search
-from bench_install import TASKS, Server, count, create_namespaces, local_server, render_into
+from bench_install import TASKS, Server, count, counting_cluster, create_namespaces, local_server, render_into
 from bench_resolve import TEKTON, closure_index, timed
 from common import ROOT, Measure, Run, catalog_cmd, load_average, measure, run_once
 
@@ -219,7 +222,7 @@ def part_index(work: Path, runs: int, sizes: tuple[int, ...]) -> dict[str, Any]:
         where = ["--catalog", str(files["json"])]
         run_once([*cat, "search", "deploy", *where], cached)  # builds it
         cache_bytes = du(here / "cache" / "catalog" / "index")
-        m["cached search, a fifth of the names match"] = measure(
+        m["cached search, 3 names in 4 match"] = measure(
             "search deploy", [*cat, "search", "deploy", *where, "-o", "json"], runs, cached)
         m["cached search, one name matches"] = measure("search top", [*cat, "search", top, *where, "-o", "json"],
                                                        runs, cached)
@@ -282,6 +285,19 @@ def warm_up(server: Server) -> float:
     return idle
 
 
+def count_status(kubeconfig: str) -> tuple[int, int, Any]:
+    """What `catalog status -A` asks of the API server, in-process: (requests, namespaces
+    found, requests by shape)."""
+    from catalog_cli.actions.common import Options
+    from catalog_cli.actions.status import installed_namespaces, status
+    from catalog_cli.sources import open_catalog
+
+    cluster, seen = counting_cluster(kubeconfig)
+    found = installed_namespaces(cluster)
+    status(open_catalog(None), cluster, Options(tuple(found)))
+    return cluster.requests, len(found), seen
+
+
 @contextlib.contextmanager
 def environ(env: dict[str, str]) -> Iterator[None]:
     """``env`` as this process's environment for the block (bench_install.count reads it)."""
@@ -328,6 +344,11 @@ def one_size(n: int, *, kubectl: bool, counted: bool, kubectl_first: bool) -> di
                   f"server CPU {x['server']:6.2f} s, peak {x['peak_mib']:6.1f} MiB", flush=True)
         if counted:
             with environ(server.env):
+                asked, found, shapes = count_status(server.kubeconfig)
+                result["status_requests"] = {"requests": asked, "namespaces": found, "shapes": dict(shapes)}
+                print(f"  {n:5,} namespaces, API requests of status -A: {asked} for {found} namespaces "
+                      f"({asked / found:.2f} per namespace): " + ", ".join(
+                          f"{k} {what}" for what, k in sorted(shapes.items(), key=lambda x: -x[1])), flush=True)
                 written, first, again, _, _ = count(server.kubeconfig, groups["counted"])
             result["requests"] = {"objects": written, "first": first, "again": again}
             print(f"  {n:5,} namespaces, API requests: first install {first} for {written} objects "
@@ -410,19 +431,19 @@ def record_sizes(server: Server, namespace: str) -> dict[str, int]:
 
 
 def resolve_times(folder: Path, top: str, size: int, settings: Any, runs: int) -> tuple[float, float, float, int]:
-    """In-process, median seconds: opening the (cached) catalog, opening it and resolving
-    ``top``, resolving it over the same entries in memory; and the resolver's steps."""
+    """In-process, median CPU seconds: opening the (cached) catalog, opening it and
+    resolving ``top``, resolving it over the same entries in memory; and the resolver's steps."""
     from catalog_cli.provider import resolve
     from catalog_cli.requirements import Requirement
     from catalog_cli.sources import open_catalog
     from catalog_cli.sources.memory import MemoryCatalog
 
     reqs = [Requirement(top)]
-    t_open, _ = timed(lambda: open_catalog(str(folder), settings), runs)
-    t_res, res = timed(lambda: resolve(open_catalog(str(folder), settings), reqs, TEKTON), runs)
+    t_open, _ = timed(lambda: open_catalog(str(folder), settings), runs, time.process_time)
+    t_res, res = timed(lambda: resolve(open_catalog(str(folder), settings), reqs, TEKTON), runs, time.process_time)
     idx = index.load(folder / "index.yaml")
     mem = MemoryCatalog(e for items in idx.entries.values() for e in items)
-    t_mem, res_mem = timed(lambda: resolve(mem, reqs, TEKTON), runs)
+    t_mem, res_mem = timed(lambda: resolve(mem, reqs, TEKTON), runs, time.process_time)
     assert len(res) == size and [e.ref for e in res.entries] == [e.ref for e in res_mem.entries]
     return t_open, t_res, t_mem, res.steps
 
@@ -452,8 +473,8 @@ def part_closure(work: Path, runs: int, sizes: tuple[int, ...], limit_probe: int
                "open_s": t_open, "open_resolve_s": t_res, "resolve_memory_s": t_mem}
         rows.append(row)
         print(f"closure of {size:3}: {steps:5} steps; lock CPU {m_lock.cpu:.3f} s (wall {m_lock.seconds:.3f}), "
-              f"render CPU {m_render.cpu:.3f} s, resolve in memory {t_mem * 1000:.1f} ms, open+resolve "
-              f"{t_res * 1000:.1f} ms, python -c pass CPU {base.cpu:.3f} s ({load_average()})", flush=True)
+              f"render CPU {m_render.cpu:.3f} s, resolve in memory {t_mem * 1000:.1f} CPU ms, open+resolve "
+              f"{t_res * 1000:.1f} CPU ms, python -c pass CPU {base.cpu:.3f} s ({load_average()})", flush=True)
     installs = []
     with local_server("bench-scale-closure-") as server:
         install_sizes = [*sizes, *([limit_probe] if limit_probe else [])]
@@ -485,7 +506,7 @@ def part_closure(work: Path, runs: int, sizes: tuple[int, ...], limit_probe: int
             _, t_res, t_mem, steps = resolve_times(folder, top, limit_probe, Settings.from_env({**os.environ, **env}),
                                                    runs)
             print(f"closure of {limit_probe}: {steps:5} steps; lock CPU {m_lock.cpu:.3f} s (wall {m_lock.seconds:.3f}), "
-                  f"resolve in memory {t_mem * 1000:.1f} ms, open+resolve {t_res * 1000:.1f} ms", flush=True)
+                  f"resolve in memory {t_mem * 1000:.1f} CPU ms, open+resolve {t_res * 1000:.1f} CPU ms", flush=True)
             cmd = [*cat, "install", top, "--catalog", str(folder), "-n", ns]
             before = server.cpu()
             start = time.perf_counter()
@@ -506,10 +527,10 @@ def part_closure(work: Path, runs: int, sizes: tuple[int, ...], limit_probe: int
         ("catalog lock, wall s", [r["lock"]["seconds"] for r in rows], ".3f"),
         ("catalog render, CPU s", [r["render"]["cpu"] for r in rows], ".3f"),
         ("catalog render, wall s", [r["render"]["seconds"] for r in rows], ".3f"),
-        ("resolve alone, entries in memory, ms", [r["resolve_memory_s"] * 1000 for r in rows], ".1f"),
-        ("open (cached) + resolve, in-process, ms", [r["open_resolve_s"] * 1000 for r in rows], ".1f"),
+        ("resolve alone, entries in memory, CPU ms", [r["resolve_memory_s"] * 1000 for r in rows], ".1f"),
+        ("open (cached) + resolve, in-process, CPU ms", [r["open_resolve_s"] * 1000 for r in rows], ".1f"),
         ("resolver steps", [float(r["steps"]) for r in rows], ".0f"),
-        ("resolve alone, microseconds per step", [r["resolve_memory_s"] * 1e6 / r["steps"] for r in rows], ".1f"),
+        ("resolve alone, CPU microseconds per step", [r["resolve_memory_s"] * 1e6 / r["steps"] for r in rows], ".1f"),
         ("install, catalog CPU s", [i["first"]["cpu"] for i in installs], ".2f"),
         ("install, API server + etcd CPU s", [i["first"]["server"] for i in installs], ".2f"),
         ("install, wall s", [i["first"]["wall"] for i in installs], ".2f"),

@@ -51,6 +51,10 @@ def measure(label: str, cmd: list[str], runs: int = 5, env: dict[str, str] | Non
             ok_codes: tuple[int, ...] = (0,)) -> Measure:
     times, peaks, cpus = [], [], []
     full_env = {**os.environ, **(env or {})}
+    # Python's bytecode cache allowed, as an installed catalog has its .pyc files (this
+    # machine's shells set PYTHONDONTWRITEBYTECODE, which would compile every module
+    # at every run): callers make one warm-up run first.
+    full_env.pop("PYTHONDONTWRITEBYTECODE", None)
     for _ in range(runs):
         start = time.perf_counter()
         out = subprocess.run([sys.executable, "-c", _PEAK, *cmd], capture_output=True, text=True,

@@ -248,3 +248,25 @@ def test_one_namespace_asks_as_before(builtin: Any, cluster: Watched, opts: Any)
     assert EVERYTHING not in cluster.questions and cluster.reviews == ["team-0"]
     assert [v for v, r in cluster.seen if r.kind == "Namespace"] == ["get"]
     assert ("list", ObjectRef("ConfigMap", "", RECORD_NAME)) not in cluster.seen
+
+
+def test_the_environment_is_not_read_again_at_every_request(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The client's token hook runs before every request; its proxy is chosen once,
+    when the connection pool is made, so the environment is not scanned again."""
+    import kubernetes.client.configuration as configuration
+
+    from catalog_cli.cluster.client import KubeCluster
+
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: x\n"
+        "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\n"
+        "users: [{name: u, user: {token: not-a-secret}}]\n"
+        "contexts: [{name: x, context: {cluster: c, user: u}}]\n")
+    cluster = KubeCluster(str(kubeconfig))
+    reads = []
+    monkeypatch.setattr(configuration, "getproxies", lambda: reads.append(1) or {})
+    for _ in range(3):
+        auth = cluster._cfg.auth_settings()
+    assert auth["BearerToken"]["value"] == "Bearer not-a-secret"
+    assert reads == []

@@ -63,6 +63,10 @@ def run_once(cmd: list[str], env: dict[str, str] | None = None) -> Run:
     resource use: the CPU and peak memory are the command's alone, whatever else this
     process ran before."""
     full_env = {**os.environ, **(env or {})}
+    # Python's bytecode cache allowed, as an installed catalog has its .pyc files (this
+    # machine's shells set PYTHONDONTWRITEBYTECODE, which would compile every module
+    # at every run): callers make one warm-up run first.
+    full_env.pop("PYTHONDONTWRITEBYTECODE", None)
     start = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", _PEAK, *cmd], capture_output=True, text=True,
                          env=full_env, check=True).stdout.split()

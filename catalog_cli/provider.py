@@ -98,6 +98,7 @@ class CatalogProvider:
         self._kinds: dict[str, list[str]] = {}
         self._followed: dict[Dependency, bool] = {}
         self._ordered: dict[Key, ranges.Ordered] = {}
+        self._candidates: dict[Key, Sequence[Entry]] = {}
 
     def follows(self, dep: Dependency) -> bool:
         """Whether ``dep`` is resolved (see :func:`locate`); cached, as the solver asks often."""
@@ -123,12 +124,19 @@ class CatalogProvider:
             what = f"{kind}/{name}" if kind and kind != "Task" else name
             also = f" ({name} is a {' and a '.join(kinds)})" if kinds else ""
             raise NotFound(f"{who} depends on {what}, which no catalog has{also}")
-        where = f"{who}: dependency on {name}" if who else str(requirement)
-        ranges.parse(requirement.range, where)
+        try:
+            ranges.parse(requirement.range)  # cached by the range alone: ask again to name where
+        except InputError:
+            ranges.parse(requirement.range, f"{who}: dependency on {name}" if who else str(requirement))
         return (kind or kinds[0], name)
 
     def candidates(self, key: Key) -> Sequence[Entry]:
-        return self.catalog.versions(key[1], key[0])
+        """Every version of ``key``, newest first; read from the catalog once per run
+        (the solver, the masks and the preferred versions each ask)."""
+        found = self._candidates.get(key)
+        if found is None:
+            found = self._candidates[key] = tuple(self.catalog.versions(key[1], key[0]))
+        return found
 
     def allows(self, requirement: Req, candidate: Entry) -> bool:
         return ranges.parse(requirement.range).allows(versions.parse(candidate.version))

@@ -80,6 +80,23 @@ def test_round_trip(lock: lockfile.Lock, tmp_path: Path) -> None:
     assert lockfile.dumps(again) == path.read_text()  # same lock, same bytes
 
 
+
+def test_a_lock_edited_by_hand_reads_as_the_written_one(lock: lockfile.Lock, tmp_path: Path) -> None:
+    """``read`` takes the fast block-YAML reader for what ``write`` wrote and PyYAML for
+    anything else: both must give the same lock."""
+    path = tmp_path / "catalog.lock"
+    lockfile.write(lock, path)
+    written = lockfile.read(path)
+    text = path.read_text()
+    # A comment between fields, an anchor and a flow sequence: the fast reader declines each.
+    edited = (text.replace("resolved:", "# a note\nresolved:", 1)
+              .replace("tektonVersion: ", "tektonVersion: &t ", 1)
+              .replace("requirements:\n- deploy-pipeline@^1.0\n", "requirements: [deploy-pipeline@^1.0]\n", 1))
+    assert edited.count("\n") == text.count("\n") and "&t" in edited and "[deploy" in edited
+    path.write_text(edited)
+    by_hand = lockfile.read(path)
+    assert by_hand == written == lock
+
 def test_why_from_the_lock(lock: lockfile.Lock, cat: MemoryCatalog) -> None:
     newest = lockfile.newest_for(cat, lock, "kubectl-deploy")
     assert newest == "0.2"  # 0.3 needs Tekton 0.60

@@ -152,6 +152,25 @@ def test_dependency_with_unknown_kind_names_the_entry() -> None:
     assert str(info.value) == "a 1.0: unknown kind 'widget' in the dependency on b"
 
 
+def test_each_name_is_read_from_the_catalog_once() -> None:
+    """The solver, the masks and the preferred versions all ask for a name's versions;
+    the catalog is read once per name (a folder catalog makes Entry objects each time)."""
+    asked: list[str] = []
+
+    class Counting(MemoryCatalog):
+        def versions(self, name: str, kind: str | None = None) -> tuple[Entry, ...]:
+            asked.append(name)
+            return super().versions(name, kind)
+
+    entries = [Entry("a", "Task", v, "a.yaml", "sha256:0", dependencies=(Dependency("b", ">=1.0"),))
+               for v in ("1.0", "2.0")]
+    entries += [Entry("b", "Task", v, "b.yaml", "sha256:1") for v in ("1.0", "1.1", "2.0")]
+    cat = Counting(entries)
+    provider = CatalogProvider(cat, prefer={("Task", "b"): "1.1"})
+    result = Resolver(provider).resolve([Requirement("a")])
+    assert [(k[1], e.version) for k, e in result.chosen.items()] == [("b", "1.1"), ("a", "2.0")]
+    assert sorted(asked) == ["a", "b"]
+
 def test_invalid_min_version_does_not_block() -> None:
     cat = MemoryCatalog([Entry("a", "Task", "1.0", "a.yaml", "sha256:0", min_pipelines_version="soon")])
     assert resolve(cat, [Requirement("a")], versions.parse("0.50")).entries[0].version == "1.0"

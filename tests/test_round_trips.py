@@ -248,3 +248,60 @@ def test_one_namespace_asks_as_before(builtin: Any, cluster: Watched, opts: Any)
     assert EVERYTHING not in cluster.questions and cluster.reviews == ["team-0"]
     assert [v for v, r in cluster.seen if r.kind == "Namespace"] == ["get"]
     assert ("list", ObjectRef("ConfigMap", "", RECORD_NAME)) not in cluster.seen
+
+
+def test_the_environment_is_not_read_again_at_every_request(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The client's token hook runs before every request; its proxy is chosen once,
+    when the connection pool is made, so the environment is not scanned again."""
+    import kubernetes.client.configuration as configuration
+
+    from catalog_cli.cluster.client import KubeCluster
+
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: x\n"
+        "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\n"
+        "users: [{name: u, user: {token: not-a-secret}}]\n"
+        "contexts: [{name: x, context: {cluster: c, user: u}}]\n")
+    cluster = KubeCluster(str(kubeconfig))
+    reads = []
+    monkeypatch.setattr(configuration, "getproxies", lambda: reads.append(1) or {})
+    for _ in range(3):
+        auth = cluster._cfg.auth_settings()
+    assert auth["BearerToken"]["value"] == "Bearer not-a-secret"
+    assert reads == []
+
+
+def test_status_reads_each_kind_once_per_namespace(builtin: Any, cluster: Watched, opts: Any) -> None:
+    from catalog_cli.actions.status import status
+
+    install(builtin, cluster, ["git-clone", "kaniko"], opts("team-0", "team-1"))
+    cluster.seen.clear()
+    rows = status(builtin, cluster, opts("team-0", "team-1")).rows
+    assert len(rows) == 4 and all(r["drift"] == [] for r in rows)
+    reads = Counter((verb, ref.kind, ref.namespace) for verb, ref in cluster.seen
+                    if ref.kind not in ("ConfigMap", "Namespace"))
+    # The Tasks read for the drift are the ones looked through for tkn hub's.
+    assert reads == Counter({("list", kind, ns): 1 for kind in ("Task", "ServiceAccount", "Role", "RoleBinding",
+                                                                "Pipeline") for ns in ("team-0", "team-1")})
+
+
+@pytest.mark.parametrize("verb", ["status", "history", "diff", "uninstall", "upgrade"])
+def test_the_records_of_many_namespaces_are_read_with_one_request(builtin: Any, cluster: Watched, opts: Any,
+                                                                  verb: str) -> None:
+    from catalog_cli.actions.diff import diff
+    from catalog_cli.actions.history import history
+    from catalog_cli.actions.status import status
+    from catalog_cli.actions.uninstall import uninstall
+
+    install(builtin, cluster, ["git-clone"], opts())
+    cluster.seen.clear()
+    run = {"status": lambda: status(builtin, cluster, opts()),
+           "history": lambda: history(cluster, "git-clone", opts()),
+           "diff": lambda: diff(builtin, cluster, ["git-clone"], opts()),
+           "uninstall": lambda: uninstall(None, cluster, ["git-clone"], opts()),
+           "upgrade": lambda: upgrade(builtin, cluster, ["git-clone"], opts())}
+    run[verb]()
+    reads = [(v, r) for v, r in cluster.seen if r.kind == "ConfigMap" and v in ("get", "list")]
+    # upgrade reads them to know what is installed, then again to plan against what is there now.
+    assert reads == [("list", ObjectRef("ConfigMap", "", RECORD_NAME))] * (2 if verb == "upgrade" else 1)

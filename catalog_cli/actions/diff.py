@@ -32,7 +32,7 @@ from ..sources.base import Catalog
 from . import preflight
 from .common import Options, how_to_reach, start, take_from
 from .packages import load_packages, resolve_entries
-from .plan import Observer
+from .plan import Observer, observers
 
 #: Metadata the server sets: never a difference worth showing.
 _SERVER_META = ("uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "selfLink",
@@ -61,8 +61,9 @@ class Diff:
 def diff(catalog: Catalog, cluster: Cluster, requirements: Sequence[str], opts: Options) -> Diff:
     """How each namespace of ``opts`` differs from what ``requirements`` make there."""
     out = Diff(notes=start(cluster, opts))
+    seen = observers(cluster, opts.namespaces)
     for ns in opts.namespaces:
-        obs = Observer(cluster, ns)  # one list per kind: a user may list what they installed
+        obs = seen[ns]  # one list per kind: a user may list what they installed
         record = obs.record().record
         objects = _desired(catalog, cluster, record, requirements, opts, out.notes)
         fallback = False

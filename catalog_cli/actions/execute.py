@@ -72,9 +72,12 @@ def execute(cluster: Cluster, plans: list[NamespacePlan], *, action: str, force:
                 applied[c.ref] = _create(tx, c.desired, plan.namespace)
             elif c.action in ("create", "update", "adopt") and c.desired is not None:
                 # Adopting takes the fields over from the tool that made the object.
-                applied[c.ref] = _apply(tx.apply, c.desired, c.live, force=force or c.action == "adopt")
+                forced = force or c.action == "adopt"
+                applied[c.ref] = _apply(tx.apply, c.desired, c.live, force=forced)
                 if c.drop_labels:
                     applied[c.ref] = _without_labels(cluster, applied[c.ref], c.drop_labels)
+                if forced and _foreign_body(applied[c.ref]):
+                    applied[c.ref] = _only_ours(cluster, applied[c.ref], c.desired)
             elif c.action == "delete" and c.live is not None:
                 tx.delete(c.ref, c.live)
             elif c.live is not None:
@@ -150,6 +153,39 @@ def _without_labels(cluster: Cluster, live: dict[str, Any], labels: tuple[str, .
     meta = obj["metadata"]
     meta.pop("managedFields", None)
     meta["labels"] = {k: v for k, v in (meta.get("labels") or {}).items() if k not in labels}
+    return cluster.replace(obj)
+
+
+#: What an object does (see ``manifests.spec_hash``): after a forced write, nobody
+#: else's fields may remain there.
+_BODY = ("spec", "rules", "roleRef", "subjects")
+
+
+def _foreign_body(live: dict[str, Any]) -> bool:
+    """Whether another field manager still holds part of what ``live`` does. A forced
+    server-side apply takes over the fields it sets, and leaves every field it does not
+    set to whoever set it: a sidecar or a step template someone added stays, and the
+    record would then call that Task the catalog's."""
+    for entry in (live.get("metadata") or {}).get("managedFields") or ():
+        if not isinstance(entry, dict) or entry.get("manager") == FIELD_MANAGER:
+            continue
+        fields = entry.get("fieldsV1")
+        if isinstance(fields, dict) and any(f"f:{k}" in fields for k in _BODY):
+            return True
+    return False
+
+
+def _only_ours(cluster: Cluster, live: dict[str, Any], desired: dict[str, Any]) -> dict[str, Any]:
+    """``live`` written back doing exactly what ``desired`` does (metadata kept), bound to
+    its resourceVersion (a 409 if it changed since). Like ``_without_labels``, undone
+    with the apply just before it: the journal holds the object as it was before both."""
+    obj = copy.deepcopy(live)
+    obj["metadata"].pop("managedFields", None)
+    for key in _BODY:
+        if key in desired:
+            obj[key] = copy.deepcopy(desired[key])
+        else:
+            obj.pop(key, None)
     return cluster.replace(obj)
 
 

@@ -10,7 +10,7 @@ from ..cluster.records import HISTORY_LIMIT, Record
 from ..errors import InputError, NotFound
 from ..requirements import parse_requirement
 from .common import Options, per_namespace, start
-from .plan import Observer
+from .plan import observers
 
 
 class HistoryRow(TypedDict):
@@ -52,8 +52,10 @@ def history(cluster: Cluster, name: str, opts: Options) -> History:
     """Every revision (of those the record keeps) that changed ``name``, oldest first."""
     notes = start(cluster, opts)
 
+    seen = observers(cluster, opts.namespaces)
+
     def one(ns: str) -> tuple[list[HistoryRow], list[str]]:
-        record = Observer(cluster, ns).record().record
+        record = seen[ns].record().record
         key = _key(record, name)
         rows: list[HistoryRow] = []
         before: str | None = None

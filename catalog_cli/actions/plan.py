@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any
 
 from ..errors import ClusterError
@@ -96,31 +97,49 @@ def drifted(obj: dict[str, Any], record: Record, package_key: str) -> bool:
 class Observer:
     """Reads a namespace's live objects once per kind (one LIST each), then answers GETs."""
 
-    def __init__(self, cluster: Cluster, namespace: str) -> None:
+    def __init__(self, cluster: Cluster, namespace: str, stored: Stored | None = None) -> None:
         self.cluster = cluster
         self.namespace = namespace
+        self._stored = stored  # the record, when read with others' (see ``observers``)
         self._cache: dict[str, dict[str, dict[str, Any]]] = {}
+        self._forbidden: set[str] = set()  # kinds the caller may not list here
 
     def get(self, ref: ObjectRef) -> dict[str, Any] | None:
         if ref.kind in CLUSTER_SCOPED:  # one object, not a list of the whole cluster's
             return self.cluster.get(ref)
-        if ref.kind not in self._cache:
+        found = self._listed(ref.kind)
+        if found is None:  # may not list: read the one object
+            return self.cluster.get(ref)
+        return found.get(ref.name)
+
+    def listed(self, kind: str) -> list[dict[str, Any]]:
+        """Every object of the namespaced ``kind`` here (none when the caller may not list them)."""
+        return list((self._listed(kind) or {}).values())
+
+    def _listed(self, kind: str) -> dict[str, dict[str, Any]] | None:
+        if kind in self._forbidden:
+            return None
+        if kind not in self._cache:
             try:
-                items = self.cluster.list(ref.kind, self.namespace)
+                items = self.cluster.list(kind, self.namespace)
             except ClusterError as exc:
                 if exc.status != 403:
                     raise
-                # May not list: fall back to reading the one object.
-                obj = self.cluster.get(ref)
-                return obj
-            api_version = RESOURCES[ref.kind][0]
-            self._cache[ref.kind] = {
-                i["metadata"]["name"]: dict(i, kind=ref.kind, apiVersion=api_version) for i in items
-            }
-        return self._cache[ref.kind].get(ref.name)
+                self._forbidden.add(kind)
+                return None
+            api_version = RESOURCES[kind][0]
+            self._cache[kind] = {i["metadata"]["name"]: dict(i, kind=kind, apiVersion=api_version) for i in items}
+        return self._cache[kind]
 
     def record(self) -> Stored:
-        return RecordStore(self.cluster).read(self.namespace)
+        return self._stored if self._stored is not None else RecordStore(self.cluster).read(self.namespace)
+
+
+def observers(cluster: Cluster, namespaces: Sequence[str]) -> dict[str, Observer]:
+    """An Observer for each namespace, their install records read with one request when
+    there are many namespaces (``RecordStore.read_many``), else each on first use."""
+    many = RecordStore(cluster).read_many(namespaces) or {}
+    return {ns: Observer(cluster, ns, many.get(ns)) for ns in namespaces}
 
 
 def _same(desired: dict[str, Any], live: dict[str, Any]) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from .. import versions
 from ..cluster.base import Cluster
@@ -15,7 +15,7 @@ from ..provider import newest_allowed
 from ..sources.base import Catalog
 from ..sources.layered import Layered
 from .common import Options, how_to_reach, per_namespace, start
-from .plan import Observer, installed_by_hub
+from .plan import Observer, installed_by_hub, observers
 
 
 class StatusRow(TypedDict):
@@ -119,8 +119,10 @@ def status(catalog: Catalog, cluster: Cluster, opts: Options) -> Status:
     plus Tasks that ``tkn hub`` installed (which ``install --adopt`` can take over)."""
     notes = start(cluster, opts)
 
+    seen = observers(cluster, opts.namespaces)
+
     def one(ns: str) -> list[StatusRow]:
-        obs = Observer(cluster, ns)
+        obs = seen[ns]
         record = obs.record().record
         rows: list[StatusRow] = []
         for _key, pkg in sorted(record.packages.items()):
@@ -135,7 +137,7 @@ def status(catalog: Catalog, cluster: Cluster, opts: Options) -> Status:
             })
         recorded = {(p.kind, p.name) for p in record.packages.values()}
         for kind in ("Task", "Pipeline"):
-            for obj in _listed(cluster, kind, ns):
+            for obj in obs.listed(kind):  # the Tasks read for the drift above
                 name = obj["metadata"]["name"]
                 hub = installed_by_hub(obj)
                 if hub and (kind, name) not in recorded:
@@ -154,17 +156,6 @@ def status(catalog: Catalog, cluster: Cluster, opts: Options) -> Status:
     notes += [f"entries installed from {s} are not compared with any catalog: {catalog.name or catalog.location} does not hold "
               f"{s} ({how_to_reach(s)})" for s in unknown]
     return Status(rows, notes)
-
-
-def _listed(cluster: Cluster, kind: str, namespace: str) -> list[dict[str, Any]]:
-    """The objects of ``kind`` in ``namespace``; none when the caller may not list them
-    (a user given only the rights their installs needed, which list no Pipelines)."""
-    try:
-        return cluster.list(kind, namespace)
-    except ClusterError as exc:
-        if exc.status == 403:
-            return []
-        raise
 
 
 def installed_namespaces(cluster: Cluster) -> list[str]:

@@ -10,7 +10,7 @@ from ..manifests import SERVICE
 from ..requirements import Requirement, parse_requirement
 from ..sources.base import Catalog
 from .common import Options, Report, commit, per_namespace, removed_rows, start
-from .plan import NamespacePlan, Observer, merged_notes, plan_removals
+from .plan import NamespacePlan, merged_notes, observers, plan_removals
 
 
 def _orphans(packages: dict[str, Installed], removed: set[str]) -> set[str]:
@@ -43,8 +43,10 @@ def uninstall(catalog: Catalog | None, cluster: Cluster, names: Sequence[str], o
     notes = start(cluster, opts)
     asked = [_asked(n) for n in names]
 
+    seen = observers(cluster, opts.namespaces)
+
     def one(ns: str) -> NamespacePlan:
-        obs = Observer(cluster, ns)
+        obs = seen[ns]
         stored = obs.record()
         record = stored.record
         keys = set()

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 from ..cluster.base import Cluster, ObjectRef
-from ..cluster.records import Installed, Record, RecordStore
+from ..cluster.records import Installed, Record
 from ..manifests import SERVICE
 from ..errors import CatalogError, InputError, NotFound, SignatureError
 from ..requirements import parse_requirement
@@ -15,14 +15,12 @@ from ..versions import parse
 from . import preflight
 from .change import Target, change
 from .common import Options, Report, how_to_reach, per_namespace, start, take_from
-from .plan import Observer
+from .plan import observers
 
 
 def _records(cluster: Cluster, opts: Options) -> dict[str, Record]:
-    many = RecordStore(cluster).read_many(opts.namespaces)
-    if many is not None:
-        return {ns: many[ns].record for ns in opts.namespaces}
-    records = per_namespace(opts.namespaces, lambda ns: Observer(cluster, ns).record().record)
+    seen = observers(cluster, opts.namespaces)
+    records = per_namespace(opts.namespaces, lambda ns: seen[ns].record().record)
     return dict(zip(opts.namespaces, records, strict=False))
 
 

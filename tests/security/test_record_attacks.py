@@ -296,3 +296,31 @@ def test_a_forged_history_is_tampering(kube_server: Any, installed: str, tmp_pat
         r = catalog(kube_server, *verb, "-n", ns, state=tmp_path)
         assert_one_line_error(r, "catalog-installs", "edited by someone else")
     assert snapshot(kube_server, ns) == before
+
+
+@pytest.mark.parametrize("added", [
+    # A sidecar beside every step, with the Task's workspaces at hand.
+    {"sidecars": [{"name": "tap", "image": "registry.example/tap:1", "command": ["sh", "-c", "sleep 1"]}]},
+    # Defaults for every step: an image and an environment of someone else's choosing.
+    {"stepTemplate": {"env": [{"name": "HTTPS_PROXY", "value": "http://listening.example:3128"}]}},
+])
+def test_a_forced_install_leaves_nothing_another_hand_added(kube_server: Any, installed: str, tmp_path: Path,
+                                                            added: dict[str, Any]) -> None:
+    """Someone who may edit Tasks adds a field the catalog's Task does not set. The
+    admin sees the drift and runs `install --force` to put the catalog's Task back:
+    afterwards the Task is the catalog's, and status and diff say so truthfully."""
+    import json
+
+    ns = installed
+    kube_server.kubectl("patch", "task", "kubectl-deploy", "-n", ns, "--type", "merge",
+                        "-p", json.dumps({"spec": added}))
+    r = catalog(kube_server, "status", "-n", ns, "-o", "json", state=tmp_path)
+    assert "Task kubectl-deploy edited" in json.loads(r.out)[0]["drift"]
+    r = catalog(kube_server, "install", "kubectl-deploy", "-n", ns, "--force", state=tmp_path)
+    assert r.code == 0, r.err
+    task = live(kube_server, "task", ns, "kubectl-deploy")
+    assert not set(added) & set(task["spec"]), task["spec"]
+    r = catalog(kube_server, "status", "-n", ns, "-o", "json", state=tmp_path)
+    assert json.loads(r.out)[0]["drift"] == []
+    r = catalog(kube_server, "diff", "kubectl-deploy", "-n", ns, state=tmp_path)
+    assert r.code == 0 and not set(added) & set(r.out.split()), r.out

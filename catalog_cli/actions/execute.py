@@ -37,6 +37,25 @@ def _record_objects(plan: NamespacePlan, applied: dict[ObjectRef, dict[str, Any]
     return out
 
 
+def _check_room(cluster: Cluster, plans: list[NamespacePlan], action: str) -> None:
+    """Raise RecordTooLarge (see ``Record.fitted``) for a plan whose record could not be
+    stored, before any write: else every object would be written, then undone when the
+    API server refuses the record. The uids and hashes the writes will give are not
+    known yet; stand-ins of their length take their place."""
+    user = cluster.identity()[1]
+    for plan in plans:
+        if not plan.changes_record:
+            continue
+        sized = {key: replace(pkg, objects=tuple(replace(o, uid=_UID, spec_hash=_HASH) for o in pkg.objects))
+                 for key, pkg in plan.packages.items()}
+        plan.record.changed(_delta(plan.record.packages, sized), action, user)
+
+
+#: Stand-ins as long as a Kubernetes uid and a ``manifests.spec_hash``.
+_UID = "00000000-0000-0000-0000-000000000000"
+_HASH = "sha256:" + "0" * 64
+
+
 def _delta(before: dict[str, Installed], after: dict[str, Installed]) -> dict[str, Installed | None]:
     """What this run changes in the record: entries added or changed, and removed."""
     out: dict[str, Installed | None] = {k: v for k, v in after.items() if before.get(k) != v}
@@ -48,7 +67,9 @@ def execute(cluster: Cluster, plans: list[NamespacePlan], *, action: str, force:
             patience: float = 20.0, dry_run: bool = False,
             on_write: Callable[[ObjectRef, str], None] | None = None) -> None:
     """Apply every plan; on any failure (or Ctrl-C) undo everything this call wrote and
-    raise. A server dry run sends every write with dryRun and records nothing."""
+    raise. A server dry run sends every write with dryRun and records nothing. A
+    namespace whose record could not be stored is refused before anything is written."""
+    _check_room(cluster, plans, action)
     if dry_run:
         def try_apply(obj: dict[str, Any], live: dict[str, Any] | None, force: bool) -> dict[str, Any]:
             return cluster.apply(obj, force=force, dry_run=True)

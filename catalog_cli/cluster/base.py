@@ -39,6 +39,9 @@ CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding"}
 #: From this many namespaces on, a run reads what it can of all of them with one request
 #: (which namespaces exist, their install records); below, one request each is a few.
 MANY = 8
+#: The most data Kubernetes lets one ConfigMap hold, its values' lengths summed (keys are
+#: not counted: measured on the local API server): the install record's room.
+CONFIGMAP_MAX_BYTES = 1_048_576
 #: Where Tekton Pipelines is installed, and its controller's labels say its version.
 TEKTON_NAMESPACE = "tekton-pipelines"
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ClusterError
+from . import base
 from .base import CLUSTER_SCOPED, FIELD_MANAGER, TEKTON_NAMESPACE, Access, Objects, ObjectRef, ResourceRules
 
 #: A hook deciding the fate of one request: return a ClusterError to fail it.
@@ -56,6 +57,11 @@ class FakeCluster:
 
     def _store(self, obj: dict[str, Any], manager: str, existing: dict[str, Any] | None = None,
                operation: str = "Update") -> dict[str, Any]:
+        if obj.get("kind") == "ConfigMap":
+            size = sum(len(v) for v in (obj.get("data") or {}).values())
+            if size > base.CONFIGMAP_MAX_BYTES:  # as the API server validates it
+                raise ClusterError(f"ConfigMap is invalid: []: Too long: must have at most "
+                                   f"{base.CONFIGMAP_MAX_BYTES} bytes", str(ObjectRef.of(obj)), 422)
         meta = obj.setdefault("metadata", {})
         meta["uid"] = existing["metadata"]["uid"] if existing else str(uuid.uuid4())
         meta["resourceVersion"] = str(next(self._versions))

@@ -36,6 +36,7 @@ from ..model import KIND_ORDER
 from ..versions import is_version
 from ..manifests import KIND_LABEL, MANAGED_BY, MANAGER, PACKAGE_LABEL, SERVICE, is_signed, made_for, may_name
 from ..words import plural
+from . import base
 from .base import CLUSTER_SCOPED, FIELD_MANAGER, MANY, Cluster, ObjectRef
 
 RECORD_NAME = "catalog-installs"
@@ -50,6 +51,10 @@ WASTE = 4
 
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+
+
+class RecordTooLarge(InputError):
+    """A namespace's install record that no ConfigMap can hold, even with one revision."""
 
 
 class TamperedRecord(CatalogError):
@@ -150,7 +155,24 @@ class Record:
         rev = Revision(self.revision + 1, action, now, {k: p.version for k, p in sorted(packages.items())},
                        _shown(user), tuple(sorted(changed)))
         return replace(self, packages=dict(sorted(packages.items())),
-                       history=(self.history + (rev,))[-HISTORY_LIMIT:])
+                       history=(self.history + (rev,))[-HISTORY_LIMIT:]).fitted()
+
+    def fitted(self) -> Record:
+        """This record, its oldest revisions left out until it fits in its ConfigMap
+        (the newest always stays): a namespace of a few hundred entries cannot keep ten
+        revisions in the 1 MiB Kubernetes allows. A RecordTooLarge when even one does
+        not fit: the namespace holds more entries than a record can name."""
+        room = base.CONFIGMAP_MAX_BYTES
+        record, size = self, len(self.to_json())
+        while size > room and len(record.history) > 1:
+            record = replace(record, history=record.history[1:])
+            size = len(record.to_json())
+        if size > room:
+            raise RecordTooLarge(
+                f"namespace {self.namespace} would hold {plural(len(self.packages), 'entry')}, whose install "
+                f"record ({size:,} bytes) does not fit in the {base.CONFIGMAP_MAX_BYTES:,} bytes a ConfigMap may "
+                "hold: install fewer entries into one namespace", f"ConfigMap {RECORD_NAME} in {self.namespace}")
+        return record
 
     def changed(self, delta: Delta, action: str, user: str = "") -> Record:
         """This record with ``delta`` applied, as one more revision made by ``user``."""

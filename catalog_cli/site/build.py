@@ -60,7 +60,7 @@ def search_index(plan: Plan) -> str:
 def _filters(plan: Plan) -> dict[str, list[str]]:
     latest = [r.latest for r in plan.resources]
     return {"kinds": sorted({e.kind for e in latest}),
-            "categories": sorted({c for e in latest for c in e.categories}, key=str.lower),
+            "categories": sorted({c for e in latest for c in e.categories}, key=lambda c: (c.lower(), c)),
             "platforms": sorted({p for e in latest for p in e.platforms})}
 
 

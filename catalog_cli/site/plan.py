@@ -1,12 +1,13 @@
-"""What a site shows, read from a catalog once: every resource with its versions, who
-needs whom, and the bytes of the files its pages show (each digest-checked by the
-catalog as it is read). Pages are then made from this alone, in any process."""
+"""What a site shows, read from a catalog: every resource with its versions and who
+needs whom (the plan, read once), and the bytes of the files its pages show (each
+digest-checked by the catalog as it is read, a batch of pages at a time). Pages are
+made from these alone, in any process."""
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -64,12 +65,15 @@ class Target:
 
 @dataclass
 class Plan:
+    """Every resource of a catalog, who needs whom, and where each dependency leads:
+    what every page shares. The files a page shows are read apart (:func:`read_shown`),
+    a batch of pages at a time, so that worker processes receive only their own."""
+
     resources: list[Resource]
     by_key: dict[Key, Resource]
     needed_by: dict[Key, list[Key]]
-    files: dict[str, bytes] = field(default_factory=dict)
-    problems: dict[str, str] = field(default_factory=dict)  # entry path -> why it could not be read
     warnings: list[str] = field(default_factory=list)
+    _targets: dict[Dependency, Target] = field(default_factory=dict, repr=False)
 
     def kind_of(self, dep: Dependency) -> str | None:
         if dep.kind:
@@ -78,6 +82,13 @@ class Plan:
         return kinds[0] if kinds else None
 
     def target(self, dep: Dependency) -> Target:
+        """Where ``dep`` leads (remembered: pages ask for the same ones again and again)."""
+        known = self._targets.get(dep)
+        if known is None:
+            known = self._targets[dep] = self._target(dep)
+        return known
+
+    def _target(self, dep: Dependency) -> Target:
         kind = self.kind_of(dep)
         res = self.by_key.get((kind, dep.name)) if kind else None
         if res is None:
@@ -94,6 +105,15 @@ class Plan:
         return Target(dep, res.key, stable.version)
 
 
+@dataclass
+class Shown:
+    """The bytes of the files some pages show, each digest-checked as it was read, and
+    for each entry whose files could not all be read, why (the first reason)."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    problems: dict[str, str] = field(default_factory=dict)  # entry path -> why
+
+
 def shown_files(entry: Entry) -> list[str]:
     """The files of ``entry`` its page shows: the resource, its rbac.yaml, README, samples."""
     folder = entry.path.rpartition("/")[0]
@@ -105,10 +125,8 @@ def shown_files(entry: Entry) -> list[str]:
     return out
 
 
-def make_plan(catalog: Catalog, progress: Callable[[int, int], None] | None = None) -> Plan:
-    """Every resource of ``catalog`` and the files its pages show. A file that cannot be
-    read (missing, digest mismatch) is a problem of its page, said there and returned in
-    ``problems``; the site is still made."""
+def make_plan(catalog: Catalog) -> Plan:
+    """Every resource of ``catalog`` and who needs whom."""
     resources = [Resource(kind, name, catalog.versions(name, kind))
                  for name in catalog.names() for kind in catalog.kinds(name)]
     by_key = {r.key: r for r in resources}
@@ -118,20 +136,22 @@ def make_plan(catalog: Catalog, progress: Callable[[int, int], None] | None = No
             kind = plan.kind_of(dep)
             if kind and (kind, dep.name) in by_key and (kind, dep.name) != r.key:
                 plan.needed_by.setdefault((kind, dep.name), []).append(r.key)
-    total = sum(len(r.versions) for r in resources)
-    done = 0
-    for r in resources:
-        for entry in r.versions:
-            digests = {f.path: f.digest for f in entry.files} | {entry.path: entry.digest}
-            for rel in shown_files(entry):
-                try:
-                    data = catalog.read_file(rel, digests[rel])
-                except CatalogError as exc:
-                    plan.problems.setdefault(entry.path, str(exc))
-                    continue
-                plan.files[rel] = data if rel == entry.path or len(data) <= MAX_SAMPLE_BYTES \
-                    else data[:MAX_SAMPLE_BYTES]
-            done += 1
-            if progress is not None:
-                progress(done, total)
     return plan
+
+
+def read_shown(catalog: Catalog, entries: Iterable[Entry]) -> Shown:
+    """The files the pages of ``entries`` show, read from ``catalog`` (which checks each
+    against its digest). A file that cannot be read (missing, digest mismatch) is a
+    problem of its page, said there and returned in ``problems``; the site is still made."""
+    shown = Shown()
+    for entry in entries:
+        digests = {f.path: f.digest for f in entry.files} | {entry.path: entry.digest}
+        for rel in shown_files(entry):
+            try:
+                data = catalog.read_file(rel, digests[rel])
+            except CatalogError as exc:
+                shown.problems.setdefault(entry.path, str(exc))
+                continue
+            shown.files[rel] = data if rel == entry.path or len(data) <= MAX_SAMPLE_BYTES \
+                else data[:MAX_SAMPLE_BYTES]
+    return shown

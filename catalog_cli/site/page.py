@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from .. import yamlio
@@ -36,6 +37,12 @@ class Options:
     url: str | None = None
     catalog_rel: str | None = None
     bundles: str | None = None
+
+
+#: A row of a page's table or list, for its template: attributes, since Jinja looks an
+#: ``x.y`` up as an attribute first (a dict's key costs it a caught AttributeError, and
+#: rendering a page took 60% longer).
+Row = SimpleNamespace
 
 
 def _text(data: bytes) -> str:
@@ -146,10 +153,10 @@ def context(plan: Plan, shown: Shown, res: Resource, entry: Entry, opts: Options
             if readmes is not None:
                 readmes[readme] = readme_html
 
-    def target(t: Target) -> dict[str, Any]:
+    def target(t: Target) -> Row:
         link = href(t.key[0], t.dependency.name, t.version) if t.key and t.version else None
-        return {"name": t.dependency.name, "kind": t.key[0] if t.key else (t.dependency.kind or ""),
-                "range": t.dependency.range, "version": t.version, "href": link, "note": t.note}
+        return Row(name=t.dependency.name, kind=t.key[0] if t.key else (t.dependency.kind or ""),
+                   range=t.dependency.range, version=t.version, href=link, note=t.note)
 
     graphs: list[Graph] = []
     if dep_graph is not None:
@@ -157,24 +164,25 @@ def context(plan: Plan, shown: Shown, res: Resource, entry: Entry, opts: Options
     if doc is not None and entry.kind == "Pipeline":
         with contextlib.suppress(CatalogError):  # a Pipeline too broken to draw: its page says the rest
             graphs.append(pipeline_graph(doc, entry.path))
+    latest = res.latest
     ctx: dict[str, Any] = {
         "root": root, "entry": entry, "title": entry.display_name or entry.name, "opts": opts,
         "description": (detail.description if detail else "") or entry.description,
-        "params": [{"name": p.name, "type": p.type, "default": _default(p.default) if p.has_default else None,
-                    "description": p.description} for p in (detail.params if detail else ())],
+        "params": [Row(name=p.name, type=p.type, default=_default(p.default) if p.has_default else None,
+                       description=p.description) for p in (detail.params if detail else ())],
         "workspaces": list(detail.workspaces) if detail else [],
         "results": list(detail.results) if detail else [],
         "rules": list(detail.rules if detail else entry.rbac),
         "problems": problems,
         "dependencies": [target(plan.target(d)) for d in entry.dependencies],
-        "needed_by": [{"name": k[1], "kind": k[0], "version": plan.by_key[k].latest.version,
-                       "href": href(k[0], k[1], plan.by_key[k].latest.version)}
+        "needed_by": [Row(name=k[1], kind=k[0], version=plan.by_key[k].latest.version,
+                          href=href(k[0], k[1], plan.by_key[k].latest.version))
                       for k in plan.needed_by.get(res.key, [])],
-        "versions": [{"version": e.version, "href": href(e.kind, e.name, e.version), "deprecated": e.deprecated,
-                      "current": e.version == entry.version, "latest": e is res.latest} for e in res.versions],
+        "versions": [Row(version=e.version, href=href(e.kind, e.name, e.version), deprecated=e.deprecated,
+                         current=e.version == entry.version, latest=e is latest) for e in res.versions],
         "readme": readme_html,
         "samples": samples,
-        "commands": commands(entry, opts),
+        "commands": Row(**commands(entry, opts)),
         "graph_titles": [g.title for g in graphs],
     }
     return ctx, graphs

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ..graph.model import Graph
 from ..graph.render import to_mermaid, to_svgs
 from ..model import Entry
-from .page import Options, context, dependency_graph
+from .page import Options, Row, context, dependency_graph
 from .plan import Plan, Resource, Shown, page_path, read_shown
 
 if TYPE_CHECKING:
@@ -139,7 +139,7 @@ def _pages(task: tuple[Sequence[int], Shown]) -> Made:
         for g in graphs:
             svg = Markup(svgs[at]) if dot else None  # cleaned by graph.svgsafe
             at += 1
-            pictures.append({"title": g.title, "svg": svg, "mermaid": None if dot else to_mermaid(g)})
+            pictures.append(Row(title=g.title, svg=svg, mermaid=None if dot else to_mermaid(g)))
         ctx["readme"] = Markup(ctx["readme"]) if ctx["readme"] is not None else None  # nh3 cleaned it
         with open(out / rel, "w", encoding="utf-8") as f:
             f.write(template.render(ctx, page="version", pictures=pictures))

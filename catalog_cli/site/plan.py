@@ -9,6 +9,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from .. import ranges, versions
@@ -47,7 +48,7 @@ class Resource:
     def key(self) -> Key:
         return (self.kind, self.name)
 
-    @property
+    @cached_property
     def latest(self) -> Entry:
         """The newest stable version, as ``install NAME`` chooses (else the newest)."""
         return next((e for e in self.versions if not versions.parse(e.version).is_prerelease), self.versions[0])

@@ -46,16 +46,32 @@ def clean(svg: str, title: str) -> str:
     return "".join(out)
 
 
+def _attr(name: str, value: str) -> str:
+    """`` name="value"`` when the attribute is allowed and its value harmless, else ``""``."""
+    if name not in ATTRIBUTES or not (_TRANSFORM if name == "transform" else _VALUE).match(value):
+        return ""
+    if name == "class":
+        value = " ".join(c for c in value.split() if c in _CLASSES)
+        if not value:
+            return ""
+    return f' {name}="{html.escape(value, quote=True)}"'
+
+
+#: Attributes already written (most repeat from picture to picture: fill, stroke, fonts),
+#: up to this many.
+_SEEN_MAX = 1 << 14
+_seen: dict[tuple[str, str], str] = {}
+
+
 def _attrs(el: ET.Element) -> str:
     parts = []
-    for name, value in sorted(el.attrib.items()):
-        if name not in ATTRIBUTES or not (_TRANSFORM if name == "transform" else _VALUE).match(value):
-            continue
-        if name == "class":
-            value = " ".join(c for c in value.split() if c in _CLASSES)
-            if not value:
-                continue
-        parts.append(f' {name}="{html.escape(value, quote=True)}"')
+    for item in sorted(el.attrib.items()):
+        piece = _seen.get(item)
+        if piece is None:
+            piece = _attr(*item)
+            if len(_seen) < _SEEN_MAX:
+                _seen[item] = piece
+        parts.append(piece)
     return "".join(parts)
 
 

@@ -9,7 +9,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 from .. import ranges, versions
@@ -33,8 +33,10 @@ def slug(text: str) -> str:
     return text if _SAFE.match(text) and ".." not in text else "x-" + hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+@lru_cache(maxsize=1 << 16)
 def page_path(kind: str, name: str, version: str) -> str:
-    """Where a version's page lives, relative to the site's root."""
+    """Where a version's page lives, relative to the site's root (remembered: every page
+    links its resource's other versions)."""
     return f"r/{slug(kind.lower())}/{slug(name)}/{slug(version)}.html"
 
 

@@ -17,6 +17,7 @@ from ..model import Entry, ResourceDetail
 from ..sources.verify import detail_of
 from .markdown import render as render_markdown
 from .plan import Plan, Resource, Shown, Target, page_path, shown_files
+from .readme_files import Linker
 
 #: How far the picture follows what a resource needs, and how many nodes it draws.
 GRAPH_DEPTH = 4
@@ -128,11 +129,12 @@ def _detail(shown: Shown, entry: Entry) -> tuple[ResourceDetail | None, dict[str
 
 
 def context(plan: Plan, shown: Shown, res: Resource, entry: Entry, opts: Options, dep_graph: Graph | None,
-            readmes: dict[bytes, str] | None = None) -> tuple[dict[str, Any], list[Graph]]:
-    """The template's data for ``entry``'s page, and the graphs it draws (their pictures
-    are made in a batch and added as ``pictures``). ``dep_graph`` is its
-    :func:`dependency_graph`; ``readmes`` remembers READMEs rendered already (versions
-    of a resource often share one)."""
+            readmes: dict[bytes, str] | None = None) -> tuple[dict[str, Any], list[Graph], dict[str, bytes]]:
+    """The template's data for ``entry``'s page, the graphs it draws (their pictures
+    are made in a batch and added as ``pictures``) and the files its README links or
+    shows, to copy beside it (by their path from the page's folder). ``dep_graph`` is
+    its :func:`dependency_graph`; ``readmes`` remembers READMEs rendered already that
+    link nothing beside them (versions of a resource often share one)."""
     here = page_path(entry.kind, entry.name, entry.version)
     root = "../" * here.count("/")  # page paths are r/KIND/NAME/VERSION.html: no "." or ".." in them
 
@@ -145,12 +147,14 @@ def context(plan: Plan, shown: Shown, res: Resource, entry: Entry, opts: Options
     readme = shown.files.get(f"{prefix}README.md")
     samples = [(rel[len(prefix):], _text(shown.files[rel])) for rel in shown_files(entry)
                if rel.startswith(f"{prefix}samples/") and rel in shown.files]
-    readme_html = None
+    readme_html, copies = None, {}
     if readme is not None:
         readme_html = readmes.get(readme) if readmes is not None else None
         if readme_html is None:
-            readme_html = render_markdown(_text(readme))
-            if readmes is not None:
+            linker = Linker(entry, res.versions, shown.linked)
+            readme_html = render_markdown(_text(readme), linker)
+            copies = linker.copies
+            if readmes is not None and not linker.met:
                 readmes[readme] = readme_html
 
     def target(t: Target) -> Row:
@@ -185,4 +189,4 @@ def context(plan: Plan, shown: Shown, res: Resource, entry: Entry, opts: Options
         "commands": Row(**commands(entry, opts)),
         "graph_titles": [g.title for g in graphs],
     }
-    return ctx, graphs
+    return ctx, graphs, copies

@@ -25,6 +25,7 @@ from ..graph.render import to_mermaid, to_svgs
 from ..model import Entry
 from .page import Options, Row, context, dependency_graph
 from .plan import Plan, Resource, Shown, page_path, read_shown
+from .readme_files import candidates, readme_path, site_path
 
 if TYPE_CHECKING:
     from jinja2 import Environment, Template
@@ -71,9 +72,12 @@ def read_manifest(marker: Path) -> dict[str, str]:
     return {str(k): str(v) for k, v in data["pages"].items()}
 
 
-def page_key(plan: Plan, shown: Shown, res: Resource, entry: Entry, shared: list[Any], graph: Graph | None) -> str:
-    """``shared``: what every page's key holds (the options, whether pictures are drawn)."""
-    key = [*shared, entry.to_dict(), [(e.version, e.deprecated) for e in res.versions],
+def page_key(plan: Plan, shown: Shown, res: Resource, entry: Entry, shared: list[Any], graph: Graph | None,
+             linked: list[tuple[str, str | None]]) -> str:
+    """``shared``: what every page's key holds (the options, whether pictures are drawn);
+    ``linked``: the files its README may link or show, with their digests (another
+    version's among them)."""
+    key = [*shared, entry.to_dict(), linked, [(e.version, e.deprecated) for e in res.versions],
            res.latest.version, [repr(plan.target(d)) for d in entry.dependencies],
            [(k, plan.by_key[k].latest.version) for k in plan.needed_by.get(res.key, [])],
            repr(graph), shown.problems.get(entry.path)]
@@ -90,6 +94,25 @@ def _keep(old: Path, new: Path) -> None:
         os.link(old, new)
     except OSError:
         shutil.copyfile(old, new)
+
+
+def _keep_files(old: Path, new: Path, rels: list[str]) -> None:
+    """The copies of files a kept page's README links or shows (``rels``, from its folder)
+    that the earlier site's folder ``old`` holds and the new one ``new`` not yet. Nothing
+    the earlier site holds is followed through a link."""
+    for rel in rels:
+        source, into = old / rel, new / rel
+        if source.is_file() and not source.is_symlink() and not into.exists():
+            into.parent.mkdir(parents=True, exist_ok=True)
+            _keep(source, into)
+
+
+def _write_copies(folder: Path, copies: dict[str, bytes]) -> None:
+    """The files a page's README links or shows, beside it (paths checked by readme_files)."""
+    for rel, data in copies.items():
+        path = folder / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
 
 
 @dataclass
@@ -114,8 +137,10 @@ def _pages(task: tuple[Sequence[int], Shown]) -> Made:
     made: list[tuple[str, dict[str, Any], list[Graph]]] = []
     readmes: dict[bytes, str] = {}
     folders: set[str] = set()
+    kept_files: list[tuple[str, list[str]]] = []  # kept pages' folders, and the copies their READMEs may need
     for i in indexes:
         res = plan.resources[i]
+        named = {f.path: f.digest for e in res.versions for f in e.files}
         for entry in res.versions:
             rel = page_path(entry.kind, entry.name, entry.version)
             folder = rel.rpartition("/")[0]
@@ -123,13 +148,20 @@ def _pages(task: tuple[Sequence[int], Shown]) -> Made:
                 (out / folder).mkdir(parents=True, exist_ok=True)
                 folders.add(folder)
             graph = dependency_graph(plan, res, entry)
-            key = result.keys[rel] = page_key(plan, shown, res, entry, shared, graph)
+            readme = shown.files.get(readme_path(entry))
+            linked = candidates(readme.decode("utf-8", errors="replace"), entry) if readme is not None else []
+            key = result.keys[rel] = page_key(plan, shown, res, entry, shared, graph,
+                                              [(p, named.get(p)) for p in linked])
             if old.get(rel) == key and (old_site / rel).is_file():
                 _keep(old_site / rel, out / rel)
                 result.kept += 1
+                kept_files.append((folder, [site_path(p, entry) for p in linked]))
                 continue
-            ctx, graphs = context(plan, shown, res, entry, opts, graph, readmes)
+            ctx, graphs, copies = context(plan, shown, res, entry, opts, graph, readmes)
+            _write_copies(out / folder, copies)
             made.append((rel, ctx, graphs))
+    for folder, rels in kept_files:
+        _keep_files(old_site / folder, out / folder, rels)
     every = [g for _, _, graphs in made for g in graphs]
     svgs = to_svgs(every, dot) if dot else []
     result.pictures = len(every)

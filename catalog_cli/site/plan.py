@@ -110,11 +110,13 @@ class Plan:
 
 @dataclass
 class Shown:
-    """The bytes of the files some pages show, each digest-checked as it was read, and
-    for each entry whose files could not all be read, why (the first reason)."""
+    """The bytes of the files some pages show, each digest-checked as it was read (the
+    files their READMEs link whole in ``linked``), and for each entry whose files could
+    not all be read, why (the first reason)."""
 
     files: dict[str, bytes] = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)  # entry path -> why
+    linked: dict[str, bytes] = field(default_factory=dict)
 
 
 def shown_files(entry: Entry) -> list[str]:
@@ -146,15 +148,33 @@ def read_shown(catalog: Catalog, entries: Iterable[Entry]) -> Shown:
     """The files the pages of ``entries`` show, read from ``catalog`` (which checks each
     against its digest). A file that cannot be read (missing, digest mismatch) is a
     problem of its page, said there and returned in ``problems``; the site is still made."""
+    entries = list(entries)
     shown = Shown()
+    # Every file of the versions at hand, for the READMEs' links (a resource's versions
+    # are read together: a README may link another version's files).
+    named = {f.path: f.digest for e in entries for f in e.files} | {e.path: e.digest for e in entries}
     for entry in entries:
-        digests = {f.path: f.digest for f in entry.files} | {entry.path: entry.digest}
         for rel in shown_files(entry):
             try:
-                data = catalog.read_file(rel, digests[rel])
+                data = catalog.read_file(rel, named[rel])
             except CatalogError as exc:
                 shown.problems.setdefault(entry.path, str(exc))
                 continue
+            if rel.endswith("/README.md") or rel == "README.md":
+                _read_linked(catalog, entry, data, named, shown)
             shown.files[rel] = data if rel == entry.path or len(data) <= MAX_SAMPLE_BYTES \
                 else data[:MAX_SAMPLE_BYTES]
     return shown
+
+
+def _read_linked(catalog: Catalog, entry: Entry, readme: bytes, named: dict[str, str], shown: Shown) -> None:
+    """The files ``readme`` may link or show from its resource's folder, when the index names them."""
+    from .readme_files import candidates
+
+    for rel in candidates(readme.decode("utf-8", errors="replace"), entry):
+        if rel in shown.linked or rel not in named:
+            continue
+        try:
+            shown.linked[rel] = catalog.read_file(rel, named[rel])
+        except CatalogError as exc:
+            shown.problems.setdefault(entry.path, str(exc))

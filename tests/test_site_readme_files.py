@@ -247,3 +247,37 @@ def test_a_rebuild_keeps_the_copies_and_updates_a_changed_one(tmp_path: Path) ->
     third, _ = site_of(catalog, tmp_path)
     assert (third / "r/task/t/files/0.2/arch.png").read_bytes() == PNG + b" v2"
     assert (third / "r/task/t/files/0.1/arch.png").read_bytes() == PNG
+
+
+def test_a_rebuild_follows_no_link_planted_in_the_earlier_site(tmp_path: Path) -> None:
+    """Someone who can write the published site swaps its copies' folder for a link to
+    elsewhere: the next build, keeping the pages, copies nothing from there."""
+    catalog = make(tmp_path, "# t\n\n[run](samples/run.yaml)\n")
+    site, _ = site_of(catalog, tmp_path)
+    elsewhere = tmp_path / "elsewhere" / "0.2" / "samples"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "run.yaml").write_text("planted\n")
+    import shutil
+
+    shutil.rmtree(site / "r/task/t/files")
+    (site / "r/task/t/files").symlink_to(tmp_path / "elsewhere")
+    again, err = site_of(catalog, tmp_path)
+    assert "3 of them kept" in err
+    assert not (again / "r/task/t/files/0.2/samples/run.yaml").exists()
+    assert not any(b"planted" in data for data in site_files(again).values())
+
+
+def test_a_rebuild_keeps_no_page_reached_through_a_link_in_the_earlier_site(tmp_path: Path) -> None:
+    catalog = make(tmp_path, "# t\n")
+    site, _ = site_of(catalog, tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "0.2.html").write_text("<script>planted</script>")
+    (elsewhere / "0.1.html").write_text("<script>planted</script>")
+    import shutil
+
+    shutil.rmtree(site / "r/task/t")
+    (site / "r/task/t").symlink_to(elsewhere)
+    again, err = site_of(catalog, tmp_path)
+    assert "1 of them kept" in err  # u's page; t's two are made anew
+    assert not any(b"planted" in data for data in site_files(again).values())

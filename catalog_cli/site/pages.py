@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -96,13 +97,36 @@ def _keep(old: Path, new: Path) -> None:
         shutil.copyfile(old, new)
 
 
-def _keep_files(old: Path, new: Path, rels: list[str]) -> None:
-    """The copies of files a kept page's README links or shows (``rels``, from its folder)
-    that the earlier site's folder ``old`` holds and the new one ``new`` not yet. Nothing
-    the earlier site holds is followed through a link."""
+@dataclass
+class Earlier:
+    """The files of the earlier site, none reached through a link: someone who can write
+    the published site must not make the next one take a file from elsewhere. Each
+    folder is resolved once."""
+
+    site: Path
+    _folders: dict[str, bool] = field(default_factory=dict)
+
+    def file(self, rel: str) -> Path | None:
+        """``rel`` in the earlier site, when it is a regular file reached through no link."""
+        folder = rel.rpartition("/")[0]
+        plain = self._folders.get(folder)
+        if plain is None:
+            top = self.site.resolve()
+            plain = self._folders[folder] = (self.site / folder).resolve() == (top / folder if folder else top)
+        source = self.site / rel
+        try:
+            mode = source.lstat().st_mode
+        except OSError:
+            return None
+        return source if plain and stat.S_ISREG(mode) else None
+
+
+def _keep_files(earlier: Earlier, folder: str, out: Path, rels: list[str]) -> None:
+    """The copies of files a kept page's README links or shows (``rels``, from its folder
+    ``folder``) that the earlier site holds and the new one (``out``) not yet."""
     for rel in rels:
-        source, into = old / rel, new / rel
-        if source.is_file() and not source.is_symlink() and not into.exists():
+        source, into = earlier.file(f"{folder}/{rel}"), out / folder / rel
+        if source is not None and not into.exists():
             into.parent.mkdir(parents=True, exist_ok=True)
             _keep(source, into)
 
@@ -137,6 +161,7 @@ def _pages(task: tuple[Sequence[int], Shown]) -> Made:
     made: list[tuple[str, dict[str, Any], list[Graph]]] = []
     readmes: dict[bytes, str] = {}
     folders: set[str] = set()
+    earlier = Earlier(old_site)
     kept_files: list[tuple[str, list[str]]] = []  # kept pages' folders, and the copies their READMEs may need
     for i in indexes:
         res = plan.resources[i]
@@ -152,8 +177,9 @@ def _pages(task: tuple[Sequence[int], Shown]) -> Made:
             linked = candidates(readme.decode("utf-8", errors="replace"), entry) if readme is not None else []
             key = result.keys[rel] = page_key(plan, shown, res, entry, shared, graph,
                                               [(p, named.get(p)) for p in linked])
-            if old.get(rel) == key and (old_site / rel).is_file():
-                _keep(old_site / rel, out / rel)
+            kept = earlier.file(rel) if old.get(rel) == key else None
+            if kept is not None:
+                _keep(kept, out / rel)
                 result.kept += 1
                 kept_files.append((folder, [site_path(p, entry) for p in linked]))
                 continue
@@ -161,7 +187,7 @@ def _pages(task: tuple[Sequence[int], Shown]) -> Made:
             _write_copies(out / folder, copies)
             made.append((rel, ctx, graphs))
     for folder, rels in kept_files:
-        _keep_files(old_site / folder, out / folder, rels)
+        _keep_files(earlier, folder, out, rels)
     every = [g for _, _, graphs in made for g in graphs]
     svgs = to_svgs(every, dot) if dot else []
     result.pictures = len(every)

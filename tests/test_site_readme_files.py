@@ -40,7 +40,10 @@ SECRET = b"\x89PNG\r\n\x1a\nSECRET-OUTSIDE-THE-CATALOG"
 def make(tmp_path: Path, readme: str, extra: dict[str, bytes] | None = None,
          links: dict[str, Path] | None = None) -> Path:
     """A catalog of task t (0.1 and 0.2, each with ``readme`` and ``extra`` files and
-    ``links`` as symlinks beside it) and task u, indexed."""
+    ``links`` as symlinks beside it) and task u, indexed. `catalog index` refuses a link
+    out of the catalog, so the links are made after it ran, each in place of a file of
+    the bytes it leads to (the index names them, with their digests, as a hostile
+    index would)."""
     folder = tmp_path / "catalog"
     for v in ("0.1", "0.2"):
         base = folder / "task" / "t" / v
@@ -52,11 +55,15 @@ def make(tmp_path: Path, readme: str, extra: dict[str, bytes] | None = None,
             (base / rel).parent.mkdir(parents=True, exist_ok=True)
             (base / rel).write_bytes(data)
         for rel, to in (links or {}).items():
-            (base / rel).symlink_to(to)
+            (base / rel).write_bytes(to.read_bytes())
     (folder / "task" / "u" / "0.1").mkdir(parents=True)
     (folder / "task" / "u" / "0.1" / "u.yaml").write_text(OTHER.format(v="0.1"))
     r = run_cli("index", str(folder))
     assert r.code == 0, r.err
+    for v in ("0.1", "0.2"):
+        for rel, to in (links or {}).items():
+            (folder / "task" / "t" / v / rel).unlink()
+            (folder / "task" / "t" / v / rel).symlink_to(to)
     return folder
 
 

@@ -7,7 +7,6 @@ index.yaml), an HTTP repo and an OCI bundle are IndexCatalogs with different
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import json
 import os
@@ -17,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .. import fsutil
 from ..errors import InputError, NotFound, SignatureError
 from ..model import KIND_ORDER, Entry
 from ..settings import Settings
@@ -90,39 +90,15 @@ class LocalFiles:
             raise InputError("is a folder, not a file", rel)
         path = os.path.join(self._folder(folder, rel), name)
         try:
-            # A symlink is not followed here (a folder checked before may have gained one):
-            # it is resolved and checked as a folder is.
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+            # A symlink is not followed blindly (a folder checked before may have gained
+            # one): it is resolved and checked as a folder is.
+            fd = fsutil.open_inside(self._root, path, rel)
         except FileNotFoundError:
             raise NotFound("file named by the index is missing", path) from None
-        except OSError as exc:
-            if exc.errno != errno.ELOOP:
-                raise InputError(f"cannot read: {exc.strerror}", rel) from None
-            real = Path(path).resolve()
-            if self._root not in real.parents:
-                raise InputError("path leaves the catalog", rel) from None
-            try:
-                fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-            except OSError as again:
-                raise InputError(f"cannot read: {again.strerror}", rel) from None
         try:
-            return _read_regular(fd, rel)
+            return fsutil.read_fd(fd)
         finally:
             os.close(fd)
-
-
-def _read_regular(fd: int, rel: str) -> bytes:
-    """The bytes of the open file ``fd``: a regular file (not a folder, a pipe, a device)."""
-    st = os.fstat(fd)
-    if not stat.S_ISREG(st.st_mode):
-        raise InputError("not a regular file", rel)
-    data = os.read(fd, st.st_size + 1)  # fewer bytes than asked: the end of the file
-    if len(data) <= st.st_size:
-        return data
-    chunks = [data]
-    while chunks[-1]:  # it grew since fstat: read on to its end
-        chunks.append(os.read(fd, 1 << 20))
-    return b"".join(chunks)
 
 
 @dataclass

@@ -105,3 +105,71 @@ def test_a_fifo_is_not_read(tree: tuple[Path, Path]) -> None:
     os.mkfifo(root / "task" / "t" / "0.1" / "pipe.yaml")
     with pytest.raises(CatalogError, match="not a regular file"):
         LocalFiles(root).read("task/t/0.1/pipe.yaml")
+
+
+# -- `catalog index` reads the same way: what it publishes comes from inside the folder --
+TASK = """apiVersion: tekton.dev/v1
+kind: Task
+metadata:
+  name: t
+  labels: {app.kubernetes.io/version: "0.1"}
+spec:
+  description: %s
+  steps: [{name: s, image: busybox:1.36, script: "true"}]
+"""
+
+
+@pytest.mark.parametrize("linked", ["t.yaml", "README.md"])
+def test_index_publishes_nothing_from_outside_the_catalog(tmp_path: Path, linked: str) -> None:
+    """A contributor commits a link to a file outside the catalog (the platform team's
+    home, a CI secret): `catalog index` would copy its description into the published
+    index, and its digest. A resource file that is such a link is skipped with a warning
+    naming it (as any unreadable one); any other file stops the index with one line."""
+    from catalog_cli import index
+
+    root = tmp_path / "catalog"
+    folder = root / "task" / "t" / "0.1"
+    folder.mkdir(parents=True)
+    (folder / "t.yaml").write_text(TASK % "a task")
+    outside = tmp_path / "home"
+    outside.mkdir()
+    (outside / linked).write_text(TASK % "SECRET from outside" if linked == "t.yaml" else "SECRET\n")
+    (folder / linked).unlink(missing_ok=True)
+    (folder / linked).symlink_to(outside / linked)
+    if linked == "t.yaml":
+        _, built = index.write(root)
+        assert built.entries == {}
+        assert any("leaves the catalog" in str(w) and linked in str(w) for w in built.warnings)
+        assert "SECRET" not in (root / "index.yaml").read_text()
+        return
+    with pytest.raises(CatalogError) as err:
+        index.write(root)
+    assert "leaves the catalog" in str(err.value) and linked in str(err.value)
+    assert "\n" not in str(err.value)
+    assert not (root / "index.yaml").exists()
+
+
+def test_index_reads_a_link_inside_the_catalog(tmp_path: Path) -> None:
+    from catalog_cli import index
+
+    root = tmp_path / "catalog"
+    folder = root / "task" / "t" / "0.1"
+    folder.mkdir(parents=True)
+    (folder / "t.yaml").write_text(TASK % "a task")
+    (root / "shared.md").write_text("shared readme\n")
+    (folder / "README.md").symlink_to(root / "shared.md")
+    _, built = index.write(root)
+    assert [e.description for e in built.entries["t"]] == ["a task"]
+
+
+def test_index_does_not_block_on_a_fifo(tmp_path: Path) -> None:
+    """A named pipe is not a file: left out (reading it would wait for ever)."""
+    from catalog_cli import index
+
+    root = tmp_path / "catalog"
+    folder = root / "task" / "t" / "0.1"
+    folder.mkdir(parents=True)
+    (folder / "t.yaml").write_text(TASK % "a task")
+    os.mkfifo(folder / "README.md")
+    _, built = index.write(root)
+    assert [f.path for e in built.entries["t"] for f in e.files] == ["task/t/0.1/t.yaml"]

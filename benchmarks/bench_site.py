@@ -7,7 +7,12 @@ A first build makes every page, a later one keeps the pages whose inputs did not
 Baseline, in the same run: reading and parsing (PyYAML's C loader) every resource file
 of the catalog, the least any generator that shows a resource's parameters must do.
 
-Run: python benchmarks/bench_site.py [--runs N] [--names 1500] [--per-name 10] [--keep DIR]
+Run: python benchmarks/bench_site.py [--runs N] [--names 1500] [--per-name 10] [--keep DIR] [--sites DIR]
+
+``--sites`` puts the sites somewhere else than the temporary folder: on a tmpfs
+(/dev/shm) the figures leave out what the file system costs to create 15,000 files
+(on an ext4 without a journal, soon after many files were deleted, the kernel's
+search for free inodes took a quarter of the CPU time here).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import CORPUS, ROOT, catalog_cmd, measure, report
+from common import CORPUS, ROOT, catalog_cmd, load_average, measure, report
 
 sys.path.insert(0, str(ROOT))
 
@@ -168,9 +173,12 @@ def main() -> None:
     ap.add_argument("--names", type=int, default=1500)
     ap.add_argument("--per-name", type=int, default=10)
     ap.add_argument("--keep", type=Path, help="make the generated catalog here, and reuse it next time")
+    ap.add_argument("--sites", type=Path, help="write the sites here (default: the temporary folder)")
     args = ap.parse_args()
 
+    print(f"start: {load_average()}")
     work = Path(tempfile.mkdtemp(prefix="bench-site-"))
+    sites = Path(tempfile.mkdtemp(prefix="bench-site-", dir=args.sites)) if args.sites else work
     big = args.keep or work / "big"
     if not (big / "index.yaml").exists():
         print(f"generating {args.names * args.per_name:,} versions in {big} ...", flush=True)
@@ -187,8 +195,8 @@ def main() -> None:
     baseline = measure("parse every resource file, 15,000 versions (baseline)",
                        [sys.executable, "-c", parse, str(big)], args.runs)
     cores = len(os.sched_getaffinity(0))
-    tekton_site = [*cat, "-q", "site", str(tekton), "--out", str(work / "tekton-site")]
-    big_site = [*cat, "-q", "site", str(big), "--out", str(work / "big-site")]
+    tekton_site = [*cat, "-q", "site", str(tekton), "--out", str(sites / "tekton-site")]
+    big_site = [*cat, "-q", "site", str(big), "--out", str(sites / "big-site")]
     # A first build makes every page; a later one keeps those whose inputs did not change.
     results = [
         measure("parse every resource file, tektoncd (300 versions)",
@@ -196,19 +204,21 @@ def main() -> None:
         measure("catalog site, tektoncd (300 versions), first", tekton_site, 1, env),
         measure("catalog site, tektoncd, again (nothing changed)", tekton_site, args.runs, env),
         measure("catalog site, 15,000 versions, first, 1 process",
-                [*cat, "-q", "site", str(big), "--out", str(work / "big-site-1"), "--jobs", "1"], 1, env),
+                [*cat, "-q", "site", str(big), "--out", str(sites / "big-site-1"), "--jobs", "1"], 1, env),
         measure(f"catalog site, 15,000 versions, first, {cores} processes", big_site, 1, env),
         measure("catalog site, 15,000 versions, again (nothing changed)", big_site, args.runs, env),
     ]
     report(baseline, results)
-    for label, site in (("tektoncd", work / "tekton-site"), ("15,000 versions", work / "big-site")):
+    for label, site in (("tektoncd", sites / "tekton-site"), ("15,000 versions", sites / "big-site")):
         pages = sum(1 for _ in site.rglob("*.html"))
         print(f"{label}: {pages:,} pages, site {size_of(site) / 2**20:.1f} MiB, "
               f"search index {(site / 'search-index.js').stat().st_size / 1024:.0f} KiB")
     if shutil.which("chromium"):
-        times = search_times(work / "big-site", ["build image", "deploy", "", "zzz", "git clone 12"])
+        times = search_times(sites / "big-site", ["build image", "deploy", "", "zzz", "git clone 12"])
         print("search in Chromium, 15,000 versions (median ms of 7):", json.dumps(times))
+    print(f"end: {load_average()}")
     shutil.rmtree(work, ignore_errors=True)
+    shutil.rmtree(sites, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -23,13 +23,14 @@ a cache folder never redirects a write.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
-from .errors import UnsafePath, Unwritable
+from .errors import InputError, UnsafePath, Unwritable
 
 __all__ = ["UnsafePath", "Unwritable", "atomic_write", "create_new", "inside", "private_dir", "read_private",
            "replacing"]
@@ -166,3 +167,41 @@ def inside(root: Path, rel: str) -> Path:
         if stat.S_ISLNK(st.st_mode):
             raise UnsafePath("is a symbolic link: refusing to read, write or delete through it", str(at))
     return root.joinpath(*parts)
+
+
+def open_inside(root: Path, path: str, rel: str) -> int:
+    """``path`` (a file under the resolved folder ``root``) opened for reading, refused
+    unless it is a regular file inside ``root``: a link is followed only when where it
+    leads stays inside. ``rel`` names the file in errors. The caller closes the fd."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        if exc.errno != errno.ELOOP:
+            raise InputError(f"cannot read: {exc.strerror}", rel) from None
+        real = Path(path).resolve()
+        if root not in real.parents:
+            raise InputError("path leaves the catalog (a link to a file outside it)", rel) from None
+        try:
+            fd = os.open(real, flags)
+        except OSError as again:
+            raise InputError(f"cannot read: {again.strerror}", rel) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise InputError("not a regular file", rel)
+    return fd
+
+
+def read_fd(fd: int) -> bytes:
+    """Every byte of the regular file open as ``fd``, to its end."""
+    size = os.fstat(fd).st_size
+    data = os.read(fd, size + 1)  # fewer bytes than asked: the end of the file
+    if len(data) <= size:
+        return data
+    chunks = [data]
+    while chunks[-1]:  # it grew since fstat: read on to its end
+        chunks.append(os.read(fd, 1 << 20))
+    return b"".join(chunks)
+

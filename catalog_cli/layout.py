@@ -17,12 +17,13 @@ layout is ever listed as empty without a word.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from . import versions
+from . import fsutil, versions
 
 #: Kind folder -> Tekton kind: the singular of tektoncd/catalog and TEP-0115, and the
 #: plural of openshift-pipelines' catalog.
@@ -70,9 +71,14 @@ def join(*parts: str) -> str:
 
 @dataclass(frozen=True)
 class DiskTree:
-    """A folder on disk as a :class:`Tree`."""
+    """A folder on disk as a :class:`Tree`. Files are read only from inside ``top``: a
+    link to a file elsewhere is refused (an index must publish nothing from outside)."""
 
     top: Path
+    _root: Path = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_root", self.top.resolve())
 
     def _dir(self, rel: str) -> Path:
         return self.top / rel if rel else self.top
@@ -98,12 +104,19 @@ class DiskTree:
                 out.append(join(rel, *parts))
         return sorted(out)
 
+    def _open(self, rel: str) -> int:
+        return fsutil.open_inside(self._root, str(self._dir(rel)), str(self._dir(rel)))
+
     def read(self, rel: str) -> bytes:
-        return self._dir(rel).read_bytes()
+        fd = self._open(rel)
+        try:
+            return fsutil.read_fd(fd)
+        finally:
+            os.close(fd)
 
     def digest(self, rel: str) -> str:
         h = hashlib.sha256()
-        with self._dir(rel).open("rb") as f:
+        with os.fdopen(self._open(rel), "rb") as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 h.update(chunk)
         return f"sha256:{h.hexdigest()}"

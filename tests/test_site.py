@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from catalog_cli.model import Entry, FileDigest
+from catalog_cli.model import Dependency, Entry, FileDigest
 from catalog_cli.site.build import MARKER, build
 from catalog_cli.site.page import Options
 from catalog_cli.sources.memory import MemoryCatalog
@@ -214,3 +214,51 @@ def test_a_readme_table_scrolls_in_a_region_the_keyboard_reaches() -> None:
     assert html.count('<div class="scroll" role="region" aria-label="table" tabindex="0"><table>') == 1
     assert html.count("</table></div>") == 1
     assert "onclick" not in html and "raw</td>" not in html  # raw HTML still never passes
+
+
+def test_filters_come_in_one_order_whatever_the_hash_seed() -> None:
+    """Categories equal but for case were listed in the order of a set (it changed from
+    run to run, and so did the home page's bytes)."""
+    from catalog_cli.site.build import _filters
+    from catalog_cli.site.plan import Plan, Resource
+
+    resources = [Resource("Task", f"t{i}", (Entry(f"t{i}", "Task", "0.1.0", f"task/t{i}/0.1/t{i}.yaml",
+                                                  digest(b""), categories=(c,)),))
+                 for i, c in enumerate(["cloud", "Cloud", "cLoud", "CLOUD", "Build"])]
+    plan = Plan(resources, {r.key: r for r in resources}, {})
+    assert _filters(plan)["categories"] == ["Build", "CLOUD", "Cloud", "cLoud", "cloud"]
+
+
+def test_worker_processes_make_the_same_site_as_one_and_say_what_could_not_be_read(tmp_path: Path) -> None:
+    """Pages made in two workers (each batch's files read here and handed over) are the
+    pages one process makes, byte for byte; a file that does not match its digest is
+    said on its page and in the report whichever process made it."""
+    from catalog_cli.site.pages import PARALLEL_FROM
+
+    entries, files = [], {}
+    for i in range(PARALLEL_FROM // 4 + 1):
+        for v in range(4):
+            base, needs = f"task/t{i}/0.{v}", f"task/t{i - 1} ^0.1.0" if i and v == 3 else ""
+            doc = (f"apiVersion: tekton.dev/v1\nkind: Task\nmetadata:\n  name: t{i}\n"
+                   f"  annotations:\n    catalog.dev/dependencies: '{needs}'\n"
+                   f"spec:\n  description: >-\n    task {i}\n  params:\n    - name: p\n      default: '{v}'\n"
+                   f"  steps: []\n").encode()
+            files[f"{base}/t{i}.yaml"] = doc
+            files[f"{base}/README.md"] = f"# t{i}\n\nversion {v}, [docs](https://example.com)\n".encode()
+            deps = (Dependency(f"t{i - 1}", "^0.1.0", "Task"),) if needs else ()
+            entries.append(Entry(f"t{i}", "Task", f"0.{v}.0", f"{base}/t{i}.yaml", digest(doc), dependencies=deps,
+                                 files=(FileDigest(f"{base}/README.md", digest(files[f"{base}/README.md"])),)))
+    indexed = digest(files["task/t7/0.2/README.md"])
+    files["task/t7/0.2/README.md"] = b"# changed behind the index's back\n"
+    sites = {}
+    for jobs in (1, 2):
+        report = build(MemoryCatalog(entries, files, name="team"), tmp_path / f"site{jobs}", Options("t", "team"),
+                       dot=None, jobs=jobs)
+        assert report.pages == len(entries)
+        assert report.problems == [f"task/t7/0.2/t7.yaml: task/t7/0.2/README.md: digest "
+                                   f"{digest(files['task/t7/0.2/README.md'])} does not match the index ({indexed})"]
+        sites[jobs] = {p.relative_to(tmp_path / f"site{jobs}").as_posix(): p.read_bytes()
+                       for p in (tmp_path / f"site{jobs}").rglob("*") if p.is_file() and p.name != MARKER}
+    assert sites[1] == sites[2]
+    assert b"does not match the index" in sites[2]["r/task/t7/0.2.0.html"]
+    assert b'<a href="../../../r/task/t0/0.1.0.html">t0 0.1.0</a>' in sites[2]["r/task/t1/0.3.0.html"]

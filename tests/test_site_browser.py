@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shlex
 import shutil
+import struct
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
+import zlib
 
 import pytest
 
@@ -27,6 +29,7 @@ from catalog_cli.site.page import Options
 from .conftest import BUILTIN, TEKTON_CATALOG, run_cli
 from .httpserve import serve
 from .test_site_hostile import hostile_catalog
+from .test_site_readme_files import SVG_ATTACK
 
 MISSING = "Chromium is not installed: apt-get install chromium (scripts/test.sh installs it)"
 
@@ -53,6 +56,13 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     root = tmp_path_factory.mktemp("www")
     team = root / "team"
     shutil.copytree(BUILTIN / "task" / "kaniko", team / "task" / "kaniko")
+    version = team / "task" / "kaniko" / "0.2"
+    (version / "docs").mkdir()
+    (version / "docs" / "flow.png").write_bytes(tiny_png())
+    (version / "docs" / "flow.svg").write_bytes(SVG_ATTACK)
+    readme = version / "README.md"
+    readme.write_text(readme.read_text() + "\n![build flow](docs/flow.png) ![flow as SVG](docs/flow.svg)\n\n"
+                      "[the sample](samples/build-target-with-cache.yaml), [the older version](../0.1/)\n")
     assert run_cli("index", str(team)).code == 0
     for args in (("site", str(BUILTIN), "--out", str(root / "builtin")),
                  ("site", str(TEKTON_CATALOG), "--out", str(root / "tektoncd")),
@@ -64,6 +74,16 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     log: list[tuple[str, int]] = []
     with serve(root, log) as url:
         yield {"url": url, "root": root, "log": log}
+
+
+def tiny_png() -> bytes:
+    """A real two-by-two PNG, so that a browser shows it (and says how wide it is)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"\x00" + b"\xff\x00\x00" * 2 + b"\x00" + b"\x00\x00\xff" * 2
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
 @pytest.fixture
@@ -143,7 +163,7 @@ class Links(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         for name, value in attrs:
-            if name in ("href", "src") and value and tag in ("a", "link", "script"):
+            if name in ("href", "src") and value and tag in ("a", "link", "script", "img"):
                 self.found.append(value)
 
 
@@ -156,14 +176,14 @@ def test_no_link_leads_nowhere(served: dict[str, Any], site: str) -> None:
         url = todo.pop()
         try:
             with urllib.request.urlopen(url, timeout=10) as resp:
-                body = resp.read().decode()
+                body = resp.read()
         except urllib.error.HTTPError as exc:
             broken.append(f"{url}: {exc.code}")
             continue
         if not url.endswith(".html"):
-            continue
+            continue  # a file a README links or shows: there, and that is all
         parser = Links()
-        parser.feed(body)
+        parser.feed(body.decode())
         for href in parser.found:
             target = urljoin(url, href).split("#")[0]
             if urlsplit(target).netloc != urlsplit(start).netloc:
@@ -190,6 +210,23 @@ def test_the_site_works_from_file_urls(served: dict[str, Any], page: Any) -> Non
     page.click("#results a.name >> text=kaniko")
     page.wait_for_selector("#params")
     assert page.problems == []
+
+
+def test_readme_pictures_and_files_beside_it_work_over_http_and_from_file_urls(served: dict[str, Any],
+                                                                               page: Any) -> None:
+    at = "team/site/r/task/kaniko/0.2.html"
+    for url in (f"{served['url']}/{at}", (served["root"] / at).as_uri()):
+        page.goto(url)
+        widths = page.evaluate("[...document.querySelectorAll('.readme img')].map(i => i.complete && i.naturalWidth)")
+        assert len(widths) == 2 and all(w and w > 0 for w in widths), (url, widths)
+        links = page.evaluate("[...document.querySelectorAll('.readme a')].map(a => a.href)")
+        assert any(h.endswith("/files/0.2/samples/build-target-with-cache.yaml") for h in links)
+        assert any(h.endswith("/kaniko/0.1.html") for h in links)
+    assert page.problems == []
+    # The SVG opened on its own, in the site's origin: written anew, it runs nothing.
+    page.goto(f"{served['url']}/team/site/r/task/kaniko/files/0.2/docs/flow.svg")
+    assert page.evaluate("window.__pwned") is None
+    assert page.evaluate("document.documentElement.localName") == "svg"
 
 
 def test_hostile_entries_run_no_script(served: dict[str, Any], page: Any) -> None:

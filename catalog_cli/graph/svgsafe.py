@@ -1,10 +1,13 @@
-"""Only harmless SVG out of what Graphviz wrote: its labels are text from catalogs that
-others write, and the result is put inline in web pages.
+"""Only harmless SVG out of what Graphviz wrote, and out of the pictures a catalog's
+READMEs show: labels and pictures come from catalogs that others write, and the
+result is put inline in web pages or served from the site's own address.
 
 ``dot`` escapes text as XML, but an SVG that reaches a page is re-read here anyway
 and written anew from an allow-list: the drawing elements dot makes, their geometry
 and presentation attributes, and text. No script, no ``on*`` attribute, no link, no
-style sheet, no foreign object, no entity survives, whatever the input held.
+style sheet, no foreign object, no entity survives, whatever the input held. A README's
+picture (:func:`picture`) is written anew the same way from a slightly longer list of
+shapes, and refused whole when it declares a DTD or entities, or does not parse.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import xml.etree.ElementTree as ET
 from ..errors import CatalogError
 
 ELEMENTS = frozenset({"svg", "g", "polygon", "polyline", "path", "ellipse", "text"})
-ATTRIBUTES = frozenset({
+ATTRIBUTES: frozenset[str] = frozenset({
     "class", "points", "d", "cx", "cy", "rx", "ry", "x", "y", "width", "height", "viewBox", "transform",
     "font-family", "font-size", "font-weight", "font-style", "text-anchor", "fill", "stroke",
     "stroke-width", "stroke-dasharray",
@@ -26,6 +29,15 @@ ATTRIBUTES = frozenset({
 _VALUE = re.compile(r"^[-#.,0-9A-Za-z \t%_]*$")
 _TRANSFORM = re.compile(r"^(\s*(scale|rotate|translate)\([-0-9., ]*\))*\s*$")
 _CLASSES = frozenset({"graph", "node", "edge", "cluster"})
+
+
+#: A README's picture may also hold these shapes and their attributes.
+PICTURE_ELEMENTS = ELEMENTS | {"rect", "circle", "line", "tspan"}
+PICTURE_ATTRIBUTES = (ATTRIBUTES - {"class"}) | {
+    "x1", "y1", "x2", "y2", "r", "dx", "dy", "opacity", "fill-opacity", "stroke-opacity", "stroke-linecap",
+    "stroke-linejoin", "fill-rule"}
+#: A README's picture larger than this is not shown.
+MAX_PICTURE_BYTES = 1024 * 1024
 
 
 def _local(tag: str) -> str:
@@ -46,16 +58,32 @@ def clean(svg: str, title: str) -> str:
     return "".join(out)
 
 
+def _attr(name: str, value: str, allowed: frozenset[str] = ATTRIBUTES) -> str:
+    """`` name="value"`` when the attribute is allowed and its value harmless, else ``""``."""
+    if name not in allowed or not (_TRANSFORM if name == "transform" else _VALUE).match(value):
+        return ""
+    if name == "class":
+        value = " ".join(c for c in value.split() if c in _CLASSES)
+        if not value:
+            return ""
+    return f' {name}="{html.escape(value, quote=True)}"'
+
+
+#: Attributes already written (most repeat from picture to picture: fill, stroke, fonts),
+#: up to this many.
+_SEEN_MAX = 1 << 14
+_seen: dict[tuple[str, str], str] = {}
+
+
 def _attrs(el: ET.Element) -> str:
     parts = []
-    for name, value in sorted(el.attrib.items()):
-        if name not in ATTRIBUTES or not (_TRANSFORM if name == "transform" else _VALUE).match(value):
-            continue
-        if name == "class":
-            value = " ".join(c for c in value.split() if c in _CLASSES)
-            if not value:
-                continue
-        parts.append(f' {name}="{html.escape(value, quote=True)}"')
+    for item in sorted(el.attrib.items()):
+        piece = _seen.get(item)
+        if piece is None:
+            piece = _attr(*item)
+            if len(_seen) < _SEEN_MAX:
+                _seen[item] = piece
+        parts.append(piece)
     return "".join(parts)
 
 
@@ -72,4 +100,38 @@ def _write(el: ET.Element, out: list[str], top: bool = False, title: str = "") -
         out.append(html.escape(el.text, quote=False))
     for child in el:
         _write(child, out)
+    out.append(f"</{tag}>")
+
+
+def picture(data: bytes) -> bytes | None:
+    """A README's SVG picture written anew from the allow-list, or None when it is too
+    big, declares a DTD or entities (what the XML parser would expand), or does not parse
+    as one SVG: then it is not shown at all."""
+    if len(data) > MAX_PICTURE_BYTES or b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
+        return None
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError:
+        return None
+    if _local(root.tag) != "svg":
+        return None
+    out: list[str] = ['<svg xmlns="http://www.w3.org/2000/svg"']
+    out.append("".join(_attr(k, v, PICTURE_ATTRIBUTES) for k, v in sorted(root.attrib.items())) + ">")
+    for child in root:
+        _write_picture(child, out)
+    out.append("</svg>\n")
+    return "".join(out).encode()
+
+
+def _write_picture(el: ET.Element, out: list[str]) -> None:
+    tag = _local(el.tag)
+    if tag not in PICTURE_ELEMENTS or tag == "svg":
+        return  # a, script, foreignObject, style, image, use, defs...: dropped with their content
+    out.append(f"<{tag}{''.join(_attr(k, v, PICTURE_ATTRIBUTES) for k, v in sorted(el.attrib.items()))}>")
+    if el.text and tag in ("text", "tspan"):
+        out.append(html.escape(el.text, quote=False))
+    for child in el:
+        _write_picture(child, out)
+        if child.tail and tag in ("text", "tspan"):
+            out.append(html.escape(child.tail, quote=False))
     out.append(f"</{tag}>")

@@ -60,7 +60,7 @@ def search_index(plan: Plan) -> str:
 def _filters(plan: Plan) -> dict[str, list[str]]:
     latest = [r.latest for r in plan.resources]
     return {"kinds": sorted({e.kind for e in latest}),
-            "categories": sorted({c for e in latest for c in e.categories}, key=str.lower),
+            "categories": sorted({c for e in latest for c in e.categories}, key=lambda c: (c.lower(), c)),
             "platforms": sorted({p for e in latest for p in e.platforms})}
 
 
@@ -85,10 +85,9 @@ def build(catalog: Catalog, out: Path, opts: Options, *, dot: str | None, jobs: 
     """Write the site of ``catalog`` to ``out``. ``dot`` is Graphviz's (None: pictures as
     Mermaid source); ``jobs`` how many processes make the pages."""
     _target(out)
-    plan = make_plan(catalog, progress)
+    plan = make_plan(catalog)
     counts = {"resources": len(plan.resources), "versions": sum(len(r.versions) for r in plan.resources)}
     report = Report(out, counts["resources"], counts["versions"], graphviz=dot is not None,
-                    problems=[f"{path}: {why}" for path, why in sorted(plan.problems.items())],
                     warnings=list(plan.warnings))
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -109,10 +108,11 @@ def build(catalog: Catalog, out: Path, opts: Options, *, dot: str | None, jobs: 
         (work / "all.html").write_text(env.get_template("all.html").render(
             root="", page="all", groups=_groups(plan)), encoding="utf-8")
         old = read_manifest(out / MARKER)
-        keys, report.pictures, report.reused = write_pages(plan, opts, work, out, old, dot, counts, jobs)
-        report.pages = len(keys)
+        made, problems = write_pages(catalog, plan, opts, work, out, old, dot, counts, jobs, progress)
+        report.pages, report.pictures, report.reused = len(made.keys), made.pictures, made.kept
+        report.problems = [f"{path}: {why}" for path, why in sorted(problems.items())]
         (work / MARKER).write_text(json.dumps({"made by": "catalog site; replaced whole by the next run",
-                                              "fingerprint": fingerprint(), "pages": keys}, sort_keys=True))
+                                              "fingerprint": fingerprint(), "pages": made.keys}, sort_keys=True))
         os.chmod(work, 0o755)  # mkdtemp made it private; a web server must read it
         _swap(work, out)
     except BaseException:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import posixpath
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from .. import yamlio
@@ -16,7 +16,8 @@ from ..graph.pipeline import pipeline_graph
 from ..model import Entry, ResourceDetail
 from ..sources.verify import detail_of
 from .markdown import render as render_markdown
-from .plan import Plan, Resource, Target, page_path, shown_files
+from .plan import Plan, Resource, Shown, Target, page_path, shown_files
+from .readme_files import Linker
 
 #: How far the picture follows what a resource needs, and how many nodes it draws.
 GRAPH_DEPTH = 4
@@ -37,6 +38,12 @@ class Options:
     url: str | None = None
     catalog_rel: str | None = None
     bundles: str | None = None
+
+
+#: A row of a page's table or list, for its template: attributes, since Jinja looks an
+#: ``x.y`` up as an attribute first (a dict's key costs it a caught AttributeError, and
+#: rendering a page took 60% longer).
+Row = SimpleNamespace
 
 
 def _text(data: bytes) -> str:
@@ -101,72 +108,85 @@ def dependency_graph(plan: Plan, res: Resource, entry: Entry) -> Graph | None:
     return Graph(f"Dependencies of {entry.name} {entry.version}", tuple(nodes), tuple(edges), direction="LR")
 
 
-def _detail(plan: Plan, entry: Entry) -> tuple[ResourceDetail | None, dict[str, Any] | None, list[str]]:
+def _detail(shown: Shown, entry: Entry) -> tuple[ResourceDetail | None, dict[str, Any] | None, list[str]]:
     """The checked interface, the document (for a Pipeline's picture) and the problems."""
-    problems = [plan.problems[entry.path]] if entry.path in plan.problems else []
-    if entry.path not in plan.files:
+    problems = [shown.problems[entry.path]] if entry.path in shown.problems else []
+    if entry.path not in shown.files:
         return None, None, problems
 
     def read(rel: str, digest: str | None) -> bytes:
-        if rel not in plan.files:
-            raise CatalogError(plan.problems.get(entry.path, "file not read"), rel)
-        return plan.files[rel]
+        if rel not in shown.files:
+            raise CatalogError(shown.problems.get(entry.path, "file not read"), rel)
+        return shown.files[rel]
 
     try:
         detail = detail_of(read, entry)
         # detail_of parsed it once already; only a Pipeline's picture needs it again
-        doc = yamlio.loads_all(_text(plan.files[entry.path]), entry.path)[0] if entry.kind == "Pipeline" else None
+        doc = yamlio.loads_all(_text(shown.files[entry.path]), entry.path)[0] if entry.kind == "Pipeline" else None
     except CatalogError as exc:
         return None, None, [*problems, str(exc)]
     return detail, doc, [*problems, *detail.mismatches]
 
 
-def context(plan: Plan, res: Resource, entry: Entry, opts: Options) -> tuple[dict[str, Any], list[Graph]]:
-    """The template's data for ``entry``'s page, and the graphs it draws (their pictures
-    are made in a batch and added as ``pictures``)."""
+def context(plan: Plan, shown: Shown, res: Resource, entry: Entry, opts: Options, dep_graph: Graph | None,
+            readmes: dict[bytes, str] | None = None) -> tuple[dict[str, Any], list[Graph], dict[str, bytes]]:
+    """The template's data for ``entry``'s page, the graphs it draws (their pictures
+    are made in a batch and added as ``pictures``) and the files its README links or
+    shows, to copy beside it (by their path from the page's folder). ``dep_graph`` is
+    its :func:`dependency_graph`; ``readmes`` remembers READMEs rendered already that
+    link nothing beside them (versions of a resource often share one)."""
     here = page_path(entry.kind, entry.name, entry.version)
-    root = posixpath.relpath(".", posixpath.dirname(here)) + "/"
+    root = "../" * here.count("/")  # page paths are r/KIND/NAME/VERSION.html: no "." or ".." in them
 
     def href(kind: str, name: str, version: str) -> str:
         return root + page_path(kind, name, version)
 
-    detail, doc, problems = _detail(plan, entry)
+    detail, doc, problems = _detail(shown, entry)
     folder = entry.path.rpartition("/")[0]
     prefix = f"{folder}/" if folder else ""
-    readme = plan.files.get(f"{prefix}README.md")
-    samples = [(rel[len(prefix):], _text(plan.files[rel])) for rel in shown_files(entry)
-               if rel.startswith(f"{prefix}samples/") and rel in plan.files]
+    readme = shown.files.get(f"{prefix}README.md")
+    samples = [(rel[len(prefix):], _text(shown.files[rel])) for rel in shown_files(entry)
+               if rel.startswith(f"{prefix}samples/") and rel in shown.files]
+    readme_html, copies = None, {}
+    if readme is not None:
+        readme_html = readmes.get(readme) if readmes is not None else None
+        if readme_html is None:
+            linker = Linker(entry, res.versions, shown.linked)
+            readme_html = render_markdown(_text(readme), linker)
+            copies = linker.copies
+            if readmes is not None and not linker.met:
+                readmes[readme] = readme_html
 
-    def target(t: Target) -> dict[str, Any]:
+    def target(t: Target) -> Row:
         link = href(t.key[0], t.dependency.name, t.version) if t.key and t.version else None
-        return {"name": t.dependency.name, "kind": t.key[0] if t.key else (t.dependency.kind or ""),
-                "range": t.dependency.range, "version": t.version, "href": link, "note": t.note}
+        return Row(name=t.dependency.name, kind=t.key[0] if t.key else (t.dependency.kind or ""),
+                   range=t.dependency.range, version=t.version, href=link, note=t.note)
 
     graphs: list[Graph] = []
-    dep_graph = dependency_graph(plan, res, entry)
     if dep_graph is not None:
         graphs.append(dep_graph)
     if doc is not None and entry.kind == "Pipeline":
         with contextlib.suppress(CatalogError):  # a Pipeline too broken to draw: its page says the rest
             graphs.append(pipeline_graph(doc, entry.path))
+    latest = res.latest
     ctx: dict[str, Any] = {
         "root": root, "entry": entry, "title": entry.display_name or entry.name, "opts": opts,
         "description": (detail.description if detail else "") or entry.description,
-        "params": [{"name": p.name, "type": p.type, "default": _default(p.default) if p.has_default else None,
-                    "description": p.description} for p in (detail.params if detail else ())],
+        "params": [Row(name=p.name, type=p.type, default=_default(p.default) if p.has_default else None,
+                       description=p.description) for p in (detail.params if detail else ())],
         "workspaces": list(detail.workspaces) if detail else [],
         "results": list(detail.results) if detail else [],
         "rules": list(detail.rules if detail else entry.rbac),
         "problems": problems,
         "dependencies": [target(plan.target(d)) for d in entry.dependencies],
-        "needed_by": [{"name": k[1], "kind": k[0], "version": plan.by_key[k].latest.version,
-                       "href": href(k[0], k[1], plan.by_key[k].latest.version)}
+        "needed_by": [Row(name=k[1], kind=k[0], version=plan.by_key[k].latest.version,
+                          href=href(k[0], k[1], plan.by_key[k].latest.version))
                       for k in plan.needed_by.get(res.key, [])],
-        "versions": [{"version": e.version, "href": href(e.kind, e.name, e.version), "deprecated": e.deprecated,
-                      "current": e.version == entry.version, "latest": e is res.latest} for e in res.versions],
-        "readme": render_markdown(_text(readme)) if readme is not None else None,
+        "versions": [Row(version=e.version, href=href(e.kind, e.name, e.version), deprecated=e.deprecated,
+                         current=e.version == entry.version, latest=e is latest) for e in res.versions],
+        "readme": readme_html,
         "samples": samples,
-        "commands": commands(entry, opts),
+        "commands": Row(**commands(entry, opts)),
         "graph_titles": [g.title for g in graphs],
     }
-    return ctx, graphs
+    return ctx, graphs, copies

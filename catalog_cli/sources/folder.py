@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .. import fsutil
 from ..errors import InputError, NotFound, SignatureError
 from ..model import KIND_ORDER, Entry
 from ..settings import Settings
@@ -49,21 +52,53 @@ class LocalFiles:
 
     base: Path
     _root: Path = field(init=False, repr=False, compare=False)
+    #: Folders already checked (relative path -> resolved path): a site reads tens of
+    #: thousands of files from a few per folder, and resolving every path was most of
+    #: the cost of reading them.
+    _folders: dict[str, str] = field(init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
-        # Resolved once: a site reads tens of thousands of files, each resolved to check it
-        # stays inside, and resolving the base again each time was half of that cost.
         object.__setattr__(self, "_root", self.base.resolve())
 
+    def _folder(self, folder: str, rel: str) -> str:
+        """``folder`` resolved, refused unless it is inside the catalog: from its parent's
+        resolved path and one ``lstat`` of its own name when that is a plain folder."""
+        known = self._folders.get(folder)
+        if known is not None:
+            return known
+        parent, _, name = folder.rpartition("/")
+        path = None
+        if folder and name not in ("", ".", ".."):
+            under = self._folder(parent, rel) if parent else str(self._root)
+            try:
+                if stat.S_ISDIR(os.lstat(os.path.join(under, name)).st_mode):  # not a link
+                    path = os.path.join(under, name)
+            except OSError:
+                pass  # missing: resolved below, and then not found
+        if path is None:
+            resolved = (self._root / folder).resolve()
+            if resolved != self._root and self._root not in resolved.parents:
+                raise InputError("path leaves the catalog", rel)
+            path = str(resolved)
+        self._folders[folder] = path
+        return path
+
     def read(self, rel: str, digest: str | None = None) -> bytes:
-        base = self._root
-        path = (base / rel).resolve()
-        if base not in path.parents:
-            raise InputError("path leaves the catalog", rel)
+        folder, _, name = rel.rpartition("/")
+        if name in ("", ".", ".."):
+            self._folder(rel, rel)  # refused first when it leaves the catalog
+            raise InputError("is a folder, not a file", rel)
+        path = os.path.join(self._folder(folder, rel), name)
         try:
-            return path.read_bytes()
+            # A symlink is not followed blindly (a folder checked before may have gained
+            # one): it is resolved and checked as a folder is.
+            fd = fsutil.open_inside(self._root, path, rel)
         except FileNotFoundError:
-            raise NotFound("file named by the index is missing", str(path)) from None
+            raise NotFound("file named by the index is missing", path) from None
+        try:
+            return fsutil.read_fd(fd)
+        finally:
+            os.close(fd)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import os
 import re
 import resource
@@ -24,6 +25,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -58,28 +61,35 @@ def shape(method: str, path: str) -> str:
     return f"{method} {path}"
 
 
+def counting_cluster(kubeconfig: str) -> tuple[Any, collections.Counter[str]]:
+    """A fresh client (``KubeCluster``) and the count of its requests by :func:`shape`,
+    kept as it sends them (its ``requests`` attribute has the total)."""
+    from catalog_cli.cluster.client import KubeCluster
+
+    cluster = KubeCluster(kubeconfig)
+    seen: collections.Counter[str] = collections.Counter()
+    send = cluster.request
+
+    def counted(method: str, path: str, *args: Any, **kw: Any) -> Any:
+        seen[shape(method, path)] += 1
+        return send(method, path, *args, **kw)
+
+    cluster.request = counted
+    return cluster, seen
+
+
 def count(kubeconfig: str, namespaces: list[str]) -> tuple[int, int, int, collections.Counter[str],
                                                               collections.Counter[str]]:
     """Install twice in-process, counting requests: (objects written, first, again, by shape...)."""
     from catalog_cli.actions.common import Options
     from catalog_cli.actions.install import install as run_install
-    from catalog_cli.cluster.client import KubeCluster
     from catalog_cli.sources import open_catalog
 
     shapes: list[collections.Counter[str]] = []
     totals, written = [], 0
     for _ in range(2):
         # A fresh client each time, as each CLI run has: nothing is remembered between runs.
-        cluster = KubeCluster(kubeconfig)
-        seen: collections.Counter[str] = collections.Counter()
-        send = cluster.request
-
-        def counted(method: str, path: str, *args: Any, _send: Any = send, _seen: Any = seen,
-                    **kw: Any) -> Any:
-            _seen[shape(method, path)] += 1
-            return _send(method, path, *args, **kw)
-
-        cluster.request = counted  # type: ignore[method-assign]
+        cluster, seen = counting_cluster(kubeconfig)
         report = run_install(open_catalog(None), cluster, TASKS, Options(tuple(namespaces)))
         written = written or sum(1 for c in report.changes if c.action != "unchanged")
         totals.append(cluster.requests)
@@ -87,53 +97,103 @@ def count(kubeconfig: str, namespaces: list[str]) -> tuple[int, int, int, collec
     return written, totals[0], totals[1], shapes[0], shapes[1]
 
 
-def one_round(n: int, kubectl_first: bool, counted: bool) -> dict[str, Any]:
-    work = Path(tempfile.mkdtemp(prefix="bench-install-"))
+@dataclass
+class Server:
+    """A fresh local API server: its folder, admin kubeconfig, the environment to run
+    commands in (temporary XDG folders), and the process ids of kube-apiserver and etcd
+    (what both tools make work; the controller manager's share, a token for each new
+    ServiceAccount when it is built, is the same for both)."""
+
+    work: Path
+    kubeconfig: str
+    env: dict[str, str]
+    pids: list[str]
+
+    def cpu(self) -> float:
+        """CPU seconds kube-apiserver and etcd have used so far."""
+        return cpu_of(self.pids)
+
+    def peak_mib(self) -> dict[str, float]:
+        """Peak resident memory of kube-apiserver and etcd so far (VmHWM), MiB."""
+        names = {line.split()[1]: line.split()[0] for line in (self.work / "kube" / "pids").read_text().splitlines()}
+        out = {}
+        for pid in self.pids:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    out[names[pid]] = int(line.split()[1]) / 1024
+        return out
+
+
+@contextlib.contextmanager
+def local_server(prefix: str = "bench-install-") -> Iterator[Server]:
+    """Start scripts/localkube.sh in a temporary folder; stop it and remove the folder after."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
     script = ROOT / "scripts" / "localkube.sh"
-    subprocess.run(["bash", str(script), "start", str(work / "kube")], check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
     try:
+        subprocess.run(["bash", str(script), "start", str(work / "kube")], check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
         kubeconfig = str(work / "kube" / "admin.kubeconfig")
         env = {**os.environ, "KUBECONFIG": kubeconfig, "XDG_CACHE_HOME": str(work / "cache"),
-               "XDG_STATE_HOME": str(work / "state")}
+               "XDG_STATE_HOME": str(work / "state"), "XDG_CONFIG_HOME": str(work / "config")}
+        pids = [line.split()[1] for line in (work / "kube" / "pids").read_text().splitlines()
+                if line.split()[0] in ("kube-apiserver", "etcd")]
+        yield Server(work, kubeconfig, env, pids)
+    finally:
+        subprocess.run(["bash", str(script), "stop", str(work / "kube")], check=False, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def create_namespaces(server: Server, names: list[str]) -> None:
+    ns_yaml = "".join(f"---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n" for ns in names)
+    subprocess.run(["kubectl", "apply", "-f", "-"], input=ns_yaml, text=True, check=True, env=server.env,
+                   stdout=subprocess.DEVNULL)
+
+
+def render_into(path: Path, namespaces: list[str], env: dict[str, str]) -> int:
+    """Write what ``catalog render TASKS -n NS`` prints for each namespace (rendered in
+    this process, as the command does) to ``path``; the number of objects."""
+    from catalog_cli.actions.render import render
+    from catalog_cli.settings import Settings
+    from catalog_cli.sources import open_catalog
+    from catalog_cli.yamlio import dump
+
+    cat = open_catalog(None, Settings.from_env(env))
+    objects = 0
+    with path.open("w") as out:
+        for ns in namespaces:
+            for obj in render(cat, TASKS, ns):
+                out.write(f"---\n{dump(obj, literal_blocks=True)}")
+                objects += 1
+    return objects
+
+
+def one_round(n: int, kubectl_first: bool, counted: bool) -> dict[str, Any]:
+    with local_server() as server:
+        env = server.env
         groups = {tool: [f"{tool}-{i:02d}" for i in range(n)] for tool in ("kubectl", "catalog", "counted")}
-        ns_yaml = "".join(f"---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n"
-                          for names in groups.values() for ns in names)
-        subprocess.run(["kubectl", "apply", "-f", "-"], input=ns_yaml, text=True, check=True, env=env,
-                       stdout=subprocess.DEVNULL)
+        create_namespaces(server, [ns for names in groups.values() for ns in names])
         cat = catalog_cmd()
-        rendered = work / "objects.yaml"
-        with rendered.open("w") as out:
-            for ns in groups["kubectl"]:
-                out.write(subprocess.run([*cat, "render", *TASKS, "-n", ns], check=True, env=env,
-                                         capture_output=True, text=True).stdout)
-        objects = sum(1 for line in rendered.read_text().splitlines() if line == "---")
+        rendered = server.work / "objects.yaml"
+        objects = render_into(rendered, groups["kubectl"], env)
         kubectl = ["kubectl", "apply", "--server-side", "--field-manager=bench", "-f", str(rendered)]
         install = [*cat, "install", *TASKS]
         for ns in groups["catalog"]:
             install += ["-n", ns]
-        # The API server and etcd: what both tools make work (the controller manager's
-        # share, a token for each new ServiceAccount, is the same for both).
-        server = [line.split()[1] for line in (work / "kube" / "pids").read_text().splitlines()
-                  if line.split()[0] in ("kube-apiserver", "etcd")]
         load = os.getloadavg()[0]
         if kubectl_first:
-            k1, c1 = timed(kubectl, env, server), timed(install, env, server)
-            k2, c2 = timed(kubectl, env, server), timed(install, env, server)
+            k1, c1 = timed(kubectl, env, server.pids), timed(install, env, server.pids)
+            k2, c2 = timed(kubectl, env, server.pids), timed(install, env, server.pids)
         else:
-            c1, k1 = timed(install, env, server), timed(kubectl, env, server)
-            c2, k2 = timed(install, env, server), timed(kubectl, env, server)
+            c1, k1 = timed(install, env, server.pids), timed(kubectl, env, server.pids)
+            c2, k2 = timed(install, env, server.pids), timed(kubectl, env, server.pids)
         result: dict[str, Any] = {"objects": objects, "load": (load + os.getloadavg()[0]) / 2}
         for key, (wall, own, served) in (("k1", k1), ("c1", c1), ("k2", k2), ("c2", c2)):
             result[key], result[key + "cpu"], result[key + "srv"] = wall, own, served
         if counted:
             os.environ.update(env)
-            result["count"] = count(kubeconfig, groups["counted"])
+            result["count"] = count(server.kubeconfig, groups["counted"])
         return result
-    finally:
-        subprocess.run(["bash", str(script), "stop", str(work / "kube")], check=False, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def main() -> None:

@@ -47,29 +47,32 @@ RANGES = (">=0.2", "*", "<0.9", ">=0.1 <0.8", "0.x", "^0.3 || ^0.4 || >=0.5")
 TEKTON = versions.parse("0.55.0")
 
 
-def closure_index() -> tuple[index.Index, str]:
-    """The 15,000-version index; its first 100 names depend on each other (a DAG)."""
-    idx = generate(1500, 10)
-    names = list(idx.entries)[:CLOSURE]
+def closure_index(size: int = CLOSURE, names: int = 1500, per_name: int = 10) -> tuple[index.Index, str]:
+    """The 15,000-version index (``names`` x ``per_name``); its first ``size`` names
+    depend on each other (a DAG), and the first pulls in all of them."""
+    idx = generate(names, per_name)
+    closure = list(idx.entries)[:size]
     entries = dict(idx.entries)
-    for i, name in enumerate(names):
-        children = [c for c in (2 * i + 1, 2 * i + 2, i + 3) if c < CLOSURE]
+    for i, name in enumerate(closure):
+        children = sorted({c for c in (2 * i + 1, 2 * i + 2, i + 3) if c < size})  # i = 1: 4 twice
         items = []
         for e in entries[name]:
             v = int(e.version.replace(".", ""))  # 0.0 .. 0.9 -> 0 .. 9
-            deps = tuple(Dependency(names[c], RANGES[(i + c + v) % len(RANGES)], "Task")
+            deps = tuple(Dependency(closure[c], RANGES[(i + c + v) % len(RANGES)], "Task")
                          for c in children)
             items.append(replace(e, dependencies=deps, min_pipelines_version=f"0.{40 + 2 * v}.0"))
         entries[name] = index.order(items)
-    return index.Index(entries), names[0]
+    return index.Index(entries), closure[0]
 
 
-def timed(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
+def timed(fn: Callable[[], Any], runs: int, clock: Callable[[], float] = time.perf_counter) -> tuple[float, Any]:
+    """The median seconds of ``runs`` calls of ``fn`` by ``clock`` (wall time; give
+    ``time.process_time`` for this process's CPU time), and what the last returned."""
     times, result = [], None
     for _ in range(runs):
-        start = time.perf_counter()
+        start = clock()
         result = fn()
-        times.append(time.perf_counter() - start)
+        times.append(clock() - start)
     return statistics.median(times), result
 
 

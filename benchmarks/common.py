@@ -47,24 +47,43 @@ class Measure:
         return self.peak_kib / 1024
 
 
-def measure(label: str, cmd: list[str], runs: int = 5, env: dict[str, str] | None = None,
-            ok_codes: tuple[int, ...] = (0,)) -> Measure:
-    times, peaks, cpus = [], [], []
+@dataclass
+class Run:
+    """One run of a command: exit code, wall seconds, CPU seconds (user + system) and peak
+    resident memory (KiB) of the command and its children."""
+
+    code: int
+    wall: float
+    cpu: float
+    peak_kib: int
+
+
+def run_once(cmd: list[str], env: dict[str, str] | None = None) -> Run:
+    """Run ``cmd`` once (output discarded) under a small Python parent that reads its
+    resource use: the CPU and peak memory are the command's alone, whatever else this
+    process ran before."""
     full_env = {**os.environ, **(env or {})}
     # Python's bytecode cache allowed, as an installed catalog has its .pyc files (this
     # machine's shells set PYTHONDONTWRITEBYTECODE, which would compile every module
     # at every run): callers make one warm-up run first.
     full_env.pop("PYTHONDONTWRITEBYTECODE", None)
+    start = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", _PEAK, *cmd], capture_output=True, text=True,
+                         env=full_env, check=True).stdout.split()
+    wall = time.perf_counter() - start
+    return Run(int(out[0]), wall, float(out[2]), int(out[1]))
+
+
+def measure(label: str, cmd: list[str], runs: int = 5, env: dict[str, str] | None = None,
+            ok_codes: tuple[int, ...] = (0,)) -> Measure:
+    times, peaks, cpus = [], [], []
     for _ in range(runs):
-        start = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", _PEAK, *cmd], capture_output=True, text=True,
-                             env=full_env, check=True).stdout.split()
-        times.append(time.perf_counter() - start)
-        code, peak = int(out[0]), int(out[1])
-        if code not in ok_codes:
-            raise SystemExit(f"{label}: exit code {code} from {' '.join(cmd)}")
-        peaks.append(peak)
-        cpus.append(float(out[2]))
+        r = run_once(cmd, env)
+        if r.code not in ok_codes:
+            raise SystemExit(f"{label}: exit code {r.code} from {' '.join(cmd)}")
+        times.append(r.wall)
+        peaks.append(r.peak_kib)
+        cpus.append(r.cpu)
     return Measure(label, statistics.median(times), max(peaks), runs, statistics.median(cpus))
 
 

@@ -61,9 +61,9 @@ class Diff:
 def diff(catalog: Catalog, cluster: Cluster, requirements: Sequence[str], opts: Options) -> Diff:
     """How each namespace of ``opts`` differs from what ``requirements`` make there."""
     out = Diff(notes=start(cluster, opts))
-    seen = observers(cluster, opts.namespaces)
+    observe = observers(cluster, opts.namespaces)
     for ns in opts.namespaces:
-        obs = seen[ns]  # one list per kind: a user may list what they installed
+        obs = observe(ns)  # one list per kind: a user may list what they installed
         record = obs.record().record
         objects = _desired(catalog, cluster, record, requirements, opts, out.notes)
         fallback = False

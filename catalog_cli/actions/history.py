@@ -52,10 +52,10 @@ def history(cluster: Cluster, name: str, opts: Options) -> History:
     """Every revision (of those the record keeps) that changed ``name``, oldest first."""
     notes = start(cluster, opts)
 
-    seen = observers(cluster, opts.namespaces)
+    observe = observers(cluster, opts.namespaces)
 
     def one(ns: str) -> tuple[list[HistoryRow], list[str]]:
-        record = seen[ns].record().record
+        record = observe(ns).record().record
         key = _key(record, name)
         rows: list[HistoryRow] = []
         before: str | None = None

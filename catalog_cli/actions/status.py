@@ -119,10 +119,10 @@ def status(catalog: Catalog, cluster: Cluster, opts: Options) -> Status:
     plus Tasks that ``tkn hub`` installed (which ``install --adopt`` can take over)."""
     notes = start(cluster, opts)
 
-    seen = observers(cluster, opts.namespaces)
+    observe = observers(cluster, opts.namespaces)
 
     def one(ns: str) -> list[StatusRow]:
-        obs = seen[ns]
+        obs = observe(ns)
         record = obs.record().record
         rows: list[StatusRow] = []
         for _key, pkg in sorted(record.packages.items()):

@@ -43,10 +43,10 @@ def uninstall(catalog: Catalog | None, cluster: Cluster, names: Sequence[str], o
     notes = start(cluster, opts)
     asked = [_asked(n) for n in names]
 
-    seen = observers(cluster, opts.namespaces)
+    observe = observers(cluster, opts.namespaces)
 
     def one(ns: str) -> NamespacePlan:
-        obs = seen[ns]
+        obs = observe(ns)
         stored = obs.record()
         record = stored.record
         keys = set()

@@ -19,8 +19,8 @@ from .plan import observers
 
 
 def _records(cluster: Cluster, opts: Options) -> dict[str, Record]:
-    seen = observers(cluster, opts.namespaces)
-    records = per_namespace(opts.namespaces, lambda ns: seen[ns].record().record)
+    observe = observers(cluster, opts.namespaces)
+    records = per_namespace(opts.namespaces, lambda ns: observe(ns).record().record)
     return dict(zip(opts.namespaces, records, strict=False))
 
 

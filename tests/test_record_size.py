@@ -84,3 +84,19 @@ def test_an_install_whose_record_cannot_fit_writes_nothing(builtin: Any, opts: O
     assert "namespace team" in message and "5 entries" in message and f"{limit:,} bytes" in message
     assert writes == []
     assert cluster.objects == before
+
+
+def test_history_says_how_many_revisions_the_record_kept(builtin: Any, opts: Options,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from catalog_cli.actions.history import history
+
+    cluster = FakeCluster(namespaces={"team"})
+    install(builtin, cluster, TASKS, opts)
+    monkeypatch.setattr(base, "CONFIGMAP_MAX_BYTES", record_bytes(cluster) + 3 * 700)
+    for _ in range(HISTORY_LIMIT):
+        uninstall(None, cluster, ["kaniko"], opts)
+        install(builtin, cluster, ["kaniko"], opts)
+    kept = len(RecordStore(cluster).read("team").record.history)
+    assert history(cluster, "kaniko", opts).notes == [
+        f"namespace team keeps its last {kept} revisions (not {HISTORY_LIMIT}: more would not fit in the install "
+        f"record's ConfigMap): revisions before {2 * HISTORY_LIMIT + 2 - kept} are gone"]

@@ -9,6 +9,7 @@ from ..cluster.base import Cluster
 from ..cluster.records import HISTORY_LIMIT, Record
 from ..errors import InputError, NotFound
 from ..requirements import parse_requirement
+from ..words import plural
 from .common import Options, per_namespace, start
 from .plan import observers
 
@@ -68,7 +69,10 @@ def history(cluster: Cluster, name: str, opts: Options) -> History:
             before = version
         more = []
         if record.history and record.history[0].number > 1:
-            more.append(f"namespace {ns} keeps its last {HISTORY_LIMIT} revisions: revisions before "
+            kept = len(record.history)
+            why = "" if kept >= HISTORY_LIMIT else (
+                f" (not {HISTORY_LIMIT}: more would not fit in the install record's ConfigMap)")
+            more.append(f"namespace {ns} keeps its last {plural(kept, 'revision')}{why}: revisions before "
                         f"{record.history[0].number} are gone")
         return rows, more
 

@@ -32,8 +32,8 @@ from pathlib import Path, PurePosixPath
 
 from .errors import InputError, UnsafePath, Unwritable
 
-__all__ = ["UnsafePath", "Unwritable", "atomic_write", "create_new", "inside", "private_dir", "read_private",
-           "replacing"]
+__all__ = ["UnsafePath", "Unwritable", "atomic_write", "create_new", "inside", "open_inside", "private_dir",
+           "read_fd", "read_private", "replacing"]
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 

@@ -250,13 +250,9 @@ def read(path: Path) -> Lock:
     where = str(path)
     if not path.exists():
         raise NotFound("no lock file (run `catalog lock` first)", where)
-    from . import blockyaml
-
-    # The block YAML `dumps` writes is read by blockyaml, ten times faster than PyYAML
-    # and with PyYAML's result; anything else (edited by hand) goes to PyYAML.
-    text = yamlio.read_text(path)
-    data = blockyaml.read(text) if text.strip() else None
-    return from_data(yamlio.load_one(path) if data is None else data, where)
+    # yamlio reads the block YAML `dumps` writes with blockyaml, ten times faster than
+    # PyYAML and with its result; a lock edited by hand goes to PyYAML.
+    return from_data(yamlio.load_one(path), where)
 
 
 class _Reader:
